@@ -1,0 +1,236 @@
+"""The Swedish analyzer: tokenising, stopwords, corrected Snowball stemming, compound parts, accent folding.
+
+One `SwedishAnalyzer` class serves four index fields through its `mode`:
+  "exact"  the words themselves, stemmed (title, body; phrase positions kept)
+  "parts"  only the sub-compounds and parts of compounds, stemmed, at the compound's position
+  "folded" words and parts with å/ä/ö folded away, then stemmed (for queries typed without them)
+  "plain"  lower-cased words without stemming (query parsing and highlighting helpers)
+The analyzer is pickled into the index by Whoosh, so it holds only plain data; the stemmer, the
+compound splitter and the caches live at module level and are created on first use.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Callable, Iterable, Iterator
+
+from whoosh.analysis import Composable, Token
+
+# Snowball's Swedish list minus words that carry meaning in phrases ("unga under 25",
+# "personer utan gymnasieutbildning"), plus filler words of this corpus.
+_SNOWBALL_SV = """och det att i en jag hon som han på den med var sig för så till är men ett om hade de av icke
+mig du henne då sin nu har inte hans honom skulle hennes där min man ej vid kunde något från ut när efter upp
+vi dem vara vad över än dig kan sina här ha mot alla under någon eller allt mycket sedan ju denna själv detta
+åt utan varit hur ingen mitt ni bli blev oss din dessa några deras blir mina samma vilken er sådan vår blivit
+dess inom mellan sådant varför varje vilka ditt vem vilket sitt sådana vart dina vars vårt våra ert era
+vilkas""".split()
+KEEP_IN_PHRASES = {"under", "mellan", "inom", "utan", "inte", "ingen", "mot", "över", "efter", "upp", "ut"}
+EXTRA_STOPWORDS = {"ska", "skall", "även", "också", "samt", "genom", "bl.a", "t.ex", "s.k", "m.m", "o.s.v",
+                   "dvs", "etc", "m.fl"}
+STOPWORDS = frozenset((set(_SNOWBALL_SV) - KEEP_IN_PHRASES) | EXTRA_STOPWORDS)
+
+# Forms that Snowball Swedish leaves apart although they are one word (or joins although they are not).
+STEM_OVERRIDES: dict[str, str] = {
+    "ansökan": "ansök", "ansökans": "ansök", "ansökning": "ansök", "ansökningar": "ansök",
+    "ansökningarna": "ansök", "ansökningarnas": "ansök", "ansökningen": "ansök", "ansökningens": "ansök",
+    "utrikesfött": "utrikesföd", "nyanlänt": "nyanländ", "jämställt": "jämställd",
+    "funktionsnedsatt": "funktionsnedsat", "insatt": "insatt", "projektor": "projektor",
+    "projektorn": "projektor", "projektorer": "projektor", "män": "man", "männen": "man", "mannen": "man",
+    "kvinnor": "kvinn", "kvinnorna": "kvinn", "kvinnornas": "kvinn", "kvinnors": "kvinn",
+    "barnen": "barn", "unga": "ung", "ungas": "ung",
+}
+
+_ABBREVIATIONS = {"bl.a", "t.ex", "s.k", "m.m", "o.s.v", "dvs", "etc", "m.fl", "t.o.m", "fr.o.m"}
+_TOKEN = re.compile(r"\w+(?:[-/+.:]\w+)*\+?", re.UNICODE)
+_HAS_DIGIT = re.compile(r"\d")
+_FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "è": "e", "ü": "u", "á": "a", "à": "a",
+                       "æ": "a", "ø": "o", "ñ": "n", "ç": "c", "í": "i", "ó": "o", "ú": "u"})
+_SWEDISH_LETTERS = re.compile(r"[åäöéüæøáàèíóúñç]")
+
+
+def fold(text: str) -> str:
+    """'kompetensförsörjning' -> 'kompetensforsorjning'."""
+    return text.translate(_FOLD)
+
+
+def has_accents(word: str) -> bool:
+    return bool(_SWEDISH_LETTERS.search(word))
+
+
+# ---------------------------------------------------------------- stemming
+
+@lru_cache(maxsize=1)
+def _snowball() -> Callable[[str], str]:
+    import snowballstemmer  # returns PyStemmer's C stemmer when PyStemmer is installed
+
+    return snowballstemmer.stemmer("swedish").stemWord
+
+
+def correct_stem(stem: str, snowball: Callable[[str], str]) -> str:
+    """Rules on top of Snowball so that the inflected forms of one word meet on one term."""
+    if stem.endswith("nad") and len(stem) >= 6:          # arbetsmarknad(en) -> arbetsmarkn
+        return stem[:-2]
+    if stem.endswith("ts") and len(stem) >= 5:           # insats(er) -> insat
+        return stem[:-1]
+    if stem.endswith("et") and len(stem) >= 7 and stem[-3] not in "aeiouyåäö":
+        return snowball(stem[:-2])                       # projektet -> projekt -> projek
+    if stem.endswith("an") and len(stem) >= 7 and stem[-3] not in "aeiouyåäö":
+        return stem[:-2]                                 # kvinnan -> kvinn
+    return stem
+
+
+class Stemmer:
+    """Snowball Swedish plus corrections and overrides; memoised, since corpora repeat words."""
+
+    def __init__(self, overrides: dict[str, str] | None = None,
+                 snowball: Callable[[str], str] | None = None) -> None:
+        self.overrides = STEM_OVERRIDES if overrides is None else overrides
+        self._snowball = snowball
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, word: str) -> str:
+        cached = self._cache.get(word)
+        if cached is not None:
+            return cached
+        stem = self._stem(word)
+        if len(self._cache) > 500_000:
+            self._cache.clear()
+        self._cache[word] = stem
+        return stem
+
+    def _stem(self, word: str) -> str:
+        if word in self.overrides:
+            return self.overrides[word]
+        if _HAS_DIGIT.search(word) or len(word) <= 2 or not word.isalpha():
+            return word
+        snowball = self._snowball or _snowball()
+        return correct_stem(snowball(word), snowball)
+
+
+@lru_cache(maxsize=1)
+def default_stemmer() -> Stemmer:
+    return Stemmer()
+
+
+@lru_cache(maxsize=1)
+def default_splitter():
+    try:
+        from .compounds import default_splitter as load
+    except ImportError:  # pragma: no cover - the splitter ships with the package
+        return _NoSplit()
+    return load()
+
+
+class _NoSplit:
+    def subwords(self, word: str) -> tuple[str, ...]:
+        return ()
+
+
+# ---------------------------------------------------------------- tokenising
+
+def iter_words(text: str) -> Iterator[tuple[str, int, int]]:
+    """(lower-cased word, start, end). Ids and numbers stay whole; 'ESF-stöd' gives 'esf' and 'stöd'."""
+    for m in _TOKEN.finditer(text):
+        raw = m.group()
+        start = m.start()
+        if raw.endswith("."):
+            raw = raw.rstrip(".")
+        if raw.lower() in _ABBREVIATIONS:
+            yield raw.lower(), start, start + len(raw)
+            continue
+        if _HAS_DIGIT.search(raw) or raw.endswith("+") and "-" not in raw:
+            yield raw.lower(), start, start + len(raw)
+            continue
+        if "-" in raw or "/" in raw or "." in raw or ":" in raw or "+" in raw:
+            offset = start
+            for piece in re.split(r"([-/.:+])", raw):
+                if piece and piece not in "-/.:+":
+                    yield piece.lower(), offset, offset + len(piece)
+                offset += len(piece)
+            continue
+        yield raw.lower(), start, start + len(raw)
+
+
+# ---------------------------------------------------------------- the Whoosh analyzer
+
+MODES = ("exact", "parts", "folded", "plain")
+
+
+class SwedishAnalyzer(Composable):
+    """A Whoosh analyzer; `mode` picks which index field it feeds (see the module docstring)."""
+
+    def __init__(self, mode: str = "exact", stopwords: Iterable[str] | None = None) -> None:
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}")
+        self.mode = mode
+        self.stopwords = frozenset(STOPWORDS if stopwords is None else stopwords)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SwedishAnalyzer) and (self.mode, self.stopwords) == (other.mode, other.stopwords)
+
+    def __hash__(self) -> int:
+        return hash((self.mode, len(self.stopwords)))
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        words = iter_words(value) if tokenize else [(value.lower(), 0, len(value))]
+        stem = default_stemmer()
+        pos = start_pos - 1
+        for word, start, end in words:
+            pos += 1
+            if word in self.stopwords:
+                if not removestops:
+                    token.text, token.stopped, token.pos = word, True, pos
+                    token.startchar, token.endchar = start_char + start, start_char + end
+                    yield token
+                continue
+            for text in self.forms(word, stem):
+                token.text = text
+                token.stopped = False
+                token.boost = 1.0
+                if keeporiginal:
+                    token.original = word
+                if positions:
+                    token.pos = pos
+                if chars:
+                    token.startchar, token.endchar = start_char + start, start_char + end
+                yield token
+
+    def forms(self, word: str, stem: Callable[[str], str]) -> list[str]:
+        """The index terms one word gives in this mode."""
+        if self.mode == "plain":
+            return [word]
+        if self.mode == "exact":
+            return [stem(word)]
+        subwords = _subwords(word)
+        if self.mode == "parts":
+            return _unique(stem(p) for p in subwords)
+        return _unique(stem(fold(w)) for w in (word, *subwords))
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+_SUBWORD_CACHE: dict[str, tuple[str, ...]] = {}
+
+
+def _subwords(word: str) -> tuple[str, ...]:
+    cached = _SUBWORD_CACHE.get(word)
+    if cached is None:
+        if len(word) < 7 or not word.isalpha():
+            cached = ()
+        else:
+            cached = tuple(default_splitter().subwords(word))
+        if len(_SUBWORD_CACHE) > 500_000:
+            _SUBWORD_CACHE.clear()
+        _SUBWORD_CACHE[word] = cached
+    return cached
+
+
+def analyze(text: str, mode: str = "exact") -> list[str]:
+    """The index terms of a text (tests, debugging, `esfsearch analyze`)."""
+    return [t.text for t in SwedishAnalyzer(mode)(text)]

@@ -1,0 +1,595 @@
+"""The `esfsearch` command line: a thin layer over esfsearch.search and esfsearch.index.
+
+Exit codes: 0 results, 1 no results, 2 usage or query error, 3 index problem.
+Heavy modules (Whoosh, Textual) are imported inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Iterable, List, Optional
+
+import typer
+
+EXIT_OK, EXIT_NONE, EXIT_USAGE, EXIT_INDEX = 0, 1, 2, 3
+
+app = typer.Typer(
+    name="esfsearch",
+    help="Swedish-aware search over ESF, ESF+ and ERUF project descriptions.\n\n"
+         "Run without arguments on a terminal to open the search UI.",
+    no_args_is_help=False,
+    add_completion=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+IndexOpt = typer.Option(None, "--index", help="Index directory [default: $ESFSEARCH_INDEX or index/]")
+CorpusOpt = typer.Option(None, "--corpus", help="Corpus directory [default: $ESFSEARCH_CORPUS or corpus/]")
+
+
+# ---------------------------------------------------------------- output helpers
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def err(message: str) -> None:
+    """Errors and notices go to stderr, never mixed into data on stdout."""
+    _console(stderr=True).print(message, markup=False)
+
+
+def fail(message: str, code: int) -> None:
+    err(f"esfsearch: {message}")
+    raise typer.Exit(code)
+
+
+def _paths(index: Optional[Path], corpus: Optional[Path]) -> tuple[Path, Path]:
+    from .index import default_corpus_dir, default_index_dir
+
+    return (index or default_index_dir()), (corpus or default_corpus_dir())
+
+
+def _progress(quiet: bool):
+    """A rich progress bar on stderr when it is a terminal; nothing otherwise."""
+    if quiet or not sys.stderr.isatty():
+        return None, None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    progress = Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
+                        TimeRemainingColumn(), console=_console(stderr=True), transient=True)
+    tasks: dict[str, int] = {}
+
+    def update(what: str, done: int, total: int) -> None:
+        if what not in tasks:
+            tasks[what] = progress.add_task(what, total=total)
+        progress.update(tasks[what], completed=done, total=total)
+
+    return progress, update
+
+
+def _build(index: Path, corpus: list[Path], rebuild: bool, quiet: bool, lock_timeout: float = 10.0):
+    from .index import build_index
+
+    progress, update = _progress(quiet)
+    if progress is None:
+        return build_index(corpus, index, rebuild=rebuild, lock_timeout=lock_timeout)
+    with progress:
+        return build_index(corpus, index, rebuild=rebuild, progress=update, lock_timeout=lock_timeout)
+
+
+def open_engine(index: Optional[Path], corpus: Optional[Path], quiet: bool = False, check_stale: bool = True):
+    """Open the index, building it from the corpus on first use; index problems exit 3."""
+    from .index import IndexProblem, index_exists
+    from .search import SearchEngine
+
+    index_dir, corpus_dir = _paths(index, corpus)
+    try:
+        if not index_exists(index_dir):
+            if not corpus_dir.exists():
+                fail(f"no index in {index_dir} and no corpus in {corpus_dir} to build one from "
+                     "(set --corpus or ESFSEARCH_CORPUS)", EXIT_INDEX)
+            err(f"No index yet: building {index_dir} from {corpus_dir} (first use) …")
+            summary = _build(index_dir, [corpus_dir], rebuild=False, quiet=quiet)
+            err(f"Indexed {summary.records} records in {summary.seconds:.1f} s.")
+        engine = SearchEngine(index_dir)
+    except IndexProblem as exc:
+        fail(str(exc), EXIT_INDEX)
+    if check_stale and engine.is_stale():
+        err("Note: the corpus changed since the index was built; run `esfsearch index` to update it.")
+    return engine
+
+
+def _money(value: Optional[int]) -> str:
+    return f"{value:,}".replace(",", " ") + " kr" if value is not None else ""
+
+
+def _period(record) -> str:
+    if record.start_date and record.end_date:
+        return f"{record.start_date.isoformat()} – {record.end_date.isoformat()}"
+    if record.start_date:
+        return f"från {record.start_date.isoformat()}"
+    return record.programme_period or ""
+
+
+def _rich_snippet(snippet) -> "object":
+    from rich.text import Text
+
+    text = Text()
+    if snippet is None:
+        return text
+    for part, matched in snippet.segments:
+        text.append(part, style="bold yellow" if matched else None)
+    return text
+
+
+# ---------------------------------------------------------------- query
+
+def _option_filters(**values) -> list:
+    from .querylang import make_filter
+
+    mapping = {
+        "region": "region", "owner": "owner", "fund": "fund", "county": "county", "municipality": "kommun",
+        "period": "period", "phase": "phase", "area": "programområde",
+    }
+    filters = []
+    for option, field in mapping.items():
+        for value in values.get(option) or []:
+            filters.append(make_filter(field, value))
+    if values.get("year"):
+        filters.append(make_filter("year", values["year"]))
+    ranges = {"budget": ("min_budget", "max_budget"), "support": ("min_support", "max_support")}
+    for field, (lo_name, hi_name) in ranges.items():
+        lo, hi = values.get(lo_name), values.get(hi_name)
+        if lo is not None or hi is not None:
+            filters.append(make_filter(field, f"{lo if lo is not None else ''}..{hi if hi is not None else ''}"))
+    if values.get("start_from"):
+        filters.append(make_filter("start", ">=" + values["start_from"]))
+    if values.get("end_before"):
+        filters.append(make_filter("end", "<=" + values["end_before"]))
+    return filters
+
+
+@app.command()
+def query(
+    text: List[str] = typer.Argument(None, help='Query text: words, "phrases", AND/OR/NOT, prefix*, fuzzy~, '
+                                               'and filters such as region:"Övre Norrland", fond:esf+, år:2018..2020, '
+                                               'stöd:>5000000, start:>=2016-01-01. Empty: every project.'),
+    region: List[str] = typer.Option(None, "--region", help="Region (område), e.g. 'Övre Norrland'"),
+    owner: List[str] = typer.Option(None, "--owner", help="Project owner (words of its name)"),
+    fund: List[str] = typer.Option(None, "--fund", help="Fund: ESF, ESF+ or ERUF"),
+    county: List[str] = typer.Option(None, "--county", help="County (län)"),
+    municipality: List[str] = typer.Option(None, "--municipality", help="Municipality (kommun)"),
+    period: List[str] = typer.Option(None, "--period", help="Programme period, e.g. 2014-2020"),
+    phase: List[str] = typer.Option(None, "--phase", help="förstudie or genomförande"),
+    area: List[str] = typer.Option(None, "--area", help="Programme area (programområde)"),
+    year: Optional[str] = typer.Option(None, "--year", help="Year or range the project ran: 2019, 2018..2020"),
+    min_budget: Optional[int] = typer.Option(None, "--min-budget", help="Total budget at least (SEK)"),
+    max_budget: Optional[int] = typer.Option(None, "--max-budget", help="Total budget at most (SEK)"),
+    min_support: Optional[int] = typer.Option(None, "--min-support", help="Granted EU support at least (SEK)"),
+    max_support: Optional[int] = typer.Option(None, "--max-support", help="Granted EU support at most (SEK)"),
+    start_from: Optional[str] = typer.Option(None, "--start-from", help="Started on or after (YYYY[-MM[-DD]])"),
+    end_before: Optional[str] = typer.Option(None, "--end-before", help="Ended on or before (YYYY[-MM[-DD]])"),
+    sort: str = typer.Option("relevance", "--sort", help="relevance, start, start-asc, end, amount or budget"),
+    limit: int = typer.Option(10, "--limit", "-n", help="Hits per page"),
+    page: int = typer.Option(1, "--page", help="Page of hits"),
+    all_hits: bool = typer.Option(False, "--all", help="Every hit, streamed (with --json, --csv or --ids)"),
+    facets: bool = typer.Option(False, "--facets", help="Counts per region, fund, period and programme area"),
+    as_json: bool = typer.Option(False, "--json", help="JSON for scripts"),
+    as_csv: bool = typer.Option(False, "--csv", help="CSV for spreadsheets"),
+    ids: bool = typer.Option(False, "--ids", help="Only the ids, one a line"),
+    no_snippets: bool = typer.Option(False, "--no-snippets", help="Skip highlighted snippets (faster)"),
+    no_contacts: bool = typer.Option(False, "--no-contacts", help="Leave contact names, e-mail and phone out"),
+    index: Optional[Path] = IndexOpt,
+    corpus: Optional[Path] = CorpusOpt,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No notices or progress on stderr"),
+) -> None:
+    """Search the projects; best matches first."""
+    from .querylang import QueryError
+
+    if sum([as_json, as_csv, ids]) > 1:
+        fail("choose one of --json, --csv and --ids", EXIT_USAGE)
+    q = " ".join(text or [])
+    try:
+        filters = _option_filters(region=region, owner=owner, fund=fund, county=county, municipality=municipality,
+                                  period=period, phase=phase, area=area, year=year, min_budget=min_budget,
+                                  max_budget=max_budget, min_support=min_support, max_support=max_support,
+                                  start_from=start_from, end_before=end_before)
+    except QueryError as exc:
+        fail(str(exc), EXIT_USAGE)
+    engine = open_engine(index, corpus, quiet=quiet)
+    try:
+        if all_hits:
+            count = _export_all(engine, q, filters, sort, as_json, as_csv, ids, not no_contacts, not no_snippets)
+            raise typer.Exit(EXIT_OK if count else EXIT_NONE)
+        result = engine.search(q, filters=filters, sort=sort, limit=limit, page=page, facets=facets,
+                               snippets=not no_snippets)
+    except QueryError as exc:
+        fail(str(exc), EXIT_USAGE)
+    finally:
+        engine.close()
+    if result.timed_out:
+        err("Note: the query took too long and was cut off; the hits may be incomplete.")
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_dict(contacts=not no_contacts), ensure_ascii=False, indent=2) + "\n")
+    elif as_csv:
+        _write_csv((h for h in result.hits), not no_contacts)
+    elif ids:
+        for hit in result.hits:
+            sys.stdout.write(hit.id + "\n")
+    else:
+        _print_result(result)
+    raise typer.Exit(EXIT_OK if result.total else EXIT_NONE)
+
+
+CSV_FIELDS = ["id", "title", "score", "owner", "region", "county", "municipalities", "fund", "programme_period",
+              "programme_area", "phase", "start_date", "end_date", "total_budget", "eu_support", "source_path",
+              "snippet"]
+
+
+def _write_csv(hits: Iterable, contacts: bool, full: bool = False) -> int:
+    writer = None
+    count = 0
+    for hit in hits:
+        row = hit.to_dict(contacts=contacts, full=full)
+        row["snippet"] = hit.snippet.text if hit.snippet else ""
+        for key, value in list(row.items()):
+            if isinstance(value, list):
+                row[key] = "; ".join(str(v) if not isinstance(v, dict) else v.get("heading", "") for v in value)
+        if writer is None:
+            fields = list(row) if full else CSV_FIELDS
+            writer = csv.DictWriter(sys.stdout, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
+            writer.writeheader()
+        writer.writerow(row)
+        count += 1
+    if writer is None:
+        csv.DictWriter(sys.stdout, fieldnames=CSV_FIELDS, lineterminator="\n").writeheader()
+    return count
+
+
+def _export_all(engine, q: str, filters, sort: str, as_json: bool, as_csv: bool, ids: bool,
+                contacts: bool, snippets: bool) -> int:
+    """Stream every hit with all record fields, without holding the result set in memory."""
+    if not (as_json or as_csv or ids):
+        fail("--all needs --json, --csv or --ids", EXIT_USAGE)
+    hits = engine.iter_hits(q, filters=filters, sort=sort, snippets=snippets)
+    if ids:
+        count = 0
+        for hit in hits:
+            sys.stdout.write(hit.id + "\n")
+            count += 1
+        return count
+    if as_csv:
+        return _write_csv(hits, contacts, full=True)
+    count = 0
+    sys.stdout.write('{"query": ' + json.dumps(q, ensure_ascii=False) + ', "hits": [\n')
+    for hit in hits:
+        if count:
+            sys.stdout.write(",\n")
+        sys.stdout.write(json.dumps(hit.to_dict(contacts=contacts, full=True), ensure_ascii=False))
+        count += 1
+    sys.stdout.write(f'\n], "total": {count}}}\n')
+    return count
+
+
+def _print_result(result) -> None:
+    from rich.table import Table
+
+    console = _console()
+    if not result.total:
+        console.print(f"No projects match [bold]{result.query or '(everything)'}[/bold].")
+        if result.suggestion:
+            console.print(f"Did you mean: [bold]{result.suggestion}[/bold] ?", markup=True)
+        return
+    first = (result.page - 1) * result.limit + 1
+    console.print(f"{result.total} projects match; showing {first}–{first + len(result.hits) - 1} "
+                  f"({result.seconds * 1000:.0f} ms)")
+    table = Table(show_lines=True, expand=True)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("Project", ratio=3)
+    table.add_column("Owner · region · fund · period · EU support", ratio=2)
+    from rich.text import Text
+
+    for n, hit in enumerate(result.hits, first):
+        r = hit.record
+        cell = Text()
+        cell.append(r.title, style="bold")
+        cell.append(f"  {r.id}", style="dim")
+        if hit.snippet:
+            cell.append("\n")
+            cell.append_text(_rich_snippet(hit.snippet))
+        details = [r.owner, r.region, " ".join(x for x in (r.fund, r.programme_period) if x), _period(r),
+                   _money(r.eu_support)]
+        table.add_row(str(n), cell, Text("\n".join(d for d in details if d)))
+    console.print(table)
+    for name, counts in result.facets.items():
+        shown = ", ".join(f"{v} ({c})" for v, c in counts[:8])
+        console.print(f"[bold]{name}[/bold]: {shown}", markup=True)
+
+
+# ---------------------------------------------------------------- index / parse
+
+@app.command("index")
+def index_cmd(
+    paths: List[Path] = typer.Argument(None, help="Corpus folders or files [default: the corpus]"),
+    rebuild: bool = typer.Option(False, "--rebuild", help="Build a new index from scratch (the old one stays "
+                                                          "usable until the new one is complete)"),
+    index: Optional[Path] = IndexOpt,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary"),
+    as_json: bool = typer.Option(False, "--json", help="The summary as JSON"),
+    wait: float = typer.Option(10.0, "--wait", help="Seconds to wait for another build to finish"),
+) -> None:
+    """Build or update the index: new files added, changed ones re-indexed, deleted ones removed."""
+    from .index import IndexProblem
+
+    index_dir, corpus_dir = _paths(index, None)
+    corpus = list(paths) if paths else [corpus_dir]
+    missing = [p for p in corpus if not p.exists()]
+    if missing:
+        fail(f"no such file or directory: {missing[0]}", EXIT_USAGE)
+    try:
+        summary = _build(index_dir, corpus, rebuild, quiet or as_json, lock_timeout=wait)
+    except IndexProblem as exc:
+        fail(str(exc), EXIT_INDEX)
+    except KeyboardInterrupt:
+        fail("interrupted; the previous index is unchanged and still usable", 130)
+    if as_json:
+        sys.stdout.write(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    elif not quiet:
+        _print_summary(summary, index_dir)
+    _after_index_hooks(index_dir, summary, quiet or as_json)
+    raise typer.Exit(EXIT_OK)
+
+
+def _print_summary(summary, index_dir: Path) -> None:
+    console = _console(stderr=True)
+    what = "Rebuilt" if summary.rebuilt else "Updated"
+    console.print(f"{what} {index_dir}: {summary.records} records "
+                  f"(added {summary.added}, updated {summary.updated}, removed {summary.removed}, "
+                  f"unchanged {summary.unchanged}) in {summary.seconds:.1f} s", markup=False)
+    if summary.skipped:
+        console.print(f"Skipped {len(summary.skipped)}:", markup=False)
+        for path, reason in summary.skipped:
+            console.print(f"  {path}: {reason}", markup=False)
+    if summary.ignored:
+        console.print(f"Not project texts, left out: {', '.join(p for p, _ in summary.ignored)}", markup=False)
+
+
+def _after_index_hooks(index_dir: Path, summary, quiet: bool) -> None:
+    """Report new matches of saved searches after an index run (see esfsearch.saved)."""
+    try:
+        from .saved import report_new_matches
+    except ImportError:
+        return
+    for line in report_new_matches(index_dir, summary):
+        if not quiet:
+            err(line)
+
+
+@app.command()
+def parse(
+    paths: List[Path] = typer.Argument(..., help="Files or folders to read"),
+    no_contacts: bool = typer.Option(False, "--no-contacts", help="Leave contact names, e-mail and phone out"),
+) -> None:
+    """Show how files are read: the records as JSON on stdout, unreadable files on stderr."""
+    from .ingest import ingest
+
+    report = ingest(paths)
+    records = [r.to_dict(contacts=not no_contacts) for r in report.records]
+    sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
+    for path, reason in report.problems:
+        err(f"skipped {path}: {reason}")
+    for path, reason in report.ignored:
+        err(f"left out {path}: {reason}")
+    if report.problems:
+        raise typer.Exit(EXIT_NONE if records else EXIT_USAGE)
+    raise typer.Exit(EXIT_OK if records else EXIT_NONE)
+
+
+# ---------------------------------------------------------------- show / similar / stats
+
+@app.command()
+def show(
+    record_id: str = typer.Argument(..., metavar="ID", help="Project id (diarienummer / ärende-id)"),
+    query_text: Optional[str] = typer.Option(None, "--query", help="Highlight this query's matches"),
+    as_json: bool = typer.Option(False, "--json", help="JSON for scripts"),
+    no_contacts: bool = typer.Option(False, "--no-contacts", help="Leave contact names, e-mail and phone out"),
+    index: Optional[Path] = IndexOpt,
+    corpus: Optional[Path] = CorpusOpt,
+) -> None:
+    """Show one project with every field."""
+    from .querylang import QueryError
+
+    engine = open_engine(index, corpus)
+    try:
+        hits = engine.get(record_id)
+        if not hits:
+            fail(f"no project with id {record_id!r}", EXIT_NONE)
+        highlights = [engine.highlight(h.record, query_text) for h in hits] if query_text else [None] * len(hits)
+    except QueryError as exc:
+        fail(str(exc), EXIT_USAGE)
+    finally:
+        engine.close()
+    if as_json:
+        out = []
+        for hit, hl in zip(hits, highlights):
+            d = hit.record.to_dict(contacts=not no_contacts)
+            if hl is not None:
+                d["highlighted"] = hl.marked()
+            out.append(d)
+        sys.stdout.write(json.dumps(out[0] if len(out) == 1 else out, ensure_ascii=False, indent=2) + "\n")
+        raise typer.Exit(EXIT_OK)
+    for hit, hl in zip(hits, highlights):
+        _print_record(hit.record, hl, contacts=not no_contacts)
+
+
+FIELD_LABELS = [
+    ("id", "Id"), ("owner", "Projektägare"), ("owner_org_number", "Org.nr"), ("region", "Region"),
+    ("county", "Län"), ("municipalities", "Kommuner"), ("fund", "Fond"), ("programme_period", "Programperiod"),
+    ("programme_area", "Programområde"), ("specific_objective", "Specifikt mål"),
+    ("thematic_objective", "Tematiskt mål"), ("priority_axis", "Insatsområde"),
+    ("intervention_type", "Interventionstyp"), ("phase", "Fas"), ("start_date", "Start"), ("end_date", "Slut"),
+    ("total_budget", "Total budget"), ("eu_support", "Beviljat stöd"), ("cofinancing_rate", "Medfinansieringsgrad"),
+    ("planned_participants", "Planerade deltagare"), ("nuts2", "NUTS-2"), ("cci", "CCI"),
+    ("contact_name", "Kontaktperson"), ("contact_email", "E-post"), ("contact_phone", "Telefon"),
+    ("layout", "Källformat"), ("source_path", "Källfil"),
+]
+
+
+def format_field(name: str, value) -> str:
+    if value is None or value == [] or value == "":
+        return ""
+    if name in ("total_budget", "eu_support"):
+        return _money(value)
+    if name == "cofinancing_rate":
+        return f"{value:g} %"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _print_record(record, highlighted, contacts: bool) -> None:
+    from rich.table import Table
+
+    console = _console()
+    console.print(f"[bold]{record.title}[/bold]", markup=True)
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="dim", no_wrap=True)
+    table.add_column()
+    data = record.to_dict(contacts=contacts)
+    for name, label in FIELD_LABELS:
+        if name in data and format_field(name, data[name]):
+            table.add_row(label, format_field(name, data[name]))
+    console.print(table)
+    console.print()
+    if highlighted is not None:
+        console.print(_rich_snippet(highlighted))
+    else:
+        console.print(record.full_text, markup=False)
+
+
+@app.command()
+def similar(
+    record_id: str = typer.Argument(..., metavar="ID", help="Project id"),
+    limit: int = typer.Option(10, "--limit", "-n", help="How many"),
+    as_json: bool = typer.Option(False, "--json", help="JSON for scripts"),
+    index: Optional[Path] = IndexOpt,
+    corpus: Optional[Path] = CorpusOpt,
+) -> None:
+    """Projects most like the given one (more-like-this on its words)."""
+    from .querylang import QueryError
+
+    engine = open_engine(index, corpus)
+    try:
+        result = engine.similar(record_id, limit=limit)
+    except QueryError as exc:
+        fail(str(exc), EXIT_NONE)
+    finally:
+        engine.close()
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        _print_result(result)
+    raise typer.Exit(EXIT_OK if result.total else EXIT_NONE)
+
+
+@app.command()
+def stats(
+    as_json: bool = typer.Option(False, "--json", help="JSON for scripts"),
+    index: Optional[Path] = IndexOpt,
+    corpus: Optional[Path] = CorpusOpt,
+) -> None:
+    """What is in the index: records per layout and fund, size, last build, stale or not."""
+    engine = open_engine(index, corpus, check_stale=False)
+    try:
+        data = engine.stats()
+    finally:
+        engine.close()
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
+    console = _console()
+    console.print(f"Index        {data['index']} ({data['generation']})", markup=False)
+    console.print(f"Records      {data['records']} from {data['files']} files ({data['skipped']} skipped)", markup=False)
+    console.print(f"Layouts      {', '.join(f'{k} {v}' for k, v in data['layouts'].items())}", markup=False)
+    console.print(f"Funds        {', '.join(f'{k} {v}' for k, v in data['funds'].items())}", markup=False)
+    console.print(f"Size         {data['size_bytes'] / 1e6:.1f} MB", markup=False)
+    console.print(f"Built        {data['built_at']}", markup=False)
+    console.print(f"Stale        {'yes: run `esfsearch index`' if data['stale'] else 'no'}", markup=False)
+
+
+@app.command()
+def analyze(
+    text: List[str] = typer.Argument(..., help="Text to analyse"),
+    as_json: bool = typer.Option(False, "--json", help="JSON for scripts"),
+) -> None:
+    """Show the index terms the Swedish analyzer makes of a text (exact, compound parts, folded)."""
+    from .analysis import analyze as run
+
+    joined = " ".join(text)
+    data = {mode: run(joined, mode) for mode in ("exact", "parts", "folded")}
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+        return
+    for mode, terms in data.items():
+        sys.stdout.write(f"{mode:<7} {' '.join(terms)}\n")
+
+
+@app.command()
+def tui(
+    index: Optional[Path] = IndexOpt,
+    corpus: Optional[Path] = CorpusOpt,
+    query_text: str = typer.Option("", "--query", help="Start with this query"),
+) -> None:
+    """Open the terminal search UI."""
+    from .tui import run_tui
+
+    index_dir, corpus_dir = _paths(index, corpus)
+    run_tui(index_dir, corpus_dir, query_text)
+
+
+@app.callback(invoke_without_command=True)
+def _default(ctx: typer.Context) -> None:
+    if ctx.invoked_subcommand is None:
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            ctx.invoke(tui, index=None, corpus=None, query_text="")
+        else:
+            typer.echo(ctx.get_help())
+
+
+def _register_optional() -> None:
+    """Command groups that live in their own modules (saved searches, evaluation)."""
+    import importlib
+
+    for module, attr, name in (("esfsearch.cli_saved", "saved_app", "saved"),
+                               ("esfsearch.cli_eval", "eval_command", "eval")):
+        try:
+            mod = importlib.import_module(module)
+        except ImportError:
+            continue
+        obj = getattr(mod, attr)
+        if isinstance(obj, typer.Typer):
+            app.add_typer(obj, name=name)
+        else:
+            app.command(name)(obj)
+
+
+_register_optional()
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        err("esfsearch: interrupted")
+        sys.exit(130)
+    except BrokenPipeError:
+        # `esfsearch query … | head`: the reader went away; not an error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(0)

@@ -1,0 +1,444 @@
+"""Building and opening the index, so that a failed or interrupted build never costs the user the
+index they had.
+
+Layout of an index directory:
+  CURRENT          name of the live generation (replaced atomically)
+  gen-<stamp>/     a complete Whoosh index plus meta.json (schema version, corpus, file hashes)
+  .lock            held (flock) by whoever writes
+A full rebuild writes a new generation and swaps CURRENT only when it is complete; an incremental
+update commits into the live generation as one Whoosh transaction, then rewrites meta.json.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterator
+
+from .ingest import FileResult, iter_files, read_file
+from .schema import SCHEMA_VERSION, build_schema, record_document
+
+META = "meta.json"
+CURRENT = "CURRENT"
+LOCK = ".lock"
+
+
+class IndexProblem(Exception):
+    """Anything wrong with the index itself; the CLI shows the message and exits 3."""
+
+
+@dataclass
+class BuildSummary:
+    added: int = 0          # records
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    files_added: int = 0
+    files_updated: int = 0
+    files_removed: int = 0
+    files_unchanged: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)   # (file or record, reason)
+    ignored: list[tuple[str, str]] = field(default_factory=list)
+    records: int = 0        # in the index afterwards
+    seconds: float = 0.0
+    rebuilt: bool = False
+    new_keys: list[str] = field(default_factory=list)   # keys of records added or changed
+
+    def to_dict(self) -> dict:
+        data = dict(self.__dict__)
+        data["skipped"] = [{"path": p, "reason": r} for p, r in self.skipped]
+        data["ignored"] = [{"path": p, "reason": r} for p, r in self.ignored]
+        data.pop("new_keys")
+        return data
+
+
+_REPO = Path(__file__).resolve().parent.parent
+
+
+def default_corpus_dir() -> Path:
+    """$ESFSEARCH_CORPUS, else ./corpus, else the corpus shipped beside the package (a source checkout)."""
+    env = os.environ.get("ESFSEARCH_CORPUS")
+    if env:
+        return Path(env)
+    here = Path("corpus")
+    if here.is_dir() or not (_REPO / "corpus").is_dir():
+        return here
+    return _REPO / "corpus"
+
+
+def default_index_dir() -> Path:
+    """$ESFSEARCH_INDEX, else index/ beside the default corpus."""
+    env = os.environ.get("ESFSEARCH_INDEX")
+    if env:
+        return Path(env)
+    corpus = default_corpus_dir()
+    return corpus.parent / "index" if corpus.name == "corpus" else Path("index")
+
+
+# ---------------------------------------------------------------- locations and metadata
+
+def current_generation(root: Path) -> Path | None:
+    try:
+        name = (root / CURRENT).read_text(encoding="utf-8").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise IndexProblem(f"cannot read {root / CURRENT}: {exc.strerror}") from exc
+    if not name or "/" in name or name.startswith("."):
+        raise IndexProblem(f"{root / CURRENT} is damaged; rebuild with `esfsearch index --rebuild`")
+    gen = root / name
+    if not gen.is_dir():
+        raise IndexProblem(f"index generation {name} named in {root / CURRENT} is missing; "
+                           "rebuild with `esfsearch index --rebuild`")
+    return gen
+
+
+def index_exists(root: Path) -> bool:
+    return (root / CURRENT).exists()
+
+
+def read_meta(gen: Path) -> dict:
+    try:
+        return json.loads((gen / META).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise IndexProblem(f"index metadata {gen / META} is missing; rebuild with `esfsearch index --rebuild`") from exc
+    except (OSError, ValueError) as exc:
+        raise IndexProblem(f"index metadata {gen / META} is damaged ({exc}); "
+                           "rebuild with `esfsearch index --rebuild`") from exc
+
+
+def _write_json_atomic(path: Path, data: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _write_text_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def open_whoosh(gen: Path):
+    """Open a generation's Whoosh index, turning every low-level failure into an IndexProblem."""
+    from whoosh import index as windex
+
+    meta = read_meta(gen)
+    if meta.get("schema_version") != SCHEMA_VERSION:
+        raise IndexProblem(f"the index was built by another version of esfsearch (schema "
+                           f"{meta.get('schema_version')}, this is {SCHEMA_VERSION}); "
+                           "rebuild with `esfsearch index --rebuild`")
+    try:
+        return windex.open_dir(str(gen))
+    except Exception as exc:  # Whoosh raises many types for damaged files
+        raise IndexProblem(f"the index in {gen} cannot be opened ({type(exc).__name__}: {exc}); "
+                           "rebuild with `esfsearch index --rebuild`") from exc
+
+
+# ---------------------------------------------------------------- locking
+
+@contextmanager
+def write_lock(root: Path, timeout: float = 10.0) -> Iterator[None]:
+    """One writer at a time. flock dies with its process, so a killed build leaves no stale lock."""
+    root.mkdir(parents=True, exist_ok=True)
+    fh = open(root / LOCK, "a+")
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise IndexProblem(f"another esfsearch process is writing the index in {root} "
+                                       f"(waited {timeout:.0f} s); try again when it has finished") from None
+                time.sleep(0.1)
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"{os.getpid()}\n")
+        fh.flush()
+        yield
+    finally:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        finally:
+            fh.close()
+
+
+# ---------------------------------------------------------------- corpus scanning
+
+def file_digest(path: Path) -> str:
+    h = hashlib.sha1()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def corpus_fingerprint(paths: list[Path]) -> dict[str, int]:
+    """Directory mtimes: cheap to check on every query, and they change when files come or go."""
+    out: dict[str, int] = {}
+    for top in paths:
+        if top.is_file():
+            try:
+                out[str(top.resolve())] = top.stat().st_mtime_ns
+            except OSError:
+                pass
+            continue
+        for dirpath, dirnames, _files in os.walk(top, followlinks=False):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            try:
+                out[str(Path(dirpath).resolve())] = os.stat(dirpath).st_mtime_ns
+            except OSError:
+                pass
+    return out
+
+
+def is_stale(root: Path) -> bool:
+    """True when the corpus directories changed since the live generation was built."""
+    gen = current_generation(root)
+    if gen is None:
+        return False
+    meta = read_meta(gen)
+    corpus = [Path(p) for p in meta.get("corpus", [])]
+    if not corpus:
+        return False
+    return corpus_fingerprint(corpus) != meta.get("fingerprint", {})
+
+
+# ---------------------------------------------------------------- building
+
+Progress = Callable[[str, int, int], None]   # (what, done, total)
+
+
+def build_index(corpus: list[Path], root: Path, *, rebuild: bool = False, progress: Progress | None = None,
+                lock_timeout: float = 10.0, procs: int | None = None) -> BuildSummary:
+    """Bring the index at `root` in line with the files under `corpus` (see the module docstring)."""
+    started = time.monotonic()
+    corpus = [Path(p) for p in corpus]
+    with write_lock(root, lock_timeout):
+        gen = None if rebuild else _usable_generation(root, corpus)
+        summary = _incremental(corpus, root, gen, progress, procs) if gen else _full(corpus, root, progress, procs)
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _usable_generation(root: Path, corpus: list[Path]) -> Path | None:
+    try:
+        gen = current_generation(root)
+        if gen is None:
+            return None
+        meta = read_meta(gen)
+        if meta.get("schema_version") != SCHEMA_VERSION:
+            return None
+        open_whoosh(gen).close()
+        return gen
+    except IndexProblem:
+        return None   # damaged or old: rebuild from scratch
+
+
+def _scan(corpus: list[Path], known: dict[str, dict], progress: Progress | None
+          ) -> tuple[list[tuple[str, FileResult, dict]], dict[str, dict], list[str], list[tuple[str, str]], list[tuple[str, str]]]:
+    """Read new and changed files. Returns (changed, unchanged_meta, removed_file_keys, problems, ignored)."""
+    entries = list(iter_files(corpus))
+    changed: list[tuple[str, FileResult, dict]] = []
+    unchanged: dict[str, dict] = {}
+    problems: list[tuple[str, str]] = []
+    ignored: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for n, (path, root, problem) in enumerate(entries, 1):
+        if progress:
+            progress("reading", n, len(entries))
+        if problem:
+            problems.append((str(path), problem))
+            continue
+        key = str(path.resolve())
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            st = path.stat()
+        except OSError as exc:
+            problems.append((str(path), f"cannot read: {exc.strerror}"))
+            continue
+        old = known.get(key)
+        if old and old.get("size") == st.st_size and old.get("mtime_ns") == st.st_mtime_ns:
+            unchanged[key] = old
+            continue
+        try:
+            digest = file_digest(path)
+        except OSError as exc:
+            problems.append((str(path), f"cannot read: {exc.strerror}"))
+            continue
+        if old and old.get("sha1") == digest:
+            unchanged[key] = dict(old, size=st.st_size, mtime_ns=st.st_mtime_ns)
+            continue
+        result = read_file(path, root)
+        if result.ignored:
+            ignored.append((result.path, result.problem or ""))
+            continue
+        if result.problem:
+            problems.append((result.path, result.problem))
+        problems.extend((p.where, p.reason) for p in result.record_problems)
+        info = {"sha1": digest, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+                "records": len(result.records), "layout": result.layout,
+                "hashes": [r.content_hash for r in result.records]}
+        changed.append((key, result, info))
+    removed = [k for k in known if k not in seen]
+    return changed, unchanged, removed, problems, ignored
+
+
+def _add_records(writer, file_key: str, result: FileResult, summary: BuildSummary) -> None:
+    for n, record in enumerate(result.records):
+        key = f"{file_key}#{n}"
+        writer.add_document(**record_document(record, key, file_key))
+        summary.new_keys.append(key)
+
+
+def _full(corpus: list[Path], root: Path, progress: Progress | None, procs: int | None) -> BuildSummary:
+    from whoosh import index as windex
+
+    summary = BuildSummary(rebuilt=True)
+    changed, _unchanged, _removed, summary.skipped, summary.ignored = _scan(corpus, {}, progress)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    gen = root / f"gen-{stamp}"
+    tmp = root / f".building-{stamp}-{os.getpid()}"
+    tmp.mkdir(parents=True)
+    try:
+        ix = windex.create_in(str(tmp), build_schema())
+        writer = _writer(ix, procs, sum(len(r.records) for _, r, _ in changed))
+        total = len(changed)
+        files: dict[str, dict] = {}
+        for n, (key, result, info) in enumerate(changed, 1):
+            _add_records(writer, key, result, summary)
+            files[key] = info
+            summary.added += len(result.records)
+            summary.files_added += 1
+            if progress:
+                progress("indexing", n, total)
+        if progress:
+            progress("committing", total, total)
+        writer.commit()
+        summary.records = ix.doc_count()
+        ix.close()
+        _write_json_atomic(tmp / META, _meta(corpus, files, summary))
+        os.replace(tmp, gen)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    previous = current_generation(root) if (root / CURRENT).exists() else None
+    _write_text_atomic(root / CURRENT, gen.name)
+    _prune(root, keep={gen.name, previous.name if previous else ""})
+    return summary
+
+
+def _writer(ix, procs: int | None, n_docs: int):
+    """Several processes pay off only for large builds (each child re-creates the analysis caches)."""
+    if procs is None:
+        procs = min(os.cpu_count() or 1, 4) if n_docs >= 5000 else 1
+    if procs > 1:
+        return ix.writer(procs=procs, multisegment=True, limitmb=256)
+    return ix.writer(limitmb=256)
+
+
+def _incremental(corpus: list[Path], root: Path, gen: Path, progress: Progress | None,
+                 procs: int | None) -> BuildSummary:
+    summary = BuildSummary()
+    meta = read_meta(gen)
+    known: dict[str, dict] = meta.get("files", {})
+    changed, unchanged, removed, summary.skipped, summary.ignored = _scan(corpus, known, progress)
+    summary.files_unchanged = len(unchanged)
+    summary.unchanged = sum(v.get("records", 0) for v in unchanged.values())
+    files = dict(unchanged)
+    ix = open_whoosh(gen)
+    try:
+        if changed or removed:
+            writer = ix.writer(limitmb=256)
+            try:
+                for key in removed:
+                    writer.delete_by_term("file", key)
+                    summary.files_removed += 1
+                    summary.removed += known[key].get("records", 0)
+                for n, (key, result, info) in enumerate(changed, 1):
+                    if key in known:
+                        writer.delete_by_term("file", key)
+                        old = set(known[key].get("hashes", []))
+                        for n_rec, record in enumerate(result.records):
+                            k = f"{key}#{n_rec}"
+                            writer.add_document(**record_document(record, k, key))
+                            if record.content_hash not in old:
+                                summary.new_keys.append(k)
+                        summary.files_updated += 1
+                        new = {r.content_hash for r in result.records}
+                        changed_now, gone = len(new - old), len(old - new)
+                        summary.updated += min(changed_now, gone)
+                        summary.added += changed_now - min(changed_now, gone)
+                        summary.removed += gone - min(changed_now, gone)
+                        summary.unchanged += len(new & old)
+                    else:
+                        _add_records(writer, key, result, summary)
+                        summary.files_added += 1
+                        summary.added += len(result.records)
+                    files[key] = info
+                    if progress:
+                        progress("indexing", n, len(changed))
+                writer.commit(optimize=False)
+            except BaseException:
+                writer.cancel()
+                raise
+        summary.records = ix.doc_count()
+    finally:
+        ix.close()
+    _write_json_atomic(gen / META, _meta(corpus, files, summary))
+    return summary
+
+
+def _meta(corpus: list[Path], files: dict[str, dict], summary: BuildSummary) -> dict:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "corpus": [str(p.resolve()) for p in corpus],
+        "fingerprint": corpus_fingerprint(corpus),
+        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "records": summary.records,
+        "files": files,
+        "skipped": [[p, r] for p, r in summary.skipped],
+    }
+
+
+def _prune(root: Path, keep: set[str]) -> None:
+    """Drop older generations; the previous one stays for readers that still have it open."""
+    for child in root.iterdir():
+        if child.name.startswith("gen-") and child.name not in keep:
+            shutil.rmtree(child, ignore_errors=True)
+        elif child.name.startswith(".building-"):
+            # left by a killed build; only remove if no live process owns it
+            pid = child.name.rsplit("-", 1)[-1]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(child, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

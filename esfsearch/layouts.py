@@ -1,0 +1,550 @@
+"""Readers for each source layout, chosen by content, never by file name.
+
+Each reader takes clean text (see textio) and returns ProjectRecords, or raises LayoutError with a
+reason the user sees. `detect_layout` decides which reader a text gets.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+from .records import RECORD_FIELDS, ProjectRecord, Section
+from .textio import clean_text, clean_value
+from .values import (derive_period, parse_amount, parse_date, parse_int, parse_period, parse_rate,
+                     split_list)
+
+
+class LayoutError(ValueError):
+    """The text is not in a layout we can read; the message says why."""
+
+
+@dataclass
+class RecordProblem:
+    """One bad record inside an otherwise readable file (e.g. a JSON list)."""
+
+    where: str
+    reason: str
+
+
+# ---------------------------------------------------------------- shared field mapping
+
+# Label as written (lower-case, no colon) -> record field. Shared by the "Label:\nvalue" record
+# layouts and the glued-label EBS2020 pages.
+LABELS: dict[str, str] = {
+    "diarienummer": "id",
+    "ärende-id": "id",
+    "ärendenummer": "id",
+    "projektnummer": "project_number",
+    "namn": "title",
+    "projektnamn": "title",
+    "startdatum": "start_date",
+    "slutdatum": "end_date",
+    "projektägare": "owner",
+    "stödmottagare": "owner",
+    "projektägare organisationsnummer": "owner_org_number",
+    "organisationsnummer": "owner_org_number",
+    "region": "region",
+    "område": "region",
+    "län": "county",
+    "kommun": "municipalities",
+    "kommuner": "municipalities",
+    "planerat antal deltagare": "planned_participants",
+    "projektperiod": "period",
+    "total projektbudget": "total_budget",
+    "beviljat esf-stöd": "eu_support",
+    "beviljat esf+-stöd": "eu_support",
+    "beviljat stöd": "eu_support",
+    "beviljat belopp": "eu_support",
+    "beviljat eu-stöd": "eu_support",
+    "kontaktperson": "contact_name",
+    "e-post": "contact_email",
+    "telefonnummer": "contact_phone",
+    "telefon": "contact_phone",
+    "programområde": "programme_area",
+    "specifikt mål": "specific_objective",
+    "tematiskt mål": "thematic_objective",
+    "insatsområde": "priority_axis",
+    "prioriterat område": "priority_axis",
+    "unionens medfinansieringsgrad": "cofinancing_rate",
+    "medfinansieringsgrad": "cofinancing_rate",
+    "interventionstyp": "intervention_type",
+    "projektfas": "phase",
+    "fas": "phase",
+    "berörd fond": "fund",
+    "fond": "fund",
+    "program cci": "cci",
+    "nuts-2 kod": "nuts2",
+    "nuts2": "nuts2",
+    "programperiod": "programme_period",
+}
+
+
+def _normalise_fund(value: str | None) -> str | None:
+    if not value:
+        return None
+    v = value.strip().upper().replace(" ", "")
+    if v in ("ESF+", "ESFPLUS", "ESF+2021-2027"):
+        return "ESF+"
+    if v.startswith("ESF") or "SOCIALFOND" in v:
+        return "ESF"
+    if v in ("ERUF", "ERDF", "EFRU") or "REGIONALFOND" in v:
+        return "ERUF"
+    return value.strip()
+
+
+def _normalise_phase(value: str | None) -> str | None:
+    if not value:
+        return None
+    v = value.strip().lower()
+    if v.startswith("förstudie"):
+        return "förstudie"
+    if v.startswith("genomförande"):
+        return "genomförande"
+    return v
+
+
+def _dedupe_owner(value: str | None) -> str | None:
+    """'Borlänge kommun, Borlänge kommun' -> 'Borlänge kommun'."""
+    value = clean_value(value)
+    if not value:
+        return None
+    parts = [p.strip() for p in value.split(",")]
+    if len(parts) == 2 and parts[0].lower() == parts[1].lower():
+        return parts[0]
+    return value
+
+
+def build_record(fields: dict[str, Any], *, layout: str, source_path: str, default_id: str,
+                 summary: str = "", sections: list[Section] | None = None, title_hint: str | None = None,
+                 fund_hint: str | None = None) -> ProjectRecord:
+    """Turn label-mapped raw values into a typed record; derive what the source leaves implicit."""
+    f = {k: (clean_value(v) if isinstance(v, str) else v) for k, v in fields.items()}
+    start, end = parse_date(f.get("start_date")), parse_date(f.get("end_date"))
+    if f.get("period"):
+        p_start, p_end = parse_period(f["period"])
+        start, end = start or p_start, end or p_end
+    fund = _normalise_fund(f.get("fund")) or fund_hint
+    programme_area = f.get("programme_area")
+    if programme_area:
+        programme_area = re.sub(r"^(programområde)\s*", "", programme_area, flags=re.I) or programme_area
+        programme_area = programme_area[:1].upper() + programme_area[1:]
+    cci = f.get("cci")
+    record = ProjectRecord(
+        id=f.get("id") or default_id,
+        title=f.get("title") or title_hint or default_id,
+        layout=layout,
+        source_path=source_path,
+        summary=summary,
+        sections=sections or [],
+        owner=_dedupe_owner(f.get("owner")),
+        owner_org_number=f.get("owner_org_number"),
+        region=f.get("region"),
+        county=_as_list(f.get("county")),
+        municipalities=_as_list(f.get("municipalities")),
+        fund=fund,
+        programme_area=programme_area,
+        specific_objective=f.get("specific_objective"),
+        thematic_objective=f.get("thematic_objective"),
+        priority_axis=f.get("priority_axis"),
+        intervention_type=f.get("intervention_type"),
+        phase=_normalise_phase(f.get("phase")),
+        start_date=start,
+        end_date=end,
+        total_budget=parse_amount(f.get("total_budget")),
+        eu_support=parse_amount(f.get("eu_support")),
+        cofinancing_rate=parse_rate(f.get("cofinancing_rate")),
+        planned_participants=parse_int(f.get("planned_participants")),
+        nuts2=f.get("nuts2"),
+        cci=cci,
+        contact_name=f.get("contact_name"),
+        contact_email=f.get("contact_email"),
+        contact_phone=f.get("contact_phone"),
+    )
+    if record.phase is None:
+        record.phase = _phase_from_text(record.title)
+    record.programme_period = (_normalise_period(f.get("programme_period"))
+                               or derive_period(record.fund, start, programme_area, cci))
+    return record.finalise()
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [v for v in (clean_value(str(x)) for x in value) if v]
+    return split_list(value)
+
+
+def _normalise_period(value: str | None) -> str | None:
+    if not value:
+        return None
+    years = re.findall(r"(?:19|20)\d\d", value)
+    return f"{years[0]}-{years[1]}" if len(years) >= 2 else None
+
+
+def _phase_from_text(title: str | None) -> str | None:
+    if title and re.search(r"\bförstudie", title, re.I):
+        return "förstudie"
+    return None
+
+
+# ---------------------------------------------------------------- sections
+
+SECTION_HEADINGS = (
+    "sammanfattning", "bakgrund", "målsättning", "mål", "syfte", "målgrupp", "genomförande",
+    "aktiviteter", "resultat", "förväntade resultat", "tillgänglighet för personer med funktionsnedsättning",
+    "transnationellt samarbete", "jämställdhet", "horisontella principer", "organisation",
+    "projektorganisation", "metod", "effekter", "summary", "background",
+)
+
+
+def _is_heading(block: list[str]) -> bool:
+    if len(block) != 1:
+        return False
+    line = block[0]
+    if line.lower() in SECTION_HEADINGS:
+        return True
+    return (len(line) <= 70 and line[:1].isupper() and not line.endswith((".", ":", ",", ";", "?", "!"))
+            and len(line.split()) <= 8 and not re.search(r"\d{3}", line))
+
+
+def split_sections(body: str) -> tuple[str, list[Section]]:
+    """Blank-line blocks; a lone short line is a heading for the blocks after it.
+
+    Returns (summary, sections): the summary is the 'Sammanfattning' section if there is one, otherwise
+    the text before the first heading, otherwise the first section's text.
+    """
+    blocks = [b.split("\n") for b in body.split("\n\n") if b.strip()]
+    intro: list[str] = []
+    sections: list[Section] = []
+    current: Section | None = None
+    for block in blocks:
+        if _is_heading(block):
+            current = Section(block[0], "")
+            sections.append(current)
+            continue
+        text = "\n".join(block)
+        if current is None:
+            intro.append(text)
+        else:
+            current.text = f"{current.text}\n\n{text}".strip()
+    sections = [s for s in sections if s.text]
+    if not sections:
+        return "\n\n".join(intro), []
+    for s in sections:
+        if s.heading.lower() in ("sammanfattning", "summary"):
+            summary = s.text
+            break
+    else:
+        summary = "\n\n".join(intro) or sections[0].text
+    if intro and summary != "\n\n".join(intro):
+        sections.insert(0, Section("Inledning", "\n\n".join(intro)))
+    return summary, sections
+
+
+# ---------------------------------------------------------------- layout 1+2: "Label:" / value lines
+
+_LABEL_LINE = re.compile(r"^([A-ZÅÄÖÉ][^:\n]{1,60}):\s*(.*)$")
+
+
+def read_label_record(text: str, *, source_path: str, default_id: str) -> list[ProjectRecord]:
+    """Project-bank and ESF+ records: 'DNR - Title', blank, 'Label:' line then value line, blank, summary."""
+    lines = text.split("\n")
+    start = next((i for i, line in enumerate(lines) if line.lower().startswith("diarienummer:")), None)
+    if start is None:
+        raise LayoutError("no 'Diarienummer:' line")
+    header = " ".join(lines[:start]).strip()
+    fields: dict[str, str] = {}
+    extra: dict[str, str] = {}
+    i = start
+    while i < len(lines) and lines[i].strip():
+        m = _LABEL_LINE.match(lines[i])
+        if not m:
+            break
+        label, inline = m.group(1).strip(), m.group(2).strip()
+        value = inline
+        if not inline and i + 1 < len(lines) and lines[i + 1].strip() and not _is_label(lines[i + 1]):
+            value = lines[i + 1].strip()
+            i += 1
+        i += 1
+        key = LABELS.get(label.lower())
+        if key:
+            if value and key not in fields:
+                fields[key] = value
+        else:
+            extra[label] = value
+    body = "\n".join(lines[i:]).strip()
+    title_hint = None
+    if header:
+        m = re.match(r"^\S+\s+-\s+(.+)$", header)
+        title_hint = m.group(1) if m else header
+    is_plus = "fund" in fields or "cci" in fields or "nuts2" in fields
+    layout = "esfplus" if is_plus else "projectbank"
+    fund_hint = None
+    if not is_plus and any(k.lower().startswith("beviljat esf") for k in _labels_in(lines[start:i])):
+        fund_hint = "ESF"
+    summary, sections = split_sections(body)
+    return [build_record(fields, layout=layout, source_path=source_path, default_id=default_id,
+                         summary=summary, sections=sections, title_hint=title_hint, fund_hint=fund_hint)]
+
+
+def _is_label(line: str) -> bool:
+    m = _LABEL_LINE.match(line)
+    return bool(m) and not m.group(2).strip() and len(line) < 70
+
+
+def _labels_in(lines: list[str]) -> Iterator[str]:
+    for line in lines:
+        m = _LABEL_LINE.match(line)
+        if m:
+            yield m.group(1)
+
+
+# ---------------------------------------------------------------- layout 3: EBS2020 web page
+
+# Glued labels, longest first so 'Total projektbudget' wins over shorter prefixes.
+_GLUED = sorted(
+    ["Programområde", "Projektfas", "Projektägare", "Kontaktperson", "E-post", "Telefonnummer",
+     "Beviljat ESF-stöd", "Total projektbudget", "Projektperiod", "Region", "Diarienummer",
+     "Organisationsnummer", "Specifikt mål", "Insatsområde"],
+    key=len, reverse=True,
+)
+_GLUED_RE = re.compile(r"^(" + "|".join(re.escape(g) for g in _GLUED) + r")(?=\S)(.+)$")
+_FURNITURE = re.compile(
+    r"^(logotyp på utskrifter|stäng|in english|skriv ut|tillbaka|till toppen|dela|meny|sök|"
+    r".*\bdriftstopp\b.*|.*\bservicearbete\b.*)$",
+    re.I,
+)
+
+
+def looks_like_ebs(text: str) -> bool:
+    hits = sum(1 for line in text.split("\n")[:80] if _GLUED_RE.match(line))
+    return hits >= 3
+
+
+def read_ebs_page(text: str, *, source_path: str, default_id: str) -> list[ProjectRecord]:
+    lines = text.split("\n")
+    fields: dict[str, str] = {}
+    first_field = last_field = None
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        m = _GLUED_RE.match(stripped)
+        if first_field is None:
+            if m and sum(1 for ln in lines[i:i + 4] if _GLUED_RE.match(ln.strip())) >= 3:
+                first_field = i
+            else:
+                continue
+        if not m:
+            if not stripped or _FURNITURE.match(stripped):
+                continue
+            break  # the field block ends at the first line of prose
+        last_field = i
+        key = LABELS.get(m.group(1).lower())
+        if key and key not in fields:
+            fields[key] = m.group(2).strip()
+    if first_field is None or last_field is None:
+        raise LayoutError("no EBS2020 field lines")
+    title = None
+    for line in reversed(lines[:first_field]):
+        if line.strip() and not _FURNITURE.match(line.strip()):
+            title = line.strip()
+            break
+    body_lines = [ln for ln in lines[last_field + 1:] if not _FURNITURE.match(ln.strip())]
+    body = "\n".join(body_lines).strip()
+    municipalities: list[str] = []
+    kommun = re.search(r"(?m)^Kommun(?:er)?\n\n?((?:[•\-*·] ?.+(?:\n|$))+)", body + "\n")
+    if kommun:
+        municipalities = [re.sub(r"^\s*[•\-*·]\s*", "", ln).strip()
+                          for ln in kommun.group(1).split("\n") if ln.strip()]
+        body = (body[:kommun.start()] + body[kommun.end():]).strip()
+    summary, sections = split_sections(body)
+    if municipalities:
+        fields["municipalities"] = municipalities  # type: ignore[assignment]
+    fund_hint = "ESF" if "eu_support" in fields or "socialfond" in text.lower() else None
+    return [build_record(fields, layout="ebs2020", source_path=source_path, default_id=default_id,
+                         summary=summary, sections=sections, title_hint=title, fund_hint=fund_hint)]
+
+
+# ---------------------------------------------------------------- layout 4: free text / slide decks
+
+_SLIDE_CHROME = re.compile(
+    r"^(ladda ner presentationen|presentation laddar\.? vänta\.?|liknande presentationer|"
+    r"all rights reserved\.?|©.*|copyright .*|\d{1,3}|nästa bild|föregående bild|"
+    r"ladda ner|dela presentationen|rapportera .*|bädda in.*)$",
+    re.I,
+)
+
+
+def read_free_text(text: str, *, source_path: str, default_id: str) -> list[ProjectRecord]:
+    """Slide decks and plain prose: first meaningful short line is the title; chrome dropped."""
+    lines = [ln for ln in text.split("\n")]
+    kept = [ln for ln in lines if not _SLIDE_CHROME.match(ln.strip())]
+    content = [ln for ln in kept if ln.strip()]
+    if not content:
+        raise LayoutError("no text left after removing page furniture")
+    title = None
+    for ln in content[:5]:
+        if len(ln) <= 120 and not ln.endswith((".", ",")):
+            title = ln.strip()
+            break
+    if title is None:
+        title = _first_words(content[0], 12)
+    body_lines = list(content)
+    if body_lines and body_lines[0].strip() == title:
+        body_lines = body_lines[1:]
+    summary = "\n".join(body_lines).strip() or title
+    low = text.lower()
+    fund_hint = None
+    if "esf+" in low or "socialfonden+" in low:
+        fund_hint = "ESF+"
+    elif re.search(r"\besf\b|socialfond", low):
+        fund_hint = "ESF"
+    elif re.search(r"\beruf\b|regionalfond", low):
+        fund_hint = "ERUF"
+    return [build_record({}, layout="text", source_path=source_path, default_id=default_id,
+                         summary=summary, title_hint=title, fund_hint=fund_hint)]
+
+
+def _first_words(text: str, n: int) -> str:
+    words = text.split()
+    return " ".join(words[:n]) + (" …" if len(words) > n else "")
+
+
+# ---------------------------------------------------------------- layout 5: JSON / JSON Lines
+
+JSON_KEYS: dict[str, str] = {
+    "ärende-id": "id", "ärendeid": "id", "diarienummer": "id", "id": "id",
+    "projektnamn": "title", "namn": "title", "title": "title",
+    "projektbeskrivning": "summary", "beskrivning": "summary", "summary": "summary",
+    "stödmottagare": "owner", "projektägare": "owner", "owner": "owner",
+    "organisationsnummer": "owner_org_number",
+    "beviljat_belopp_sek": "eu_support", "beviljat_belopp": "eu_support", "beviljat esf-stöd": "eu_support",
+    "total_projektbudget": "total_budget", "total projektbudget": "total_budget",
+    "projekt_starttid": "start_date", "startdatum": "start_date",
+    "projekt_sluttid": "end_date", "slutdatum": "end_date",
+    "län": "county", "kommuner": "municipalities", "kommun": "municipalities",
+    "område": "region", "region": "region",
+    "insatsområde": "priority_axis", "tematiskt_mål": "thematic_objective",
+    "programområde": "programme_area", "specifikt_mål": "specific_objective",
+    "fond": "fund", "berörd fond": "fund",
+    "kontaktperson": "contact_name", "e-post": "contact_email", "telnr": "contact_phone",
+    "projektledare": "contact_name",
+}
+_EUR_KEYS = ("beviljat_belopp_eur",)
+
+
+def read_json(text: str, *, source_path: str, default_id: str) -> tuple[list[ProjectRecord], list[RecordProblem]]:
+    """A JSON list (or object, or JSON Lines) of project records; a broken record is reported, not fatal."""
+    items: list[tuple[str, Any]] = []
+    problems: list[RecordProblem] = []
+    try:
+        data = json.loads(text)
+        if isinstance(data, dict):
+            data = next((v for v in data.values() if isinstance(v, list) and v and isinstance(v[0], dict)),
+                        [data])
+        if not isinstance(data, list):
+            raise LayoutError("JSON holds neither a list of records nor a record")
+        items = [(f"record {n + 1}", item) for n, item in enumerate(data)]
+    except json.JSONDecodeError as exc:
+        lines = [ln for ln in text.split("\n") if ln.strip()]
+        if len(lines) < 2 or not lines[0].lstrip().startswith("{"):
+            raise LayoutError(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+        for n, line in enumerate(text.split("\n")):
+            if not line.strip():
+                continue
+            try:
+                items.append((f"line {n + 1}", json.loads(line)))
+            except json.JSONDecodeError as line_exc:
+                problems.append(RecordProblem(f"{source_path}:{n + 1}", f"invalid JSON line: {line_exc.msg}"))
+    records: list[ProjectRecord] = []
+    for where, item in items:
+        try:
+            records.append(_json_record(item, source_path=source_path, default_id=f"{default_id}#{where.split()[-1]}"))
+        except (LayoutError, TypeError, ValueError) as exc:
+            problems.append(RecordProblem(f"{source_path} ({where})", str(exc)))
+    if not records and not problems:
+        raise LayoutError("JSON list is empty")
+    return records, problems
+
+
+def _json_record(item: Any, *, source_path: str, default_id: str) -> ProjectRecord:
+    if not isinstance(item, dict):
+        raise LayoutError(f"not a record object but {type(item).__name__}")
+    if "layout" in item and "source_path" in item and set(item) <= set(RECORD_FIELDS):
+        # Our own export format (esfsearch parse/query --json): read it back as it is.
+        record = ProjectRecord.from_dict(item)
+        record.source_path = source_path
+        return record.finalise()
+    fields: dict[str, Any] = {}
+    for key, value in item.items():
+        target = JSON_KEYS.get(str(key).strip().lower())
+        if target and value not in (None, "") and target not in fields:
+            fields[target] = value if isinstance(value, (list, int, float)) else str(value)
+    for key in _EUR_KEYS:  # 0 EUR in the source means "not given"
+        item.get(key)
+    if not fields.get("title") and not fields.get("summary"):
+        raise LayoutError("record has neither a title nor a description")
+    summary = clean_text(str(fields.pop("summary", "") or ""))
+    for amount_key in ("eu_support", "total_budget"):
+        if amount_key in fields and isinstance(fields[amount_key], (int, float)):
+            fields[amount_key] = str(int(fields[amount_key])) if fields[amount_key] else None
+    if isinstance(fields.get("id"), (int, float)):
+        fields["id"] = str(fields["id"])
+    source = str(item.get("_source", "")).lower()
+    fund_hint = "ERUF" if ("eruf" in source or "regionalfond" in source) else None
+    if fund_hint is None and "regionalfond" in str(fields.get("region", "")).lower():
+        fund_hint = "ERUF"
+    return build_record(fields, layout="json", source_path=source_path, default_id=default_id,
+                        summary=summary, fund_hint=fund_hint)
+
+
+# ---------------------------------------------------------------- layout 6: Markdown
+
+def read_markdown(text: str, *, source_path: str, default_id: str) -> list[ProjectRecord]:
+    lines = text.split("\n")
+    title = None
+    body: list[str] = []
+    for line in lines:
+        if title is None and line.startswith("# "):
+            title = line[2:].strip()
+            continue
+        m = re.match(r"^#{2,6}\s+(.*)$", line)
+        body.append(f"\n{m.group(1).strip()}\n" if m else line)
+    summary, sections = split_sections(re.sub(r"\n{3,}", "\n\n", "\n".join(body)).strip())
+    summary = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", summary)
+    if not title:
+        raise LayoutError("Markdown without a '# Title' line")
+    low = text.lower()
+    fund_hint = "ESF+" if "esf+" in low else ("ESF" if re.search(r"\besf\b|socialfond", low) else None)
+    return [build_record({}, layout="markdown", source_path=source_path, default_id=default_id,
+                         summary=summary or title, sections=sections, title_hint=title, fund_hint=fund_hint)]
+
+
+# ---------------------------------------------------------------- detection
+
+Reader = Callable[..., Any]
+
+
+def detect_layout(text: str) -> str:
+    head = text[:20000]
+    stripped = head.lstrip()
+    if stripped.startswith(("[", "{")):
+        return "json"
+    if re.search(r"(?m)^Diarienummer:\s*$", head) or re.search(r"(?m)^Diarienummer:\s*\S", head):
+        return "label"
+    if looks_like_ebs(head):
+        return "ebs2020"
+    if re.match(r"#\s+\S", stripped):
+        return "markdown"
+    return "text"
+
+
+READERS: dict[str, Reader] = {
+    "label": read_label_record,
+    "ebs2020": read_ebs_page,
+    "markdown": read_markdown,
+    "text": read_free_text,
+}

@@ -1,0 +1,432 @@
+"""The query language: Whoosh's syntax for the free text, plus field filters in English or Swedish.
+
+`parse_query` turns what the user typed into (scoring query, filter query, QueryInfo). Each free-text
+word becomes a disjunction over the index fields: the exact stem in title and body, the stem as a
+part of compounds (lower weight), the accent-folded form when the word was typed without å/ä/ö
+(lower weight), and synonyms or abbreviations (lower weight).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from whoosh import query as Q
+
+from .analysis import STOPWORDS, default_stemmer, fold, has_accents, iter_words
+from .schema import normalise_value
+
+MAX_TERMS = 200
+MAX_QUERY_CHARS = 5000
+
+# Scoring weights, tuned on the judged query set (eval/).
+WEIGHTS = {"parts": 0.35, "folded": 0.6, "synonym": 0.5, "id": 5.0, "title_phrase": 1.0}
+
+
+class QueryError(ValueError):
+    """A query the user must fix; the message says how. The CLI exits 2."""
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    kind: str          # "words", "value", "number", "date", "year", "contact"
+    index_field: str
+    label: str
+
+
+FIELDS: dict[str, FieldSpec] = {}
+
+
+def _field(names: str, kind: str, index_field: str, label: str) -> None:
+    for name in names.split():
+        FIELDS[name] = FieldSpec(kind, index_field, label)
+
+
+_field("region område omrade", "words", "region", "region")
+_field("län lan county", "words", "county", "county")
+_field("kommun kommuner municipality", "words", "municipality", "municipality")
+_field("ägare agare owner projektägare projektagare stödmottagare stodmottagare", "words", "owner", "owner")
+_field("programområde programomrade area po", "words", "programme_area", "programme area")
+_field("specifikt mål objective", "words", "specific_objective", "specific objective")
+_field("tematiskt tema thematic", "words", "thematic_objective", "thematic objective")
+_field("insatsområde insatsomrade axis priority", "words", "priority_axis", "priority axis")
+_field("interventionstyp intervention", "words", "intervention_type", "intervention type")
+_field("nuts nuts2", "words", "nuts2", "NUTS-2 code")
+_field("cci", "words", "cci", "programme CCI")
+_field("orgnr organisationsnummer org", "words", "owner_org_number", "owner org number")
+_field("titel title", "words", "title_words", "title")
+_field("fond fund", "value", "fund_v", "fund")
+_field("period programperiod", "value", "period_v", "programme period")
+_field("fas phase", "value", "phase_v", "phase")
+_field("layout format", "value", "layout_v", "source layout")
+_field("id diarienummer dnr", "value", "id_v", "id")
+_field("år ar year", "year", "year", "year")
+_field("budget", "number", "total_budget", "total budget (SEK)")
+_field("stöd stod support beviljat", "number", "eu_support", "granted EU support (SEK)")
+_field("deltagare participants", "number", "participants", "planned participants")
+_field("medfinansiering rate", "number", "cofinancing_rate", "co-financing rate (%)")
+_field("start", "date", "start", "start date")
+_field("slut end", "date", "end", "end date")
+_field("kontakt contact", "contact", "contact", "contact name, e-mail or phone")
+
+
+def field_help() -> str:
+    by_label: dict[str, list[str]] = {}
+    for name, spec in FIELDS.items():
+        by_label.setdefault(spec.label, []).append(name)
+    return "; ".join(f"{'/'.join(names)} ({label})" for label, names in by_label.items())
+
+
+@dataclass
+class Filter:
+    name: str              # as the user wrote it
+    spec: FieldSpec
+    value: str
+    negate: bool = False
+
+    def describe(self) -> str:
+        return f"{'-' if self.negate else ''}{self.name}:{self.value}"
+
+
+@dataclass
+class QueryInfo:
+    text: str                                  # free text left after the filters
+    filters: list[Filter] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)     # positive free-text words (lower case)
+    stems: set[str] = field(default_factory=set)       # their stems (for highlighting)
+    folded_stems: set[str] = field(default_factory=set)
+
+
+_FILTER_RE = re.compile(
+    r"""(?:(?<=\s)|^)(?P<neg>-|NOT\s+)?(?P<name>[^\W\d][\w]*):(?P<value>"[^"]*"?|\S+)""", re.UNICODE)
+
+
+def split_filters(text: str) -> tuple[str, list[Filter]]:
+    """Pull `field:value` filters out of the text; unknown field names are an error."""
+    filters: list[Filter] = []
+    unknown: list[str] = []
+
+    def take(m: re.Match) -> str:
+        name = m.group("name")
+        spec = FIELDS.get(name.lower())
+        if spec is None:
+            unknown.append(name)
+            return m.group(0)
+        value = m.group("value")
+        if value.startswith('"'):
+            value = value.strip('"')
+        value = value.strip()
+        if not value:
+            raise QueryError(f"the filter {name}: has no value")
+        filters.append(Filter(name, spec, value, bool(m.group("neg"))))
+        return " "
+
+    rest = _FILTER_RE.sub(take, text)
+    if unknown:
+        raise QueryError(f"unknown field {unknown[0]!r}. Valid fields: {field_help()}")
+    return re.sub(r"\s+", " ", rest).strip(), filters
+
+
+# ---------------------------------------------------------------- filter values
+
+_NUM_SUFFIX = {"k": 1_000, "tkr": 1_000, "m": 1_000_000, "mkr": 1_000_000, "milj": 1_000_000, "mn": 1_000_000}
+
+
+def _number(text: str, f: Filter) -> float:
+    m = re.fullmatch(r"(\d+(?:[.,]\d+)?)\s*([a-zA-Z]*)%?", text.replace(" ", "").replace("\u00a0", ""))
+    if not m or (m.group(2) and m.group(2).lower() not in _NUM_SUFFIX and m.group(2).lower() not in ("kr", "sek")):
+        raise QueryError(f"{f.name}: expects a number such as 1000000, 5m or 2.5mkr, not {text!r}")
+    value = float(m.group(1).replace(",", "."))
+    return value * _NUM_SUFFIX.get(m.group(2).lower(), 1)
+
+
+def _date_bounds(text: str, f: Filter) -> tuple[int, int]:
+    """'2016' -> (20160101, 20161231); '2016-03' -> March; '2016-03-05' -> that day (as yyyymmdd)."""
+    m = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", text)
+    if not m:
+        raise QueryError(f"{f.name}: expects a date as YYYY, YYYY-MM or YYYY-MM-DD, not {text!r}")
+    y = int(m.group(1))
+    if m.group(3):
+        try:
+            d = date(y, int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            raise QueryError(f"{f.name}: {text!r} is not a real date") from None
+        n = d.year * 10000 + d.month * 100 + d.day
+        return n, n
+    if m.group(2):
+        month = int(m.group(2))
+        if not 1 <= month <= 12:
+            raise QueryError(f"{f.name}: {text!r} has no month {month}")
+        return y * 10000 + month * 100 + 1, y * 10000 + month * 100 + 31
+    return y * 10000 + 101, y * 10000 + 1231
+
+
+def _range(value: str, f: Filter, parse) -> tuple[Any, Any, bool, bool]:
+    """(low, high, low_inclusive, high_inclusive) from '>N', '>=N', '<N', '<=N', 'A..B', 'N'."""
+    m = re.fullmatch(r"(>=|<=|>|<|=)?(.+)", value)
+    op, rest = m.group(1), m.group(2)
+    if op is None and ".." in rest:
+        a, b = rest.split("..", 1)
+        lo = parse(a, f)[0] if a else None
+        hi = parse(b, f)[1] if b else None
+        if lo is not None and hi is not None and lo > hi:
+            raise QueryError(f"{f.name}: the range {value!r} is empty (its start is after its end)")
+        return lo, hi, True, True
+    lo, hi = parse(rest, f)
+    if op == ">":
+        return hi, None, False, True
+    if op == ">=":
+        return lo, None, True, True
+    if op == "<":
+        return None, lo, True, False
+    if op == "<=":
+        return None, hi, True, True
+    return lo, hi, True, True
+
+
+def filter_query(f: Filter) -> Q.Query:
+    spec = f.spec
+    if spec.kind in ("words", "contact"):
+        words = [w for w in re.findall(r"[\w+]+(?:[-/.][\w+]+)*", normalise_value(f.value))]
+        if not words:
+            raise QueryError(f"{f.name}: the value {f.value!r} has no words to match")
+        if len(words) == 1:
+            return _prefix_or_term(spec.index_field, words[0])
+        return Q.Phrase(spec.index_field, words, slop=1)
+    if spec.kind == "value":
+        value = normalise_value(f.value)
+        if spec.index_field == "period_v":
+            years = re.findall(r"\d{4}", value)
+            if len(years) == 1:
+                return Q.Or([Q.Term("period_v", p) for p in ("2007-2013", "2014-2020", "2021-2027")
+                             if int(p[:4]) <= int(years[0]) <= int(p[5:])] or [Q.NullQuery])
+            value = "-".join(years) if len(years) == 2 else value
+        if value.endswith("*"):
+            return Q.Prefix(spec.index_field, value[:-1])
+        return Q.Term(spec.index_field, value)
+    if spec.kind == "number":
+        def parse(text, flt):
+            n = _number(text, flt)
+            return n, n
+        lo, hi, li, hi_inc = _range(f.value, f, parse)
+        if spec.index_field != "cofinancing_rate":
+            lo = int(lo) if lo is not None else None
+            hi = int(hi) if hi is not None else None
+        return Q.NumericRange(spec.index_field, lo, hi, startexcl=not li, endexcl=not hi_inc)
+    if spec.kind == "date":
+        lo, hi, li, hi_inc = _range(f.value, f, _date_bounds)
+        return Q.NumericRange(spec.index_field, lo, hi, startexcl=not li, endexcl=not hi_inc)
+    if spec.kind == "year":
+        def years(text, flt):
+            if not re.fullmatch(r"\d{4}", text):
+                raise QueryError(f"{flt.name}: expects a year such as 2019 or a range 2018..2020, not {text!r}")
+            return int(text), int(text)
+        lo, hi, li, hi_inc = _range(f.value, f, years)
+        if lo is not None and not li:
+            lo += 1
+        if hi is not None and not hi_inc:
+            hi -= 1
+        # the project's period [start_year, end_year] overlaps [lo, hi]
+        parts: list[Q.Query] = []
+        if hi is not None:
+            parts.append(Q.NumericRange("start_year", None, hi))
+        if lo is not None:
+            parts.append(Q.NumericRange("end_year", lo, None))
+        return Q.And(parts) if len(parts) > 1 else parts[0]
+    raise QueryError(f"unsupported field kind {spec.kind}")  # pragma: no cover
+
+
+def _prefix_or_term(fieldname: str, word: str) -> Q.Query:
+    if word.endswith("*") and len(word) > 1:
+        return Q.Prefix(fieldname, word[:-1])
+    return Q.Term(fieldname, word)
+
+
+def combine_filters(filters: list[Filter], exclude: str | None = None) -> Q.Query | None:
+    """All filters ANDed; `exclude` leaves out one index field (for disjunctive facet counts)."""
+    positive = [filter_query(f) for f in filters if not f.negate and f.spec.index_field != exclude]
+    negative = [filter_query(f) for f in filters if f.negate and f.spec.index_field != exclude]
+    if not positive and not negative:
+        return None
+    base: Q.Query = Q.And(positive) if positive else Q.Every()
+    if negative:
+        base = Q.AndNot(base, Q.Or(negative))
+    return base
+
+
+# ---------------------------------------------------------------- free text
+
+def _parser():
+    from whoosh.fields import TEXT, Schema
+    from whoosh.qparser import FuzzyTermPlugin, OrGroup, QueryParser
+    from whoosh.qparser.plugins import FieldsPlugin, RangePlugin
+
+    from .analysis import SwedishAnalyzer
+
+    schema = Schema(text=TEXT(analyzer=SwedishAnalyzer("plain", stopwords=())))
+    parser = QueryParser("text", schema, group=OrGroup.factory(0.9))
+    parser.remove_plugin_class(FieldsPlugin)
+    parser.remove_plugin_class(RangePlugin)
+    parser.add_plugin(FuzzyTermPlugin())
+    return parser
+
+
+_PARSER = None
+
+
+def parse_text(text: str) -> Q.Query:
+    global _PARSER
+    if _PARSER is None:
+        _PARSER = _parser()
+    try:
+        return _PARSER.parse(text)
+    except Exception as exc:  # Whoosh's parser raises assorted errors on odd input
+        raise QueryError(f"cannot parse the query ({exc})") from exc
+
+
+class Rewriter:
+    """Turns the parser's 'text' leaves into queries over the real index fields."""
+
+    def __init__(self, synonyms: dict[str, list[str]] | None = None) -> None:
+        self.synonyms = synonyms or {}
+        self.stem = default_stemmer()
+        self.info_words: list[str] = []
+        self.stems: set[str] = set()
+        self.folded: set[str] = set()
+        self.terms = 0
+
+    def __call__(self, q: Q.Query, positive: bool = True) -> Q.Query:
+        if isinstance(q, Q.Phrase) and q.fieldname == "text":
+            return self.phrase(list(q.words), q.boost, positive)
+        if isinstance(q, Q.FuzzyTerm) and q.fieldname == "text":
+            return self.fuzzy(q)
+        if isinstance(q, Q.Prefix) and q.fieldname == "text":
+            return self.prefix(q.text, q.boost)
+        if isinstance(q, Q.Wildcard) and q.fieldname == "text":
+            return Q.Or([Q.Wildcard(f, q.text.lower()) for f in ("title", "body")], boost=q.boost)
+        if isinstance(q, Q.Term) and q.fieldname == "text":
+            return self.word(q.text, q.boost, positive)
+        if isinstance(q, Q.Not):
+            return Q.Not(self(q.query, positive=not positive))
+        if isinstance(q, Q.AndNot):
+            return Q.AndNot(self(q.a, positive), self(q.b, not positive))
+        return q.apply(lambda child: self(child, positive))
+
+    def _count(self) -> None:
+        self.terms += 1
+        if self.terms > MAX_TERMS:
+            raise QueryError(f"the query has more than {MAX_TERMS} words; shorten it")
+
+    def word(self, word: str, boost: float = 1.0, positive: bool = True) -> Q.Query:
+        self._count()
+        word = word.lower()
+        if word in STOPWORDS:
+            return Q.NullQuery
+        stem = self.stem(word)
+        if positive:
+            self.info_words.append(word)
+            self.stems.add(stem)
+        alternatives: list[Q.Query] = [
+            Q.Or([Q.Term("title", stem), Q.Term("body", stem)]),
+            Q.Term("parts", stem, boost=WEIGHTS["parts"]),
+        ]
+        if not has_accents(word):
+            folded = self.stem(fold(word))
+            alternatives.append(Q.Term("folded", folded, boost=WEIGHTS["folded"]))
+            if positive:
+                self.folded.add(folded)
+        if any(ch.isdigit() for ch in word):
+            alternatives.append(Q.Term("id_v", normalise_value(word), boost=WEIGHTS["id"]))
+        for synonym in self.synonyms.get(word, ()):
+            alternatives.append(self._synonym(synonym, positive))
+        return Q.DisjunctionMax(alternatives, boost=boost, tiebreak=0.1)
+
+    def _synonym(self, text: str, positive: bool) -> Q.Query:
+        words = [w for w, _s, _e in iter_words(text)]
+        stems = [self.stem(w) for w in words if w not in STOPWORDS]
+        if positive:
+            self.stems.update(stems)
+        if len(stems) == 1:
+            return Q.Or([Q.Term("title", stems[0]), Q.Term("body", stems[0]),
+                         Q.Term("parts", stems[0], boost=WEIGHTS["parts"])], boost=WEIGHTS["synonym"])
+        slop = 1 + sum(1 for w in words if w in STOPWORDS)
+        return Q.Or([Q.Phrase(f, stems, slop=slop) for f in ("title", "body")], boost=WEIGHTS["synonym"])
+
+    def phrase(self, words: list[str], boost: float, positive: bool) -> Q.Query:
+        tokens = [w for raw in words for w, _s, _e in iter_words(raw)]
+        content = [w for w in tokens if w not in STOPWORDS]
+        if not content:
+            return Q.NullQuery
+        if len(content) == 1:
+            return self.word(content[0], boost, positive)
+        for _ in content:
+            self._count()
+        stems = [self.stem(w) for w in content]
+        if positive:
+            self.info_words.extend(content)
+            self.stems.update(stems)
+        slop = 1 + (len(tokens) - len(content))
+        alternatives: list[Q.Query] = [Q.Or([Q.Phrase(f, stems, slop=slop) for f in ("title", "body")])]
+        if not any(has_accents(w) for w in content):
+            folded = [self.stem(fold(w)) for w in content]
+            if positive:
+                self.folded.update(folded)
+            alternatives.append(Q.Phrase("folded", folded, slop=slop, boost=WEIGHTS["folded"]))
+        phrase_text = " ".join(tokens)
+        for synonym in self.synonyms.get(phrase_text, ()):
+            alternatives.append(self._synonym(synonym, positive))
+        return Q.DisjunctionMax(alternatives, boost=boost, tiebreak=0.1)
+
+    def prefix(self, text: str, boost: float) -> Q.Query:
+        self._count()
+        text = text.lower()
+        if len(text) < 2:
+            raise QueryError(f"the prefix {text + '*'!r} is too short; give at least two letters")
+        stem = self.stem(text) if len(text) > 4 else text
+        alternatives = [Q.Prefix("title", stem), Q.Prefix("body", stem)]
+        if not has_accents(text):
+            alternatives.append(Q.Prefix("folded", fold(stem), boost=WEIGHTS["folded"]))
+        return Q.Or(alternatives, boost=boost)
+
+    def fuzzy(self, q: Q.FuzzyTerm) -> Q.Query:
+        self._count()
+        word = q.text.lower()
+        maxdist = min(int(q.maxdist), 2)
+        stem = self.stem(word)
+        self.info_words.append(word)
+        self.stems.add(stem)
+        return Q.Or([Q.FuzzyTerm(f, stem, maxdist=maxdist, prefixlength=max(1, q.prefixlength))
+                     for f in ("title", "body")], boost=q.boost)
+
+
+def parse_query(text: str, extra_filters: list[Filter] | None = None,
+                synonyms: dict[str, list[str]] | None = None) -> tuple[Q.Query | None, list[Filter], QueryInfo]:
+    """(scoring query or None for 'everything', filters, info)."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"the query is longer than {MAX_QUERY_CHARS} characters; shorten it")
+    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", text)
+    free, filters = split_filters(text)
+    filters = filters + list(extra_filters or [])
+    for f in filters:
+        filter_query(f)  # validate early, so errors name the filter
+    info = QueryInfo(text=free, filters=filters)
+    if not free.strip() or free.strip() == "*":
+        return None, filters, info
+    rewriter = Rewriter(synonyms)
+    scoring = rewriter(parse_text(free)).normalize()
+    info.words, info.stems, info.folded_stems = rewriter.info_words, rewriter.stems, rewriter.folded
+    if scoring is Q.NullQuery or isinstance(scoring, Q.NullQuery.__class__):
+        scoring = None if not rewriter.terms else Q.NullQuery
+    return scoring, filters, info
+
+
+def make_filter(name: str, value: str, negate: bool = False) -> Filter:
+    """A filter from a CLI option (`--region`, `--year` ...), validated like one typed in the query."""
+    spec = FIELDS.get(name)
+    if spec is None:
+        raise QueryError(f"unknown field {name!r}. Valid fields: {field_help()}")
+    f = Filter(name, spec, value, negate)
+    filter_query(f)
+    return f

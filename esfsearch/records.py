@@ -1,0 +1,116 @@
+"""The one structured project record every source layout is turned into.
+
+Plain data: no Whoosh, no UI. Ingest fills it, the index stores it, CLI/TUI show it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+
+@dataclass
+class Section:
+    """A headed part of the summary (Sammanfattning, Bakgrund, Målsättning ...)."""
+
+    heading: str
+    text: str
+
+
+@dataclass
+class ProjectRecord:
+    id: str
+    title: str
+    layout: str
+    source_path: str
+    summary: str = ""
+    sections: list[Section] = field(default_factory=list)
+    owner: str | None = None
+    owner_org_number: str | None = None
+    region: str | None = None
+    county: list[str] = field(default_factory=list)
+    municipalities: list[str] = field(default_factory=list)
+    fund: str | None = None
+    programme_period: str | None = None
+    programme_area: str | None = None
+    specific_objective: str | None = None
+    thematic_objective: str | None = None
+    priority_axis: str | None = None
+    intervention_type: str | None = None
+    phase: str | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    total_budget: int | None = None
+    eu_support: int | None = None
+    cofinancing_rate: float | None = None
+    planned_participants: int | None = None
+    nuts2: str | None = None
+    cci: str | None = None
+    contact_name: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
+    content_hash: str = ""
+
+    CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone")
+
+    def compute_hash(self) -> str:
+        """Hash of everything but the hash itself, so a changed record re-indexes."""
+        data = self.to_dict()
+        data.pop("content_hash", None)
+        payload = repr(sorted(data.items())).encode("utf-8")
+        return hashlib.sha1(payload).hexdigest()
+
+    def finalise(self) -> "ProjectRecord":
+        self.content_hash = self.compute_hash()
+        return self
+
+    @property
+    def full_text(self) -> str:
+        """Summary plus the headed sections (the summary's own section is not repeated)."""
+        parts = [self.summary] if self.summary else []
+        parts += [f"{s.heading}\n{s.text}" for s in self.sections if s.text != self.summary]
+        return "\n\n".join(p for p in parts if p)
+
+    @property
+    def years(self) -> tuple[int, int] | None:
+        if self.start_date and self.end_date:
+            return (self.start_date.year, self.end_date.year)
+        if self.start_date:
+            return (self.start_date.year, self.start_date.year)
+        if self.end_date:
+            return (self.end_date.year, self.end_date.year)
+        return None
+
+    def to_dict(self, contacts: bool = True) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name == "sections":
+                value = [{"heading": s.heading, "text": s.text} for s in value]
+            elif isinstance(value, date):
+                value = value.isoformat()
+            out[f.name] = value
+        if not contacts:
+            for name in self.CONTACT_FIELDS:
+                out.pop(name, None)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ProjectRecord":
+        kwargs = {}
+        names = {f.name for f in dataclasses.fields(cls)}
+        for key, value in data.items():
+            if key not in names:
+                continue
+            if key == "sections":
+                value = [Section(**s) for s in value or []]
+            elif key in ("start_date", "end_date") and value:
+                value = date.fromisoformat(value)
+            kwargs[key] = value
+        return cls(**kwargs)
+
+
+RECORD_FIELDS = tuple(f.name for f in dataclasses.fields(ProjectRecord))

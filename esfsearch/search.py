@@ -1,0 +1,333 @@
+"""The public search API that the CLI and the TUI both call.
+
+    from esfsearch.search import SearchEngine
+    with SearchEngine("index") as engine:
+        result = engine.search("kompetensförsörjning region:Sydsverige", facets=True)
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from whoosh import query as Q
+from whoosh import scoring, sorting
+
+from .index import IndexProblem, current_generation, is_stale, open_whoosh, read_meta
+from .querylang import Filter, QueryError, QueryInfo, parse_query
+from .records import ProjectRecord
+from .schema import FACET_FIELDS, normalise_value
+from .snippets import Snippet, highlight_all, make_snippet
+from .synonyms import load_synonyms
+
+SORTS = {
+    "relevance": None,
+    "start": ("start", True),       # newest first
+    "start-asc": ("start", False),
+    "end": ("end", True),
+    "amount": ("eu_support", True),  # largest granted support first
+    "budget": ("total_budget", True),
+}
+FACET_FILTER_FIELD = {"region": "region", "fund": "fund_v", "period": "period_v", "area": None,
+                      "county": "county", "phase": "phase_v", "layout": "layout_v"}
+DEFAULT_FACETS = ("region", "fund", "period", "area")
+QUERY_TIME_LIMIT = 10.0   # seconds; a pathological query is cut off, never hangs
+
+
+def scoring_model():
+    """BM25F; title gets less length normalisation than the body (titles are short by nature)."""
+    return scoring.BM25F(B=0.75, K1=1.2, title_B=0.3)
+
+
+@dataclass
+class Hit:
+    key: str
+    record: ProjectRecord
+    score: float
+    snippet: Snippet | None = None
+
+    @property
+    def id(self) -> str:
+        return self.record.id
+
+    def to_dict(self, contacts: bool = True, full: bool = False) -> dict:
+        r = self.record
+        out = {"id": r.id, "title": r.title, "score": round(self.score, 4)}
+        if full:
+            out.update(r.to_dict(contacts=contacts))
+        else:
+            out.update({
+                "owner": r.owner, "region": r.region, "county": r.county, "fund": r.fund,
+                "programme_period": r.programme_period, "programme_area": r.programme_area,
+                "phase": r.phase,
+                "start_date": r.start_date.isoformat() if r.start_date else None,
+                "end_date": r.end_date.isoformat() if r.end_date else None,
+                "total_budget": r.total_budget, "eu_support": r.eu_support, "source_path": r.source_path,
+            })
+        out["snippet"] = self.snippet.marked() if self.snippet else None
+        return out
+
+
+@dataclass
+class SearchResult:
+    query: str
+    total: int
+    hits: list[Hit]
+    page: int = 1
+    limit: int = 10
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    suggestion: str | None = None
+    info: QueryInfo | None = None
+    seconds: float = 0.0
+    timed_out: bool = False
+
+    def to_dict(self, contacts: bool = True, full: bool = False) -> dict:
+        return {
+            "query": self.query,
+            "total": self.total,
+            "page": self.page,
+            "limit": self.limit,
+            "hits": [h.to_dict(contacts=contacts, full=full) for h in self.hits],
+            "facets": {name: [{"value": v, "count": c} for v, c in counts]
+                       for name, counts in self.facets.items()},
+            "suggestion": self.suggestion,
+            "filters": [f.describe() for f in (self.info.filters if self.info else [])],
+            "seconds": round(self.seconds, 4),
+        }
+
+
+class SearchEngine:
+    """An open index. Keep one for many queries (the TUI does); it is cheap to `refresh()`."""
+
+    def __init__(self, index_dir: str | Path, synonyms_file: str | None = None) -> None:
+        self.index_dir = Path(index_dir)
+        gen = current_generation(self.index_dir)
+        if gen is None:
+            raise IndexProblem(f"no index in {self.index_dir}; build one with `esfsearch index`")
+        self.generation = gen
+        self.meta = read_meta(gen)
+        self._ix = open_whoosh(gen)
+        try:
+            self._searcher = self._ix.searcher(weighting=scoring_model())
+        except Exception as exc:
+            raise IndexProblem(f"the index in {gen} cannot be read ({type(exc).__name__}: {exc}); "
+                               "rebuild with `esfsearch index --rebuild`") from exc
+        self.synonyms = load_synonyms(synonyms_file)
+        self.snippet_width, self.snippet_fragments = 200, 1
+
+    # -- lifecycle
+    def close(self) -> None:
+        self._searcher.close()
+        self._ix.close()
+
+    def __enter__(self) -> "SearchEngine":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def refresh(self) -> None:
+        """Pick up a newer generation or commit (after a rebuild or update ran elsewhere)."""
+        gen = current_generation(self.index_dir)
+        if gen != self.generation:
+            self.close()
+            self.__init__(self.index_dir)
+            return
+        self._searcher = self._searcher.refresh()
+
+    @property
+    def doc_count(self) -> int:
+        return self._searcher.doc_count()
+
+    def is_stale(self) -> bool:
+        try:
+            return is_stale(self.index_dir)
+        except IndexProblem:
+            return False
+
+    # -- queries
+    def search(self, text: str, *, filters: list[Filter] | None = None, sort: str = "relevance",
+               limit: int = 10, page: int = 1, facets: bool | tuple[str, ...] = False,
+               snippets: bool = True) -> SearchResult:
+        started = time.monotonic()
+        if sort not in SORTS:
+            raise QueryError(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}")
+        if limit < 1 or page < 1:
+            raise QueryError("--limit and --page must be at least 1")
+        scoring_q, all_filters, info = parse_query(text, filters, self.synonyms)
+        filter_q = _filters(all_filters)
+        q, filter_q = self._final_query(scoring_q, filter_q)
+        kwargs = self._sort_kwargs(sort, scoring_q)
+        results, timed_out = self._run(q, limit=page * limit, filter=filter_q, **kwargs)
+        total = len(results) if results is not None else 0
+        hits = []
+        if results is not None:
+            ranked = "sortedby" not in kwargs
+            for hit in results[(page - 1) * limit: page * limit]:
+                hits.append(self._hit(hit, info, snippets, ranked))
+        result = SearchResult(query=text, total=total, hits=hits, page=page, limit=limit, info=info,
+                              timed_out=timed_out)
+        if facets:
+            names = DEFAULT_FACETS if facets is True else tuple(facets)
+            result.facets = self.facet_counts(scoring_q, all_filters, names)
+        if total == 0 and info.words:
+            result.suggestion = self.suggest(info)
+        result.seconds = time.monotonic() - started
+        return result
+
+    def iter_hits(self, text: str, *, filters: list[Filter] | None = None, sort: str = "relevance",
+                  snippets: bool = False, batch: int = 500) -> Iterator[Hit]:
+        """Every hit, streamed in pages, for whole-result export."""
+        scoring_q, all_filters, info = parse_query(text, filters, self.synonyms)
+        q, filter_q = self._final_query(scoring_q, _filters(all_filters))
+        kwargs = self._sort_kwargs(sort, scoring_q)
+        page = 1
+        while True:
+            results = self._searcher.search_page(q, page, pagelen=batch, filter=filter_q, **kwargs)
+            for hit in results:
+                yield self._hit(hit, info, snippets, "sortedby" not in kwargs)
+            if results.is_last_page() or results.pagecount == 0:
+                break
+            page += 1
+
+    def count(self, text: str, filters: list[Filter] | None = None) -> int:
+        scoring_q, all_filters, _info = parse_query(text, filters, self.synonyms)
+        q, filter_q = self._final_query(scoring_q, _filters(all_filters))
+        return self._searcher.search(q, limit=None, scored=False, filter=filter_q).scored_length()
+
+    def _final_query(self, scoring_q: Q.Query | None, filter_q: Q.Query | None) -> tuple[Q.Query, Q.Query | None]:
+        """(query to score, filter that only restricts the documents: it adds nothing to scores)."""
+        return (scoring_q if scoring_q is not None else Q.Every()), filter_q
+
+    def _sort_kwargs(self, sort: str, scoring_q: Q.Query | None) -> dict:
+        spec = SORTS[sort]
+        if spec is None:
+            if scoring_q is None:   # no words: newest first is the useful order
+                return {"sortedby": sorting.FieldFacet("start", reverse=True)}
+            return {}
+        fieldname, reverse = spec
+        return {"sortedby": sorting.FieldFacet(fieldname, reverse=reverse)}
+
+    def _run(self, q: Q.Query, limit: int, filter: Q.Query | None = None, **kwargs):
+        """Collect with a time limit. The filter wraps the timer: a TimeLimitCollector calls its
+        child's collect() directly, which would skip a FilterCollector placed inside it."""
+        from whoosh.collectors import FilterCollector, TimeLimitCollector
+        from whoosh.searching import TimeLimit
+
+        inner = self._searcher.collector(limit=limit, **kwargs)
+        collector = TimeLimitCollector(inner, timelimit=QUERY_TIME_LIMIT, use_alarm=False)
+        if filter is not None:
+            collector = FilterCollector(collector, allow=filter)
+        try:
+            self._searcher.search_with_collector(q, collector)
+        except TimeLimit:
+            return collector.results(), True
+        return collector.results(), False
+
+    def _hit(self, hit, info: QueryInfo, snippets: bool, ranked: bool = True) -> Hit:
+        fields = hit.fields()
+        record = ProjectRecord.from_dict(json.loads(fields["record"]))
+        snippet = None
+        if snippets:
+            snippet = make_snippet(record.full_text or record.title, info.stems, info.folded_stems,
+                                   width=self.snippet_width, fragments=self.snippet_fragments)
+        score = hit.score if (ranked and hit.score is not None) else 0.0
+        return Hit(key=fields["key"], record=record, score=float(score), snippet=snippet)
+
+    # -- facets
+    def facet_counts(self, scoring_q: Q.Query | None, filters: list[Filter],
+                     names: tuple[str, ...] = DEFAULT_FACETS) -> dict[str, list[tuple[str, int]]]:
+        """Disjunctive counts: a facet's own filter is left out when counting that facet, so the
+        counts show what switching to another value would give."""
+        out: dict[str, list[tuple[str, int]]] = {}
+        for name in names:
+            facet_field = FACET_FIELDS[name]
+            own = FACET_FILTER_FIELD.get(name)
+            filter_q = _filters(filters, exclude=own)
+            q, filter_q = self._final_query(scoring_q, filter_q)
+            facet = sorting.FieldFacet(facet_field, allow_overlap=True)
+            results = self._searcher.search(q, limit=1, groupedby={name: facet}, scored=False, filter=filter_q)
+            groups = results.groups(name)
+            counts = [(str(value), len(docs)) for value, docs in groups.items() if value not in (None, "")]
+            counts.sort(key=lambda vc: (-vc[1], vc[0]))
+            out[name] = counts
+        return out
+
+    # -- spelling
+    def suggest(self, info: QueryInfo) -> str | None:
+        """'Did you mean …': each word not in the vocabulary replaced by its nearest known word."""
+        corrector = self._searcher.corrector("spell")
+        changed = False
+        words = []
+        for word in info.words:
+            if self._searcher.frequency("spell", word) > 0:
+                words.append(word)
+                continue
+            found = corrector.suggest(word, limit=1, maxdist=2)
+            if found:
+                words.append(found[0])
+                changed = True
+            else:
+                words.append(word)
+        return " ".join(words) if changed else None
+
+    # -- records
+    def get(self, record_id: str) -> list[Hit]:
+        q = Q.Term("id_v", normalise_value(record_id))
+        results = self._searcher.search(q, limit=None)
+        hits = [self._hit(h, QueryInfo(text=""), False) for h in results]
+        if not hits:
+            results = self._searcher.search(Q.Term("key", record_id), limit=1)
+            hits = [self._hit(h, QueryInfo(text=""), False) for h in results]
+        return hits
+
+    def highlight(self, record: ProjectRecord, text: str) -> Snippet:
+        _scoring, _filters_, info = parse_query(text, None, self.synonyms)
+        return highlight_all(record.full_text, info.stems, info.folded_stems)
+
+    def similar(self, record_id: str, limit: int = 10) -> SearchResult:
+        """More-like-this over the record's own words (its title and text)."""
+        started = time.monotonic()
+        matches = self.get(record_id)
+        if not matches:
+            raise QueryError(f"no project with id {record_id!r}")
+        source = matches[0]
+        docnum = self._searcher.document_number(key=source.key)
+        text = f"{source.record.title}\n{source.record.full_text}"
+        results = self._searcher.more_like(docnum, "body", text=text, top=limit, numterms=25)
+        hits = [self._hit(h, QueryInfo(text=""), False) for h in results]
+        return SearchResult(query=f"similar:{record_id}", total=len(hits), hits=hits, limit=limit,
+                            seconds=time.monotonic() - started)
+
+    def stats(self) -> dict:
+        meta = self.meta
+        files = meta.get("files", {})
+        layouts: dict[str, int] = {}
+        for info in files.values():
+            if info.get("layout"):
+                layouts[info["layout"]] = layouts.get(info["layout"], 0) + info.get("records", 0)
+        funds = self.facet_counts(None, [], ("fund",))["fund"]
+        size = sum(p.stat().st_size for p in self.generation.iterdir() if p.is_file())
+        return {
+            "index": str(self.index_dir),
+            "generation": self.generation.name,
+            "records": self.doc_count,
+            "files": len(files),
+            "skipped": len(meta.get("skipped", [])),
+            "layouts": dict(sorted(layouts.items())),
+            "funds": dict(funds),
+            "size_bytes": size,
+            "built_at": meta.get("built_at"),
+            "corpus": meta.get("corpus"),
+            "stale": self.is_stale(),
+            "schema_version": meta.get("schema_version"),
+        }
+
+
+def _filters(filters: list[Filter], exclude: str | None = None) -> Q.Query | None:
+    from .querylang import combine_filters
+
+    return combine_filters(filters, exclude=exclude)

@@ -1,0 +1,133 @@
+"""Highlighted snippets that mark what the query really matched: inflections, compound parts, folded forms.
+
+Whoosh's highlighter compares index terms of one field; ours compares every form a word can have in
+the index (stem, parts' stems, folded stems) with the query's forms, so 'kompetensförsörjningsbehov'
+lights up for the query 'kompetensförsörjning'.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .analysis import STOPWORDS, default_stemmer, fold, iter_words
+
+Segment = tuple[str, bool]   # (text, matched)
+SNIPPET_SCAN_CHARS = 50_000  # long texts: look for the snippet near the start only
+
+
+@dataclass
+class Snippet:
+    segments: list[Segment]
+
+    @property
+    def text(self) -> str:
+        return "".join(t for t, _ in self.segments)
+
+    def marked(self, before: str = "<em>", after: str = "</em>") -> str:
+        return "".join(f"{before}{t}{after}" if m else t for t, m in self.segments)
+
+    @property
+    def matched_words(self) -> list[str]:
+        return list(dict.fromkeys(t for t, m in self.segments if m))
+
+
+def word_matches(word: str, stems: set[str], folded: set[str]) -> bool:
+    """Stem match, or a query stem inside a compound. Parts are found by substring, not by the
+    splitter: the hit already matched in the index, and loading the splitter would cost a CLI
+    query a fifth of a second."""
+    if word in STOPWORDS:
+        return False
+    stem = default_stemmer()
+    if stem(word) in stems:
+        return True
+    if len(word) > 6 and any(len(s) >= 4 and s in word for s in stems):
+        return True
+    if folded:
+        plain = fold(word)
+        return stem(plain) in folded or (len(plain) > 6 and any(len(s) >= 4 and s in plain for s in folded))
+    return False
+
+
+def match_spans(text: str, stems: set[str], folded: set[str]) -> list[tuple[int, int]]:
+    if not stems and not folded:
+        return []
+    return [(s, e) for w, s, e in iter_words(text) if word_matches(w, stems, folded)]
+
+
+def make_snippet(text: str, stems: set[str], folded: set[str], width: int = 240, fragments: int = 2) -> Snippet:
+    """The best window(s) of about `width` characters around the densest matches."""
+    text = text[:SNIPPET_SCAN_CHARS]
+    spans = match_spans(text, stems, folded)
+    if not spans:
+        return Snippet([(_clip(text, width), False)])
+    windows: list[tuple[int, int]] = []
+    remaining = list(spans)
+    for _ in range(fragments):
+        if not remaining:
+            break
+        best_start, best_count = remaining[0][0], 0
+        for i, (s, _e) in enumerate(remaining):
+            count = sum(1 for s2, _ in remaining[i:] if s2 - s < width)
+            if count > best_count:
+                best_start, best_count = s, count
+        start = max(0, best_start - width // 4)
+        start = _word_start(text, start)
+        end = _word_end(text, min(len(text), start + width))
+        windows.append((start, end))
+        remaining = [sp for sp in remaining if not (start - width <= sp[0] < end + width // 2)]
+    windows.sort()
+    segments: list[Segment] = []
+    for n, (start, end) in enumerate(windows):
+        if start > 0:
+            segments.append(("…", False))
+        pos = start
+        for s, e in spans:
+            if s < start or e > end:
+                continue
+            if s > pos:
+                segments.append((_flat(text[pos:s]), False))
+            segments.append((text[s:e], True))
+            pos = e
+        if pos < end:
+            segments.append((_flat(text[pos:end]), False))
+        if end < len(text) and n == len(windows) - 1:
+            segments.append(("…", False))
+        elif n < len(windows) - 1:
+            segments.append((" ", False))
+    return Snippet(segments)
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s*\n\s*", " ", text)
+
+
+def _word_start(text: str, i: int) -> int:
+    while 0 < i < len(text) and not text[i - 1].isspace():
+        i -= 1
+    return i
+
+
+def _word_end(text: str, i: int) -> int:
+    while i < len(text) and not text[i].isspace():
+        i += 1
+    return i
+
+
+def _clip(text: str, width: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[:_word_end(flat, width)] + " …"
+
+
+def highlight_all(text: str, stems: set[str], folded: set[str]) -> Snippet:
+    """The whole text with every match marked (for `show --query` and the TUI's detail view)."""
+    segments: list[Segment] = []
+    pos = 0
+    for s, e in match_spans(text, stems, folded):
+        if s > pos:
+            segments.append((text[pos:s], False))
+        segments.append((text[s:e], True))
+        pos = e
+    if pos < len(text):
+        segments.append((text[pos:], False))
+    return Snippet(segments)
