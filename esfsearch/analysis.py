@@ -161,11 +161,24 @@ MODES = ("exact", "parts", "folded", "plain")
 class SwedishAnalyzer(Composable):
     """A Whoosh analyzer; `mode` picks which index field it feeds (see the module docstring)."""
 
-    def __init__(self, mode: str = "exact", stopwords: Iterable[str] | None = None) -> None:
+    def __init__(self, mode: str = "exact", stopwords: Iterable[str] | None = None,
+                 stemmer: Callable[[str], str] | None = None, splitter=None) -> None:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}")
         self.mode = mode
         self.stopwords = frozenset(STOPWORDS if stopwords is None else stopwords)
+        self._stemmer = stemmer      # swapped in by tests; never pickled (see __getstate__)
+        self._splitter = splitter
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_stemmer"] = state["_splitter"] = None
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.__dict__.setdefault("_stemmer", None)
+        self.__dict__.setdefault("_splitter", None)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, SwedishAnalyzer) and (self.mode, self.stopwords) == (other.mode, other.stopwords)
@@ -176,8 +189,10 @@ class SwedishAnalyzer(Composable):
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not value.isascii() and not unicodedata.is_normalized("NFC", value):
+            value = unicodedata.normalize("NFC", value)
         words = iter_words(value) if tokenize else [(value.lower(), 0, len(value))]
-        stem = default_stemmer()
+        stem = self._stemmer or default_stemmer()
         pos = start_pos - 1
         for word, start, end in words:
             pos += 1
@@ -205,7 +220,7 @@ class SwedishAnalyzer(Composable):
             return [word]
         if self.mode == "exact":
             return [stem(word)]
-        subwords = _subwords(word)
+        subwords = self._splitter.subwords(word) if self._splitter is not None else _subwords(word)
         if self.mode == "parts":
             return _unique(stem(p) for p in subwords)
         return _unique(stem(fold(w)) for w in (word, *subwords))

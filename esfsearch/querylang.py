@@ -3,7 +3,8 @@
 `parse_query` turns what the user typed into (scoring query, filter query, QueryInfo). Each free-text
 word becomes a disjunction over the index fields: the exact stem in title and body, the stem as a
 part of compounds (lower weight), the accent-folded form when the word was typed without å/ä/ö
-(lower weight), and synonyms or abbreviations (lower weight).
+(lower weight), and synonyms or abbreviations (lower weight). The alternatives are summed with Or:
+Whoosh 2.7's DisjunctionMax matcher reports wrong scores (every match gets the top score).
 """
 
 from __future__ import annotations
@@ -341,7 +342,7 @@ class Rewriter:
             alternatives.append(Q.Term("id_v", normalise_value(word), boost=WEIGHTS["id"]))
         for synonym in self.synonyms.get(word, ()):
             alternatives.append(self._synonym(synonym, positive))
-        return Q.DisjunctionMax(alternatives, boost=boost, tiebreak=0.1)
+        return Q.Or(alternatives, boost=boost)
 
     def _synonym(self, text: str, positive: bool) -> Q.Query:
         words = [w for w, _s, _e in iter_words(text)]
@@ -377,7 +378,7 @@ class Rewriter:
         phrase_text = " ".join(tokens)
         for synonym in self.synonyms.get(phrase_text, ()):
             alternatives.append(self._synonym(synonym, positive))
-        return Q.DisjunctionMax(alternatives, boost=boost, tiebreak=0.1)
+        return Q.Or(alternatives, boost=boost)
 
     def prefix(self, text: str, boost: float) -> Q.Query:
         self._count()

@@ -1,0 +1,3 @@
+from esfsearch.cli import main
+
+main()
