@@ -23,7 +23,7 @@ MAX_TERMS = 200
 MAX_QUERY_CHARS = 5000
 
 # Scoring weights, tuned on the judged query set (eval/).
-WEIGHTS = {"parts": 0.35, "folded": 0.6, "synonym": 0.5, "id": 5.0, "title_phrase": 1.0}
+WEIGHTS = {"parts": 0.85, "folded": 0.9, "synonym": 0.7, "id": 5.0, "title_phrase": 1.0}
 
 
 class QueryError(ValueError):

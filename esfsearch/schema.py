@@ -16,7 +16,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from .analysis import SwedishAnalyzer, fold
 from .records import ProjectRecord
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 VALUE_SEP = "\x1f"
 
 
@@ -102,9 +102,9 @@ def build_schema() -> Schema:
         "key": ID(stored=True, unique=True),
         "file": ID(stored=True),
         "record": STORED(),
-        "title": _text("exact", boost=2.5),
+        "title": _text("exact", boost=1.0),
         "body": _text("exact"),
-        "parts": _text("parts", phrase=False),
+        "parts": _text("parts", boost=2.0, phrase=False),
         "folded": _text("folded", phrase=True),
         "spell": TEXT(analyzer=SwedishAnalyzer("plain"), phrase=False),
         "contact": TEXT(analyzer=WordsAnalyzer(), phrase=True),

@@ -1,0 +1,83 @@
+"""`esfsearch eval`: relevance of esfsearch and two plain-Whoosh baselines on the judged set in eval/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .evaluation import EVAL_DIR, SPLITS, EvalError, Report, evaluate, write_results
+from .index import IndexProblem
+from .querylang import QueryError
+
+
+def render(report: Report, console: Console) -> None:
+    """One table: a row per class × system (overall last); nDCG@10, recall@10, MRR over the chosen
+    queries, and nDCG@10 on the tune and holdout splits when both were run."""
+    splits = report.splits()
+    main = splits[-1]
+    by_split = [s for s in splits if s != "all"] if len(splits) > 1 else []
+    table = Table(title=f"relevance on the judged set (split: {main}, top {report.k})", title_justify="left")
+    for name, justify in (("class", "left"), ("system", "left"), ("n", "right"), ("nDCG@10", "right"),
+                          ("R@10", "right"), ("MRR", "right")):
+        table.add_column(name, justify=justify)
+    for split in by_split:
+        table.add_column(f"nDCG {split}", justify="right")
+    for cls in [*report.classes(), None]:
+        aggs = {s: report.aggregate(s, main, cls) for s in report.systems}
+        top = max(a["ndcg"] for a in aggs.values())
+        for i, system in enumerate(report.systems):
+            a = aggs[system]
+            ndcg = f"{a['ndcg']:.3f}"
+            row = [(cls or "[bold]overall[/bold]") if i == 0 else "", system, str(a["n"]) if i == 0 else "",
+                   f"[bold]{ndcg}[/bold]" if a["ndcg"] == top else ndcg, f"{a['recall']:.3f}", f"{a['mrr']:.3f}"]
+            row += [f"{report.aggregate(system, split, cls)['ndcg']:.3f}" for split in by_split]
+            table.add_row(*row, end_section=i == len(report.systems) - 1)
+    console.print(table)
+    violations = ", ".join(f"{s} {report.violations(s)}" for s in report.systems)
+    console.print(f"filter violations in the top 10 of filtered queries: {violations}")
+    console.print(f"{len(report.queries)} queries over {report.records} records in {report.seconds:.1f} s")
+
+
+def eval_command(
+    queries: Optional[Path] = typer.Option(None, "--queries", help="judged queries (default: eval/queries.json)"),
+    qrels: Optional[Path] = typer.Option(None, "--qrels", help="judgements (default: eval/qrels.json)"),
+    index: Optional[Path] = typer.Option(None, "--index", help="evaluate this index instead of building one "
+                                         "from the shipped corpus in a temporary directory"),
+    corpus: Optional[Path] = typer.Option(None, "--corpus", help="corpus for the temporary index"),
+    split: str = typer.Option("all", "--split", help="tune, holdout or all"),
+    as_json: bool = typer.Option(False, "--json", help="print the results as JSON instead of a table"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="where to write results.json "
+                                          "(default: results.json beside the queries file)"),
+    no_write: bool = typer.Option(False, "--no-write", help="do not write results.json"),
+    baselines: bool = typer.Option(True, "--baselines/--no-baselines", help="also run the Whoosh baselines"),
+) -> None:
+    """Measure ranking quality (nDCG@10, recall@10, MRR) on the judged query set, per class, against
+    plain-Whoosh baselines (StandardAnalyzer; LanguageAnalyzer("sv"))."""
+    err = Console(stderr=True, soft_wrap=True)
+    if split not in SPLITS:
+        err.print(f"esfsearch eval: unknown split {split!r}; choose one of {', '.join(SPLITS)}")
+        raise typer.Exit(2)
+    try:
+        report = evaluate(index, queries=queries, qrels=qrels, split=split, baselines=baselines, corpus=corpus)
+    except (EvalError, QueryError) as exc:
+        err.print(f"esfsearch eval: {exc}", markup=False)
+        raise typer.Exit(2) from None
+    except IndexProblem as exc:
+        err.print(f"esfsearch eval: {exc}", markup=False)
+        raise typer.Exit(3) from None
+    if not no_write:
+        target = output or (Path(queries).parent if queries else EVAL_DIR) / "results.json"
+        try:
+            write_results(report, target)
+        except OSError as exc:
+            err.print(f"esfsearch eval: cannot write {target}: {exc.strerror}", markup=False)
+            raise typer.Exit(2) from None
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        render(report, Console())

@@ -1,0 +1,143 @@
+"""The relevance evaluation (esfsearch/evaluation.py, `esfsearch eval`): metric functions on
+hand-computed examples, the filter checker, and a full run on the shipped corpus + eval/ judgements."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from esfsearch import evaluation as ev
+from esfsearch.querylang import split_filters
+from esfsearch.records import ProjectRecord
+
+ROOT = Path(__file__).resolve().parents[1]
+# Overall nDCG@10 floor for esfsearch on all 58 queries. Measured 0.758 after tuning (eval/README.md).
+# The target is 0.80; the tuning knobs alone do not reach it (the proposed query-side compound split
+# gives 0.775). Raise this floor whenever a ranking change raises the measured figure.
+NDCG_FLOOR = 0.74
+
+
+# ---------------------------------------------------------------- metrics by hand
+
+def test_dcg_by_hand():
+    assert ev.dcg([2, 0, 1]) == pytest.approx(2 / 1 + 0 / math.log2(3) + 1 / 2)
+    assert ev.dcg([1] * 12, k=10) == pytest.approx(sum(1 / math.log2(i + 1) for i in range(1, 11)))
+
+
+def test_ndcg_by_hand():
+    grades = {"a": 2, "b": 1, "c": 0, "d": 2}
+    ideal = 2 + 2 / math.log2(3) + 1 / 2                      # 2, 2, 1
+    got = 1 / 1 + 0 + 2 / 2 + 0                               # b, c, d, x
+    assert ev.ndcg_at_k(["b", "c", "d", "x"], grades) == pytest.approx(got / ideal)
+    assert ev.ndcg_at_k(["a", "d", "b"], grades) == pytest.approx(1.0)
+    assert ev.ndcg_at_k([], grades) == 0.0
+    assert ev.ndcg_at_k(["a"], {"a": 0}) == 0.0               # nothing relevant: 0, not a division error
+    # only the top k count, the ideal is from all judged grades (11 relevant, k = 10)
+    many = {str(i): 1 for i in range(11)}
+    assert ev.ndcg_at_k([str(i) for i in range(11)], many, k=10) == pytest.approx(1.0)
+
+
+def test_recall_and_rr_by_hand():
+    grades = {"a": 2, "b": 1, "c": 0, "d": 1}
+    assert ev.recall_at_k(["c", "b", "x", "a"], grades) == pytest.approx(2 / 3)
+    assert ev.recall_at_k(["a", "b", "d"], grades, k=2) == pytest.approx(2 / 3)
+    assert ev.reciprocal_rank(["c", "x", "d"], grades) == pytest.approx(1 / 3)
+    assert ev.reciprocal_rank(["c", "x"], grades) == 0.0
+    assert ev.reciprocal_rank(["x"] * 10 + ["a"], grades) == 0.0   # past the cut-off
+
+
+# ---------------------------------------------------------------- filter checker
+
+def _rec(**kw) -> ProjectRecord:
+    from datetime import date
+
+    base = dict(id="r1", title="T", layout="json", source_path="x", region="Övre Norrland",
+                county=["Norrbotten", "Västerbotten"], municipalities=["Luleå", "Piteå"],
+                owner="Luleå Tekniska Universitet", fund="ERUF", eu_support=6_000_000,
+                thematic_objective="Att öka tillgången till IKT", start_date=date(2015, 3, 1),
+                end_date=date(2018, 6, 30))
+    base.update(kw)
+    return ProjectRecord(**base)
+
+
+@pytest.mark.parametrize("query, passes", [
+    ('region:"övre norrland" x', True), ("region:Stockholm x", False),
+    ("län:Norrbotten x", True), ("län:Skåne x", False),
+    ("kommun:pitea x", True), ('ägare:"luleå tekniska universitet" x', True), ("ägare:almi x", False),
+    ("fond:eruf x", True), ("fond:esf x", False),
+    ("stöd:>5000000 x", True), ("stöd:>6000000 x", False), ("stöd:<500000 x", False),
+    ("år:2014 x", False), ("år:2016 x", True), ("år:2018..2020 x", True),
+    ("tematiskt:IKT x", True), ("tematiskt:vikt x", False),       # whole words, not substrings
+    ("-region:Stockholm x", True), ("programområde:2 x", False),
+])
+def test_record_passes(query, passes):
+    _free, filters = split_filters(query)
+    assert filters
+    assert ev.record_passes(_rec(), filters) is passes
+
+
+# ---------------------------------------------------------------- the whole evaluation
+
+@pytest.fixture(scope="module")
+def report():
+    return ev.evaluate()
+
+
+def test_judged_set_loads():
+    queries = ev.load_queries()
+    qrels = ev.load_qrels()
+    assert len(queries) == 58 and {q.cls for q in queries} == set(ev.CLASSES)
+    assert all(q.id in qrels for q in queries)
+
+
+def test_esfsearch_beats_baselines(report):
+    assert report.records == 255
+    overall = {s: report.aggregate(s, "all")["ndcg"] for s in report.systems}
+    assert set(overall) == set(ev.SYSTEMS)
+    for baseline in ev.BASELINES:
+        assert overall[ev.ESFSEARCH] > overall[baseline] + 0.1, overall
+    assert overall[ev.ESFSEARCH] >= NDCG_FLOOR, overall
+    # the Swedish-specific classes are where the analyzer must win
+    for cls in ("inflected", "compound", "ascii"):
+        mine = report.aggregate(ev.ESFSEARCH, "all", cls)["ndcg"]
+        assert all(mine > report.aggregate(b, "all", cls)["ndcg"] for b in ev.BASELINES), cls
+
+
+def test_no_filter_violations(report):
+    filtered = [q for q in report.queries if q.cls == "filtered"]
+    assert len(filtered) == 12
+    for system in report.systems:
+        runs = [report.runs[system][q.id] for q in filtered]
+        assert all(r.violations == 0 for r in runs), system
+    assert all(report.runs[ev.ESFSEARCH][q.id].ranked for q in filtered)   # each finds something
+
+
+def test_results_json_shape(report, tmp_path):
+    data = json.loads(ev.write_results(report, tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert set(data["summary"]) == {"tune", "holdout", "all"}
+    assert data["summary"]["all"][ev.ESFSEARCH]["overall"]["n"] == 58
+    assert data["filter_violations"] == {s: 0 for s in ev.SYSTEMS}
+    assert len(data["per_query"][ev.ESFSEARCH]) == 58
+
+
+def test_cli_eval(tmp_path):
+    from esfsearch.cli import app
+
+    index = tmp_path / "ix"
+    from esfsearch.index import build_index
+
+    build_index([ROOT / "corpus"], index)
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(app, ["eval", "--index", str(index), "--split", "holdout", "--no-baselines",
+                                      "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "overall" in result.output and "esfsearch" in result.output
+    assert json.loads(out.read_text(encoding="utf-8"))["queries"] == 18
+    bad = CliRunner().invoke(app, ["eval", "--index", str(index), "--split", "nope", "--no-write"])
+    assert bad.exit_code == 2
+    missing = CliRunner().invoke(app, ["eval", "--queries", str(tmp_path / "none.json"), "--no-write"])
+    assert missing.exit_code == 2 and "does not exist" in missing.output
