@@ -7,20 +7,20 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from .evaluation import EVAL_DIR, SPLITS, EvalError, Report, evaluate, write_results
 from .index import IndexProblem
 from .querylang import QueryError
 
 
-def render(report: Report, console: Console) -> None:
+def render(report: Report, console) -> None:
     """One table: a row per class × system (overall last); nDCG@10, recall@10, MRR over the chosen
     queries, and nDCG@10 on the tune and holdout splits when both were run."""
     splits = report.splits()
     main = splits[-1]
     by_split = [s for s in splits if s != "all"] if len(splits) > 1 else []
+    from rich.table import Table
+
     table = Table(title=f"relevance on the judged set (split: {main}, top {report.k})", title_justify="left")
     for name, justify in (("class", "left"), ("system", "left"), ("n", "right"), ("nDCG@10", "right"),
                           ("R@10", "right"), ("MRR", "right")):
@@ -58,6 +58,8 @@ def eval_command(
 ) -> None:
     """Measure ranking quality (nDCG@10, recall@10, MRR) on the judged query set, per class, against
     plain-Whoosh baselines (StandardAnalyzer; LanguageAnalyzer("sv"))."""
+    from rich.console import Console
+
     err = Console(stderr=True, soft_wrap=True)
     if split not in SPLITS:
         err.print(f"esfsearch eval: unknown split {split!r}; choose one of {', '.join(SPLITS)}")
