@@ -118,6 +118,9 @@ class SearchEngine:
         self.synonyms = load_synonyms(synonyms_file)
         self.snippet_width, self.snippet_fragments = 200, 1
 
+    def _is_part(self, stem: str) -> bool:
+        return self._searcher.doc_frequency("parts", stem) > 0
+
     # -- lifecycle
     def close(self) -> None:
         self._searcher.close()
@@ -157,7 +160,7 @@ class SearchEngine:
             raise QueryError(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}")
         if limit < 1 or page < 1:
             raise QueryError("--limit and --page must be at least 1")
-        scoring_q, all_filters, info = parse_query(text, filters, self.synonyms)
+        scoring_q, all_filters, info = parse_query(text, filters, self.synonyms, self._is_part)
         filter_q = _filters(all_filters)
         q, filter_q = self._final_query(scoring_q, filter_q)
         kwargs = self._sort_kwargs(sort, scoring_q)
@@ -181,7 +184,7 @@ class SearchEngine:
     def iter_hits(self, text: str, *, filters: list[Filter] | None = None, sort: str = "relevance",
                   snippets: bool = False, batch: int = 500) -> Iterator[Hit]:
         """Every hit, streamed in pages, for whole-result export."""
-        scoring_q, all_filters, info = parse_query(text, filters, self.synonyms)
+        scoring_q, all_filters, info = parse_query(text, filters, self.synonyms, self._is_part)
         q, filter_q = self._final_query(scoring_q, _filters(all_filters))
         kwargs = self._sort_kwargs(sort, scoring_q)
         page = 1
@@ -194,7 +197,7 @@ class SearchEngine:
             page += 1
 
     def count(self, text: str, filters: list[Filter] | None = None) -> int:
-        scoring_q, all_filters, _info = parse_query(text, filters, self.synonyms)
+        scoring_q, all_filters, _info = parse_query(text, filters, self.synonyms, self._is_part)
         q, filter_q = self._final_query(scoring_q, _filters(all_filters))
         return self._searcher.search(q, limit=None, scored=False, filter=filter_q).scored_length()
 
