@@ -20,6 +20,7 @@ from .analysis import STOPWORDS, default_stemmer, fold, has_accents, iter_words
 from .schema import normalise_value
 
 MAX_TERMS = 200
+FOLDED_STOPWORDS = frozenset(fold(w) for w in STOPWORDS if has_accents(w))
 MAX_QUERY_CHARS = 5000
 
 # Scoring weights, tuned on the judged query set (eval/).
@@ -325,8 +326,9 @@ class Rewriter:
     def word(self, word: str, boost: float = 1.0, positive: bool = True) -> Q.Query:
         self._count()
         word = word.lower()
-        if word in STOPWORDS:
-            return Q.NullQuery
+        if word in STOPWORDS or (word in FOLDED_STOPWORDS and word.isascii()):
+            return Q.NullQuery      # 'for' typed for 'för', 'pa' for 'på'
+
         stem = self.stem(word)
         if positive:
             self.info_words.append(word)
