@@ -132,6 +132,11 @@ class _NoSplit:
 
 def iter_words(text: str) -> Iterator[tuple[str, int, int]]:
     """(lower-cased word, start, end). Ids and numbers stay whole; 'ESF-stöd' gives 'esf' and 'stöd'."""
+    return iter(_words(text))
+
+
+def _iter_words_slow(text: str) -> Iterator[tuple[str, int, int]]:
+    """The reference tokeniser; `_scan` gives the same words faster."""
     for m in _TOKEN.finditer(text):
         raw = m.group()
         start = m.start()
@@ -145,12 +150,67 @@ def iter_words(text: str) -> Iterator[tuple[str, int, int]]:
             continue
         if "-" in raw or "/" in raw or "." in raw or ":" in raw or "+" in raw:
             offset = start
-            for piece in re.split(r"([-/.:+])", raw):
+            for piece in _PIECES.split(raw):
                 if piece and piece not in "-/.:+":
                     yield piece.lower(), offset, offset + len(piece)
                 offset += len(piece)
             continue
         yield raw.lower(), start, start + len(raw)
+
+
+_PIECES = re.compile(r"([-/.:+])")
+
+
+def _scan(text: str) -> list[tuple[str, int, int]]:
+    """`_iter_words_slow` as a list, lower-casing the text once instead of every word.
+
+    Lower-casing the whole text keeps every offset when it keeps the length (no character grows,
+    as 'İ' does); Greek capital sigma is left to the slow path because its lower case depends on
+    the characters around it."""
+    low = text.lower()
+    if len(low) != len(text) or "\u03a3" in text:
+        return list(_iter_words_slow(text))
+    out: list[tuple[str, int, int]] = []
+    append = out.append
+    for m in _TOKEN.finditer(low):
+        raw = m.group()
+        if raw.isalpha():               # the common case: a plain word
+            append((raw, m.start(), m.end()))
+            continue
+        start = m.start()
+        if raw.endswith("."):
+            raw = raw.rstrip(".")
+        if raw in _ABBREVIATIONS or _HAS_DIGIT.search(raw) or raw.endswith("+") and "-" not in raw:
+            append((raw, start, start + len(raw)))
+            continue
+        if "-" in raw or "/" in raw or "." in raw or ":" in raw or "+" in raw:
+            offset = start
+            for piece in _PIECES.split(raw):
+                if piece and piece not in "-/.:+":
+                    append((piece, offset, offset + len(piece)))
+                offset += len(piece)
+            continue
+        append((raw, start, start + len(raw)))
+    return out
+
+
+# The indexer analyses the same "title + text" string for several fields (parts, folded, spell):
+# the word list of the last few texts is kept so that each is tokenised once.
+_WORDS_CACHE: dict[str, list[tuple[str, int, int]]] = {}
+_WORDS_CACHE_SIZE = 8
+_WORDS_CACHE_MIN_LEN = 64   # short strings are cheaper to tokenise than to hash and keep
+
+
+def _words(text: str) -> list[tuple[str, int, int]]:
+    if len(text) < _WORDS_CACHE_MIN_LEN:
+        return _scan(text)
+    words = _WORDS_CACHE.get(text)
+    if words is None:
+        words = _scan(text)
+        if len(_WORDS_CACHE) >= _WORDS_CACHE_SIZE:
+            _WORDS_CACHE.clear()
+        _WORDS_CACHE[text] = words
+    return words
 
 
 # ---------------------------------------------------------------- the Whoosh analyzer
@@ -191,20 +251,31 @@ class SwedishAnalyzer(Composable):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         if not value.isascii() and not unicodedata.is_normalized("NFC", value):
             value = unicodedata.normalize("NFC", value)
-        words = iter_words(value) if tokenize else [(value.lower(), 0, len(value))]
+        words = _words(value) if tokenize else [(value.lower(), 0, len(value))]
+        cache = self._forms_cache()
         stem = self._stemmer or default_stemmer()
+        stopwords = self.stopwords
         pos = start_pos - 1
+        token.stopped = False
+        token.boost = 1.0
         for word, start, end in words:
             pos += 1
-            if word in self.stopwords:
+            forms = cache.get(word, _MISS) if cache is not None else _MISS
+            if forms is _MISS:
+                forms = None if word in stopwords else tuple(self.forms(word, stem))
+                if cache is not None:
+                    if len(cache) > 500_000:
+                        cache.clear()
+                    cache[word] = forms
+            if forms is None:       # a stopword
                 if not removestops:
                     token.text, token.stopped, token.pos = word, True, pos
                     token.startchar, token.endchar = start_char + start, start_char + end
                     yield token
+                    token.stopped = False
                 continue
-            for text in self.forms(word, stem):
+            for text in forms:
                 token.text = text
-                token.stopped = False
                 token.boost = 1.0
                 if keeporiginal:
                     token.original = word
@@ -213,6 +284,17 @@ class SwedishAnalyzer(Composable):
                 if chars:
                     token.startchar, token.endchar = start_char + start, start_char + end
                 yield token
+
+    def _forms_cache(self) -> dict | None:
+        """word -> its index terms (None: a stopword), shared by all analyzers of one mode and stopword
+        list; only with the default stemmer and splitter (tests swap in their own)."""
+        if self._stemmer is not None or self._splitter is not None:
+            return None
+        key = (self.mode, self.stopwords)
+        cache = _FORMS_CACHES.get(key)
+        if cache is None:
+            cache = _FORMS_CACHES[key] = {}
+        return cache
 
     def forms(self, word: str, stem: Callable[[str], str]) -> list[str]:
         """The index terms one word gives in this mode."""
@@ -224,6 +306,10 @@ class SwedishAnalyzer(Composable):
         if self.mode == "parts":
             return _unique(stem(p) for p in subwords)
         return _unique(stem(fold(w)) for w in (word, *subwords))
+
+
+_MISS = object()
+_FORMS_CACHES: dict[tuple[str, frozenset], dict[str, tuple[str, ...] | None]] = {}
 
 
 def _unique(items: Iterable[str]) -> list[str]:

@@ -194,7 +194,9 @@ def query(
 
     if sum([as_json, as_csv, ids]) > 1:
         fail("choose one of --json, --csv and --ids", EXIT_USAGE)
-    q = " ".join(text or [])
+    from .querylang import join_query_args
+
+    q = join_query_args(text or [])
     try:
         filters = _option_filters(region=region, owner=owner, fund=fund, county=county, municipality=municipality,
                                   period=period, phase=phase, area=area, year=year, min_budget=min_budget,
@@ -339,10 +341,15 @@ def index_cmd(
     except KeyboardInterrupt:
         fail("interrupted; the previous index is unchanged and still usable", 130)
     if as_json:
-        sys.stdout.write(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        data = summary.to_dict()
+        data["saved_searches"] = _saved_search_news(index_dir, summary)
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     elif not quiet:
         _print_summary(summary, index_dir)
-    _after_index_hooks(index_dir, summary, quiet or as_json)
+        from .saved import report_new_matches
+
+        for line in report_new_matches(index_dir, summary):
+            err(line)
     raise typer.Exit(EXIT_OK)
 
 
@@ -360,15 +367,11 @@ def _print_summary(summary, index_dir: Path) -> None:
         console.print(f"Not project texts, left out: {', '.join(p for p, _ in summary.ignored)}", markup=False)
 
 
-def _after_index_hooks(index_dir: Path, summary, quiet: bool) -> None:
-    """Report new matches of saved searches after an index run (see esfsearch.saved)."""
-    try:
-        from .saved import report_new_matches
-    except ImportError:
-        return
-    for line in report_new_matches(index_dir, summary):
-        if not quiet:
-            err(line)
+def _saved_search_news(index_dir: Path, summary) -> list:
+    """Per saved search, the records this index run added or changed that it now matches."""
+    from .saved import new_matches
+
+    return new_matches(index_dir, summary)
 
 
 @app.command()

@@ -91,9 +91,12 @@ def current_generation(root: Path) -> Path | None:
         name = (root / CURRENT).read_text(encoding="utf-8").strip()
     except (FileNotFoundError, NotADirectoryError):
         return None
+    except UnicodeDecodeError:
+        name = ""   # garbled: reported as damaged below
     except OSError as exc:
-        raise IndexProblem(f"cannot read {root / CURRENT}: {exc.strerror}") from exc
-    if not name or "/" in name or name.startswith("."):
+        raise IndexProblem(f"cannot read {root / CURRENT}: {exc.strerror}; "
+                           "rebuild with `esfsearch index --rebuild`") from exc
+    if not name or "/" in name or "\\" in name or name.startswith(".") or not name.isprintable():
         raise IndexProblem(f"{root / CURRENT} is damaged; rebuild with `esfsearch index --rebuild`")
     gen = root / name
     if not gen.is_dir():
@@ -108,12 +111,16 @@ def index_exists(root: Path) -> bool:
 
 def read_meta(gen: Path) -> dict:
     try:
-        return json.loads((gen / META).read_text(encoding="utf-8"))
+        meta = json.loads((gen / META).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise IndexProblem(f"index metadata {gen / META} is missing; rebuild with `esfsearch index --rebuild`") from exc
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError) as exc:   # ValueError covers JSON and UTF-8 decoding errors
         raise IndexProblem(f"index metadata {gen / META} is damaged ({exc}); "
                            "rebuild with `esfsearch index --rebuild`") from exc
+    if not isinstance(meta, dict) or not isinstance(meta.get("files", {}), dict):
+        raise IndexProblem(f"index metadata {gen / META} is damaged (not an object with a 'files' table); "
+                           "rebuild with `esfsearch index --rebuild`")
+    return meta
 
 
 def _write_json_atomic(path: Path, data: dict) -> None:
@@ -155,8 +162,11 @@ def open_whoosh(gen: Path):
 @contextmanager
 def write_lock(root: Path, timeout: float = 10.0) -> Iterator[None]:
     """One writer at a time. flock dies with its process, so a killed build leaves no stale lock."""
-    root.mkdir(parents=True, exist_ok=True)
-    fh = open(root / LOCK, "a+")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        fh = open(root / LOCK, "a+")
+    except OSError as exc:
+        raise IndexProblem(f"cannot use {root} as the index directory: {exc.strerror or exc}") from exc
     deadline = time.monotonic() + timeout
     try:
         while True:
@@ -234,8 +244,24 @@ def build_index(corpus: list[Path], root: Path, *, rebuild: bool = False, progre
     started = time.monotonic()
     corpus = [Path(p) for p in corpus]
     with write_lock(root, lock_timeout):
+        _remove_leftovers(root)
         gen = None if rebuild else _usable_generation(root, corpus)
-        summary = _incremental(corpus, root, gen, progress, procs) if gen else _full(corpus, root, progress, procs)
+        summary = None
+        if gen is not None:
+            try:
+                summary = _incremental(corpus, root, gen, progress, procs)
+            except (KeyboardInterrupt, SystemExit, MemoryError):
+                raise
+            except Exception:
+                # The live generation is damaged in a way only writing reveals (a truncated or
+                # missing segment file): build a complete new generation instead of failing.
+                summary = None
+        if summary is None:
+            try:
+                summary = _full(corpus, root, progress, procs)
+            except OSError as exc:   # disk full, permissions: the previous generation is untouched
+                raise IndexProblem(f"cannot write the index in {root}: {exc.strerror or exc}; "
+                                   "the previous index is unchanged") from exc
     summary.seconds = time.monotonic() - started
     return summary
 
@@ -248,10 +274,17 @@ def _usable_generation(root: Path, corpus: list[Path]) -> Path | None:
         meta = read_meta(gen)
         if meta.get("schema_version") != SCHEMA_VERSION:
             return None
-        open_whoosh(gen).close()
+        ix = open_whoosh(gen)
+        try:
+            with ix.reader() as reader:   # opens every segment file: a missing or truncated one fails here
+                reader.doc_count()
+        finally:
+            ix.close()
         return gen
     except IndexProblem:
         return None   # damaged or old: rebuild from scratch
+    except Exception:
+        return None   # Whoosh raises assorted errors on damaged files
 
 
 def _scan(corpus: list[Path], known: dict[str, dict], progress: Progress | None
@@ -281,6 +314,7 @@ def _scan(corpus: list[Path], known: dict[str, dict], progress: Progress | None
         old = known.get(key)
         if old and old.get("size") == st.st_size and old.get("mtime_ns") == st.st_mtime_ns:
             unchanged[key] = old
+            problems.extend((p, r) for p, r in old.get("problems", []))   # still reported on every run
             continue
         try:
             digest = file_digest(path)
@@ -289,17 +323,20 @@ def _scan(corpus: list[Path], known: dict[str, dict], progress: Progress | None
             continue
         if old and old.get("sha1") == digest:
             unchanged[key] = dict(old, size=st.st_size, mtime_ns=st.st_mtime_ns)
+            problems.extend((p, r) for p, r in old.get("problems", []))
             continue
         result = read_file(path, root)
         if result.ignored:
             ignored.append((result.path, result.problem or ""))
             continue
-        if result.problem:
-            problems.append((result.path, result.problem))
-        problems.extend((p.where, p.reason) for p in result.record_problems)
+        file_problems = [(result.path, result.problem)] if result.problem else []
+        file_problems += [(p.where, p.reason) for p in result.record_problems]
+        problems.extend(file_problems)
         info = {"sha1": digest, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
                 "records": len(result.records), "layout": result.layout,
                 "hashes": [r.content_hash for r in result.records]}
+        if file_problems:
+            info["problems"] = [list(p) for p in file_problems]
         changed.append((key, result, info))
     removed = [k for k in known if k not in seen]
     return changed, unchanged, removed, problems, ignored
@@ -343,19 +380,24 @@ def _full(corpus: list[Path], root: Path, progress: Progress | None, procs: int 
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    previous = current_generation(root) if (root / CURRENT).exists() else None
+    try:
+        previous = current_generation(root)
+    except IndexProblem:
+        previous = None   # CURRENT garbled or naming a missing generation: the new one replaces it
     _write_text_atomic(root / CURRENT, gen.name)
     _prune(root, keep={gen.name, previous.name if previous else ""})
     return summary
 
 
 def _writer(ix, procs: int | None, n_docs: int):
-    """Several processes pay off only for large builds (each child re-creates the analysis caches)."""
+    """Several processes pay off only for large builds (each child re-creates the analysis caches).
+    Each process buffers up to `limitmb` of postings (Python objects cost several times that), so the
+    buffers stay small enough to keep a 20 000-record build's peak memory bounded."""
     if procs is None:
         procs = min(os.cpu_count() or 1, 4) if n_docs >= 5000 else 1
     if procs > 1:
-        return ix.writer(procs=procs, multisegment=True, limitmb=256)
-    return ix.writer(limitmb=256)
+        return ix.writer(procs=procs, multisegment=True, limitmb=96)
+    return ix.writer(limitmb=128)
 
 
 def _incremental(corpus: list[Path], root: Path, gen: Path, progress: Progress | None,
@@ -393,6 +435,9 @@ def _incremental(corpus: list[Path], root: Path, gen: Path, progress: Progress |
                         summary.removed += gone - min(changed_now, gone)
                         summary.unchanged += len(new & old)
                     else:
+                        # normally a no-op; after a run killed between its commit and its meta.json
+                        # write, the file's records are in the index already and must not be doubled
+                        writer.delete_by_term("file", key)
                         _add_records(writer, key, result, summary)
                         summary.files_added += 1
                         summary.added += len(result.records)
@@ -420,6 +465,18 @@ def _meta(corpus: list[Path], files: dict[str, dict], summary: BuildSummary) -> 
         "files": files,
         "skipped": [[p, r] for p, r in summary.skipped],
     }
+
+
+def _remove_leftovers(root: Path) -> None:
+    """Called with the write lock held: any `.building-*` dir or `*.tmp` file is from a killed build."""
+    for child in root.iterdir():
+        if child.name.startswith(".building-"):
+            shutil.rmtree(child, ignore_errors=True)
+        elif child.name.endswith(".tmp") and child.is_file():
+            try:
+                child.unlink()
+            except OSError:
+                pass
 
 
 def _prune(root: Path, keep: set[str]) -> None:

@@ -14,8 +14,8 @@ from .layouts import READERS, LayoutError, RecordProblem, detect_layout, read_js
 from .records import ProjectRecord
 from .textio import UnreadableText, clean_text, decode_bytes
 
-MAX_TEXT_BYTES = 20 * 1024 * 1024       # a single project text larger than this is not a project text
-MAX_JSON_BYTES = 1024 * 1024 * 1024
+MAX_TEXT_BYTES = 20_000_000             # a single project text larger than this is not a project text
+MAX_JSON_BYTES = 1_000_000_000
 IGNORED_NAMES = ("readme", "license", "licence", "attribution", "notice")
 
 

@@ -163,6 +163,10 @@ def build_record(fields: dict[str, Any], *, layout: str, source_path: str, defau
         contact_email=f.get("contact_email"),
         contact_phone=f.get("contact_phone"),
     )
+    for name in ("total_budget", "eu_support", "planned_participants"):
+        value = getattr(record, name)
+        if value is not None and not -2 ** 63 < value < 2 ** 63:
+            setattr(record, name, None)   # not a real figure, and more than the index can hold
     if record.phase is None:
         record.phase = _phase_from_text(record.title)
     record.programme_period = (_normalise_period(f.get("programme_period"))
@@ -470,6 +474,52 @@ def read_json(text: str, *, source_path: str, default_id: str) -> tuple[list[Pro
     return records, problems
 
 
+_JSON_LIST_FIELDS = ("county", "municipalities")
+_JSON_NUMBER_FIELDS = ("eu_support", "total_budget", "id")
+
+
+def _json_value(value: Any, target: str) -> Any:
+    """A JSON value as the record field wants it; values of the wrong type are coerced when that is
+    unambiguous (a number as a title, a list of names as a string) and dropped when not (an object)."""
+    if value is None or isinstance(value, (bool, dict)):
+        return None
+    if isinstance(value, list):
+        items = [str(v) for v in value if isinstance(v, (str, int, float)) and not isinstance(v, bool)]
+        items = [v for v in items if v.strip()]
+        return items if target in _JSON_LIST_FIELDS else (", ".join(items) or None)
+    if isinstance(value, (int, float)):
+        if value != value or value in (float("inf"), float("-inf")):   # NaN, Infinity
+            return None
+        return value if target in _JSON_NUMBER_FIELDS else str(value)
+    return str(value)
+
+
+_TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "str": lambda v: isinstance(v, str),
+    "str | None": lambda v: v is None or isinstance(v, str),
+    "list[str]": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+    "int | None": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and abs(v) < 2 ** 63),
+    "float | None": lambda v: v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)
+                                           and v == v and abs(v) < 1e300),
+}
+
+
+def _check_types(record: ProjectRecord) -> None:
+    """An exported record read back must have the types the index expects (a number as a title
+    would make the indexer fail later, far from the file that caused it)."""
+    import dataclasses
+
+    for f in dataclasses.fields(record):
+        check = _TYPE_CHECKS.get(str(f.type))
+        value = getattr(record, f.name)
+        if check is not None and not check(value):
+            raise LayoutError(f"field {f.name!r} has a wrong value {value!r:.40}")
+    if not record.id.strip() or not record.title.strip():
+        raise LayoutError("record has an empty id or title")
+    if not all(isinstance(s.heading, str) and isinstance(s.text, str) for s in record.sections):
+        raise LayoutError("field 'sections' holds something other than headings and texts")
+
+
 def _json_record(item: Any, *, source_path: str, default_id: str) -> ProjectRecord:
     if not isinstance(item, dict):
         raise LayoutError(f"not a record object but {type(item).__name__}")
@@ -477,12 +527,15 @@ def _json_record(item: Any, *, source_path: str, default_id: str) -> ProjectReco
         # Our own export format (esfsearch parse/query --json): read it back as it is.
         record = ProjectRecord.from_dict(item)
         record.source_path = source_path
+        _check_types(record)
         return record.finalise()
     fields: dict[str, Any] = {}
     for key, value in item.items():
         target = JSON_KEYS.get(str(key).strip().lower())
-        if target and value not in (None, "") and target not in fields:
-            fields[target] = value if isinstance(value, (list, int, float)) else str(value)
+        if target and target not in fields:
+            value = _json_value(value, target)
+            if value not in (None, "", []):
+                fields[target] = value
     for key in _EUR_KEYS:  # 0 EUR in the source means "not given"
         item.get(key)
     if not fields.get("title") and not fields.get("summary"):

@@ -16,7 +16,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from .analysis import SwedishAnalyzer, fold
 from .records import ProjectRecord
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 VALUE_SEP = "\x1f"
 
 
@@ -89,7 +89,7 @@ WORD_FILTER_FIELDS = ("region", "county", "municipality", "owner", "programme_ar
                       "thematic_objective", "priority_axis", "intervention_type", "nuts2", "cci",
                       "owner_org_number", "title_words")
 # Exact-value filter fields.
-VALUE_FILTER_FIELDS = ("id", "fund", "period", "phase", "layout")
+VALUE_FILTER_FIELDS = ("id", "fund", "period", "phase", "layout", "area")
 # Facet fields: raw values, counted with groupedby.
 FACET_FIELDS = {"region": "region_f", "fund": "fund_f", "period": "period_f", "area": "area_f",
                 "county": "county_f", "phase": "phase_f", "layout": "layout_f"}
@@ -166,6 +166,7 @@ def record_document(record: ProjectRecord, key: str, file: str) -> dict:
         "period_v": record.programme_period,
         "phase_v": record.phase,
         "layout_v": record.layout,
+        "area_v": facet_area(record),
         "file": file,
         "region_f": record.region,
         "fund_f": record.fund,

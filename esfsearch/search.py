@@ -31,7 +31,7 @@ SORTS = {
     "amount": ("eu_support", True),  # largest granted support first
     "budget": ("total_budget", True),
 }
-FACET_FILTER_FIELD = {"region": "region", "fund": "fund_v", "period": "period_v", "area": None,
+FACET_FILTER_FIELD = {"region": "region", "fund": "fund_v", "period": "period_v", "area": "area_v",
                       "county": "county", "phase": "phase_v", "layout": "layout_v"}
 DEFAULT_FACETS = ("region", "fund", "period", "area")
 QUERY_TIME_LIMIT = 10.0   # seconds; a pathological query is cut off, never hangs
@@ -139,7 +139,11 @@ class SearchEngine:
             self.close()
             self.__init__(self.index_dir)
             return
-        self._searcher = self._searcher.refresh()
+        # Whoosh's Searcher.refresh() reuses segment readers by id and misses deletions.
+        if not self._searcher.up_to_date():
+            old = self._searcher
+            self._searcher = self._ix.searcher(weighting=scoring_model())
+            old.close()
 
     @property
     def doc_count(self) -> int:
@@ -165,7 +169,7 @@ class SearchEngine:
         q, filter_q = self._final_query(scoring_q, filter_q)
         kwargs = self._sort_kwargs(sort, scoring_q)
         results, timed_out = self._run(q, limit=page * limit, filter=filter_q, **kwargs)
-        total = len(results) if results is not None else 0
+        total = self._total(results, page * limit, q, filter_q)
         hits = []
         if results is not None:
             ranked = "sortedby" not in kwargs
@@ -182,19 +186,17 @@ class SearchEngine:
         return result
 
     def iter_hits(self, text: str, *, filters: list[Filter] | None = None, sort: str = "relevance",
-                  snippets: bool = False, batch: int = 500) -> Iterator[Hit]:
-        """Every hit, streamed in pages, for whole-result export."""
+                  snippets: bool = False, batch: int | None = None) -> Iterator[Hit]:
+        """Every hit, for whole-result export: one search, and each record is read from the index
+        only as it is yielded. (`batch` is accepted for older callers and has no effect.)"""
         scoring_q, all_filters, info = parse_query(text, filters, self.synonyms, self._is_part)
         q, filter_q = self._final_query(scoring_q, _filters(all_filters))
         kwargs = self._sort_kwargs(sort, scoring_q)
-        page = 1
-        while True:
-            results = self._searcher.search_page(q, page, pagelen=batch, filter=filter_q, **kwargs)
-            for hit in results:
-                yield self._hit(hit, info, snippets, "sortedby" not in kwargs)
-            if results.is_last_page() or results.pagecount == 0:
-                break
-            page += 1
+        # One search over all hits; each record is read from the index only as it is yielded.
+        results = self._searcher.search(q, limit=None, filter=filter_q, **kwargs)
+        ranked = "sortedby" not in kwargs
+        for hit in results:
+            yield self._hit(hit, info, snippets, ranked)
 
     def count(self, text: str, filters: list[Filter] | None = None) -> int:
         scoring_q, all_filters, _info = parse_query(text, filters, self.synonyms, self._is_part)
@@ -215,20 +217,32 @@ class SearchEngine:
         return {"sortedby": sorting.FieldFacet(fieldname, reverse=reverse)}
 
     def _run(self, q: Q.Query, limit: int, filter: Q.Query | None = None, **kwargs):
-        """Collect with a time limit. The filter wraps the timer: a TimeLimitCollector calls its
-        child's collect() directly, which would skip a FilterCollector placed inside it."""
-        from whoosh.collectors import FilterCollector, TimeLimitCollector
+        """Collect with a time limit. The filter is ANDed in at a constant score of 0: as a
+        FilterCollector it would either be skipped by the TimeLimitCollector (which calls its
+        child's collect() directly) or leave the total counting unfiltered matches."""
+        from whoosh.collectors import TimeLimitCollector
         from whoosh.searching import TimeLimit
 
-        inner = self._searcher.collector(limit=limit, **kwargs)
-        collector = TimeLimitCollector(inner, timelimit=QUERY_TIME_LIMIT, use_alarm=False)
         if filter is not None:
-            collector = FilterCollector(collector, allow=filter)
+            q = Q.And([q, Q.ConstantScoreQuery(filter, 0.0)])
+        collector = TimeLimitCollector(self._searcher.collector(limit=limit, **kwargs),
+                                       timelimit=QUERY_TIME_LIMIT, use_alarm=False)
         try:
             self._searcher.search_with_collector(q, collector)
         except TimeLimit:
             return collector.results(), True
         return collector.results(), False
+
+    def _total(self, results, collected: int, q: Q.Query, filter_q: Q.Query | None) -> int:
+        """Exact hit count. When the top-N did not fill up it is the top-N; otherwise one unscored
+        pass over the matching documents (Whoosh's own counting re-runs a scored search, and its
+        collector's running count can be off by one)."""
+        top = results.scored_length()
+        if top < collected:
+            return top
+        if filter_q is not None:
+            q = Q.And([q, filter_q])
+        return sum(1 for _ in self._searcher.docs_for_query(q))
 
     def _hit(self, hit, info: QueryInfo, snippets: bool, ranked: bool = True) -> Hit:
         fields = hit.fields()
@@ -266,6 +280,8 @@ class SearchEngine:
         changed = False
         words = []
         for word in info.words:
+            if len(word) > 40:      # no real word; the corrector would take seconds
+                return None
             if self._searcher.frequency("spell", word) > 0:
                 words.append(word)
                 continue

@@ -14,11 +14,9 @@ def user_file() -> Path | None:
     env = os.environ.get("ESFSEARCH_SYNONYMS")
     if env:
         return Path(env)
-    try:
-        from platformdirs import user_config_dir
-    except ImportError:  # pragma: no cover
-        return None
-    path = Path(user_config_dir("esfsearch")) / "synonyms.txt"
+    from .config import config_dir
+
+    path = config_dir() / "synonyms.txt"
     return path if path.exists() else None
 
 

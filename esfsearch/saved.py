@@ -1,0 +1,443 @@
+"""Saved searches: follow a topic and see what is new since you last looked.
+
+A saved search is a query (plus filters in their text form, e.g. `region:"Övre Norrland"`), when it
+was created, when it was last run, and what it matched then: the project ids and content hashes of
+every matching record. A record whose content hash was not among them is *new* (its id was not seen
+either) or *changed* (its id was seen with other content).
+
+The searches live in one human-readable JSON file, `saved-searches.json`, in the user's config
+directory (`platformdirs.user_config_dir("esfsearch")`, or `$ESFSEARCH_CONFIG_DIR`). Writes go to a
+temporary file that replaces the old one (`os.replace`), under an advisory lock, so a crash or two
+processes at once never leave half a file. A damaged file gives a `SavedSearchError` naming it.
+
+Core module: no typer/rich. The CLI is `esfsearch/cli_saved.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .config import CONFIG_ENV, config_dir
+from .querylang import FIELDS, Filter, QueryError, join_query_args, parse_query, split_filters
+
+FILE_NAME = "saved-searches.json"
+FORMAT_VERSION = 1
+HASH_CHARS = 16          # 64 bits of the record's sha1 content hash: plenty, and half the file size
+MAX_NAME = 80
+
+
+class SavedSearchError(Exception):
+    """A problem the user must fix (bad name, unknown search, damaged file). The CLI exits 2."""
+
+
+class SavedSearchNotFound(SavedSearchError):
+    """No saved search by that name. The CLI exits 1, like `esfsearch show` for an unknown id."""
+
+
+# ---------------------------------------------------------------- where
+
+def store_path() -> Path:
+    return config_dir() / FILE_NAME
+
+
+def _now() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+# ---------------------------------------------------------------- one saved search
+
+@dataclass
+class SavedSearch:
+    name: str
+    query: str = ""
+    filters: list[str] = field(default_factory=list)   # text form: 'region:"Övre Norrland"'
+    created: str = ""
+    last_run: str | None = None      # last `saved run`
+    seen_at: str | None = None       # when `seen_*` was recorded (saved, run or marked)
+    index: str | None = None         # the index the seen set came from
+    seen_ids: set[str] = field(default_factory=set)
+    seen_hashes: set[str] = field(default_factory=set)
+
+    @property
+    def text(self) -> str:
+        """The query with its filters, as one would type it to `esfsearch query`."""
+        return " ".join(p for p in [self.query.strip(), *self.filters] if p)
+
+    def parsed_filters(self) -> list[Filter]:
+        """The filters as Filter objects (they are validated again: a query may have gone stale)."""
+        if not self.filters:
+            return []
+        rest, filters = split_filters(" ".join(self.filters))
+        if rest:
+            raise QueryError(f"saved search {self.name!r}: {rest!r} is not a filter")
+        return filters
+
+    def to_json(self) -> dict:
+        return {
+            "query": self.query,
+            "filters": list(self.filters),
+            "created": self.created,
+            "last_run": self.last_run,
+            "seen_at": self.seen_at,
+            "index": self.index,
+            "seen": {"count": len(self.seen_hashes), "ids": sorted(self.seen_ids),
+                     "hashes": sorted(self.seen_hashes)},
+        }
+
+    @classmethod
+    def from_json(cls, name: str, data: object, where: Path) -> "SavedSearch":
+        def bad(why: str) -> SavedSearchError:
+            return SavedSearchError(f"the saved searches file {where} is damaged: search {name!r} {why}; "
+                                    "fix it or remove that entry (`esfsearch saved remove`)")
+
+        if not isinstance(data, dict):
+            raise bad("is not an object")
+        query = data.get("query", "")
+        filters = data.get("filters", [])
+        if not isinstance(query, str):
+            raise bad("has a query that is not text")
+        if not isinstance(filters, list) or not all(isinstance(f, str) for f in filters):
+            raise bad("has filters that are not a list of text")
+        seen = data.get("seen") or {}
+        if not isinstance(seen, dict):
+            raise bad("has a 'seen' entry that is not an object")
+        ids, hashes = seen.get("ids") or [], seen.get("hashes") or []
+        if not isinstance(ids, list) or not isinstance(hashes, list):
+            raise bad("has 'seen' ids or hashes that are not lists")
+
+        def text_or_none(key: str) -> str | None:
+            value = data.get(key)
+            return value if isinstance(value, str) else None
+
+        return cls(name=name, query=query, filters=list(filters), created=text_or_none("created") or "",
+                   last_run=text_or_none("last_run"), seen_at=text_or_none("seen_at"),
+                   index=text_or_none("index"), seen_ids={str(i) for i in ids},
+                   seen_hashes={str(h) for h in hashes})
+
+
+def filter_text(f: Filter) -> str:
+    """A Filter back in the form the query language reads: `-region:"Övre Norrland"`."""
+    value = f.value
+    if '"' in value:
+        raise QueryError(f"{f.name}: a filter value cannot contain a double quote ({value!r})")
+    if not value or re.search(r"\s", value):
+        value = f'"{value}"'
+    return f"{'-' if f.negate else ''}{f.name}:{value}"
+
+
+def validate(query: str, filters: Iterable[Filter] = ()) -> list[str]:
+    """The filters' text forms, after checking that the query and filters parse (QueryError if not)."""
+    texts = [filter_text(f) for f in filters]
+    parse_query(" ".join([query, *texts]))
+    return texts
+
+
+
+
+def check_name(name: str) -> str:
+    clean = (name or "").strip()
+    if not clean:
+        raise SavedSearchError("a saved search needs a name")
+    if len(clean) > MAX_NAME:
+        raise SavedSearchError(f"the name is longer than {MAX_NAME} characters")
+    if not clean.isprintable():
+        raise SavedSearchError("the name contains control characters")
+    return clean
+
+
+# ---------------------------------------------------------------- records: identity and hash
+
+def hit_identity(hit) -> tuple[str, str]:
+    """(project id, short content hash) of a Hit: what a saved search remembers having seen."""
+    record = hit.record
+    digest = record.content_hash or record.compute_hash()
+    return (record.id or hit.key), digest[:HASH_CHARS]
+
+
+def identities(hits: Iterable) -> Iterator[tuple[str, str]]:
+    return (hit_identity(h) for h in hits)
+
+
+def matching_hits(engine, search: SavedSearch) -> Iterator:
+    """Every record the saved search matches now, streamed (no snippets)."""
+    return engine.iter_hits(search.query, filters=search.parsed_filters(), snippets=False)
+
+
+@dataclass
+class NewMatches:
+    """What a saved search matches now that it did not match (with this content) when last seen."""
+
+    search: SavedSearch
+    total: int = 0                                      # matches now
+    new: list = field(default_factory=list)             # Hits whose id was not seen
+    changed: list = field(default_factory=list)         # Hits whose id was seen with other content
+    gone: list[str] = field(default_factory=list)       # ids seen then, not matching now
+    now: list[tuple[str, str]] = field(default_factory=list)   # (id, hash) of every match now
+
+    @property
+    def count(self) -> int:
+        return len(self.new) + len(self.changed)
+
+    def hits(self) -> list:
+        return self.new + self.changed
+
+
+def new_since(engine, search: SavedSearch, hits: Iterable | None = None) -> NewMatches:
+    """Compare the search's current matches with what it saw last (`hits`: its matches, if at hand)."""
+    out = NewMatches(search)
+    ids_now: set[str] = set()
+    for hit in (matching_hits(engine, search) if hits is None else hits):
+        out.total += 1
+        ident, digest = hit_identity(hit)
+        ids_now.add(ident)
+        out.now.append((ident, digest))
+        if digest in search.seen_hashes:
+            continue
+        (out.changed if ident in search.seen_ids else out.new).append(hit)
+    out.gone = sorted(search.seen_ids - ids_now)
+    return out
+
+
+# ---------------------------------------------------------------- the file
+
+class SavedSearches:
+    """The saved-searches file. Every change re-reads the file under a lock, so concurrent runs
+    (two terminals, an index run in cron) do not lose each other's changes."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = Path(path) if path is not None else store_path()
+
+    # -- reading
+    def load(self) -> dict[str, SavedSearch]:
+        try:
+            raw = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {}
+        except UnicodeDecodeError as exc:
+            raise SavedSearchError(f"the saved searches file {self.path} is damaged (not UTF-8 text: {exc.reason}); "
+                                   "fix or remove it") from exc
+        except OSError as exc:
+            raise SavedSearchError(f"cannot read the saved searches file {self.path}: {exc.strerror}") from exc
+        if not raw.strip():
+            return {}
+        try:
+            data = json.loads(raw)
+        except ValueError as exc:
+            raise SavedSearchError(f"the saved searches file {self.path} is damaged (not valid JSON: {exc}); "
+                                   "fix or remove it") from exc
+        if not isinstance(data, dict) or not isinstance(data.get("searches", {}), dict):
+            raise SavedSearchError(f"the saved searches file {self.path} is damaged (expected an object with "
+                                   "a 'searches' table); fix or remove it")
+        version = data.get("version", FORMAT_VERSION)
+        if isinstance(version, int) and version > FORMAT_VERSION:
+            raise SavedSearchError(f"the saved searches file {self.path} was written by a newer esfsearch "
+                                   f"(format {version}); upgrade esfsearch")
+        return {name: SavedSearch.from_json(name, entry, self.path)
+                for name, entry in data.get("searches", {}).items()}
+
+    def list(self) -> list[SavedSearch]:
+        return sorted(self.load().values(), key=lambda s: s.name.casefold())
+
+    def get(self, name: str) -> SavedSearch:
+        searches = self.load()
+        key = _find(searches, name)
+        if key is None:
+            raise SavedSearchNotFound(_not_found(name, searches))
+        return searches[key]
+
+    # -- writing
+    def add(self, name: str, query: str, filters: Iterable[Filter] = (), *, replace: bool = False,
+            seen: Iterable[tuple[str, str]] | None = None, index: Path | str | None = None) -> SavedSearch:
+        """Save a search (QueryError if it does not parse; SavedSearchError if the name is taken and
+        not `replace`). `seen`: (id, hash) of its current matches (see `identities`), remembered so
+        that only later additions count as new."""
+        name = check_name(name)
+        query = query.strip()
+        texts = validate(query, filters)
+        search = SavedSearch(name=name, query=query, filters=texts, created=_now())
+        if seen is not None:
+            _remember(search, seen, index)
+        with self._locked():
+            searches = self.load()
+            existing = _find(searches, name)
+            if existing is not None:
+                if not replace:
+                    raise SavedSearchError(f"there is already a saved search named {existing!r} "
+                                           f"({searches[existing].text or '(everything)'}); "
+                                           "use --replace to overwrite it, or another name")
+                del searches[existing]
+            searches[name] = search
+            self._write(searches)
+        return search
+
+    def remove(self, name: str) -> SavedSearch:
+        with self._locked():
+            searches = self.load()
+            key = _find(searches, name)
+            if key is None:
+                raise SavedSearchNotFound(_not_found(name, searches))
+            gone = searches.pop(key)
+            self._write(searches)
+        return gone
+
+    def mark_seen(self, name: str, seen: Iterable[tuple[str, str]], *, ran: bool = True,
+                  index: Path | str | None = None) -> SavedSearch:
+        """Remember `seen`, (id, hash) of all the search's current matches; `ran` also sets last_run."""
+        with self._locked():
+            searches = self.load()
+            key = _find(searches, name)
+            if key is None:
+                raise SavedSearchNotFound(_not_found(name, searches))
+            search = searches[key]
+            _remember(search, seen, index)
+            if ran:
+                search.last_run = search.seen_at
+            self._write(searches)
+        return search
+
+    def _write(self, searches: dict[str, SavedSearch]) -> None:
+        data = {"version": FORMAT_VERSION,
+                "searches": {name: searches[name].to_json() for name in sorted(searches, key=str.casefold)}}
+        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    fh.write(text)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.replace(tmp, self.path)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+        except OSError as exc:
+            raise SavedSearchError(f"cannot write the saved searches file {self.path}: "
+                                   f"{exc.strerror or exc}") from exc
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """An advisory lock beside the file, held for one read-modify-write."""
+        try:
+            import fcntl
+        except ImportError:   # pragma: no cover - not POSIX: atomic replace still protects the file
+            yield
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fh = open(self.path.with_name(self.path.name + ".lock"), "a")
+        except OSError as exc:
+            raise SavedSearchError(f"cannot write in {self.path.parent}: {exc.strerror or exc}") from exc
+        with fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _remember(search: SavedSearch, seen: Iterable[tuple[str, str]], index: Path | str | None) -> None:
+    ids, hashes = set(), set()
+    for ident, digest in seen:
+        ids.add(ident)
+        hashes.add(digest)
+    search.seen_ids, search.seen_hashes = ids, hashes
+    search.seen_at = _now()
+    if index is not None:
+        search.index = str(Path(index).resolve())
+
+
+def _find(searches: dict[str, SavedSearch], name: str) -> str | None:
+    name = name.strip()
+    if name in searches:
+        return name
+    folded = [k for k in searches if k.casefold() == name.casefold()]
+    return folded[0] if len(folded) == 1 else None
+
+
+def _not_found(name: str, searches: dict[str, SavedSearch]) -> str:
+    if not searches:
+        return f"no saved search named {name!r}; there are none yet (add one with `esfsearch saved add NAME QUERY`)"
+    return f"no saved search named {name!r}; saved: {', '.join(sorted(searches, key=str.casefold))}"
+
+
+# ---------------------------------------------------------------- after `esfsearch index`
+
+def phrase_sv(n: int, name: str) -> str:
+    return f'{n} {"ny träff" if n == 1 else "nya träffar"} för "{name}"'
+
+
+def phrase_en(n: int, name: str) -> str:
+    return f'{n} new {"match" if n == 1 else "matches"} for "{name}"'
+
+
+def new_matches(index_dir: Path, summary, store: SavedSearches | None = None) -> list[dict]:
+    """For each saved search: how many records added or changed by this index run (`summary.new_keys`)
+    it matches and has not seen with this content. Never raises: problems become entries with
+    an "error" (a broken saved search must not make `esfsearch index` fail)."""
+    store = store or SavedSearches()
+    try:
+        searches = store.list()
+    except SavedSearchError as exc:
+        return [{"error": str(exc)}]
+    if not searches:
+        return []
+    fresh = set(getattr(summary, "new_keys", None) or [])
+    out: list[dict] = []
+    if not fresh:
+        for s in searches:
+            out.append(_entry(s, [], []))
+        return out
+    from .index import IndexProblem
+    from .search import SearchEngine
+
+    try:
+        engine = SearchEngine(index_dir)
+    except IndexProblem as exc:
+        return [{"error": str(exc)}]
+    try:
+        for s in searches:
+            try:
+                found = new_since(engine, s, (h for h in matching_hits(engine, s) if h.key in fresh))
+            except QueryError as exc:
+                out.append({"name": s.name, "query": s.text, "error": f"saved search {s.name!r}: {exc}"})
+                continue
+            out.append(_entry(s, found.new, found.changed))
+    finally:
+        engine.close()
+    return out
+
+
+def _entry(s: SavedSearch, new: list, changed: list) -> dict:
+    n = len(new) + len(changed)
+    return {"name": s.name, "query": s.text, "count": n, "new": [h.id for h in new],
+            "changed": [h.id for h in changed], "message_sv": phrase_sv(n, s.name), "message": phrase_en(n, s.name)}
+
+
+def report_new_matches(index_dir: Path, summary) -> list[str]:
+    """Lines for the user after `esfsearch index`: `3 nya träffar för "kompetensförsörjning"` for each
+    saved search with new matches (nothing when there are no saved searches or nothing new)."""
+    lines = []
+    for entry in new_matches(Path(index_dir), summary):
+        if "error" in entry:
+            lines.append(f"esfsearch: {entry['error']}")
+        elif entry["count"]:
+            lines.append(f"{entry['message_sv']} (esfsearch saved new {_shell_quote(entry['name'])})")
+    return lines
+
+
+def _shell_quote(name: str) -> str:
+    import shlex
+
+    return shlex.quote(name)

@@ -1,0 +1,106 @@
+"""Helpers and fixtures of the reliability suite (conftest.py re-exports the fixtures): small and large corpora, base indexes built once per
+session (tests copy them before damaging or killing anything), and CLI helpers."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from esfsearch.index import build_index, current_generation
+
+REPO = Path(__file__).resolve().parents[2]
+CORPUS = REPO / "corpus"
+SEED_DIR = CORPUS / "seeds"
+PROJECTS_JSON = CORPUS / "projektbanken-eruf-2014-2020" / "projects.json"
+if str(REPO) not in sys.path:   # bench/ (the corpus generator) lives beside the package
+    sys.path.insert(0, str(REPO))
+
+
+def cli_cmd(*args: str) -> list[str]:
+    exe = Path(sys.executable).with_name("esfsearch")
+    if exe.exists():
+        return [str(exe), *args]
+    return [sys.executable, "-c", "from esfsearch.cli import main; main()", *args]
+
+
+def run_cli(*args: str, timeout: float = 120, env: dict | None = None) -> subprocess.CompletedProcess:
+    full_env = dict(os.environ, PYTHONUNBUFFERED="1", COLUMNS="200", **(env or {}))
+    return subprocess.run(cli_cmd(*args), capture_output=True, text=True, timeout=timeout, env=full_env,
+                          cwd=REPO)
+
+
+def no_traceback(text: str) -> bool:
+    return "Traceback" not in text and "╭─" not in text
+
+
+def copy_index(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst, symlinks=True)
+    return dst
+
+
+def make_tiny_corpus(dst: Path) -> int:
+    """The 5 seeds and 30 JSON records: quick to build, still every layout. Returns the record count."""
+    shutil.copytree(SEED_DIR, dst / "seeds")
+    data = json.loads(PROJECTS_JSON.read_text(encoding="utf-8"))
+    (dst / "json").mkdir()
+    (dst / "json" / "projects.json").write_text(json.dumps(data[:30], ensure_ascii=False), encoding="utf-8")
+    return 5 + 30
+
+
+@pytest.fixture(scope="session")
+def full_index(tmp_path_factory) -> Path:
+    """The repository corpus indexed once (read-only for the tests that use it)."""
+    root = tmp_path_factory.mktemp("full") / "ix"
+    build_index([CORPUS], root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def tiny(tmp_path_factory) -> tuple[Path, Path, int]:
+    """(corpus, index, records) of the tiny corpus; copy the index before changing it."""
+    base = tmp_path_factory.mktemp("tiny")
+    n = make_tiny_corpus(base / "corpus")
+    summary = build_index([base / "corpus"], base / "ix")
+    assert summary.records == n
+    return base / "corpus", base / "ix", n
+
+
+@pytest.fixture
+def tiny_copy(tiny, tmp_path) -> tuple[Path, Path, int]:
+    corpus, ix, n = tiny
+    return corpus, copy_index(ix, tmp_path / "ix"), n
+
+
+@pytest.fixture(scope="session")
+def big(tmp_path_factory) -> tuple[Path, Path, int]:
+    """(corpus, index, records): 2000 generated records, large enough that a rebuild takes seconds."""
+    from bench.corpus import generate
+
+    base = tmp_path_factory.mktemp("big")
+    counts = generate(2000, base / "c", seed=1)
+    summary = build_index([base / "c"], base / "ix")
+    assert summary.records == sum(counts.values()) == 2000
+    return base / "c", base / "ix", 2000
+
+
+def live_keys(index_dir: Path) -> dict[str, str]:
+    """key -> content hash of every record a reader of the live generation sees."""
+    from esfsearch.index import open_whoosh
+
+    ix = open_whoosh(current_generation(index_dir))
+    try:
+        with ix.searcher() as s:
+            out = {}
+            for fields in s.all_stored_fields():
+                out[fields["key"]] = json.loads(fields["record"])["content_hash"]
+            assert len(out) == s.doc_count(), "duplicate keys in the index"
+            return out
+    finally:
+        ix.close()

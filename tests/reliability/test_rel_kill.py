@@ -1,0 +1,213 @@
+"""Atomic builds: an `esfsearch index` killed (SIGKILL, SIGINT) at any point leaves the previous index
+readable and complete, and the next `esfsearch index` succeeds and cleans up after the dead one."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from esfsearch.index import build_index
+from esfsearch.search import SearchEngine
+
+from relhelp import cli_cmd, copy_index, live_keys, no_traceback, run_cli
+
+pytestmark = pytest.mark.slow
+
+KILLS_SURVIVED: list[str] = []
+
+
+def _start(*args: str) -> subprocess.Popen:
+    return subprocess.Popen(cli_cmd(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, PYTHONUNBUFFERED="1"))
+
+
+def _wait_for(pred, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def _committing(ix: Path) -> bool:
+    """Whoosh writes the per-field column files only while committing."""
+    return any(ix.glob(".building-*/*.col"))
+
+
+def _assert_intact(ix: Path, expected: int, query_total: int) -> None:
+    with SearchEngine(ix) as engine:
+        assert engine.doc_count == expected
+        assert engine.count("") == expected
+        assert engine.search("kompetensutveckling").total == query_total
+
+
+@pytest.fixture(scope="module")
+def big_state(big):
+    corpus, ix, n = big
+    with SearchEngine(ix) as engine:
+        total = engine.search("kompetensutveckling").total
+    assert total > 0
+    return corpus, ix, n, total
+
+
+KILL_POINTS = {   # name -> (signal, seconds after start, or a condition to wait for)
+    "SIGKILL 0.3 s (starting)": (signal.SIGKILL, 0.3),
+    "SIGKILL 1 s (reading)": (signal.SIGKILL, 1.0),
+    "SIGKILL 2 s": (signal.SIGKILL, 2.0),
+    "SIGKILL 4 s (indexing)": (signal.SIGKILL, 4.0),
+    "SIGKILL 7 s (indexing)": (signal.SIGKILL, 7.0),
+    "SIGKILL during commit": (signal.SIGKILL, "commit"),
+    "SIGINT 2 s": (signal.SIGINT, 2.0),
+    "SIGINT during commit": (signal.SIGINT, "commit"),
+}
+
+
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_killed_rebuild_leaves_previous_index(point, big_state, tmp_path):
+    corpus, base, n, total = big_state
+    ix = copy_index(base, tmp_path / "ix")
+    sig, when = KILL_POINTS[point]
+    proc = _start("index", "--rebuild", "-q", "--index", str(ix), str(corpus))
+    if when == "commit":
+        assert _wait_for(lambda: _committing(ix), 120), "the build never reached its commit"
+    else:
+        time.sleep(when)
+    assert proc.poll() is None, "the build finished before the kill point; use a bigger corpus"
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=60)
+    if sig == signal.SIGKILL:
+        assert proc.returncode == -signal.SIGKILL
+    else:
+        assert proc.returncode == 130, err
+        assert no_traceback(err) and "interrupted" in err
+        assert not list(ix.glob(".building-*")), "an interrupted build removes its half-built generation"
+    _assert_intact(ix, n, total)                       # the old index, complete and answering
+    KILLS_SURVIVED.append(point)
+
+    again = run_cli("index", "--index", str(ix), "--json", str(corpus))
+    assert again.returncode == 0, again.stderr
+    assert not list(ix.glob(".building-*")), "leftovers of the killed build are removed by the next one"
+    _assert_intact(ix, n, total)
+
+
+def test_kill_at_the_swap_and_after_incremental_commit(tiny, tmp_path):
+    """Precise points: after the new generation is complete but before CURRENT names it, and after an
+    incremental commit but before meta.json is rewritten (the process kills itself there)."""
+    corpus, base, n = tiny
+    work = tmp_path / "corpus"
+    shutil.copytree(corpus, work)
+    ix = tmp_path / "ix"
+    build_index([work], ix)
+    before = live_keys(ix)
+    script = textwrap.dedent("""
+        import os, signal, sys
+        from pathlib import Path
+        import esfsearch.index as I
+        target = sys.argv[1]
+        real_text, real_json = I._write_text_atomic, I._write_json_atomic
+        def text(path, data):
+            if target == "swap" and path.name == "CURRENT":
+                os.kill(os.getpid(), signal.SIGKILL)
+            real_text(path, data)
+        def js(path, data):
+            if target == "meta" and path.name == "meta.json" and not path.parent.name.startswith("."):
+                os.kill(os.getpid(), signal.SIGKILL)
+            real_json(path, data)
+        I._write_text_atomic, I._write_json_atomic = text, js
+        I.build_index([Path(sys.argv[2])], Path(sys.argv[3]), rebuild=sys.argv[1] == "swap")
+    """)
+    proc = subprocess.run([sys.executable, "-c", script, "swap", str(work), str(ix)], timeout=120)
+    assert proc.returncode == -signal.SIGKILL
+    assert live_keys(ix) == before
+    KILLS_SURVIVED.append("SIGKILL at the CURRENT swap")
+
+    # an incremental update: two new files, one changed, one removed
+    (work / "new1.txt").write_text("Nytt projekt i Kiruna\n\nUtbildning för gruvarbetare i Kiruna.", encoding="utf-8")
+    (work / "new2.md").write_text("# Projekt Ystad\n\nSpråkstöd för nyanlända i Ystad.", encoding="utf-8")
+    seed = sorted((work / "seeds").iterdir())
+    seed[1].unlink()
+    with open(seed[0], "a", encoding="utf-8") as fh:
+        fh.write("\nEtt tillägg om Hässleholm.\n")
+    proc = subprocess.run([sys.executable, "-c", script, "meta", str(work), str(ix)], timeout=120)
+    assert proc.returncode == -signal.SIGKILL
+    mid = live_keys(ix)
+    KILLS_SURVIVED.append("SIGKILL between incremental commit and meta.json")
+    assert len(mid) == n + 2 - 1                       # the commit is complete: the new set, not a mix
+
+    summary = build_index([work], ix)                  # the re-run must not double the new files
+    after = live_keys(ix)
+    assert len(after) == summary.records == n + 1
+    assert after == mid
+    with SearchEngine(ix) as engine:
+        assert engine.search("Kiruna").total == 1 and engine.search("Ystad").total == 1
+        assert engine.search("Hässleholm").total >= 1
+
+
+@pytest.fixture(scope="module")
+def incremental_setup(big, tmp_path_factory):
+    """A private copy of the big corpus with its own index, plus the changes an update will apply."""
+    from bench.corpus import generate
+
+    corpus, _ix, n = big
+    base = tmp_path_factory.mktemp("incr")
+    pristine = base / "pristine"
+    shutil.copytree(corpus, pristine)
+    work = base / "work"
+    shutil.copytree(pristine, work)
+    ix = base / "ix"
+    build_index([work], ix)
+    extra = base / "extra"
+    generate(300, extra, seed=2)
+    return pristine, work, ix, extra
+
+
+def _apply_changes(work: Path, extra: Path) -> None:
+    shutil.copytree(extra, work / "extra")
+    texts = sorted(work.rglob("*.txt"))
+    for p in texts[:150]:
+        p.unlink()
+    for p in texts[150:450]:
+        with open(p, "a", encoding="utf-8") as fh:
+            fh.write("\nTillägg: projektet har förlängts.\n")
+
+
+@pytest.mark.parametrize("when", [1.5, 5.0])
+def test_killed_incremental_update_old_or_new_never_mixed(when, incremental_setup, tmp_path):
+    pristine, work, base_ix, extra = incremental_setup
+    shutil.rmtree(work)
+    shutil.copytree(pristine, work)                    # copy2 keeps mtimes: unchanged files stay unchanged
+    ix = copy_index(base_ix, tmp_path / "ix")
+    old = live_keys(ix)
+    _apply_changes(work, extra)
+    proc = _start("index", "-q", "--index", str(ix), str(work))
+    time.sleep(when)
+    finished = proc.poll() is not None
+    proc.kill()
+    proc.communicate(timeout=60)
+    seen = live_keys(ix)
+    # the next run brings it to the new state, whatever the kill left
+    again = run_cli("index", "--index", str(ix), "--json", str(work))
+    assert again.returncode == 0, again.stderr
+    new = live_keys(ix)
+    assert seen in (old, new), "a reader saw a half-applied update"
+    assert len(new) == 2000 - 150 + 300
+    if when == 5.0:   # a from-scratch build agrees with the incrementally updated index
+        fresh = build_index([work], tmp_path / "fresh", rebuild=True)
+        assert live_keys(tmp_path / "fresh").keys() == new.keys() and fresh.records == len(new)
+    if not finished:
+        KILLS_SURVIVED.append(f"SIGKILL incremental {when}")
+
+
+def test_report_kills(request):
+    """Not a check of its own: prints how many kill points the run survived (see the report)."""
+    print(f"\nkill points survived: {len(KILLS_SURVIVED)}: {KILLS_SURVIVED}")
+    assert len(KILLS_SURVIVED) >= 5 or request.config.getoption("-k")
