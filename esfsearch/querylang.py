@@ -303,9 +303,9 @@ class Rewriter:
     """Turns the parser's 'text' leaves into queries over the real index fields."""
 
     def __init__(self, synonyms: dict[str, list[str]] | None = None,
-                 is_part: Callable[[str], bool] | None = None) -> None:
+                 doc_frequency: Callable[[str, str], int] | None = None) -> None:
         self.synonyms = synonyms or {}
-        self.is_part = is_part      # does this stem occur as a compound part in the index?
+        self.doc_frequency = doc_frequency   # (field, term) -> documents in the index that have it
         self.stem = default_stemmer()
         self.info_words: list[str] = []
         self.stems: set[str] = set()
@@ -350,7 +350,8 @@ class Rewriter:
             Q.Or([Q.Term("title", stem), Q.Term("body", stem)]),
             Q.Term("parts", stem, boost=WEIGHTS["parts"]),
         ]
-        if not has_accents(word):
+        if not has_accents(word) or self._unknown(stem):
+            # typed without å/ä/ö, or with only some of them ('kompetensforsörjning')
             folded = self.stem(fold(word))
             alternatives.append(Q.Term("folded", folded, boost=WEIGHTS["folded"]))
             if positive:
@@ -365,11 +366,20 @@ class Rewriter:
             alternatives.append(self._synonym(synonym, positive))
         return _Or(alternatives, boost=boost)
 
+    def _is_part(self, stem: str) -> bool:
+        return self.doc_frequency("parts", stem) > 0
+
+    def _unknown(self, stem: str) -> bool:
+        """No title or body in the index has this term (the word is only known in another form)."""
+        if self.doc_frequency is None:
+            return False
+        return self.doc_frequency("body", stem) == 0 and self.doc_frequency("title", stem) == 0
+
     def split_compound(self, word: str) -> tuple[str, str] | None:
         """A query compound as modifier + head stems, both known as compound parts in the index:
         'koldioxidutsläpp' also finds texts that say 'utsläpp av koldioxid'. The index's own part
         vocabulary decides, so no lexicon has to be loaded for a query."""
-        if self.is_part is None or len(word) < 9 or not word.isalpha():
+        if self.doc_frequency is None or len(word) < 9 or not word.isalpha():
             return None
         for i in range(len(word) - 4, 3, -1):          # longest modifier first
             head = word[i:]
@@ -377,11 +387,11 @@ class Rewriter:
             if word[i - 1] in "s" and i - 1 >= 4:
                 modifiers.append(word[:i - 1])          # linking s: arbets|marknad
             head_stem = self.stem(head)
-            if not self.is_part(head_stem):
+            if not self._is_part(head_stem):
                 continue
             for modifier in modifiers:
                 mod_stem = self.stem(modifier)
-                if self.is_part(mod_stem):
+                if self._is_part(mod_stem):
                     return mod_stem, head_stem
         return None
 
@@ -445,7 +455,8 @@ class Rewriter:
 
 def parse_query(text: str, extra_filters: list[Filter] | None = None,
                 synonyms: dict[str, list[str]] | None = None,
-                is_part: Callable[[str], bool] | None = None) -> tuple[Q.Query | None, list[Filter], QueryInfo]:
+                doc_frequency: Callable[[str, str], int] | None = None
+                ) -> tuple[Q.Query | None, list[Filter], QueryInfo]:
     """(scoring query or None for 'everything', filters, info)."""
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"the query is longer than {MAX_QUERY_CHARS} characters; shorten it")
@@ -457,7 +468,7 @@ def parse_query(text: str, extra_filters: list[Filter] | None = None,
     info = QueryInfo(text=free, filters=filters)
     if not free.strip() or free.strip() == "*":
         return None, filters, info
-    rewriter = Rewriter(synonyms, is_part)
+    rewriter = Rewriter(synonyms, doc_frequency)
     scoring = rewriter(parse_text(free)).normalize()
     info.words, info.stems, info.folded_stems = rewriter.info_words, rewriter.stems, rewriter.folded
     if scoring is Q.NullQuery or isinstance(scoring, Q.NullQuery.__class__):

@@ -16,7 +16,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from .analysis import SwedishAnalyzer, fold
 from .records import ProjectRecord
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 VALUE_SEP = "\x1f"
 
 
@@ -106,7 +106,8 @@ def build_schema() -> Schema:
         "body": _text("exact"),
         "parts": _text("parts", boost=2.0, phrase=False),
         "folded": _text("folded", phrase=True),
-        "spell": TEXT(analyzer=SwedishAnalyzer("plain"), phrase=False),
+        # the vocabulary for "did you mean": which documents, no frequencies or positions
+        "spell": KEYWORD(analyzer=SwedishAnalyzer("plain"), scorable=False),
         "contact": TEXT(analyzer=WordsAnalyzer(), phrase=True),
     }
     for name in WORD_FILTER_FIELDS:

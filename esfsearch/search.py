@@ -118,8 +118,8 @@ class SearchEngine:
         self.synonyms = load_synonyms(synonyms_file)
         self.snippet_width, self.snippet_fragments = 200, 1
 
-    def _is_part(self, stem: str) -> bool:
-        return self._searcher.doc_frequency("parts", stem) > 0
+    def _doc_frequency(self, field: str, term: str) -> int:
+        return self._searcher.doc_frequency(field, term)
 
     # -- lifecycle
     def close(self) -> None:
@@ -164,7 +164,7 @@ class SearchEngine:
             raise QueryError(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}")
         if limit < 1 or page < 1:
             raise QueryError("--limit and --page must be at least 1")
-        scoring_q, all_filters, info = parse_query(text, filters, self.synonyms, self._is_part)
+        scoring_q, all_filters, info = parse_query(text, filters, self.synonyms, self._doc_frequency)
         filter_q = _filters(all_filters)
         q, filter_q = self._final_query(scoring_q, filter_q)
         kwargs = self._sort_kwargs(sort, scoring_q)
@@ -189,7 +189,7 @@ class SearchEngine:
                   snippets: bool = False, batch: int | None = None) -> Iterator[Hit]:
         """Every hit, for whole-result export: one search, and each record is read from the index
         only as it is yielded. (`batch` is accepted for older callers and has no effect.)"""
-        scoring_q, all_filters, info = parse_query(text, filters, self.synonyms, self._is_part)
+        scoring_q, all_filters, info = parse_query(text, filters, self.synonyms, self._doc_frequency)
         q, filter_q = self._final_query(scoring_q, _filters(all_filters))
         kwargs = self._sort_kwargs(sort, scoring_q)
         # One search over all hits; each record is read from the index only as it is yielded.
@@ -199,7 +199,7 @@ class SearchEngine:
             yield self._hit(hit, info, snippets, ranked)
 
     def count(self, text: str, filters: list[Filter] | None = None) -> int:
-        scoring_q, all_filters, _info = parse_query(text, filters, self.synonyms, self._is_part)
+        scoring_q, all_filters, _info = parse_query(text, filters, self.synonyms, self._doc_frequency)
         q, filter_q = self._final_query(scoring_q, _filters(all_filters))
         return self._searcher.search(q, limit=None, scored=False, filter=filter_q).scored_length()
 
@@ -304,7 +304,7 @@ class SearchEngine:
         return hits
 
     def highlight(self, record: ProjectRecord, text: str) -> Snippet:
-        _scoring, _filters_, info = parse_query(text, None, self.synonyms)
+        _scoring, _filters_, info = parse_query(text, None, self.synonyms, self._doc_frequency)
         return highlight_all(record.full_text, info.stems, info.folded_stems)
 
     def similar(self, record_id: str, limit: int = 10) -> SearchResult:

@@ -81,6 +81,7 @@ CASES = [
     ("sormland", ["sörmland"], []),
     ("harnosand", ["härnösand"], []),
     ("for", [], ["för"]),
+    ("kompetensforsörjning", ["kompetensförsörjning", "kompetensförsörjningen"], ["kompetensutveckling"]),
     ("stod", ["stod"], []),
     # ids, numbers, abbreviations
     ("esf", ["esf-stöd"], []),
