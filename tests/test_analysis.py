@@ -93,7 +93,9 @@ CASES = [
     ("kvinna", ["kvinnofrid"], [], "the splitter restores arbets→arbete but not kvinno→kvinna as a part lemma"),
 ]
 
-WORDS = sorted({w for case in CASES for group in case[1:3] for w in group} | {c[0] for c in CASES})
+# Half-accented typing exists only in queries: it is not indexed as a word of its own.
+MISTYPED = {"kompetensforsörjning"}
+WORDS = sorted({w for case in CASES for group in case[1:3] for w in group} | {c[0] for c in CASES} - MISTYPED)
 
 
 @pytest.fixture(scope="module")
