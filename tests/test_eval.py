@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Overall nDCG@10 floor for esfsearch on all 58 queries. Measured 0.758 after tuning (eval/README.md).
 # The target is 0.80; the tuning knobs alone do not reach it (the proposed query-side compound split
 # gives 0.775). Raise this floor whenever a ranking change raises the measured figure.
-NDCG_FLOOR = 0.74
+NDCG_FLOOR = 0.76
 
 
 # ---------------------------------------------------------------- metrics by hand
