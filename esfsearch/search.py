@@ -117,6 +117,7 @@ class SearchEngine:
                                "rebuild with `esfsearch index --rebuild`") from exc
         self.synonyms = load_synonyms(synonyms_file)
         self.snippet_width, self.snippet_fragments = 200, 1
+        self._facet_cache: dict[int, dict[str, dict[str, set[int]]]] = {}
 
     def _doc_frequency(self, field: str, term: str) -> int:
         return self._searcher.doc_frequency(field, term)
@@ -169,17 +170,23 @@ class SearchEngine:
         q, filter_q = self._final_query(scoring_q, filter_q)
         kwargs = self._sort_kwargs(sort, scoring_q)
         results, timed_out = self._run(q, limit=page * limit, filter=filter_q, **kwargs)
-        total = self._total(results, page * limit, q, filter_q)
-        hits = []
-        if results is not None:
-            ranked = "sortedby" not in kwargs
-            for hit in results[(page - 1) * limit: page * limit]:
-                hits.append(self._hit(hit, info, snippets, ranked))
-        result = SearchResult(query=text, total=total, hits=hits, page=page, limit=limit, info=info,
-                              timed_out=timed_out)
+        matching: dict[object, set[int]] = {}
+        facet_counts = {}
         if facets:
             names = DEFAULT_FACETS if facets is True else tuple(facets)
-            result.facets = self.facet_counts(scoring_q, all_filters, names)
+            facet_counts = self.facet_counts(scoring_q, all_filters, names, matching)
+        if results.scored_length() < page * limit:
+            total = results.scored_length()
+        else:
+            if None not in matching:
+                matching[None] = self._matching_docs(scoring_q, filter_q)
+            total = len(matching[None])
+        hits = []
+        ranked = "sortedby" not in kwargs
+        for hit in results[(page - 1) * limit: page * limit]:
+            hits.append(self._hit(hit, info, snippets, ranked))
+        result = SearchResult(query=text, total=total, hits=hits, page=page, limit=limit, info=info,
+                              timed_out=timed_out, facets=facet_counts)
         if total == 0 and info.words:
             result.suggestion = self.suggest(info)
         result.seconds = time.monotonic() - started
@@ -233,17 +240,6 @@ class SearchEngine:
             return collector.results(), True
         return collector.results(), False
 
-    def _total(self, results, collected: int, q: Q.Query, filter_q: Q.Query | None) -> int:
-        """Exact hit count. When the top-N did not fill up it is the top-N; otherwise one unscored
-        pass over the matching documents (Whoosh's own counting re-runs a scored search, and its
-        collector's running count can be off by one)."""
-        top = results.scored_length()
-        if top < collected:
-            return top
-        if filter_q is not None:
-            q = Q.And([q, filter_q])
-        return sum(1 for _ in self._searcher.docs_for_query(q))
-
     def _hit(self, hit, info: QueryInfo, snippets: bool, ranked: bool = True) -> Hit:
         fields = hit.fields()
         record = ProjectRecord.from_dict(json.loads(fields["record"]))
@@ -256,22 +252,50 @@ class SearchEngine:
 
     # -- facets
     def facet_counts(self, scoring_q: Q.Query | None, filters: list[Filter],
-                     names: tuple[str, ...] = DEFAULT_FACETS) -> dict[str, list[tuple[str, int]]]:
+                     names: tuple[str, ...] = DEFAULT_FACETS,
+                     matching: dict[object, set[int]] | None = None) -> dict[str, list[tuple[str, int]]]:
         """Disjunctive counts: a facet's own filter is left out when counting that facet, so the
-        counts show what switching to another value would give."""
+        counts show what switching to another value would give. The matching documents are found
+        once per distinct filter set and intersected with each value's cached document set."""
         out: dict[str, list[tuple[str, int]]] = {}
+        matching = {} if matching is None else matching    # filter left out (None: none) -> docs
         for name in names:
-            facet_field = FACET_FIELDS[name]
             own = FACET_FILTER_FIELD.get(name)
-            filter_q = _filters(filters, exclude=own)
-            q, filter_q = self._final_query(scoring_q, filter_q)
-            facet = sorting.FieldFacet(facet_field, allow_overlap=True)
-            results = self._searcher.search(q, limit=1, groupedby={name: facet}, scored=False, filter=filter_q)
-            groups = results.groups(name)
-            counts = [(str(value), len(docs)) for value, docs in groups.items() if value not in (None, "")]
+            key = own if any(f.spec.index_field == own for f in filters) else None
+            if key not in matching:
+                matching[key] = self._matching_docs(scoring_q, _filters(filters, exclude=key))
+            docs = matching[key]
+            counts = []
+            for value, value_docs in self._facet_docs(name).items():
+                n = len(docs & value_docs) if len(docs) < len(value_docs) else len(value_docs & docs)
+                if n:
+                    counts.append((value, n))
             counts.sort(key=lambda vc: (-vc[1], vc[0]))
             out[name] = counts
         return out
+
+    def _matching_docs(self, scoring_q: Q.Query | None, filter_q: Q.Query | None) -> set[int]:
+        q = scoring_q if scoring_q is not None else Q.Every()
+        if filter_q is not None:
+            q = Q.And([q, filter_q])
+        return set(self._searcher.docs_for_query(q))
+
+    def _facet_docs(self, name: str) -> dict[str, set[int]]:
+        """Facet value -> documents, read once per searcher (a refresh starts a new cache)."""
+        searcher_id = id(self._searcher)
+        cache = self._facet_cache.get(searcher_id)
+        if cache is None:
+            cache = {}
+            self._facet_cache = {searcher_id: cache}
+        if name not in cache:
+            field = FACET_FIELDS[name]
+            values: dict[str, set[int]] = {}
+            for term in self._searcher.lexicon(field):
+                value = term.decode("utf-8") if isinstance(term, bytes) else str(term)
+                if value:
+                    values[value] = set(self._searcher.docs_for_query(Q.Term(field, value)))
+            cache[name] = values
+        return cache[name]
 
     # -- spelling
     def suggest(self, info: QueryInfo) -> str | None:
