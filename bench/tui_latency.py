@@ -9,6 +9,7 @@ For every query the search box is cleared and the query typed key by key, then t
   result (`app.shown_at`).
 * pause → results: the query typed again and left to the debounce (DEBOUNCE = 150 ms); time
   from the last keystroke until the results show. This is what a user who stops typing sees.
+* engine: SearchResult.seconds of that search (the part spent in SearchEngine.search).
 * timeline: from the key press until the projects-per-start-year row is up to date (it streams
   all hits in a background worker after the results are shown).
 
@@ -89,12 +90,12 @@ async def measure(index: Path, corpus: Path, queries: list[str], repeat: int, si
     async with app.run_test(size=size) as pilot:
         await wait_for(lambda: app.result is not None or app.index_state != "ok", what="the first result")
         if app.index_state != "ok":
-            raise SystemExit(f"tui_latency: the index in {index} cannot be used: "
-                             f"{plain_status(app)} (rebuild it with `esfsearch index --rebuild`)")
+            raise SystemExit("tui_latency: "
+                             f"{plain_status(app)}")
         await idle(app)
         box = app.query_one("#search")
         for query in queries:
-            row = {"query": query or "(empty)", "enter": [], "pause": [], "timeline": [], "hits": 0}
+            row = {"query": query or "(empty)", "enter": [], "pause": [], "timeline": [], "engine": [], "hits": 0}
             for _ in range(repeat):
                 # 1. typed (pasted into the box), then Enter before the debounce runs
                 box.focus()
@@ -107,6 +108,7 @@ async def measure(index: Path, corpus: Path, queries: list[str], repeat: int, si
                 await pilot.press("enter")
                 await wait_for(lambda: app.search_seq > seq_before and app.shown_seq == app.search_seq)
                 row["enter"].append((app.shown_at - t0) * 1000)
+                row["engine"].append(app.result.seconds * 1000 if app.result else 0.0)
                 await wait_for(lambda: app.timeline_at > app.shown_at or app.error is not None,
                                what=f"timeline for {query!r}")
                 row["timeline"].append((max(app.timeline_at, app.shown_at) - t0) * 1000)
@@ -145,13 +147,14 @@ def main(argv: list[str] | None = None) -> int:
     rows = asyncio.run(measure(args.index, args.corpus, queries, args.repeat, (w, h)))
     print(f"index {args.index}, {len(queries)} queries × {args.repeat}, terminal {w}x{h}, "
           f"debounce {DEBOUNCE * 1000:.0f} ms; times in ms (median per query)\n")
-    print(f"{'query':<28} {'hits':>6} {'enter→results':>14} {'pause→results':>14} {'timeline':>9}")
+    print(f"{'query':<28} {'hits':>6} {'engine':>7} {'enter→results':>14} {'pause→results':>14} {'timeline':>9}")
     for r in rows:
-        print(f"{r['query'][:28]:<28} {r['hits']:>6} {statistics.median(r['enter']):>14.1f} "
+        print(f"{r['query'][:28]:<28} {r['hits']:>6} {statistics.median(r['engine']):>7.1f} "
+              f"{statistics.median(r['enter']):>14.1f} "
               f"{statistics.median(r['pause']):>14.1f} {statistics.median(r['timeline']):>9.1f}")
-    allv = {k: [v for r in rows for v in r[k]] for k in ("enter", "pause", "timeline")}
+    allv = {k: [v for r in rows for v in r[k]] for k in ("engine", "enter", "pause", "timeline")}
     print()
-    for k, label in (("enter", "enter → results"), ("pause", "last key → results (incl. debounce)"),
+    for k, label in (("engine", "engine.search (SearchResult.seconds)"), ("enter", "enter → results"), ("pause", "last key → results (incl. debounce)"),
                      ("timeline", "enter → start-year row")):
         print(f"{label:<38} median {statistics.median(allv[k]):7.1f}  p95 {pct(allv[k], 0.95):7.1f}  "
               f"max {max(allv[k]):7.1f}")

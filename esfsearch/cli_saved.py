@@ -96,7 +96,8 @@ def add(
     from .cli import EXIT_OK, EXIT_USAGE, _option_filters, _paths, err, fail, open_engine
     from .index import index_exists
     from .querylang import QueryError
-    from .saved import SavedSearchError, _find, check_name, identities, join_query_args, matching_hits, validate
+    from .querylang import join_query_args
+    from .saved import SavedSearchError, _find, check_name, identities, matching_hits, validate
 
     q = join_query_args(text or [])
     store = _store()

@@ -25,8 +25,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .config import CONFIG_ENV, config_dir
-from .querylang import FIELDS, Filter, QueryError, join_query_args, parse_query, split_filters
+from .config import config_dir
+from .querylang import Filter, QueryError, parse_query, split_filters
 
 FILE_NAME = "saved-searches.json"
 FORMAT_VERSION = 1

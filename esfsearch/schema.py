@@ -16,7 +16,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from .analysis import SwedishAnalyzer, fold
 from .records import ProjectRecord
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 VALUE_SEP = "\x1f"
 
 
@@ -92,7 +92,7 @@ WORD_FILTER_FIELDS = ("region", "county", "municipality", "owner", "programme_ar
 VALUE_FILTER_FIELDS = ("id", "fund", "period", "phase", "layout", "area")
 # Facet fields: raw values, counted with groupedby.
 FACET_FIELDS = {"region": "region_f", "fund": "fund_f", "period": "period_f", "area": "area_f",
-                "county": "county_f", "phase": "phase_f", "layout": "layout_f"}
+                "county": "county_f", "phase": "phase_f", "layout": "layout_f", "year": "year_f"}
 NUMERIC_FIELDS = ("total_budget", "eu_support", "participants", "cofinancing_rate", "start", "end",
                   "start_year", "end_year")
 
@@ -176,6 +176,7 @@ def record_document(record: ProjectRecord, key: str, file: str) -> dict:
         "county_f": _join(record.county),
         "phase_f": record.phase,
         "layout_f": record.layout,
+        "year_f": str(record.start_date.year) if record.start_date else None,
         "total_budget": record.total_budget,
         "eu_support": record.eu_support,
         "participants": record.planned_participants,

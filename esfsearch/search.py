@@ -32,7 +32,7 @@ SORTS = {
     "budget": ("total_budget", True),
 }
 FACET_FILTER_FIELD = {"region": "region", "fund": "fund_v", "period": "period_v", "area": "area_v",
-                      "county": "county", "phase": "phase_v", "layout": "layout_v"}
+                      "county": "county", "phase": "phase_v", "layout": "layout_v", "year": None}
 DEFAULT_FACETS = ("region", "fund", "period", "area")
 QUERY_TIME_LIMIT = 10.0   # seconds; a pathological query is cut off, never hangs
 

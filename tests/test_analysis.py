@@ -7,7 +7,6 @@ Every word below is indexed as its own one-word project; each case runs the real
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 

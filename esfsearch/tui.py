@@ -1,0 +1,872 @@
+"""The terminal search UI (Textual): live search, facets, detail view, similar projects, export.
+
+    esfsearch tui [--index DIR] [--corpus DIR] [--query TEXT]
+
+One SearchEngine is opened for the app's lifetime. It is not thread-safe, so every call that touches
+the searcher runs in a thread worker under one lock; search workers are exclusive (a new keystroke
+cancels the wait for an older result) and results that arrive late are dropped by sequence number.
+Textual is imported here only: the CLI imports this module inside its `tui` command.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Iterable
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import (Button, ContentSwitcher, Footer, Header, Input, OptionList, ProgressBar,
+                             Static)
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from .index import IndexProblem, build_index, index_exists
+from .querylang import QueryError, field_help, make_filter
+from .records import ProjectRecord
+from .search import Hit, SearchEngine, SearchResult
+
+DEBOUNCE = 0.15          # seconds of quiet typing before a search runs
+PAGE = 15                # hits fetched per page (snippets cost most); more load at the end of the list
+SORTS = ("relevance", "start", "amount")
+SORT_LABEL = {"relevance": "relevance", "start": "newest start", "amount": "largest EU support"}
+FACETS = (("region", "Region"), ("fund", "Fund"), ("period", "Programme period"), ("area", "Programme area"))
+MATCH_STYLE = "bold reverse"
+
+
+# ---------------------------------------------------------------- formatting (plain functions, testable)
+
+def money(value: int | None) -> str:
+    return f"{value:,}".replace(",", " ") + " kr" if value is not None else ""
+
+
+def period(record: ProjectRecord) -> str:
+    if record.start_date and record.end_date:
+        return f"{record.start_date.isoformat()}–{record.end_date.isoformat()}"
+    if record.start_date:
+        return f"from {record.start_date.isoformat()}"
+    return record.programme_period or ""
+
+
+def snippet_text(segments: Iterable[tuple[str, bool]]) -> Text:
+    text = Text()
+    for part, matched in segments:
+        text.append(part, style=MATCH_STYLE if matched else None)
+    return text
+
+
+def hit_card(hit: Hit, number: int | None = None) -> Text:
+    """Title line, owner · region · period · amount line, snippet (matched words highlighted)."""
+    r = hit.record
+    card = Text()
+    if number is not None:
+        card.append(f"{number}. ", style="dim")
+    card.append(r.title or "(untitled)", style="bold")
+    card.append(f"  {r.id}", style="dim")
+    meta = " · ".join(x for x in (r.owner, r.region, f"{r.fund or ''} {r.programme_period or ''}".strip(),
+                                  period(r), money(r.eu_support)) if x)
+    if meta:
+        card.append("\n" + meta, style="italic")
+    if hit.snippet is not None and hit.snippet.text.strip():
+        card.append("\n")
+        card.append_text(snippet_text(hit.snippet.segments))
+    elif r.summary:
+        summary = " ".join(r.summary.split())
+        card.append("\n" + (summary[:160] + " …" if len(summary) > 160 else summary))
+    return card
+
+
+def _clip(value: str, room: int) -> str:
+    return value if len(value) <= room else value[:room - 1] + "…"
+
+
+BLOCKS = " ▁▂▃▄▅▆▇█"
+
+
+def year_bars(counts: dict[int, int], width: int) -> Text:
+    """Projects per start year as a bar row with year labels (two lines), or one line if narrow."""
+    if not counts:
+        return Text("Start years: no dated projects", style="dim")
+    lo, hi = min(counts), max(counts)
+    years = list(range(lo, hi + 1))
+    peak = max(counts.values())
+    top = max(counts, key=lambda y: (counts[y], -y))
+
+    def bar(year: int) -> str:
+        n = counts.get(year, 0)
+        if n == 0:
+            return " "
+        return BLOCKS[max(1, round(n / peak * 8))]
+
+    summary = f" {lo}–{hi} · peak {top}: {peak}"
+    label = "Starts "
+    text = Text()
+    if len(label) + 3 * len(years) <= width:
+        text.append(label, style="dim")
+        text.append("".join(bar(y) * 2 + " " for y in years), style="bold")
+        text.append("\n" + " " * len(label))
+        text.append("".join(f"{y % 100:02d} " for y in years), style="dim")
+        if len(label) + 3 * len(years) + len(summary) <= width:
+            text.append(summary, style="dim")
+    else:
+        text.append(label, style="dim")
+        text.append("".join(bar(y) for y in years), style="bold")
+        text.append(summary, style="dim")
+    return text
+
+
+def record_table(record: ProjectRecord) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    skip = {"title", "summary", "sections", "content_hash"}
+    for name, value in record.to_dict().items():
+        if name in skip or value in (None, "", []):
+            continue
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        elif name in ("total_budget", "eu_support"):
+            value = money(value)
+        elif name == "cofinancing_rate":
+            value = f"{value:g} %"
+        table.add_row(name.replace("_", " "), str(value))
+    return table
+
+
+def export_hits(hits: Iterable[Hit], path: Path) -> int:
+    """Every hit with all record fields to CSV, or JSON when the path ends in .json."""
+    count = 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        if path.suffix.lower() == ".json":
+            fh.write("[\n")
+            for hit in hits:
+                if count:
+                    fh.write(",\n")
+                fh.write(json.dumps(hit.to_dict(full=True), ensure_ascii=False))
+                count += 1
+            fh.write("\n]\n")
+            return count
+        writer = None
+        for hit in hits:
+            row = hit.to_dict(full=True)
+            for key, value in list(row.items()):
+                if isinstance(value, list):
+                    row[key] = "; ".join(v.get("heading", "") if isinstance(v, dict) else str(v) for v in value)
+            if writer is None:
+                writer = csv.DictWriter(fh, fieldnames=list(row), extrasaction="ignore")
+                writer.writeheader()
+            writer.writerow(row)
+            count += 1
+        if writer is None:
+            fh.write("id,title\n")
+    return count
+
+
+# ---------------------------------------------------------------- widgets
+
+class ResultList(OptionList):
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
+
+
+class FacetList(OptionList):
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
+
+
+# ---------------------------------------------------------------- screens
+
+HELP = """\
+[b]Keys[/b]
+  /       search box                  ↑ ↓ j k  move in a list
+  enter   open project / run search   esc      back, or to the list
+  tab     next pane                   ctrl+p   command palette
+  s       similar projects            e        export all hits
+  o       sort: relevance/start/amount
+  x       clear the facet filters     f        show/hide the facets
+  b       build the index (if none)   ?        this help
+  q       quit (ctrl+q while typing)
+
+[b]Query language[/b] (the same as `esfsearch query`)
+  kompetensförsörjning   inflections, compounds (…sbehov, …en)
+  kompetensforsorjning   without å/ä/ö works too
+  "psykisk ohälsa"       phrase
+  unga AND arbete   unga OR ungdomar   NOT skola   integr*   digi~
+  region:Sydsverige fond:ESF år:2016..2018 stöd:>5m -fas:avslutat
+
+[b]Fields[/b]
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-box"):
+            yield Static(HELP + "  " + field_help().replace("; ", "\n  "), id="help-text", markup=True)
+            yield Static("[dim]esc closes[/dim]", markup=True)
+
+    def action_dismiss(self) -> None:   # type: ignore[override]
+        self.dismiss(None)
+
+
+class ExportScreen(ModalScreen[str | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, total: int, default: str = "esfsearch-export.csv") -> None:
+        super().__init__()
+        self.total, self.default = total, default
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="export-box"):
+            yield Static(f"Export all {self.total} hits. File (.csv or .json):")
+            yield Input(self.default, id="export-path")
+            yield Static("[dim]enter writes · esc cancels[/dim]", markup=True)
+
+    def on_mount(self) -> None:
+        self.query_one(Input).cursor_blink = not self.app.is_headless
+
+    @on(Input.Submitted, "#export-path")
+    def submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or self.default)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class DetailScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape,backspace,q", "app.pop_screen", "Back"),
+        Binding("s", "similar", "Similar"),
+        Binding("j", "scroll_down", "Down", show=False),
+        Binding("k", "scroll_up", "Up", show=False),
+    ]
+
+    def __init__(self, record: ProjectRecord, query: str) -> None:
+        super().__init__()
+        self.record, self.query_text = record, query
+
+    def compose(self) -> ComposeResult:
+        app: EsfSearchApp = self.app  # type: ignore[assignment]
+        r = self.record
+        yield Header()
+        with VerticalScroll(id="detail"):
+            yield Static(Text(r.title or "(untitled)", style="bold"), id="detail-title")
+            yield Static(record_table(r), id="detail-fields")
+            yield Static(Text(f"source: {r.source_path}", style="dim"), id="detail-source")
+            yield Static(Text.assemble(("Project description", "bold underline")), classes="heading")
+            yield Static(app.highlighted_text(r, self.query_text), id="detail-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#detail").focus()
+
+    def action_scroll_down(self) -> None:
+        self.query_one("#detail", VerticalScroll).scroll_down()
+
+    def action_scroll_up(self) -> None:
+        self.query_one("#detail", VerticalScroll).scroll_up()
+
+    def action_similar(self) -> None:
+        self.app.find_similar(self.record)  # type: ignore[attr-defined]
+
+
+class SimilarScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape,backspace,q", "app.pop_screen", "Back"),
+        Binding("s", "similar", "Similar to this"),
+    ]
+
+    def __init__(self, source: ProjectRecord, result: SearchResult) -> None:
+        super().__init__()
+        self.source, self.result = source, result
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(Text.assemble(("Similar to ", "dim"), (self.source.title, "bold"),
+                                   (f"  {self.source.id}", "dim"),
+                                   (f"  ({self.result.total} projects)", "dim")), id="similar-title")
+        options: list = []
+        for n, hit in enumerate(self.result.hits, 1):
+            options += [Option(hit_card(hit, n), id=str(n - 1)), None]
+        if not options:
+            options = [Option("No similar projects found.", disabled=True)]
+        yield ResultList(*options, id="similar-list")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(ResultList).focus()
+
+    @on(OptionList.OptionSelected, "#similar-list")
+    def open(self, event: OptionList.OptionSelected) -> None:
+        hit = self.result.hits[int(event.option.id or 0)]
+        self.app.push_screen(DetailScreen(hit.record, ""))
+
+    def action_similar(self) -> None:
+        option = self.query_one(ResultList).highlighted_option
+        if option is not None and option.id is not None:
+            self.app.find_similar(self.result.hits[int(option.id)].record)  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------- the app
+
+class EsfSearchApp(App[None]):
+    TITLE = "esfsearch"
+    CSS_PATH = "tui.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (90, "-wide")]
+    BINDINGS = [
+        Binding("/", "focus_search", "Search"),
+        Binding("o", "cycle_sort", "Sort"),
+        Binding("s", "similar", "Similar"),
+        Binding("e", "export", "Export"),
+        Binding("x", "clear_filters", "Clear filters"),
+        Binding("f", "toggle_facets", "Facets", show=False),
+        Binding("b", "build", "Build index", show=False),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+        Binding("escape", "escape", "Back", show=False),
+    ]
+
+    def __init__(self, index_dir: Path, corpus_dir: Path, query: str = "", *, show_timing: bool = True) -> None:
+        super().__init__()
+        self.index_dir, self.corpus_dir = Path(index_dir), Path(corpus_dir)
+        self.initial_query = query
+        self.show_timing = show_timing
+        self.engine: SearchEngine | None = None
+        self.lock = threading.Lock()
+        self.sort = "relevance"
+        self.facet_filters: dict[str, str] = {}      # facet name -> value (one value per facet)
+        self.result: SearchResult | None = None
+        self.hits: list[Hit] = []
+        self.year_counts: dict[int, int] = {}
+        self.error: str | None = None
+        self.search_seq = 0       # bumped for every search started
+        self.shown_seq = 0        # the search whose result is on screen
+        self._timer = None
+        self._loading_more = False
+        self.index_state = "ok"   # ok | missing | broken | building
+        self.shown_at = self.timeline_at = 0.0
+        self.last_export: tuple[Path, int] | None = None
+
+    # -- layout
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(self.initial_query, placeholder="Search projects — words, \"phrases\", region:… år:… (? for help)",
+                    id="search")
+        yield Static("", id="status")
+        yield Static("", id="filters")
+        with ContentSwitcher(initial="results-pane", id="main"):
+            with Horizontal(id="results-pane"):
+                yield FacetList(id="facets")
+                with Vertical(id="right"):
+                    yield ResultList(id="results")
+                    yield Static("", id="timeline")
+            with Vertical(id="setup-pane"):
+                yield Static("", id="setup-msg")
+                yield Button("Build the index", id="build", variant="primary")
+                yield ProgressBar(id="build-progress", show_eta=False)
+                yield Static("", id="build-what")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        search = self.query_one("#search", Input)
+        search.cursor_blink = not self.is_headless
+        self.query_one("#facets").border_title = "Filters"
+        self._update_subtitle()
+        self.open_engine()
+
+    def on_unmount(self) -> None:
+        if self.engine is not None:
+            with self.lock:
+                self.engine.close()
+
+    # -- index
+    def open_engine(self) -> None:
+        if not index_exists(self.index_dir):
+            self._setup(f"There is no index in {self.index_dir} yet.", missing=True)
+            return
+        try:
+            self.engine = SearchEngine(self.index_dir)
+        except IndexProblem as exc:
+            self._setup(f"The index cannot be used: {exc}", missing=False)
+            return
+        self._engine_ready()
+
+    def _engine_ready(self) -> None:
+        assert self.engine is not None
+        self.engine.snippet_width = 150
+        self.index_state = "ok"
+        self.query_one("#main", ContentSwitcher).current = "results-pane"
+        self.query_one("#search", Input).focus()
+        self.run_search()
+        self._stale_worker()
+
+    @work(thread=True, exclusive=True, group="stale")
+    def _stale_worker(self) -> None:
+        """Reads the corpus folder only (not the searcher), so it needs no lock."""
+        if self.engine is not None and self.engine.is_stale():
+            self.call_from_thread(self.notify, "The corpus changed since the index was built; run "
+                                  "`esfsearch index` to update it.", title="Index out of date",
+                                  severity="warning")
+
+    def _setup(self, message: str, missing: bool) -> None:
+        self.index_state = "missing" if missing else "broken"
+        has_corpus = self.corpus_dir.exists()
+        action = "build" if missing else "rebuild"
+        if has_corpus:
+            hint = f"Press b (or the button) to {action} it from the corpus in {self.corpus_dir}."
+        else:
+            hint = (f"No corpus in {self.corpus_dir} either: start with --corpus DIR "
+                    "or set ESFSEARCH_CORPUS.")
+        self.query_one("#setup-msg", Static).update(Text(f"{message}\n{hint}"))
+        button = self.query_one("#build", Button)
+        button.label = "Build the index" if missing else "Rebuild the index"
+        button.disabled = not has_corpus
+        self.query_one("#build-progress").display = False
+        self.query_one("#main", ContentSwitcher).current = "setup-pane"
+        self.query_one("#status", Static).update(Text("No index", style="bold"))
+        if has_corpus:
+            button.focus()
+
+    @on(Button.Pressed, "#build")
+    def _build_pressed(self) -> None:
+        self.action_build()
+
+    def action_build(self) -> None:
+        if self.index_state not in ("missing", "broken") or not self.corpus_dir.exists():
+            return
+        rebuild = self.index_state == "broken"
+        self.index_state = "building"
+        self.query_one("#build", Button).disabled = True
+        bar = self.query_one("#build-progress", ProgressBar)
+        bar.display = True
+        bar.update(total=None, progress=0)
+        self.query_one("#build-what", Static).update("Starting …")
+        self.build_worker(rebuild)
+
+    @work(thread=True, exclusive=True, group="build")
+    def build_worker(self, rebuild: bool) -> None:
+        def progress(what: str, done: int, total: int) -> None:
+            self.call_from_thread(self._build_progress, what, done, total)
+
+        try:
+            summary = build_index([self.corpus_dir], self.index_dir, rebuild=rebuild, progress=progress)
+            engine = SearchEngine(self.index_dir)
+        except (IndexProblem, OSError) as exc:
+            self.call_from_thread(self._build_failed, str(exc))
+            return
+        self.call_from_thread(self._build_done, engine, summary.records, summary.seconds)
+
+    def _build_progress(self, what: str, done: int, total: int) -> None:
+        self.query_one("#build-progress", ProgressBar).update(total=max(total, 1), progress=done)
+        self.query_one("#build-what", Static).update(f"{what} {done}/{total}")
+
+    def _build_failed(self, message: str) -> None:
+        self._setup(f"Building the index failed: {message}", missing=not index_exists(self.index_dir))
+        self.notify(message, title="Index build failed", severity="error")
+
+    def _build_done(self, engine: SearchEngine, records: int, seconds: float) -> None:
+        self.engine = engine
+        self.notify(f"Indexed {records} projects in {seconds:.1f} s.", title="Index ready")
+        self._engine_ready()
+
+    # -- searching
+    @on(Input.Changed, "#search")
+    def _typed(self, event: Input.Changed) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(DEBOUNCE, self.run_search)
+
+    @on(Input.Submitted, "#search")
+    def _submitted(self, event: Input.Submitted) -> None:
+        pending = self._timer is not None
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        shown = self.result.query if self.result is not None else None
+        if pending or self.error is not None or shown != event.value:
+            self.run_search()
+        results = self.query_one("#results", ResultList)
+        if self.hits or results.option_count:
+            results.focus()
+
+    @property
+    def query_text(self) -> str:
+        return self.query_one("#search", Input).value
+
+    def filters(self) -> list:
+        return [make_filter(name, value) for name, value in self.facet_filters.items()]
+
+    def run_search(self) -> None:
+        self._timer = None
+        if self.engine is None:
+            return
+        self.search_seq += 1
+        self._search_worker(self.search_seq, self.query_text, self.filters(), self.sort)
+
+    @work(thread=True, exclusive=True, group="search")
+    def _search_worker(self, seq: int, text: str, filters: list, sort: str) -> None:
+        worker = get_current_worker()
+        with self.lock:
+            if worker.is_cancelled or seq != self.search_seq:
+                return
+            try:
+                result = self.engine.search(text, filters=filters, sort=sort, limit=PAGE, facets=True)
+            except QueryError as exc:
+                self.call_from_thread(self._show_error, seq, str(exc))
+                return
+            except Exception as exc:   # a searcher problem must not kill the UI
+                self.call_from_thread(self._show_error, seq, f"{type(exc).__name__}: {exc}")
+                return
+        if not worker.is_cancelled:
+            self.call_from_thread(self._show_result, seq, result)
+
+    def _show_error(self, seq: int, message: str) -> None:
+        if seq != self.search_seq:
+            return
+        self.shown_seq = seq
+        self.error = message
+        self.result, self.hits = None, []
+        self.query_one("#status", Static).update(Text.assemble(("Query error: ", "bold red"), message))
+        results = self.query_one("#results", ResultList)
+        results.set_options([Option(Text(f"Fix the query to see results.\n{message}", style="red"),
+                                    disabled=True)])
+        self.query_one("#timeline", Static).update("")
+
+    def _show_result(self, seq: int, result: SearchResult) -> None:
+        if seq != self.search_seq:
+            return
+        self.shown_seq = seq
+        self.error = None
+        self.result = result
+        self.hits = list(result.hits)
+        self._render_status()
+        self._render_filters()
+        self._render_results()
+        self._render_facets()
+        self.shown_at = time.perf_counter()      # for bench/tui_latency.py
+        self._timeline_worker(seq, result.query, self.filters(), result.total)
+
+    def _render_status(self) -> None:
+        r = self.result
+        if r is None:
+            return
+        status = Text()
+        words = bool(r.info and r.info.text.strip() and r.info.text.strip() != "*")
+        if r.total == 0:
+            status.append("No projects match", style="bold")
+        else:
+            status.append(f"{r.total} project{'s' if r.total != 1 else ''}", style="bold")
+            status.append(" match" if words or self.facet_filters or (r.info and r.info.filters) else " in the index")
+        if self.show_timing:
+            status.append(f" · {r.seconds * 1000:.0f} ms", style="dim")
+        order = SORT_LABEL[self.sort] if (words or self.sort != "relevance") else "newest first"
+        status.append(f" · sort: {order}", style="dim")
+        if r.timed_out:
+            status.append(" · cut off after the time limit", style="yellow")
+        if r.suggestion:
+            status.append(" · did you mean ", style="bold")
+            status.append(r.suggestion, style="bold underline")
+            status.append("?", style="bold")
+        self.query_one("#status", Static).update(status)
+
+    def _render_filters(self) -> None:
+        parts: list[str] = []
+        typed = [f.describe() for f in (self.result.info.filters if self.result and self.result.info else [])
+                 if not any(f.name == n and f.value == v for n, v in self.facet_filters.items())]
+        for name, value in self.facet_filters.items():
+            safe = value.replace("[", r"\[").replace("'", "")
+            parts.append(f"[reverse] {name}: {safe} [@click=app.remove_filter('{name}')]✕[/][/reverse]")
+        for t in typed:
+            parts.append(f"[dim]typed[/dim] {t.replace('[', chr(92) + '[')}")
+        widget = self.query_one("#filters", Static)
+        if parts:
+            widget.update("Filters: " + "  ".join(parts) + ("  [dim](x clears)[/dim]" if self.facet_filters else ""))
+        else:
+            widget.update("[dim]No filters — pick values in the Filters panel, or type region:… fond:… år:…[/dim]")
+
+    def _render_results(self) -> None:
+        results = self.query_one("#results", ResultList)
+        r = self.result
+        assert r is not None
+        options: list = []
+        for n, hit in enumerate(self.hits):
+            options += [Option(hit_card(hit, n + 1), id=str(n)), None]
+        if not options:
+            if r.suggestion:
+                options.append(Option(Text.assemble("Search for ", (r.suggestion, "bold"), " instead"),
+                                      id="suggestion"))
+            options.append(Option(Text("No projects match. Try fewer words, other spellings, "
+                                       "or clear the filters (x).", style="dim"), disabled=True))
+        elif len(self.hits) < r.total:
+            options.append(Option(Text(f"… {r.total - len(self.hits)} more: move down to load, "
+                                       "e exports all", style="dim"), id="more"))
+        results.set_options(options)
+        if self.hits or r.suggestion:
+            results.highlighted = 0
+
+    def _render_facets(self) -> None:
+        facets = self.query_one("#facets", FacetList)
+        before = facets.highlighted
+        r = self.result
+        room = max(8, (facets.scrollable_content_region.width or 30) - 8)
+        options: list = []
+        for name, label in FACETS:
+            counts = (r.facets.get(name) if r else None) or []
+            active = self.facet_filters.get(name)
+            if not counts and active is None:
+                continue
+            options.append(Option(Text(label, style="bold underline"), disabled=True))
+            values = list(counts)
+            if active is not None and active not in {v for v, _ in values}:
+                values.insert(0, (active, 0))
+            for value, count in values:
+                chosen = value == active
+                line = Text("● " if chosen else "  ", no_wrap=True, overflow="ellipsis")
+                line.append(f"{count:>4} ", style="dim")
+                line.append(_clip(value, room), style="bold" if chosen else None)
+                options.append(Option(line, id=f"{name}\t{value}"))
+        facets.set_options(options)
+        if before is not None and options:
+            facets.highlighted = min(before, len(options) - 1)
+
+    @work(thread=True, exclusive=True, group="timeline")
+    def _timeline_worker(self, seq: int, text: str, filters: list, total: int) -> None:
+        """Projects per start year over all hits: a facet count, so it costs one unscored pass."""
+        worker = get_current_worker()
+        if worker.is_cancelled or seq != self.search_seq:
+            return
+        with self.lock:
+            try:
+                result = self.engine.search(text, filters=filters, limit=1, facets=("year",), snippets=False)
+            except QueryError:
+                return
+        counts = {int(year): n for year, n in result.facets.get("year", []) if year.isdigit()}
+        if not worker.is_cancelled:
+            self.call_from_thread(self._show_timeline, seq, counts)
+
+    def _show_timeline(self, seq: int, counts: dict[int, int]) -> None:
+        if seq != self.search_seq:
+            return
+        self.year_counts = counts
+        self.timeline_at = time.perf_counter()
+        widget = self.query_one("#timeline", Static)
+        widget.update(year_bars(counts, max(widget.size.width, 40)))
+
+    # -- results list
+    @on(OptionList.OptionHighlighted, "#results")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id == "more":
+            self.load_more()
+
+    @on(OptionList.OptionSelected, "#results")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        oid = event.option.id
+        if oid == "suggestion" and self.result and self.result.suggestion:
+            self.query_one("#search", Input).value = self.result.suggestion
+            if self._timer is not None:
+                self._timer.stop()
+            self.run_search()
+        elif oid == "more":
+            self.load_more()
+        elif oid is not None:
+            self.open_detail(self.hits[int(oid)])
+
+    def load_more(self) -> None:
+        r = self.result
+        if r is None or self._loading_more or len(self.hits) >= r.total or self.engine is None:
+            return
+        self._loading_more = True
+        self._more_worker(self.shown_seq, r.query, self.filters(), self.sort, len(self.hits) // PAGE + 1)
+
+    @work(thread=True, exclusive=True, group="more")
+    def _more_worker(self, seq: int, text: str, filters: list, sort: str, page: int) -> None:
+        try:
+            with self.lock:
+                result = self.engine.search(text, filters=filters, sort=sort, limit=PAGE, page=page)
+        except QueryError:
+            result = None
+        self.call_from_thread(self._show_more, seq, result)
+
+    def _show_more(self, seq: int, result: SearchResult | None) -> None:
+        self._loading_more = False
+        if result is None or seq != self.search_seq or self.result is None:
+            return
+        if not result.hits:   # the total was an over-estimate: stop offering more
+            self.result.total = len(self.hits)
+        results = self.query_one("#results", ResultList)
+        keep = results.highlighted
+        start = len(self.hits)
+        self.hits.extend(result.hits)
+        options: list = []
+        for n, hit in enumerate(result.hits, start):
+            options += [Option(hit_card(hit, n + 1), id=str(n)), None]
+        if len(self.hits) < self.result.total:
+            options.append(Option(Text(f"… {self.result.total - len(self.hits)} more: move down to load, "
+                                       "e exports all", style="dim"), id="more"))
+        results.remove_option("more")
+        results.add_options(options)
+        if keep is not None:
+            results.highlighted = min(keep, results.option_count - 1)
+
+    def current_hit(self) -> Hit | None:
+        """The highlighted hit in the main result list."""
+        option = self.query_one("#results", ResultList).highlighted_option
+        if option is None or option.id is None or not option.id.isdigit():
+            return None
+        return self.hits[int(option.id)]
+
+    def open_detail(self, hit: Hit) -> None:
+        self.push_screen(DetailScreen(hit.record, self.query_text))
+
+    def highlighted_text(self, record: ProjectRecord, query: str) -> Text:
+        text = record.full_text or record.summary or ""
+        if not query.strip() or self.engine is None:
+            return Text(text)
+        try:
+            snippet = self.engine.highlight(record, query)   # parses only; does not touch the searcher
+        except QueryError:
+            return Text(text)
+        return snippet_text(snippet.segments)
+
+    # -- facets
+    @on(OptionList.OptionSelected, "#facets")
+    def _facet_selected(self, event: OptionList.OptionSelected) -> None:
+        if not event.option.id:
+            return
+        name, value = event.option.id.split("\t", 1)
+        self.toggle_facet(name, value)
+
+    def toggle_facet(self, name: str, value: str) -> None:
+        if self.facet_filters.get(name) == value:
+            del self.facet_filters[name]
+        else:
+            try:
+                make_filter(name, value)
+            except QueryError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            self.facet_filters[name] = value
+        self.run_search()
+
+    def action_remove_filter(self, name: str) -> None:
+        if self.facet_filters.pop(name, None) is not None:
+            self.run_search()
+
+    def action_clear_filters(self) -> None:
+        if self.facet_filters:
+            self.facet_filters.clear()
+            self.run_search()
+
+    def action_toggle_facets(self) -> None:
+        facets = self.query_one("#facets")
+        facets.display = not facets.display
+
+    # -- actions
+    def action_focus_search(self) -> None:
+        if self.screen is not self.screen_stack[0]:
+            self.pop_screen()
+        self.query_one("#search", Input).focus()
+
+    def action_escape(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.has_focus:
+            if self.hits:
+                self.query_one("#results").focus()
+        else:
+            search.focus()
+
+    def action_cycle_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self._update_subtitle()
+        self.run_search()
+
+    def _update_subtitle(self) -> None:
+        self.sub_title = f"sort: {SORT_LABEL[self.sort]}"
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_similar(self) -> None:
+        hit = self.current_hit()
+        if hit is None:
+            self.notify("Select a project first.", severity="warning")
+            return
+        self.find_similar(hit.record)
+
+    def find_similar(self, record: ProjectRecord) -> None:
+        if self.engine is not None:
+            self._similar_worker(record)
+
+    @work(thread=True, exclusive=True, group="similar")
+    def _similar_worker(self, record: ProjectRecord) -> None:
+        try:
+            with self.lock:
+                result = self.engine.similar(record.id, limit=20)
+        except QueryError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.call_from_thread(self.push_screen, SimilarScreen(record, result))
+
+    def action_export(self) -> None:
+        if self.result is None or self.engine is None:
+            self.notify("Nothing to export.", severity="warning")
+            return
+        total = self.result.total
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self._export_worker(Path(path).expanduser(), self.result.query if self.result else "",
+                                    self.filters(), self.sort)
+
+        self.push_screen(ExportScreen(total), chosen)
+
+    @work(thread=True, exclusive=True, group="export")
+    def _export_worker(self, path: Path, text: str, filters: list, sort: str) -> None:
+        try:
+            with self.lock:
+                count = export_hits(self.engine.iter_hits(text, filters=filters, sort=sort, snippets=False), path)
+        except (OSError, QueryError) as exc:
+            self.call_from_thread(self.notify, f"Export failed: {exc}", severity="error")
+            return
+        self.last_export = (path.resolve(), count)
+        self.call_from_thread(self.notify, f"Exported {count} projects to {path.resolve()}", title="Export")
+
+    MAIN_ONLY = {"cycle_sort", "export", "clear_filters", "toggle_facets", "similar", "escape"}
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Main-screen actions stay out of the other screens' footers; b only when it can help."""
+        if action in self.MAIN_ONLY and len(self.screen_stack) > 1:
+            return False
+        if action == "build":
+            return self.index_state in ("missing", "broken")
+        return True
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Search", "Focus the search box (/)", self.action_focus_search)
+        yield SystemCommand("Sort: next order", "Relevance → start date → amount (o)", self.action_cycle_sort)
+        yield SystemCommand("Clear filters", "Remove the facet filters (x)", self.action_clear_filters)
+        yield SystemCommand("Similar projects", "More like the selected project (s)", self.action_similar)
+        yield SystemCommand("Export results", "Write all hits to CSV or JSON (e)", self.action_export)
+        yield SystemCommand("Show/hide facets", "Toggle the filter panel (f)", self.action_toggle_facets)
+        yield SystemCommand("Help", "Keys and query language (?)", self.action_help)
+        if self.index_state in ("missing", "broken"):
+            yield SystemCommand("Build index", f"Index the corpus in {self.corpus_dir} (b)", self.action_build)
+
+
+def run_tui(index_dir: Path, corpus_dir: Path, query: str = "") -> None:
+    EsfSearchApp(index_dir, corpus_dir, query).run()
