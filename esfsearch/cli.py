@@ -27,8 +27,8 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-IndexOpt = typer.Option(None, "--index", help="Index directory [default: $ESFSEARCH_INDEX or index/]")
-CorpusOpt = typer.Option(None, "--corpus", help="Corpus directory [default: $ESFSEARCH_CORPUS or corpus/]")
+from .cli_options import (CorpusOpt, CsvOpt, FacetsOpt, IdsOpt, IndexOpt, JsonOpt, LimitOpt,  # noqa: E402
+                          NoContactsOpt, NoSnippetsOpt, PageOpt, SortOpt)
 
 
 # ---------------------------------------------------------------- output helpers
@@ -175,16 +175,16 @@ def query(
     max_support: Optional[int] = typer.Option(None, "--max-support", help="Granted EU support at most (SEK)"),
     start_from: Optional[str] = typer.Option(None, "--start-from", help="Started on or after (YYYY[-MM[-DD]])"),
     end_before: Optional[str] = typer.Option(None, "--end-before", help="Ended on or before (YYYY[-MM[-DD]])"),
-    sort: str = typer.Option("relevance", "--sort", help="relevance, start, start-asc, end, amount or budget"),
-    limit: int = typer.Option(10, "--limit", "-n", help="Hits per page"),
-    page: int = typer.Option(1, "--page", help="Page of hits"),
+    sort: str = SortOpt,
+    limit: int = LimitOpt,
+    page: int = PageOpt,
     all_hits: bool = typer.Option(False, "--all", help="Every hit, streamed (with --json, --csv or --ids)"),
-    facets: bool = typer.Option(False, "--facets", help="Counts per region, fund, period and programme area"),
-    as_json: bool = typer.Option(False, "--json", help="JSON for scripts"),
-    as_csv: bool = typer.Option(False, "--csv", help="CSV for spreadsheets"),
-    ids: bool = typer.Option(False, "--ids", help="Only the ids, one a line"),
-    no_snippets: bool = typer.Option(False, "--no-snippets", help="Skip highlighted snippets (faster)"),
-    no_contacts: bool = typer.Option(False, "--no-contacts", help="Leave contact names, e-mail and phone out"),
+    facets: bool = FacetsOpt,
+    as_json: bool = JsonOpt,
+    as_csv: bool = CsvOpt,
+    ids: bool = IdsOpt,
+    no_snippets: bool = NoSnippetsOpt,
+    no_contacts: bool = NoContactsOpt,
     index: Optional[Path] = IndexOpt,
     corpus: Optional[Path] = CorpusOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No notices or progress on stderr"),
@@ -377,7 +377,7 @@ def _saved_search_news(index_dir: Path, summary) -> list:
 @app.command()
 def parse(
     paths: List[Path] = typer.Argument(..., help="Files or folders to read"),
-    no_contacts: bool = typer.Option(False, "--no-contacts", help="Leave contact names, e-mail and phone out"),
+    no_contacts: bool = NoContactsOpt,
 ) -> None:
     """Show how files are read: the records as JSON on stdout, unreadable files on stderr."""
     from .ingest import ingest
@@ -400,8 +400,8 @@ def parse(
 def show(
     record_id: str = typer.Argument(..., metavar="ID", help="Project id (diarienummer / ärende-id)"),
     query_text: Optional[str] = typer.Option(None, "--query", help="Highlight this query's matches"),
-    as_json: bool = typer.Option(False, "--json", help="JSON for scripts"),
-    no_contacts: bool = typer.Option(False, "--no-contacts", help="Leave contact names, e-mail and phone out"),
+    as_json: bool = JsonOpt,
+    no_contacts: bool = NoContactsOpt,
     index: Optional[Path] = IndexOpt,
     corpus: Optional[Path] = CorpusOpt,
 ) -> None:
@@ -480,7 +480,7 @@ def _print_record(record, highlighted, contacts: bool) -> None:
 def similar(
     record_id: str = typer.Argument(..., metavar="ID", help="Project id"),
     limit: int = typer.Option(10, "--limit", "-n", help="How many"),
-    as_json: bool = typer.Option(False, "--json", help="JSON for scripts"),
+    as_json: bool = JsonOpt,
     index: Optional[Path] = IndexOpt,
     corpus: Optional[Path] = CorpusOpt,
 ) -> None:
@@ -503,7 +503,7 @@ def similar(
 
 @app.command()
 def stats(
-    as_json: bool = typer.Option(False, "--json", help="JSON for scripts"),
+    as_json: bool = JsonOpt,
     index: Optional[Path] = IndexOpt,
     corpus: Optional[Path] = CorpusOpt,
 ) -> None:
@@ -529,7 +529,7 @@ def stats(
 @app.command()
 def analyze(
     text: List[str] = typer.Argument(..., help="Text to analyse"),
-    as_json: bool = typer.Option(False, "--json", help="JSON for scripts"),
+    as_json: bool = JsonOpt,
 ) -> None:
     """Show the index terms the Swedish analyzer makes of a text (exact, compound parts, folded)."""
     from .analysis import analyze as run

@@ -26,8 +26,8 @@ saved_app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-IndexOpt = typer.Option(None, "--index", help="Index directory [default: $ESFSEARCH_INDEX or index/]")
-CorpusOpt = typer.Option(None, "--corpus", help="Corpus directory [default: $ESFSEARCH_CORPUS or corpus/]")
+from .cli_options import (CorpusOpt, CsvOpt, FacetsOpt, IdsOpt, IndexOpt, JsonOpt, LimitOpt,  # noqa: E402
+                          NoContactsOpt, NoSnippetsOpt, PageOpt, SortOpt)
 
 
 def _store():
@@ -154,7 +154,7 @@ def add(
 
 @saved_app.command("list")
 def list_cmd(
-    as_json: bool = typer.Option(False, "--json", help="JSON for scripts"),
+    as_json: bool = JsonOpt,
 ) -> None:
     """The saved searches: name, query, how many matches were seen, created and last run."""
     from .cli import EXIT_NONE, EXIT_OK, _console, err
@@ -213,15 +213,15 @@ def remove(
 @saved_app.command("run")
 def run(
     name: str = typer.Argument(..., help="The saved search to run"),
-    sort: str = typer.Option("relevance", "--sort", help="relevance, start, start-asc, end, amount or budget"),
-    limit: int = typer.Option(10, "--limit", "-n", help="Hits per page"),
-    page: int = typer.Option(1, "--page", help="Page of hits"),
-    facets: bool = typer.Option(False, "--facets", help="Counts per region, fund, period and programme area"),
-    as_json: bool = typer.Option(False, "--json", help="JSON for scripts"),
-    as_csv: bool = typer.Option(False, "--csv", help="CSV for spreadsheets"),
-    ids: bool = typer.Option(False, "--ids", help="Only the ids, one a line"),
-    no_snippets: bool = typer.Option(False, "--no-snippets", help="Skip highlighted snippets (faster)"),
-    no_contacts: bool = typer.Option(False, "--no-contacts", help="Leave contact names, e-mail and phone out"),
+    sort: str = SortOpt,
+    limit: int = LimitOpt,
+    page: int = PageOpt,
+    facets: bool = FacetsOpt,
+    as_json: bool = JsonOpt,
+    as_csv: bool = CsvOpt,
+    ids: bool = IdsOpt,
+    no_snippets: bool = NoSnippetsOpt,
+    no_contacts: bool = NoContactsOpt,
     no_mark: bool = typer.Option(False, "--no-mark", help="Do not mark the matches as seen"),
     index: Optional[Path] = IndexOpt,
     corpus: Optional[Path] = CorpusOpt,
@@ -276,10 +276,10 @@ def run(
 @saved_app.command("new")
 def new(
     name: Optional[str] = typer.Argument(None, help="One saved search [default: all of them]"),
-    as_json: bool = typer.Option(False, "--json", help="JSON for scripts"),
+    as_json: bool = JsonOpt,
     mark: bool = typer.Option(False, "--mark", help="Mark them as seen (as `saved run` does)"),
     limit: int = typer.Option(20, "--limit", "-n", help="Projects shown per search (JSON lists all)"),
-    no_contacts: bool = typer.Option(False, "--no-contacts", help="Leave contact names, e-mail and phone out"),
+    no_contacts: bool = NoContactsOpt,
     index: Optional[Path] = IndexOpt,
     corpus: Optional[Path] = CorpusOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No notices on stderr"),
