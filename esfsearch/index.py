@@ -109,8 +109,17 @@ def index_exists(root: Path) -> bool:
     return (root / CURRENT).exists()
 
 
+_META_CACHE: dict[tuple[str, int, int], dict] = {}
+
+
 def read_meta(gen: Path) -> dict:
+    """The generation's metadata. Parsed once per process and file version: with a file table for
+    20 000 files it is the largest read of a CLI query. Callers must not modify the result."""
     try:
+        st = (gen / META).stat()
+        cache_key = (str(gen / META), st.st_mtime_ns, st.st_size)
+        if cache_key in _META_CACHE:
+            return _META_CACHE[cache_key]
         meta = json.loads((gen / META).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise IndexProblem(f"index metadata {gen / META} is missing; rebuild with `esfsearch index --rebuild`") from exc
@@ -120,6 +129,8 @@ def read_meta(gen: Path) -> dict:
     if not isinstance(meta, dict) or not isinstance(meta.get("files", {}), dict):
         raise IndexProblem(f"index metadata {gen / META} is damaged (not an object with a 'files' table); "
                            "rebuild with `esfsearch index --rebuild`")
+    _META_CACHE.clear()
+    _META_CACHE[cache_key] = meta
     return meta
 
 

@@ -278,6 +278,25 @@ class SearchEngine:
         q = scoring_q if scoring_q is not None else Q.Every()
         if filter_q is not None:
             q = Q.And([q, filter_q])
+        return self._docset(q)
+
+    def _docset(self, q: Q.Query) -> set[int]:
+        """The documents a query matches, combined as Python sets from the leaves' posting lists:
+        several times faster than stepping Whoosh's union matchers document by document."""
+        if isinstance(q, Q.Or) and not getattr(q, "minmatch", 0):
+            out: set[int] = set()
+            for sub in q.subqueries:
+                out |= self._docset(sub)
+            return out
+        if isinstance(q, Q.And) and q.subqueries:
+            sets = sorted((self._docset(sub) for sub in q.subqueries), key=len)
+            return sets[0].intersection(*sets[1:])
+        if isinstance(q, Q.AndNot):
+            return self._docset(q.a) - self._docset(q.b)
+        if isinstance(q, Q.ConstantScoreQuery):
+            return self._docset(q.child)
+        if isinstance(q, Q.Every) and not q.fieldname:
+            return set(self._searcher.reader().all_doc_ids())
         return set(self._searcher.docs_for_query(q))
 
     def _facet_docs(self, name: str) -> dict[str, set[int]]:
