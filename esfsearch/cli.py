@@ -36,7 +36,8 @@ from .cli_options import (CorpusOpt, CsvOpt, FacetsOpt, IdsOpt, IndexOpt, JsonOp
 def _console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    # Messages on stderr are never hard-wrapped: scripts and logs read them line by line.
+    return Console(stderr=stderr, highlight=False, soft_wrap=stderr)
 
 
 def err(message: str) -> None:

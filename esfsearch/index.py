@@ -298,59 +298,72 @@ def _usable_generation(root: Path, corpus: list[Path]) -> Path | None:
         return None   # Whoosh raises assorted errors on damaged files
 
 
-def _scan(corpus: list[Path], known: dict[str, dict], progress: Progress | None
-          ) -> tuple[list[tuple[str, FileResult, dict]], dict[str, dict], list[str], list[tuple[str, str]], list[tuple[str, str]]]:
-    """Read new and changed files. Returns (changed, unchanged_meta, removed_file_keys, problems, ignored)."""
-    entries = list(iter_files(corpus))
-    changed: list[tuple[str, FileResult, dict]] = []
-    unchanged: dict[str, dict] = {}
-    problems: list[tuple[str, str]] = []
-    ignored: list[tuple[str, str]] = []
-    seen: set[str] = set()
+@dataclass
+class _ScanState:
+    """What a corpus scan learns besides the changed files."""
+
+    unchanged: dict[str, dict] = field(default_factory=dict)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    ignored: list[tuple[str, str]] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+
+
+def _scan_iter(entries: list, known: dict[str, dict], progress: Progress | None, state: _ScanState,
+               stage: str = "reading") -> Iterator[tuple[str, FileResult, dict]]:
+    """Yield new and changed files one at a time, so that a full build never holds the whole
+    corpus's records in memory."""
     for n, (path, root, problem) in enumerate(entries, 1):
         if progress:
-            progress("reading", n, len(entries))
+            progress(stage, n, len(entries))
         if problem:
-            problems.append((str(path), problem))
+            state.problems.append((str(path), problem))
             continue
         key = str(path.resolve())
-        if key in seen:
+        if key in state.seen:
             continue
-        seen.add(key)
+        state.seen.add(key)
         try:
             st = path.stat()
         except OSError as exc:
-            problems.append((str(path), f"cannot read: {exc.strerror}"))
+            state.problems.append((str(path), f"cannot read: {exc.strerror}"))
             continue
         old = known.get(key)
         if old and old.get("size") == st.st_size and old.get("mtime_ns") == st.st_mtime_ns:
-            unchanged[key] = old
-            problems.extend((p, r) for p, r in old.get("problems", []))   # still reported on every run
+            state.unchanged[key] = old
+            state.problems.extend((p, r) for p, r in old.get("problems", []))   # still reported on every run
             continue
         try:
             digest = file_digest(path)
         except OSError as exc:
-            problems.append((str(path), f"cannot read: {exc.strerror}"))
+            state.problems.append((str(path), f"cannot read: {exc.strerror}"))
             continue
         if old and old.get("sha1") == digest:
-            unchanged[key] = dict(old, size=st.st_size, mtime_ns=st.st_mtime_ns)
-            problems.extend((p, r) for p, r in old.get("problems", []))
+            state.unchanged[key] = dict(old, size=st.st_size, mtime_ns=st.st_mtime_ns)
+            state.problems.extend((p, r) for p, r in old.get("problems", []))
             continue
         result = read_file(path, root)
         if result.ignored:
-            ignored.append((result.path, result.problem or ""))
+            state.ignored.append((result.path, result.problem or ""))
             continue
         file_problems = [(result.path, result.problem)] if result.problem else []
         file_problems += [(p.where, p.reason) for p in result.record_problems]
-        problems.extend(file_problems)
+        state.problems.extend(file_problems)
         info = {"sha1": digest, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
                 "records": len(result.records), "layout": result.layout,
                 "hashes": [r.content_hash for r in result.records]}
         if file_problems:
             info["problems"] = [list(p) for p in file_problems]
-        changed.append((key, result, info))
-    removed = [k for k in known if k not in seen]
-    return changed, unchanged, removed, problems, ignored
+        yield key, result, info
+
+
+def _scan(corpus: list[Path], known: dict[str, dict], progress: Progress | None
+          ) -> tuple[list[tuple[str, FileResult, dict]], dict[str, dict], list[str], list[tuple[str, str]], list[tuple[str, str]]]:
+    """Read new and changed files. Returns (changed, unchanged_meta, removed_file_keys, problems, ignored)."""
+    entries = list(iter_files(corpus))
+    state = _ScanState()
+    changed = list(_scan_iter(entries, known, progress, state))
+    removed = [k for k in known if k not in state.seen]
+    return changed, state.unchanged, removed, state.problems, state.ignored
 
 
 def _add_records(writer, file_key: str, result: FileResult, summary: BuildSummary) -> None:
@@ -364,23 +377,23 @@ def _full(corpus: list[Path], root: Path, progress: Progress | None, procs: int 
     from whoosh import index as windex
 
     summary = BuildSummary(rebuilt=True)
-    changed, _unchanged, _removed, summary.skipped, summary.ignored = _scan(corpus, {}, progress)
+    entries = list(iter_files(corpus))
+    state = _ScanState()
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     gen = root / f"gen-{stamp}"
     tmp = root / f".building-{stamp}-{os.getpid()}"
     tmp.mkdir(parents=True)
     try:
         ix = windex.create_in(str(tmp), build_schema())
-        writer = _writer(ix, procs, sum(len(r.records) for _, r, _ in changed))
-        total = len(changed)
+        writer = _writer(ix, procs, _estimated_records(entries))
+        total = len(entries)
         files: dict[str, dict] = {}
-        for n, (key, result, info) in enumerate(changed, 1):
+        for key, result, info in _scan_iter(entries, {}, progress, state, stage="indexing"):
             _add_records(writer, key, result, summary)
             files[key] = info
             summary.added += len(result.records)
             summary.files_added += 1
-            if progress:
-                progress("indexing", n, total)
+        summary.skipped, summary.ignored = state.problems, state.ignored
         if progress:
             progress("committing", total, total)
         writer.commit()
@@ -398,6 +411,18 @@ def _full(corpus: list[Path], root: Path, progress: Progress | None, procs: int 
     _write_text_atomic(root / CURRENT, gen.name)
     _prune(root, keep={gen.name, previous.name if previous else ""})
     return summary
+
+
+def _estimated_records(entries: list) -> int:
+    """About how many records the files hold (a project text is a few kB), to choose the writer."""
+    size = 0
+    for path, _root, problem in entries:
+        if not problem:
+            try:
+                size += path.stat().st_size
+            except OSError:
+                pass
+    return size // 2500
 
 
 def _writer(ix, procs: int | None, n_docs: int):
