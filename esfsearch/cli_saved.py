@@ -26,8 +26,12 @@ saved_app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-from .cli_options import (CorpusOpt, CsvOpt, FacetsOpt, IdsOpt, IndexOpt, JsonOpt, LimitOpt,  # noqa: E402
-                          NoContactsOpt, NoSnippetsOpt, PageOpt, SortOpt)
+from .cli_options import (  # noqa: E402
+    AreaOpt, CorpusOpt, CountyOpt, CsvOpt, EndBeforeOpt, FacetsOpt, FundOpt, IdsOpt, IndexOpt,
+    JsonOpt, LimitOpt, MaxBudgetOpt, MaxSupportOpt, MinBudgetOpt, MinSupportOpt, MunicipalityOpt,
+    NoContactsOpt, NoSnippetsOpt, OwnerOpt, PageOpt, PeriodOpt, PhaseOpt, RegionOpt, SortOpt,
+    StartFromOpt, YearOpt,
+)
 
 
 def _store():
@@ -72,21 +76,21 @@ def add(
     text: List[str] = typer.Argument(None, help='Query text, with filters if you like: '
                                                'kompetensförsörjning region:"Övre Norrland" fond:esf. '
                                                'Empty: every project (follow everything new).'),
-    region: List[str] = typer.Option(None, "--region", help="Region (område), e.g. 'Övre Norrland'"),
-    owner: List[str] = typer.Option(None, "--owner", help="Project owner (words of its name)"),
-    fund: List[str] = typer.Option(None, "--fund", help="Fund: ESF, ESF+ or ERUF"),
-    county: List[str] = typer.Option(None, "--county", help="County (län)"),
-    municipality: List[str] = typer.Option(None, "--municipality", help="Municipality (kommun)"),
-    period: List[str] = typer.Option(None, "--period", help="Programme period, e.g. 2014-2020"),
-    phase: List[str] = typer.Option(None, "--phase", help="förstudie or genomförande"),
-    area: List[str] = typer.Option(None, "--area", help="Programme area (programområde)"),
-    year: Optional[str] = typer.Option(None, "--year", help="Year or range the project ran: 2019, 2018..2020"),
-    min_budget: Optional[int] = typer.Option(None, "--min-budget", help="Total budget at least (SEK)"),
-    max_budget: Optional[int] = typer.Option(None, "--max-budget", help="Total budget at most (SEK)"),
-    min_support: Optional[int] = typer.Option(None, "--min-support", help="Granted EU support at least (SEK)"),
-    max_support: Optional[int] = typer.Option(None, "--max-support", help="Granted EU support at most (SEK)"),
-    start_from: Optional[str] = typer.Option(None, "--start-from", help="Started on or after (YYYY[-MM[-DD]])"),
-    end_before: Optional[str] = typer.Option(None, "--end-before", help="Ended on or before (YYYY[-MM[-DD]])"),
+    region: List[str] = RegionOpt,
+    owner: List[str] = OwnerOpt,
+    fund: List[str] = FundOpt,
+    county: List[str] = CountyOpt,
+    municipality: List[str] = MunicipalityOpt,
+    period: List[str] = PeriodOpt,
+    phase: List[str] = PhaseOpt,
+    area: List[str] = AreaOpt,
+    year: Optional[str] = YearOpt,
+    min_budget: Optional[int] = MinBudgetOpt,
+    max_budget: Optional[int] = MaxBudgetOpt,
+    min_support: Optional[int] = MinSupportOpt,
+    max_support: Optional[int] = MaxSupportOpt,
+    start_from: Optional[str] = StartFromOpt,
+    end_before: Optional[str] = EndBeforeOpt,
     replace: bool = typer.Option(False, "--replace", help="Overwrite a saved search of the same name"),
     index: Optional[Path] = IndexOpt,
     corpus: Optional[Path] = CorpusOpt,
