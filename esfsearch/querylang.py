@@ -24,7 +24,7 @@ FOLDED_STOPWORDS = frozenset(fold(w) for w in STOPWORDS if has_accents(w))
 MAX_QUERY_CHARS = 5000
 
 # Scoring weights, tuned on the judged query set (eval/).
-WEIGHTS = {"parts": 0.85, "folded": 0.9, "synonym": 0.7, "id": 5.0, "split": 0.4, "title_phrase": 1.0}
+WEIGHTS = {"parts": 0.85, "folded": 0.9, "synonym": 0.7, "id": 5.0, "split": 0.4, "folded_split": 1.0, "title_phrase": 1.0}
 
 
 class QueryError(ValueError):
@@ -362,12 +362,15 @@ class Rewriter:
         if split:
             alternatives.append(Q.And([Q.Or([Q.Term(f, p) for f in ("title", "body", "parts")]) for p in split],
                                       boost=WEIGHTS["split"]))
+        elif not has_accents(word) and WEIGHTS["folded_split"]:
+            # typed without å/ä/ö: split against the folded vocabulary ('halsoinnovation')
+            folded_split = self.split_compound(fold(word), field="folded")
+            if folded_split:
+                alternatives.append(Q.And([Q.Term("folded", p) for p in folded_split],
+                                          boost=WEIGHTS["split"] * WEIGHTS["folded_split"]))
         for synonym in self.synonyms.get(word, ()):
             alternatives.append(self._synonym(synonym, positive))
         return _Or(alternatives, boost=boost)
-
-    def _is_part(self, stem: str) -> bool:
-        return self.doc_frequency("parts", stem) > 0
 
     def _unknown(self, stem: str) -> bool:
         """No title or body in the index has this term (the word is only known in another form)."""
@@ -375,7 +378,7 @@ class Rewriter:
             return False
         return self.doc_frequency("body", stem) == 0 and self.doc_frequency("title", stem) == 0
 
-    def split_compound(self, word: str) -> tuple[str, str] | None:
+    def split_compound(self, word: str, field: str = "parts") -> tuple[str, str] | None:
         """A query compound as modifier + head stems, both known as compound parts in the index:
         'koldioxidutsläpp' also finds texts that say 'utsläpp av koldioxid'. The index's own part
         vocabulary decides, so no lexicon has to be loaded for a query."""
@@ -387,11 +390,11 @@ class Rewriter:
             if word[i - 1] in "s" and i - 1 >= 4:
                 modifiers.append(word[:i - 1])          # linking s: arbets|marknad
             head_stem = self.stem(head)
-            if not self._is_part(head_stem):
+            if not self.doc_frequency(field, head_stem):
                 continue
             for modifier in modifiers:
                 mod_stem = self.stem(modifier)
-                if self._is_part(mod_stem):
+                if self.doc_frequency(field, mod_stem):
                     return mod_stem, head_stem
         return None
 
