@@ -193,9 +193,9 @@ class SearchEngine:
         return result
 
     def iter_hits(self, text: str, *, filters: list[Filter] | None = None, sort: str = "relevance",
-                  snippets: bool = False, batch: int | None = None) -> Iterator[Hit]:
+                  snippets: bool = False) -> Iterator[Hit]:
         """Every hit, for whole-result export: one search, and each record is read from the index
-        only as it is yielded. (`batch` is accepted for older callers and has no effect.)"""
+        only as it is yielded."""
         scoring_q, all_filters, info = parse_query(text, filters, self.synonyms, self._doc_frequency)
         q, filter_q = self._final_query(scoring_q, _filters(all_filters))
         kwargs = self._sort_kwargs(sort, scoring_q)
