@@ -437,7 +437,8 @@ JSON_KEYS: dict[str, str] = {
     "kontaktperson": "contact_name", "e-post": "contact_email", "telnr": "contact_phone",
     "projektledare": "contact_name",
 }
-_EUR_KEYS = ("beviljat_belopp_eur",)
+# `beviljat_belopp_eur` is not mapped: the project bank always gives 0 there, which means "not given".
+# Likewise an amount of 0 in a JSON record is read as missing, not as zero kronor.
 
 
 def read_json(text: str, *, source_path: str, default_id: str) -> tuple[list[ProjectRecord], list[RecordProblem]]:
@@ -536,8 +537,6 @@ def _json_record(item: Any, *, source_path: str, default_id: str) -> ProjectReco
             value = _json_value(value, target)
             if value not in (None, "", []):
                 fields[target] = value
-    for key in _EUR_KEYS:  # 0 EUR in the source means "not given"
-        item.get(key)
     if not fields.get("title") and not fields.get("summary"):
         raise LayoutError("record has neither a title nor a description")
     summary = clean_text(str(fields.pop("summary", "") or ""))
