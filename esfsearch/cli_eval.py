@@ -8,12 +8,11 @@ from typing import Optional
 
 import typer
 
-from .evaluation import EVAL_DIR, SPLITS, EvalError, Report, evaluate, write_results
-from .index import IndexProblem
-from .querylang import QueryError
+# The evaluation (and Whoosh with it) is imported inside the command: registering `eval` must not
+# slow down every other command's start-up.
 
 
-def render(report: Report, console) -> None:
+def render(report, console) -> None:
     """One table: a row per class × system (overall last); nDCG@10, recall@10, MRR over the chosen
     queries, and nDCG@10 on the tune and holdout splits when both were run."""
     splits = report.splits()
@@ -59,6 +58,10 @@ def eval_command(
     """Measure ranking quality (nDCG@10, recall@10, MRR) on the judged query set, per class, against
     plain-Whoosh baselines (StandardAnalyzer; LanguageAnalyzer("sv"))."""
     from rich.console import Console
+
+    from .evaluation import EVAL_DIR, SPLITS, EvalError, evaluate, write_results
+    from .index import IndexProblem
+    from .querylang import QueryError
 
     err = Console(stderr=True, soft_wrap=True)
     if split not in SPLITS:
