@@ -384,19 +384,30 @@ class Rewriter:
         vocabulary decides, so no lexicon has to be loaded for a query."""
         if self.doc_frequency is None or len(word) < 9 or not word.isalpha():
             return None
-        for i in range(len(word) - 4, 3, -1):          # longest modifier first
+        for i in range(len(word) - 4, 2, -1):          # longest modifier first
             head = word[i:]
             modifiers = [word[:i]]
-            if word[i - 1] in "s" and i - 1 >= 4:
+            if word[i - 1] == "s" and i - 1 >= 3:
                 modifiers.append(word[:i - 1])          # linking s: arbets|marknad
+            elif word[i - 1] in "ou" and i - 1 >= 3:
+                modifiers.append(word[:i - 1] + "a")    # hälso|vård, gatu|kök: hälsa, gata
             head_stem = self.stem(head)
             if not self.doc_frequency(field, head_stem):
                 continue
             for modifier in modifiers:
                 mod_stem = self.stem(modifier)
+                if mod_stem in STOPWORDS or (len(modifier) < 4 and not self._short_modifier(modifier, mod_stem, field)):
+                    continue        # 'före|ställning', 'vidare|utveckling' are not compounds
                 if self.doc_frequency(field, mod_stem):
                     return mod_stem, head_stem
         return None
+
+    def _short_modifier(self, modifier: str, stem: str, field: str) -> bool:
+        """A three-letter modifier ('sol', 'tåg') must be a word of its own in the texts too:
+        prefixes such as 'för-' and 'vid-' are stopwords and never stand alone."""
+        if modifier in STOPWORDS or fold(modifier) in FOLDED_STOPWORDS:
+            return False
+        return bool(self.doc_frequency("body" if field == "parts" else field, stem))
 
     def _synonym(self, text: str, positive: bool) -> Q.Query:
         words = [w for w, _s, _e in iter_words(text)]

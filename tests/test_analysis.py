@@ -206,3 +206,51 @@ def test_nfd_text_is_analysed_like_nfc():
 
     text = "Kompetensförsörjning i Sörmland"
     assert analyze(unicodedata.normalize("NFD", text)) == analyze(text)
+
+
+# A query compound also finds texts that say it with two words ('utsläpp av koldioxid'); the
+# split is checked against the index's own vocabulary, and prefixes are never taken for modifiers.
+PHRASED = {
+    "compound": "Projektet minskar koldioxidutsläpp från tung trafik.",
+    "two-words": "Utsläpp av koldioxid ska minska i regionen.",
+    "train": "Fler resor med tåg ger bättre trafik i länet.",
+    "sun": "Energi från solen på taken av skolor och solcellsparker.",
+    "health": "Innovation inom hälsa och vård i glesbygd.",
+    "other": "Föreställningar och teater för unga, utsättning av fisk.",
+    # the parts must be known as compound parts somewhere in the index
+    "vocabulary-1": "Tågresor, hälsovård och energibehov.",
+    "vocabulary-2": "Trafiksäkerhet, solceller och innovationsarenor.",
+}
+
+
+@pytest.fixture(scope="module")
+def phrased(tmp_path_factory):
+    root = tmp_path_factory.mktemp("phrased")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    records = [{"ärende-id": key, "projektnamn": key, "projektbeskrivning": text} for key, text in PHRASED.items()]
+    (corpus / "phrased.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    build_index([corpus], root / "ix")
+    with SearchEngine(root / "ix") as eng:
+        yield eng
+
+
+@pytest.mark.parametrize("query,expected", [
+    ("koldioxidutsläpp", ["compound", "two-words"]),
+    ("tågtrafiken", ["train"]),               # three-letter modifier: tåg|trafik
+    ("solenergi", ["sun"]),                    # sol|energi, the text says 'solen'
+    ("halsoinnovation", ["health"]),           # typed without å/ä/ö, split on the folded words
+    ("forestallningar", ["other"]),            # the whole word, not 'för' + 'ställning'
+])
+def test_query_compound_finds_its_parts_as_words(phrased, query, expected):
+    result = phrased.search(query, limit=10, snippets=False)
+    assert [h.id for h in result.hits] == expected
+
+
+def test_prefix_is_not_a_compound_modifier(phrased):
+    from esfsearch.querylang import Rewriter
+    rewriter = Rewriter(doc_frequency=phrased._doc_frequency)
+    assert rewriter.split_compound("tågtrafiken") == ("tåg", "trafik")
+    assert rewriter.split_compound("koldioxidutsläpp") == ("koldioxid", "utsläpp")
+    assert rewriter.split_compound("föreställning") is None
+    assert rewriter.split_compound("utsättningar") is None
