@@ -40,7 +40,15 @@ STEM_OVERRIDES: dict[str, str] = {
     "projektorn": "projektor", "projektorer": "projektor", "män": "man", "männen": "man", "mannen": "man",
     "kvinnor": "kvinn", "kvinnorna": "kvinn", "kvinnornas": "kvinn", "kvinnors": "kvinn",
     "barnen": "barn", "unga": "ung", "ungas": "ung",
+    # short adjectives: Snowball keeps -a and -tt on words this short
+    "nya": "ny", "nytt": "ny", "fria": "fri", "fritt": "fri", "gott": "god", "brett": "bred",
+    "stort": "stor", "särskilt": "särskild",
 }
+
+# Neuter -t of adjectives (and supine -t) that Snowball leaves on: 'regionalt', 'innovativt',
+# 'nationellt', 'gemensamt', 'genomfört' meet 'regional', 'innovativ' ... (ending, shortest stem).
+_NEUTER_T = (("ivt", 5), ("ellt", 6), ("alt", 6), ("ärt", 6), ("ört", 6), ("önt", 5), ("ålt", 5),
+             ("amt", 6), ("årt", 5), ("ögt", 4), ("ågt", 4), ("bbt", 5))
 
 _ABBREVIATIONS = {"bl.a", "t.ex", "s.k", "m.m", "o.s.v", "dvs", "etc", "m.fl", "t.o.m", "fr.o.m"}
 _TOKEN = re.compile(r"\w+(?:[-/+.:]\w+)*\+?", re.UNICODE)
@@ -78,6 +86,15 @@ def correct_stem(stem: str, snowball: Callable[[str], str]) -> str:
         return snowball(stem[:-2])                       # projektet -> projekt -> projek
     if stem.endswith("an") and len(stem) >= 7 and stem[-3] not in "aeiouyåäö":
         return stem[:-2]                                 # kvinnan -> kvinn
+    if stem.endswith("mm") and len(stem) >= 6:          # gemensamma -> gemensam
+        return stem[:-1]
+    if stem.endswith("fritt"):                           # fossilfritt -> fossilfri
+        return stem[:-2]
+    if stem.endswith("frit") and len(stem) >= 7:        # Snowball: fossilfritt -> fossilfrit
+        return stem[:-1]
+    for ending, shortest in _NEUTER_T:
+        if stem.endswith(ending) and len(stem) >= shortest:
+            return stem[:-1]                             # regionalt -> regional
     return stem
 
 
@@ -105,6 +122,9 @@ class Stemmer:
             return self.overrides[word]
         if _HAS_DIGIT.search(word) or len(word) <= 2 or not word.isalpha():
             return word
+        bar = word.rfind("bar", 3)
+        if bar > 0 and word[bar - 1] != "b" and word[bar + 3:] in ("", "a", "t", "are", "ast"):
+            return word[:bar + 3]                        # hållbar, -a, -t: Snowball cuts 'hållb' + 'ar'
         snowball = self._snowball or _snowball()
         return correct_stem(snowball(word), snowball)
 

@@ -16,7 +16,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from .analysis import SwedishAnalyzer, fold
 from .records import ProjectRecord
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 VALUE_SEP = "\x1f"
 
 

@@ -49,6 +49,17 @@ CASES = [
     ("samverkan", ["samverkans"], ["verkan"]),
     ("innovation", ["innovationer", "innovationen"], ["nova"]),
     ("tillväxt", ["tillväxten"], ["växt"]),
+    # adjectives: Snowball leaves the neuter -t on and cuts -bar to -b
+    ("hållbar", ["hållbara", "hållbart", "hållbarhet"], ["håll"]),
+    ("förnybart", ["förnybar", "förnybara"], []),
+    ("regionalt", ["regional", "regionala"], ["region"]),
+    ("innovativt", ["innovativ", "innovativa"], ["innovation"]),
+    ("nationella", ["nationellt", "nationell"], ["nation"]),
+    ("gemensamt", ["gemensam", "gemensamma"], []),
+    ("nya", ["ny", "nytt"], []),
+    ("fossilfritt", ["fossilfri", "fossilfria"], ["fossil"]),
+    ("genomfört", ["genomföra", "genomförts"], []),
+    ("snabbare", ["snabb", "snabbt"], []),
     # compounds: the query word inside longer compounds, never a compound matched by one part
     ("kompetensförsörjning", ["kompetensförsörjningsbehov", "kompetensförsörjningsinsatser"],
      ["försörjningsstöd", "kompetensutveckling"]),
