@@ -45,6 +45,9 @@ STEM_OVERRIDES: dict[str, str] = {
     "stort": "stor", "särskilt": "särskild",
 }
 
+# -or that is not the plural of an -a noun: inkubator, sektor, senior, sensor (and their -n, -s forms).
+_NOT_PLURAL_OR = re.compile(r"((?:t|i|ns)or)(?:n|ns|s)?$")
+
 # Neuter -t of adjectives (and supine -t) that Snowball leaves on: 'regionalt', 'innovativt',
 # 'nationellt', 'gemensamt', 'genomfört' meet 'regional', 'innovativ' ... (ending, shortest stem).
 _NEUTER_T = (("ivt", 5), ("ellt", 6), ("alt", 6), ("ärt", 6), ("ört", 6), ("önt", 5), ("ålt", 5),
@@ -82,9 +85,9 @@ def correct_stem(stem: str, snowball: Callable[[str], str]) -> str:
         return stem[:-2]
     if stem.endswith("ts") and len(stem) >= 5:           # insats(er) -> insat
         return stem[:-1]
-    if stem.endswith("et") and len(stem) >= 7 and stem[-3] not in "aeiouyåäö":
+    if stem.endswith("et") and len(stem) >= 6 and stem[-3] not in "aeiouyåäö":
         return snowball(stem[:-2])                       # projektet -> projekt -> projek
-    if stem.endswith("an") and len(stem) >= 7 and stem[-3] not in "aeiouyåäö":
+    if stem.endswith("an") and len(stem) >= 6 and stem[-3] not in "aeiouyåäö":
         return stem[:-2]                                 # kvinnan -> kvinn
     if stem.endswith("mm") and len(stem) >= 6:          # gemensamma -> gemensam
         return stem[:-1]
@@ -125,8 +128,16 @@ class Stemmer:
         bar = word.rfind("bar", 3)
         if bar > 0 and word[bar - 1] != "b" and word[bar + 3:] in ("", "a", "t", "are", "ast"):
             return word[:bar + 3]                        # hållbar, -a, -t: Snowball cuts 'hållb' + 'ar'
+        kept = _NOT_PLURAL_OR.search(word)
+        if kept and kept.start() >= 3:
+            return word[:kept.end(1)]                    # inkubator(n): Snowball cuts -or as a plural
+        if len(word) >= 5 and word[-1] == "n" and word[-2] in "öåé":
+            word = word[:-1]                             # miljön, nivån, idén: definite -n after a vowel
         snowball = self._snowball or _snowball()
-        return correct_stem(snowball(word), snowball)
+        stem = snowball(word)
+        if stem == word[:-2] and word.endswith("et") and len(stem) >= 4:
+            stem = snowball(stem)                        # klimatet -> klimat -> klim, as klimat
+        return correct_stem(stem, snowball)
 
 
 @lru_cache(maxsize=1)

@@ -60,6 +60,15 @@ CASES = [
     ("fossilfritt", ["fossilfri", "fossilfria"], ["fossil"]),
     ("genomfört", ["genomföra", "genomförts"], []),
     ("snabbare", ["snabb", "snabbt"], []),
+    # -or that is no plural, definite -n after a vowel, definite -et of a word Snowball cuts again
+    ("inkubator", ["inkubatorn", "inkubatorer", "inkubatorns"], []),
+    ("sektorn", ["sektor", "sektorer"], ["sekt"]),
+    ("miljö", ["miljön", "miljöer"], []),
+    ("nivån", ["nivå", "nivåer"], []),
+    ("klimat", ["klimatet"], []),
+    ("resultatet", ["resultat"], []),
+    ("skola", ["skolan", "skolor"], []),
+    ("landet", ["land", "landets"], []),
     # compounds: the query word inside longer compounds, never a compound matched by one part
     ("kompetensförsörjning", ["kompetensförsörjningsbehov", "kompetensförsörjningsinsatser"],
      ["försörjningsstöd", "kompetensutveckling"]),
