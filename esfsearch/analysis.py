@@ -45,6 +45,10 @@ STEM_OVERRIDES: dict[str, str] = {
     "stort": "stor", "särskilt": "särskild",
 }
 
+# Verbs in -era and their nouns in -ering meet on one stem, as export/exportera and etablera/etablering
+# do in the texts: 'etablering på arbetsmarknaden' finds 'etablera sig på arbetsmarknaden'.
+_ERA_ERING = re.compile(r"er(?:a|ar|as|ade|ades|at|ats|ad|ande|andet|ing|ingen|ingens|ings|ingar|ingarna|ingarnas)$")
+
 # -or that is not the plural of an -a noun: inkubator, sektor, senior, sensor (and their -n, -s forms).
 _NOT_PLURAL_OR = re.compile(r"((?:t|i|ns)or)(?:n|ns|s)?$")
 
@@ -128,6 +132,9 @@ class Stemmer:
         bar = word.rfind("bar", 3)
         if bar > 0 and word[bar - 1] != "b" and word[bar + 3:] in ("", "a", "t", "are", "ast"):
             return word[:bar + 3]                        # hållbar, -a, -t: Snowball cuts 'hållb' + 'ar'
+        derived = _ERA_ERING.search(word)
+        if derived and derived.start() >= 4:
+            return word[:derived.start()]                # etablera, etablering(en), etablerad -> etabl
         kept = _NOT_PLURAL_OR.search(word)
         if kept and kept.start() >= 3:
             return word[:kept.end(1)]                    # inkubator(n): Snowball cuts -or as a plural

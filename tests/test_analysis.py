@@ -69,6 +69,11 @@ CASES = [
     ("resultatet", ["resultat"], []),
     ("skola", ["skolan", "skolor"], []),
     ("landet", ["land", "landets"], []),
+    # verbs in -era and their nouns in -ering
+    ("etablering", ["etablera", "etablerade", "etableringen"], ["tablett"]),
+    ("exportera", ["export", "exporten", "exporterar"], []),
+    ("investeringar", ["investera", "investeringsstöd"], []),
+    ("digitalisera", ["digitalisering", "digitaliseringen"], ["digital"]),
     # compounds: the query word inside longer compounds, never a compound matched by one part
     ("kompetensförsörjning", ["kompetensförsörjningsbehov", "kompetensförsörjningsinsatser"],
      ["försörjningsstöd", "kompetensutveckling"]),
