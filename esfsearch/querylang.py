@@ -24,7 +24,9 @@ FOLDED_STOPWORDS = frozenset(fold(w) for w in STOPWORDS if has_accents(w))
 MAX_QUERY_CHARS = 5000
 
 # Scoring weights, tuned on the judged query set (eval/).
-WEIGHTS = {"parts": 0.85, "folded": 0.9, "synonym": 0.7, "id": 5.0, "split": 0.4, "folded_split": 1.0}
+WEIGHTS = {"parts": 0.85, "folded": 0.9, "synonym": 0.7, "id": 5.0, "split": 0.4, "folded_split": 1.0,
+           "modifier": 0.1, "head": 0.05}
+RELAX_BELOW = 10    # a query compound in fewer records than this also matches its parts one by one
 
 
 class QueryError(ValueError):
@@ -360,17 +362,31 @@ class Rewriter:
             alternatives.append(Q.Term("id_v", normalise_value(word), boost=WEIGHTS["id"]))
         split = self.split_compound(word)
         if split:
-            alternatives.append(Q.And([Q.Or([Q.Term(f, p) for f in ("title", "body", "parts")]) for p in split],
-                                      boost=WEIGHTS["split"]))
+            alternatives += self._split_alternatives(split, stem, ("title", "body", "parts"), 1.0)
         elif not has_accents(word) and WEIGHTS["folded_split"]:
             # typed without å/ä/ö: split against the folded vocabulary ('halsoinnovation')
             folded_split = self.split_compound(fold(word), field="folded")
             if folded_split:
-                alternatives.append(Q.And([Q.Term("folded", p) for p in folded_split],
-                                          boost=WEIGHTS["split"] * WEIGHTS["folded_split"]))
+                alternatives += self._split_alternatives(folded_split, self.stem(fold(word)), ("folded",),
+                                                         WEIGHTS["folded_split"])
         for synonym in self.synonyms.get(word, ()):
             alternatives.append(self._synonym(synonym, positive))
         return _Or(alternatives, boost=boost)
+
+    def _split_alternatives(self, split: tuple[str, str], stem: str, fields: tuple[str, ...],
+                            scale: float) -> list[Q.Query]:
+        """Modifier AND head ('utsläpp av koldioxid' for 'koldioxidutsläpp'); and, when the compound
+        itself would not fill a page of hits, each part on its own at a low weight, so that 'tågtrafiken'
+        also lists 'Åk tåg' and 'solenergi' 'Framtidens solel' - after every record that has the word."""
+        def either(term: str, weight: float) -> Q.Query:
+            return Q.Or([Q.Term(f, term) for f in fields], boost=weight * scale)
+
+        alternatives: list[Q.Query] = [Q.And([either(p, 1.0) for p in split], boost=WEIGHTS["split"] * scale)]
+        own = fields if fields == ("folded",) else ("body", "parts")
+        if self.doc_frequency and sum(self.doc_frequency(f, stem) for f in own) < RELAX_BELOW:
+            alternatives.append(either(split[0], WEIGHTS["modifier"]))
+            alternatives.append(either(split[1], WEIGHTS["head"]))
+        return alternatives
 
     def _unknown(self, stem: str) -> bool:
         """No title or body in the index has this term (the word is only known in another form)."""

@@ -134,9 +134,13 @@ def engine(tmp_path_factory):
         yield eng
 
 
-def found(engine: SearchEngine, query: str) -> set[str]:
+def ranked(engine: SearchEngine, query: str) -> list[tuple[str, float]]:
     result = engine.search(f'"{query}"' if "/" in query else query, limit=500, snippets=False)
-    return {h.id[2:] for h in result.hits}
+    return [(h.id[2:], h.score) for h in result.hits]
+
+
+def found(engine: SearchEngine, query: str) -> set[str]:
+    return {word for word, _score in ranked(engine, query)}
 
 
 def _params():
@@ -148,10 +152,18 @@ def _params():
 
 @pytest.mark.parametrize("query,must,must_not", list(_params()))
 def test_query_finds_what_users_mean(engine, query, must, must_not):
-    hits = found(engine, query)
+    """Every `must` form is found. A `must_not` form is not found at all, or - a part of a compound
+    that is rare in the index ('ungdom' for 'ungdomsarbetslöshet' here, where each word is one
+    record) - only as a part match: below every `must` form, at a fraction of its score."""
+    hits = dict(ranked(engine, query))
     missing = [w for w in must if w not in hits]
-    wrong = [w for w in must_not if w in hits]
-    assert not missing and not wrong, f"missing {missing}, wrongly found {wrong}"
+    lowest = min((hits[w] for w in must if w in hits), default=None)
+    wrong = [w for w in must_not if w in hits and (lowest is None or hits[w] > PART_ONLY * lowest)]
+    assert not missing and not wrong, f"missing {missing}, wrongly found {wrong} in {hits}"
+
+
+# A part match alone weighs 0.1 or 0.05 against 1.0 for the word; a third leaves room for BM25.
+PART_ONLY = 0.34
 
 
 def test_at_least_sixty_cases():
@@ -269,7 +281,27 @@ def phrased(tmp_path_factory):
 ])
 def test_query_compound_finds_its_parts_as_words(phrased, query, expected):
     result = phrased.search(query, limit=10, snippets=False)
-    assert [h.id for h in result.hits] == expected
+    ids = [h.id for h in result.hits]
+    assert ids[:len(expected)] == expected
+    # what follows has one part only ('tåg' or 'trafik'): the compound is rare here, so it is listed,
+    # but far below
+    weakest = result.hits[len(expected) - 1].score
+    assert all(h.score < PART_ONLY * weakest for h in result.hits[len(expected):]), ids
+
+
+def test_common_compound_does_not_match_one_part(tmp_path):
+    """With a page of records that have the compound, a record with only a part is not a hit."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    records = [{"ärende-id": f"u{i}", "projektnamn": f"Projekt {i}",
+                "projektbeskrivning": f"Insatser mot ungdomsarbetslösheten i kommun {i}."} for i in range(10)]
+    records.append({"ärende-id": "a", "projektnamn": "Arbete", "projektbeskrivning": "Arbetslösheten bland vuxna."})
+    records.append({"ärende-id": "y", "projektnamn": "Unga", "projektbeskrivning": "Ungdomar och fritid."})
+    (corpus / "r.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    build_index([corpus], tmp_path / "ix")
+    with SearchEngine(tmp_path / "ix") as eng:
+        ids = {h.id for h in eng.search("ungdomsarbetslöshet", limit=50, snippets=False).hits}
+        assert ids == {f"u{i}" for i in range(10)}
 
 
 def test_prefix_is_not_a_compound_modifier(phrased):
