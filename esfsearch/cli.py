@@ -90,7 +90,7 @@ def _build(index: Path, corpus: list[Path], rebuild: bool, quiet: bool, lock_tim
 
 def open_engine(index: Optional[Path], corpus: Optional[Path], quiet: bool = False, check_stale: bool = True):
     """Open the index, building it from the corpus on first use; index problems exit 3."""
-    from .index import IndexProblem, index_exists
+    from .index import IndexProblem, SchemaMismatch, index_exists
     from .search import SearchEngine
 
     index_dir, corpus_dir = _paths(index, corpus)
@@ -102,7 +102,16 @@ def open_engine(index: Optional[Path], corpus: Optional[Path], quiet: bool = Fal
             err(f"No index yet: building {index_dir} from {corpus_dir} (first use) …")
             summary = _build(index_dir, [corpus_dir], rebuild=False, quiet=quiet)
             err(f"Indexed {summary.records} records in {summary.seconds:.1f} s.")
-        engine = SearchEngine(index_dir)
+        try:
+            engine = SearchEngine(index_dir)
+        except SchemaMismatch as exc:
+            if not (exc.older and exc.corpus and all(p.exists() for p in exc.corpus)):
+                raise
+            sources = ", ".join(str(p) for p in exc.corpus)
+            err(f"The index was built by an older esfsearch (schema {exc.built}): rebuilding it from {sources} …")
+            summary = _build(index_dir, exc.corpus, rebuild=True, quiet=quiet)
+            err(f"Indexed {summary.records} records in {summary.seconds:.1f} s.")
+            engine = SearchEngine(index_dir)
     except IndexProblem as exc:
         fail(str(exc), EXIT_INDEX)
     if check_stale and engine.is_stale():

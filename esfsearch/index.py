@@ -36,6 +36,17 @@ class IndexProblem(Exception):
     """Anything wrong with the index itself; the CLI shows the message and exits 3."""
 
 
+class SchemaMismatch(IndexProblem):
+    """The index was written by another esfsearch version. One from an older version can be rebuilt
+    from the folders it was built from, which its metadata names."""
+
+    def __init__(self, message: str, built: object, corpus: object) -> None:
+        super().__init__(message)
+        self.built = built
+        self.older = isinstance(built, int) and built < SCHEMA_VERSION
+        self.corpus = [Path(p) for p in corpus] if isinstance(corpus, list) else []
+
+
 @dataclass
 class BuildSummary:
     added: int = 0          # records
@@ -158,9 +169,9 @@ def open_whoosh(gen: Path):
 
     meta = read_meta(gen)
     if meta.get("schema_version") != SCHEMA_VERSION:
-        raise IndexProblem(f"the index was built by another version of esfsearch (schema "
-                           f"{meta.get('schema_version')}, this is {SCHEMA_VERSION}); "
-                           "rebuild with `esfsearch index --rebuild`")
+        raise SchemaMismatch(f"the index was built by another version of esfsearch (schema "
+                             f"{meta.get('schema_version')}, this is {SCHEMA_VERSION}); "
+                             "rebuild with `esfsearch index --rebuild`", meta.get("schema_version"), meta.get("corpus"))
     try:
         return windex.open_dir(str(gen))
     except Exception as exc:  # Whoosh raises many types for damaged files

@@ -263,14 +263,40 @@ def test_missing_index_and_corpus_exit_3(tmp_path):
     assert "no index" in result.stderr
 
 
-def test_schema_mismatch_exit_3(tmp_path):
-    ix = tmp_path / "ix"
-    runner.invoke(app, ["index", str(CORPUS / "seeds"), "--index", str(ix), "-q"])
+def _set_schema(ix, version):
     gen = ix / (ix / "CURRENT").read_text().strip()
     meta = json.loads((gen / "meta.json").read_text())
-    meta["schema_version"] = -1
+    meta["schema_version"] = version
     (gen / "meta.json").write_text(json.dumps(meta))
-    result = runner.invoke(app, ["query", "x", "--index", str(ix)])
+
+
+def test_index_of_a_newer_version_exit_3(tmp_path):
+    """An index written by a newer esfsearch is left alone: rebuilding it would downgrade it."""
+    from esfsearch.schema import SCHEMA_VERSION
+
+    ix = tmp_path / "ix"
+    runner.invoke(app, ["index", str(CORPUS / "seeds"), "--index", str(ix), "-q"])
+    _set_schema(ix, SCHEMA_VERSION + 1)
+    result = runner.invoke(app, ["query", "Trösklarna", "--index", str(ix)])
+    assert result.exit_code == 3 and "rebuild" in result.stderr
+
+
+def test_index_of_an_older_version_is_rebuilt_from_its_own_folders(tmp_path):
+    """After an upgrade the index rebuilds itself from the folders it was built from (not the default
+    corpus), says so on stderr, and answers; without those folders it exits 3."""
+    seeds = tmp_path / "seeds"
+    shutil.copytree(CORPUS / "seeds", seeds)
+    ix = tmp_path / "ix"
+    runner.invoke(app, ["index", str(seeds), "--index", str(ix), "-q"])
+    _set_schema(ix, 1)
+    result = runner.invoke(app, ["query", "Trösklarna", "--index", str(ix), "--json"])
+    assert result.exit_code == 0, result.output
+    assert "older esfsearch" in result.stderr and str(seeds) in result.stderr
+    assert json.loads(result.stdout)["total"] == 1
+    assert runner.invoke(app, ["stats", "--index", str(ix), "--json"]).exit_code == 0
+    _set_schema(ix, 1)
+    shutil.rmtree(seeds)
+    result = runner.invoke(app, ["query", "Trösklarna", "--index", str(ix)])
     assert result.exit_code == 3 and "rebuild" in result.stderr
 
 

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from esfsearch.cli import app
 from esfsearch.index import IndexProblem, build_index, current_generation
+from esfsearch.schema import SCHEMA_VERSION
 from esfsearch.search import SearchEngine
 
 from relhelp import no_traceback, run_cli
@@ -59,7 +60,7 @@ def meta_not_object(ix):
 def other_schema(ix):
     meta_path = _gen(ix) / "meta.json"
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    meta["schema_version"] = 1
+    meta["schema_version"] = SCHEMA_VERSION + 1   # newer: an older one is rebuilt by the CLI (test_cli)
     meta_path.write_text(json.dumps(meta), encoding="utf-8")
 
 
