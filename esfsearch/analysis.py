@@ -49,8 +49,9 @@ STEM_OVERRIDES: dict[str, str] = {
 # do in the texts: 'etablering på arbetsmarknaden' finds 'etablera sig på arbetsmarknaden'.
 _ERA_ERING = re.compile(r"er(?:a|ar|as|ade|ades|at|ats|ad|ande|andet|ing|ingen|ingens|ings|ingar|ingarna|ingarnas)$")
 
-# -or that is not the plural of an -a noun: inkubator, sektor, senior, sensor (and their -n, -s forms).
-_NOT_PLURAL_OR = re.compile(r"((?:t|i|ns)or)(?:n|ns|s)?$")
+# -or that is not the plural of an -a noun: inkubator, motor, sektor, kontor, medelstor, senior, sensor
+# and their definite and genitive forms; 'listor', 'kartor', 'rutor' stay plurals of lista, karta, ruta.
+_NOT_PLURAL_OR = re.compile(r"((?:[aeio]t|kt|nt|[^i]st|i|ns)or)(?:n|ns|s|et|ets|en|ens)?$")
 
 # Neuter -t of adjectives (and supine -t) that Snowball leaves on: 'regionalt', 'innovativt',
 # 'nationellt', 'gemensamt', 'genomfört' meet 'regional', 'innovativ' ... (ending, shortest stem).
@@ -136,7 +137,7 @@ class Stemmer:
         if derived and derived.start() >= 4:
             return word[:derived.start()]                # etablera, etablering(en), etablerad -> etabl
         kept = _NOT_PLURAL_OR.search(word)
-        if kept and kept.start() >= 3:
+        if kept and kept.start() >= 1:
             return word[:kept.end(1)]                    # inkubator(n): Snowball cuts -or as a plural
         if len(word) >= 5 and word[-1] == "n" and word[-2] in "öåé":
             word = word[:-1]                             # miljön, nivån, idén: definite -n after a vowel

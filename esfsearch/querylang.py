@@ -421,7 +421,7 @@ class Rewriter:
     def _short_modifier(self, modifier: str, stem: str, field: str) -> bool:
         """A three-letter modifier ('sol', 'tåg') must be a word of its own in the texts too:
         prefixes such as 'för-' and 'vid-' are stopwords and never stand alone."""
-        if modifier in STOPWORDS or fold(modifier) in FOLDED_STOPWORDS:
+        if fold(modifier) in FOLDED_STOPWORDS:
             return False
         return bool(self.doc_frequency("body" if field == "parts" else field, stem))
 

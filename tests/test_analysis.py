@@ -63,6 +63,10 @@ CASES = [
     # -or that is no plural, definite -n after a vowel, definite -et of a word Snowball cuts again
     ("inkubator", ["inkubatorn", "inkubatorer", "inkubatorns"], []),
     ("sektorn", ["sektor", "sektorer"], ["sekt"]),
+    ("kontor", ["kontoret", "kontoren"], []),
+    ("motor", ["motorer", "motorn"], []),
+    ("listor", ["lista", "listan"], []),      # the plural of an -a noun keeps Snowball's -or rule
+    ("kartor", ["karta"], []),
     ("miljö", ["miljön", "miljöer"], []),
     ("nivån", ["nivå", "nivåer"], []),
     ("klimat", ["klimatet"], []),
