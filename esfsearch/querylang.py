@@ -26,7 +26,8 @@ MAX_QUERY_CHARS = 5000
 # Scoring weights, tuned on the judged query set (eval/).
 WEIGHTS = {"parts": 0.85, "folded": 0.9, "synonym": 0.7, "id": 5.0, "split": 0.4, "folded_split": 1.0,
            "modifier": 0.1, "head": 0.05}
-RELAX_BELOW = 10    # a query compound in fewer records than this also matches its parts one by one
+RELAX_BELOW = 10    # a query compound in fewer records than this also matches its parts one by one ...
+PART_AT_MOST = 0.2  # ... each part that is in at most this share of the records ('projekt' is everywhere)
 
 
 class QueryError(ValueError):
@@ -305,9 +306,10 @@ class Rewriter:
     """Turns the parser's 'text' leaves into queries over the real index fields."""
 
     def __init__(self, synonyms: dict[str, list[str]] | None = None,
-                 doc_frequency: Callable[[str, str], int] | None = None) -> None:
+                 doc_frequency: Callable[[str, str], int] | None = None, doc_count: int = 0) -> None:
         self.synonyms = synonyms or {}
         self.doc_frequency = doc_frequency   # (field, term) -> documents in the index that have it
+        self.doc_count = doc_count
         self.stem = default_stemmer()
         self.info_words: list[str] = []
         self.stems: set[str] = set()
@@ -384,8 +386,10 @@ class Rewriter:
         alternatives: list[Q.Query] = [Q.And([either(p, 1.0) for p in split], boost=WEIGHTS["split"] * scale)]
         own = fields if fields == ("folded",) else ("body", "parts")
         if self.doc_frequency and sum(self.doc_frequency(f, stem) for f in own) < RELAX_BELOW:
-            alternatives.append(either(split[0], WEIGHTS["modifier"]))
-            alternatives.append(either(split[1], WEIGHTS["head"]))
+            for part, weight in zip(split, (WEIGHTS["modifier"], WEIGHTS["head"])):
+                # a part in most records tells nothing and would make the query score them all
+                if max(self.doc_frequency(f, part) for f in fields) <= PART_AT_MOST * self.doc_count:
+                    alternatives.append(either(part, weight))
         return alternatives
 
     def _unknown(self, stem: str) -> bool:
@@ -485,9 +489,10 @@ class Rewriter:
 
 def parse_query(text: str, extra_filters: list[Filter] | None = None,
                 synonyms: dict[str, list[str]] | None = None,
-                doc_frequency: Callable[[str, str], int] | None = None
+                doc_frequency: Callable[[str, str], int] | None = None, doc_count: int = 0
                 ) -> tuple[Q.Query | None, list[Filter], QueryInfo]:
-    """(scoring query or None for 'everything', filters, info)."""
+    """(scoring query or None for 'everything', filters, info). `doc_frequency` and `doc_count` describe
+    the index the query will run on: compound splitting and accent fallbacks look at its vocabulary."""
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"the query is longer than {MAX_QUERY_CHARS} characters; shorten it")
     text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", text)
@@ -498,7 +503,7 @@ def parse_query(text: str, extra_filters: list[Filter] | None = None,
     info = QueryInfo(text=free, filters=filters)
     if not free.strip() or free.strip() == "*":
         return None, filters, info
-    rewriter = Rewriter(synonyms, doc_frequency)
+    rewriter = Rewriter(synonyms, doc_frequency, doc_count)
     scoring = rewriter(parse_text(free)).normalize()
     info.words, info.stems, info.folded_stems = rewriter.info_words, rewriter.stems, rewriter.folded
     if scoring is Q.NullQuery or isinstance(scoring, Q.NullQuery.__class__):

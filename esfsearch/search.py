@@ -122,6 +122,10 @@ class SearchEngine:
     def _doc_frequency(self, field: str, term: str) -> int:
         return self._searcher.doc_frequency(field, term)
 
+    def _parse(self, text: str, filters: list[Filter] | None):
+        """The query as this index understands it (its vocabulary decides compound splits)."""
+        return parse_query(text, filters, self.synonyms, self._doc_frequency, self.doc_count)
+
     # -- lifecycle
     def close(self) -> None:
         self._searcher.close()
@@ -165,7 +169,7 @@ class SearchEngine:
             raise QueryError(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}")
         if limit < 1 or page < 1:
             raise QueryError("--limit and --page must be at least 1")
-        scoring_q, all_filters, info = parse_query(text, filters, self.synonyms, self._doc_frequency)
+        scoring_q, all_filters, info = self._parse(text, filters)
         filter_q = _filters(all_filters)
         q, filter_q = self._final_query(scoring_q, filter_q)
         kwargs = self._sort_kwargs(sort, scoring_q)
@@ -196,7 +200,7 @@ class SearchEngine:
                   snippets: bool = False) -> Iterator[Hit]:
         """Every hit, for whole-result export: one search, and each record is read from the index
         only as it is yielded."""
-        scoring_q, all_filters, info = parse_query(text, filters, self.synonyms, self._doc_frequency)
+        scoring_q, all_filters, info = self._parse(text, filters)
         q, filter_q = self._final_query(scoring_q, _filters(all_filters))
         kwargs = self._sort_kwargs(sort, scoring_q)
         # One search over all hits; each record is read from the index only as it is yielded.
@@ -206,7 +210,7 @@ class SearchEngine:
             yield self._hit(hit, info, snippets, ranked)
 
     def count(self, text: str, filters: list[Filter] | None = None) -> int:
-        scoring_q, all_filters, _info = parse_query(text, filters, self.synonyms, self._doc_frequency)
+        scoring_q, all_filters, _info = self._parse(text, filters)
         q, filter_q = self._final_query(scoring_q, _filters(all_filters))
         return self._searcher.search(q, limit=None, scored=False, filter=filter_q).scored_length()
 
@@ -347,7 +351,7 @@ class SearchEngine:
         return hits
 
     def highlight(self, record: ProjectRecord, text: str) -> Snippet:
-        _scoring, _filters_, info = parse_query(text, None, self.synonyms, self._doc_frequency)
+        _scoring, _filters_, info = self._parse(text, None)
         return highlight_all(record.full_text, info.stems, info.folded_stems)
 
     def similar(self, record_id: str, limit: int = 10) -> SearchResult:

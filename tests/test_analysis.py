@@ -315,3 +315,24 @@ def test_prefix_is_not_a_compound_modifier(phrased):
     assert rewriter.split_compound("koldioxidutsläpp") == ("koldioxid", "utsläpp")
     assert rewriter.split_compound("föreställning") is None
     assert rewriter.split_compound("utsättningar") is None
+
+
+def test_rare_compound_also_lists_records_with_one_part(tmp_path):
+    """Fewer than a page of records have 'tågtrafik': the records that only say 'tåg' follow them,
+    and a part found in most records ('projekt') is not searched on its own."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    texts = {"exact": "Fossilfri tågtrafik i regionen.", "train": "Fler resor med tåg i länet.",
+             "both-parts": "Trafik och tåg: en förstudie.", "vocabulary": "Tågresor och trafiksäkerhet.",
+             "budget": "Budgetarbete i kommunen."}
+    texts.update({f"filler{i}": f"Projektet stärker företag nummer {i} med projektledning." for i in range(12)})
+    records = [{"ärende-id": key, "projektnamn": key, "projektbeskrivning": text} for key, text in texts.items()]
+    (corpus / "r.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    build_index([corpus], tmp_path / "ix")
+    with SearchEngine(tmp_path / "ix") as eng:
+        ids = [h.id for h in eng.search("tågtrafiken", limit=20, snippets=False).hits]
+        assert ids[:2] == ["exact", "both-parts"] and "train" in ids
+        assert not any(i.startswith("filler") for i in ids)
+        # 'projekt' is a part in every filler record: on its own it would list them all
+        ids = [h.id for h in eng.search("projektbudget", limit=20, snippets=False).hits]
+        assert ids == ["budget"]
