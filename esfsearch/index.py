@@ -167,6 +167,9 @@ def open_whoosh(gen: Path):
     """Open a generation's Whoosh index, turning every low-level failure into an IndexProblem."""
     from whoosh import index as windex
 
+    from .segment_files import read_segments_in_place
+
+    read_segments_in_place()
     meta = read_meta(gen)
     if meta.get("schema_version") != SCHEMA_VERSION:
         raise SchemaMismatch(f"the index was built by another version of esfsearch (schema "
