@@ -364,19 +364,20 @@ class Rewriter:
             alternatives.append(Q.Term("id_v", normalise_value(word), boost=WEIGHTS["id"]))
         split = self.split_compound(word)
         if split:
-            alternatives += self._split_alternatives(split, stem, ("title", "body", "parts"), ("body", "parts"), 1.0)
+            alternatives += self._split_alternatives(split, stem, ("title", "body", "parts"), ("body", "parts"), 1.0,
+                                                     positive)
         elif not has_accents(word) and WEIGHTS["folded_split"]:
             # typed without å/ä/ö: split against the folded vocabulary ('halsoinnovation')
             folded_split = self.split_compound(fold(word), field="folded")
             if folded_split:
                 alternatives += self._split_alternatives(folded_split, self.stem(fold(word)), ("folded",), ("folded",),
-                                                         WEIGHTS["folded_split"])
+                                                         WEIGHTS["folded_split"], positive)
         for synonym in self.synonyms.get(word, ()):
             alternatives.append(self._synonym(synonym, positive))
         return _Or(alternatives, boost=boost)
 
     def _split_alternatives(self, split: tuple[str, str], stem: str, fields: tuple[str, ...],
-                            counted_in: tuple[str, ...], scale: float) -> list[Q.Query]:
+                            counted_in: tuple[str, ...], scale: float, positive: bool) -> list[Q.Query]:
         """Modifier AND head ('utsläpp av koldioxid' for 'koldioxidutsläpp'); and, when the compound
         itself would not fill a page of hits, each part on its own at a low weight, so that 'tågtrafiken'
         also lists 'Åk tåg' and 'solenergi' 'Framtidens solel' - after every record that has the word."""
@@ -389,6 +390,8 @@ class Rewriter:
                 # a part in most records tells nothing and would make the query score them all
                 if max(self.doc_frequency(f, part) for f in fields) <= PART_AT_MOST * self.doc_count:
                     alternatives.append(either(part, weight))
+                    if positive:    # snippets then show the part that made a record a hit
+                        (self.folded if fields == ("folded",) else self.stems).add(part)
         return alternatives
 
     def _unknown(self, stem: str) -> bool:

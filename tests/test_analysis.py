@@ -333,6 +333,8 @@ def test_rare_compound_also_lists_records_with_one_part(tmp_path):
         ids = [h.id for h in eng.search("tågtrafiken", limit=20, snippets=False).hits]
         assert ids[:2] == ["exact", "both-parts"] and "train" in ids
         assert not any(i.startswith("filler") for i in ids)
+        hits = {h.id: h for h in eng.search("tågtrafiken", limit=20).hits}
+        assert "<em>tåg</em>" in hits["train"].snippet.marked()    # the snippet shows why it is a hit
         # 'projekt' is a part in every filler record: on its own it would list them all
         ids = [h.id for h in eng.search("projektbudget", limit=20, snippets=False).hits]
         assert ids == ["budget"]
