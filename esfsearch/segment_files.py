@@ -66,6 +66,15 @@ class MemoryReader(io.RawIOBase):
     def getvalue(self) -> bytes:
         return self._view.tobytes()
 
+    def close(self) -> None:
+        """Let go of the mapped memory, so that Whoosh can unmap the segment when it closes it."""
+        if not self.closed:
+            try:
+                self._view.release()
+            except BufferError:     # a view of it is still in use; the garbage collector frees it
+                pass
+        super().close()
+
 
 _COPYING_INIT = structfile.BufferFile.__init__
 

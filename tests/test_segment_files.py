@@ -63,6 +63,11 @@ def test_reader_lines_pickles_and_no_copy():
     reader = MemoryReader(buf)
     buf[0:1] = b"z"                                   # shares the memory: sees the change
     assert reader.read(2) == b"zb" and reader.getvalue() == b"zbcdef"
+    reader.close()
+    assert reader.closed
+    buf.extend(b"!")                                  # released: the buffer may be resized again
+    with pytest.raises(ValueError):
+        reader.read(1)
 
 
 def test_index_answers_the_same_read_in_place(tmp_path, monkeypatch):
