@@ -15,6 +15,13 @@ from typing import Iterable, List, Optional
 
 import typer
 
+from .cli_options import (
+    APP_SETTINGS, AreaOpt, CorpusOpt, CountyOpt, CsvOpt, EndBeforeOpt, FacetsOpt, FundOpt, IdsOpt, IndexOpt,
+    JsonOpt, LimitOpt, MaxBudgetOpt, MaxSupportOpt, MinBudgetOpt, MinSupportOpt, MunicipalityOpt,
+    NoContactsOpt, NoSnippetsOpt, OwnerOpt, PageOpt, PeriodOpt, PhaseOpt, RegionOpt, SortOpt,
+    StartFromOpt, YearOpt,
+)
+
 EXIT_OK, EXIT_NONE, EXIT_USAGE, EXIT_INDEX = 0, 1, 2, 3
 
 app = typer.Typer(
@@ -22,16 +29,7 @@ app = typer.Typer(
     help="Swedish-aware search over ESF, ESF+ and ERUF project descriptions.\n\n"
          "Run without arguments on a terminal to open the search UI.",
     no_args_is_help=False,
-    add_completion=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-from .cli_options import (  # noqa: E402
-    AreaOpt, CorpusOpt, CountyOpt, CsvOpt, EndBeforeOpt, FacetsOpt, FundOpt, IdsOpt, IndexOpt,
-    JsonOpt, LimitOpt, MaxBudgetOpt, MaxSupportOpt, MinBudgetOpt, MinSupportOpt, MunicipalityOpt,
-    NoContactsOpt, NoSnippetsOpt, OwnerOpt, PageOpt, PeriodOpt, PhaseOpt, RegionOpt, SortOpt,
-    StartFromOpt, YearOpt,
+    **APP_SETTINGS,
 )
 
 

@@ -2,6 +2,11 @@
 
 import typer
 
+# Settings every esfsearch Typer app shares: -h as well as --help, no shell-completion commands,
+# plain help text (no rich markup).
+APP_SETTINGS = {"add_completion": False, "rich_markup_mode": None,
+                "context_settings": {"help_option_names": ["-h", "--help"]}}
+
 IndexOpt = typer.Option(None, "--index", help="Index directory [default: $ESFSEARCH_INDEX or index/]")
 CorpusOpt = typer.Option(None, "--corpus", help="Corpus directory [default: $ESFSEARCH_CORPUS or corpus/]")
 

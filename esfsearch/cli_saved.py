@@ -13,6 +13,13 @@ from typing import List, Optional
 
 import typer
 
+from .cli_options import (
+    APP_SETTINGS, AreaOpt, CorpusOpt, CountyOpt, CsvOpt, EndBeforeOpt, FacetsOpt, FundOpt, IdsOpt, IndexOpt,
+    JsonOpt, LimitOpt, MaxBudgetOpt, MaxSupportOpt, MinBudgetOpt, MinSupportOpt, MunicipalityOpt,
+    NoContactsOpt, NoSnippetsOpt, OwnerOpt, PageOpt, PeriodOpt, PhaseOpt, RegionOpt, SortOpt,
+    StartFromOpt, YearOpt,
+)
+
 saved_app = typer.Typer(
     name="saved",
     help="Saved searches: follow a topic and see which projects are new or changed since last time.\n\n"
@@ -21,16 +28,7 @@ saved_app = typer.Typer(
          "  esfsearch saved new            # what each saved search has not shown you yet\n"
          "  esfsearch saved run kompetens  # the search, like `esfsearch query`; marks its hits as seen",
     no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-from .cli_options import (  # noqa: E402
-    AreaOpt, CorpusOpt, CountyOpt, CsvOpt, EndBeforeOpt, FacetsOpt, FundOpt, IdsOpt, IndexOpt,
-    JsonOpt, LimitOpt, MaxBudgetOpt, MaxSupportOpt, MinBudgetOpt, MinSupportOpt, MunicipalityOpt,
-    NoContactsOpt, NoSnippetsOpt, OwnerOpt, PageOpt, PeriodOpt, PhaseOpt, RegionOpt, SortOpt,
-    StartFromOpt, YearOpt,
+    **APP_SETTINGS,
 )
 
 
