@@ -16,7 +16,7 @@ import pytest
 from esfsearch.index import build_index
 from esfsearch.search import SearchEngine
 
-from relhelp import cli_cmd, live_keys, no_traceback, run_cli
+from relhelp import cli_cmd, no_traceback, run_cli
 
 
 def _reader_loop(ix: Path, stop: threading.Event, seen: list, errors: list, reuse: bool) -> None:

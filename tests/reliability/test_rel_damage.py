@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from esfsearch.cli import app
-from esfsearch.index import IndexProblem, build_index, current_generation
+from esfsearch.index import IndexProblem, current_generation
 from esfsearch.schema import SCHEMA_VERSION
 from esfsearch.search import SearchEngine
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from typer.testing import CliRunner
 
 from esfsearch.analysis import fold
 from esfsearch.cli import app
-from esfsearch.index import current_generation, open_whoosh
 from esfsearch.search import SearchEngine
 
-from relhelp import CORPUS, SEED_DIR
+from relhelp import SEED_DIR
 
 CONTACT = ("Sofia Stridsberg", "sofia.a.stridsberg@hassleholm.se")
 
