@@ -34,10 +34,12 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from .index import IndexProblem, build_index, current_generation, default_corpus_dir, open_whoosh
-from .querylang import Filter, QueryError, _date_bounds, _number, _range, combine_filters, split_filters
+from .fields import DATE, NUMBER, VALUE, WORDS, YEAR, yyyymmdd
+from .querylang import (Filter, QueryError, combine_filters, date_bounds, number_bounds, parse_range, split_filters,
+                        year_bounds)
 from .records import ProjectRecord
 from .schema import build_schema, normalise_value, record_document
 
@@ -155,28 +157,6 @@ def _contains_words(values: Iterable[str | None], wanted: list[str]) -> bool:
     return False
 
 
-_WORD_FIELDS: dict[str, Callable[[ProjectRecord], list]] = {
-    "region": lambda r: [r.region],
-    "county": lambda r: list(r.county),
-    "municipality": lambda r: list(r.municipalities),
-    "owner": lambda r: [r.owner],
-    "programme_area": lambda r: [r.programme_area],
-    "specific_objective": lambda r: [r.specific_objective],
-    "thematic_objective": lambda r: [r.thematic_objective],
-    "priority_axis": lambda r: [r.priority_axis],
-    "intervention_type": lambda r: [r.intervention_type],
-    "nuts2": lambda r: [r.nuts2],
-    "cci": lambda r: [r.cci],
-    "owner_org_number": lambda r: [r.owner_org_number],
-    "title_words": lambda r: [r.title],
-    "contact": lambda r: [r.contact_name, r.contact_email, r.contact_phone],
-}
-_VALUE_FIELDS = {"fund_v": "fund", "period_v": "programme_period", "phase_v": "phase", "layout_v": "layout",
-                 "id_v": "id"}
-_NUMBER_FIELDS = {"total_budget": "total_budget", "eu_support": "eu_support",
-                  "participants": "planned_participants", "cofinancing_rate": "cofinancing_rate"}
-
-
 def _in_range(value, lo, hi, lo_inc: bool, hi_inc: bool) -> bool:
     if value is None:
         return False
@@ -189,10 +169,10 @@ def _in_range(value, lo, hi, lo_inc: bool, hi_inc: bool) -> bool:
 
 def _matches(record: ProjectRecord, f: Filter) -> bool:
     spec = f.spec
-    if spec.kind in ("words", "contact"):
-        return _contains_words(_WORD_FIELDS[spec.index_field](record), _words(f.value))
-    if spec.kind == "value":
-        have = getattr(record, _VALUE_FIELDS[spec.index_field])
+    if spec.kind == WORDS:
+        return _contains_words([str(v) for v in spec.values(record)], _words(f.value))
+    if spec.kind == VALUE:
+        have = spec.value(record)
         if not have:
             return False
         have, want = normalise_value(have), normalise_value(f.value)
@@ -206,18 +186,17 @@ def _matches(record: ProjectRecord, f: Filter) -> bool:
         if want.endswith("*"):
             return have.startswith(want[:-1])
         return have == want
-    if spec.kind == "number":
-        lo, hi, lo_inc, hi_inc = _range(f.value, f, lambda text, flt: (_number(text, flt),) * 2)
-        return _in_range(getattr(record, _NUMBER_FIELDS[spec.index_field]), lo, hi, lo_inc, hi_inc)
-    if spec.kind == "date":
-        lo, hi, lo_inc, hi_inc = _range(f.value, f, _date_bounds)
-        d = record.start_date if spec.index_field == "start" else record.end_date
-        return _in_range(d.year * 10000 + d.month * 100 + d.day if d else None, lo, hi, lo_inc, hi_inc)
-    if spec.kind == "year":
-        lo, hi, lo_inc, hi_inc = _range(f.value, f, lambda text, flt: (int(text), int(text)))
+    if spec.kind == NUMBER:
+        lo, hi, lo_inc, hi_inc = parse_range(f.value, f, number_bounds)
+        return _in_range(spec.value(record), lo, hi, lo_inc, hi_inc)
+    if spec.kind == DATE:
+        lo, hi, lo_inc, hi_inc = parse_range(f.value, f, date_bounds)
+        return _in_range(yyyymmdd(spec.value(record)), lo, hi, lo_inc, hi_inc)
+    if spec.kind == YEAR:
+        lo, hi, lo_inc, hi_inc = parse_range(f.value, f, year_bounds)
         lo = None if lo is None else (lo if lo_inc else lo + 1)
         hi = None if hi is None else (hi if hi_inc else hi - 1)
-        years = record.years
+        years = spec.value(record)
         if years is None:
             return False
         return (hi is None or years[0] <= hi) and (lo is None or years[1] >= lo)

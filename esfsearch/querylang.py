@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable
 from whoosh import query as Q
 
 from .analysis import STOPWORDS, default_stemmer, fold, has_accents, iter_words
+from .fields import DATE, NUMBER, REGISTRY, VALUE, WORDS, YEAR, Field, filter_fields, yyyymmdd
 from .schema import normalise_value
 
 MAX_TERMS = 200
@@ -34,61 +35,19 @@ class QueryError(ValueError):
     """A query the user must fix; the message says how. The CLI exits 2."""
 
 
-@dataclass(frozen=True)
-class FieldSpec:
-    kind: str          # "words", "value", "number", "date", "year", "contact"
-    index_field: str
-    label: str
-
-
-FIELDS: dict[str, FieldSpec] = {}
-
-
-def _field(names: str, kind: str, index_field: str, label: str) -> None:
-    for name in names.split():
-        FIELDS[name] = FieldSpec(kind, index_field, label)
-
-
-_field("region område omrade", "words", "region", "region")
-_field("län lan county", "words", "county", "county")
-_field("kommun kommuner municipality", "words", "municipality", "municipality")
-_field("ägare agare owner projektägare projektagare stödmottagare stodmottagare", "words", "owner", "owner")
-_field("programområde programomrade po", "words", "programme_area", "programme area")
-_field("specifikt mål objective", "words", "specific_objective", "specific objective")
-_field("tematiskt tema thematic", "words", "thematic_objective", "thematic objective")
-_field("insatsområde insatsomrade axis priority", "words", "priority_axis", "priority axis")
-_field("interventionstyp intervention", "words", "intervention_type", "intervention type")
-_field("nuts nuts2", "words", "nuts2", "NUTS-2 code")
-_field("cci", "words", "cci", "programme CCI")
-_field("orgnr organisationsnummer org", "words", "owner_org_number", "owner org number")
-_field("titel title", "words", "title_words", "title")
-_field("fond fund", "value", "fund_v", "fund")
-_field("period programperiod", "value", "period_v", "programme period")
-_field("fas phase", "value", "phase_v", "phase")
-_field("layout format", "value", "layout_v", "source layout")
-_field("area fokus", "value", "area_v", "programme area or thematic objective (the area facet)")
-_field("id diarienummer dnr", "value", "id_v", "id")
-_field("år ar year", "year", "year", "year")
-_field("budget", "number", "total_budget", "total budget (SEK)")
-_field("stöd stod support beviljat", "number", "eu_support", "granted EU support (SEK)")
-_field("deltagare participants", "number", "participants", "planned participants")
-_field("medfinansiering rate", "number", "cofinancing_rate", "co-financing rate (%)")
-_field("start", "date", "start", "start date")
-_field("slut end", "date", "end", "end date")
-_field("kontakt contact", "contact", "contact", "contact name, e-mail or phone")
+# Every name of the query language -> its field (the registry in fields.py).
+FIELDS: dict[str, Field] = filter_fields()
 
 
 def field_help() -> str:
-    by_label: dict[str, list[str]] = {}
-    for name, spec in FIELDS.items():
-        by_label.setdefault(spec.label, []).append(name)
-    return "; ".join(f"{'/'.join(names)} ({label})" for label, names in by_label.items())
+    """The filter names, e.g. 'fond/fund (fund); år/ar/year (year); …', for help texts and errors."""
+    return "; ".join(f"{'/'.join(f.names)} ({f.help or f.label})" for f in REGISTRY if f.kind)
 
 
 @dataclass
 class Filter:
     name: str              # as the user wrote it
-    spec: FieldSpec
+    spec: Field
     value: str
     negate: bool = False
 
@@ -140,7 +99,8 @@ def split_filters(text: str) -> tuple[str, list[Filter]]:
 _NUM_SUFFIX = {"k": 1_000, "tkr": 1_000, "m": 1_000_000, "mkr": 1_000_000, "milj": 1_000_000, "mn": 1_000_000}
 
 
-def _number(text: str, f: Filter) -> float:
+def parse_number(text: str, f: Filter) -> float:
+    """'5m' -> 5000000.0, '2,5 mkr' -> 2500000.0; QueryError naming the filter when it is no number."""
     m = re.fullmatch(r"(\d+(?:[.,]\d+)?)\s*([a-zA-Z]*)%?", text.replace(" ", "").replace("\u00a0", ""))
     if not m or (m.group(2) and m.group(2).lower() not in _NUM_SUFFIX and m.group(2).lower() not in ("kr", "sek")):
         raise QueryError(f"{f.name}: expects a number such as 1000000, 5m or 2.5mkr, not {text!r}")
@@ -148,7 +108,18 @@ def _number(text: str, f: Filter) -> float:
     return value * _NUM_SUFFIX.get(m.group(2).lower(), 1)
 
 
-def _date_bounds(text: str, f: Filter) -> tuple[int, int]:
+def number_bounds(text: str, f: Filter) -> tuple[float, float]:
+    n = parse_number(text, f)
+    return n, n
+
+
+def year_bounds(text: str, f: Filter) -> tuple[int, int]:
+    if not re.fullmatch(r"\d{4}", text):
+        raise QueryError(f"{f.name}: expects a year such as 2019 or a range 2018..2020, not {text!r}")
+    return int(text), int(text)
+
+
+def date_bounds(text: str, f: Filter) -> tuple[int, int]:
     """'2016' -> (20160101, 20161231); '2016-03' -> March; '2016-03-05' -> that day (as yyyymmdd)."""
     m = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", text)
     if not m:
@@ -159,7 +130,7 @@ def _date_bounds(text: str, f: Filter) -> tuple[int, int]:
             d = date(y, int(m.group(2)), int(m.group(3)))
         except ValueError:
             raise QueryError(f"{f.name}: {text!r} is not a real date") from None
-        n = d.year * 10000 + d.month * 100 + d.day
+        n = yyyymmdd(d)
         return n, n
     if m.group(2):
         month = int(m.group(2))
@@ -169,9 +140,12 @@ def _date_bounds(text: str, f: Filter) -> tuple[int, int]:
     return y * 10000 + 101, y * 10000 + 1231
 
 
-def _range(value: str, f: Filter, parse) -> tuple[Any, Any, bool, bool]:
+def parse_range(value: str, f: Filter, parse: Callable[[str, Filter], tuple[Any, Any]]
+                ) -> tuple[Any, Any, bool, bool]:
     """(low, high, low_inclusive, high_inclusive) from '>N', '>=N', '<N', '<=N', 'A..B', 'N'."""
     m = re.fullmatch(r"(>=|<=|>|<|=)?(.+)", value)
+    if m is None:
+        raise QueryError(f"{f.name}: cannot read {value!r}")
     op, rest = m.group(1), m.group(2)
     if op is None and ".." in rest:
         a, b = rest.split("..", 1)
@@ -194,14 +168,14 @@ def _range(value: str, f: Filter, parse) -> tuple[Any, Any, bool, bool]:
 
 def filter_query(f: Filter) -> Q.Query:
     spec = f.spec
-    if spec.kind in ("words", "contact"):
+    if spec.kind == WORDS:
         words = [w for w in re.findall(r"[\w+]+(?:[-/.][\w+]+)*", normalise_value(f.value))]
         if not words:
             raise QueryError(f"{f.name}: the value {f.value!r} has no words to match")
         if len(words) == 1:
             return _prefix_or_term(spec.index_field, words[0])
         return Q.Phrase(spec.index_field, words, slop=1)
-    if spec.kind == "value":
+    if spec.kind == VALUE:
         value = normalise_value(f.value)
         if spec.index_field == "period_v":
             years = re.findall(r"\d{4}", value)
@@ -212,27 +186,20 @@ def filter_query(f: Filter) -> Q.Query:
         if value.endswith("*"):
             return Q.Prefix(spec.index_field, value[:-1])
         return Q.Term(spec.index_field, value)
-    if spec.kind == "number":
-        def parse(text, flt):
-            n = _number(text, flt)
-            return n, n
-        lo, hi, li, hi_inc = _range(f.value, f, parse)
+    if spec.kind == NUMBER:
+        lo, hi, li, hi_inc = parse_range(f.value, f, number_bounds)
         for bound in (lo, hi):
             if bound is not None and abs(bound) >= 2 ** 62:
                 raise QueryError(f"{f.name}: {f.value!r} is too large")
-        if spec.index_field != "cofinancing_rate":
+        if not spec.decimal:
             lo = int(lo) if lo is not None else None
             hi = int(hi) if hi is not None else None
         return Q.NumericRange(spec.index_field, lo, hi, startexcl=not li, endexcl=not hi_inc)
-    if spec.kind == "date":
-        lo, hi, li, hi_inc = _range(f.value, f, _date_bounds)
+    if spec.kind == DATE:
+        lo, hi, li, hi_inc = parse_range(f.value, f, date_bounds)
         return Q.NumericRange(spec.index_field, lo, hi, startexcl=not li, endexcl=not hi_inc)
-    if spec.kind == "year":
-        def years(text, flt):
-            if not re.fullmatch(r"\d{4}", text):
-                raise QueryError(f"{flt.name}: expects a year such as 2019 or a range 2018..2020, not {text!r}")
-            return int(text), int(text)
-        lo, hi, li, hi_inc = _range(f.value, f, years)
+    if spec.kind == YEAR:
+        lo, hi, li, hi_inc = parse_range(f.value, f, year_bounds)
         if lo is not None and not li:
             lo += 1
         if hi is not None and not hi_inc:
@@ -511,24 +478,6 @@ def parse_query(text: str, extra_filters: list[Filter] | None = None,
     if scoring is Q.NullQuery or isinstance(scoring, Q.NullQuery.__class__):
         scoring = None if not rewriter.terms else Q.NullQuery
     return scoring, filters, info
-
-
-_ARG_FILTER = re.compile(r'(-?)([^\W\d]\w*):([^"].*)', re.S)
-
-
-def join_query_args(args: Iterable[str]) -> str:
-    """The query words from the command line as one query. The shell turns `region:"Övre Norrland"`
-    into the single argument `region:Övre Norrland`; its quotes are put back, so the value stays whole."""
-    args = list(args)
-    if len(args) <= 1:       # the whole query was quoted as one argument: nothing was lost
-        return " ".join(args).strip()
-    parts = []
-    for arg in args:
-        m = _ARG_FILTER.fullmatch(arg)
-        if m and m.group(2).lower() in FIELDS and re.search(r"\s", m.group(3).strip()) and '"' not in m.group(3):
-            arg = f'{m.group(1)}{m.group(2)}:"{m.group(3).strip()}"'
-        parts.append(arg)
-    return " ".join(parts).strip()
 
 
 def make_filter(name: str, value: str, negate: bool = False) -> Filter:

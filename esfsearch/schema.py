@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from typing import Any, Iterable
 
 from whoosh.analysis import Composable, Token
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from .analysis import SwedishAnalyzer, fold
+from .fields import DATE, NUMBER, REGISTRY, VALUE, WORDS, YEAR, yyyymmdd
 from .records import ProjectRecord
 
 SCHEMA_VERSION = 8
@@ -84,17 +86,12 @@ def _text(analyzer_mode: str, boost: float = 1.0, phrase: bool = True) -> TEXT:
     return TEXT(analyzer=SwedishAnalyzer(analyzer_mode), phrase=phrase, field_boost=boost)
 
 
-# Word fields that filters search with a phrase of the filter's words.
-WORD_FILTER_FIELDS = ("region", "county", "municipality", "owner", "programme_area", "specific_objective",
-                      "thematic_objective", "priority_axis", "intervention_type", "nuts2", "cci",
-                      "owner_org_number", "title_words")
-# Exact-value filter fields.
-VALUE_FILTER_FIELDS = ("id", "fund", "period", "phase", "layout", "area")
-# Facet fields: raw values, counted with groupedby.
-FACET_FIELDS = {"region": "region_f", "fund": "fund_f", "period": "period_f", "area": "area_f",
-                "county": "county_f", "phase": "phase_f", "layout": "layout_f", "year": "year_f"}
-NUMERIC_FIELDS = ("total_budget", "eu_support", "participants", "cofinancing_rate", "start", "end",
-                  "start_year", "end_year")
+# Index fields of the registry's filters and facets (fields.py), by how they are searched.
+WORD_FILTER_FIELDS = tuple(f.index_field for f in REGISTRY if f.kind == WORDS and f.index_field)
+VALUE_FILTER_FIELDS = tuple(f.index_field for f in REGISTRY if f.kind == VALUE and f.index_field)
+FACET_FIELDS = {f.facet: f.facet_index for f in REGISTRY if f.facet}
+NUMERIC_FIELDS = tuple(f.index_field for f in REGISTRY if f.kind in (NUMBER, DATE) and f.index_field)
+YEAR_FIELDS = ("start_year", "end_year")   # a year filter: the project's first and last year
 
 
 def build_schema() -> Schema:
@@ -108,83 +105,53 @@ def build_schema() -> Schema:
         "folded": _text("folded", phrase=True),
         # the vocabulary for "did you mean": which documents, no frequencies or positions
         "spell": KEYWORD(analyzer=SwedishAnalyzer("plain"), scorable=False),
-        "contact": TEXT(analyzer=WordsAnalyzer(), phrase=True),
     }
-    for name in WORD_FILTER_FIELDS:
-        fields[name] = TEXT(analyzer=WordsAnalyzer(), phrase=True)
-    for name in VALUE_FILTER_FIELDS:
-        fields[name + "_v"] = KEYWORD(analyzer=ValueAnalyzer(normalise=True))
-    for facet in FACET_FIELDS.values():
-        fields[facet] = KEYWORD(analyzer=ValueAnalyzer(normalise=False))
-    for name in NUMERIC_FIELDS:
-        if name == "cofinancing_rate":
-            fields[name] = NUMERIC(float, bits=64, sortable=True, default=0)
-        else:
-            fields[name] = NUMERIC(int, bits=64, sortable=True, signed=True, default=0)
+    for f in REGISTRY:
+        if f.index_field is None:
+            continue
+        if f.kind == WORDS:
+            fields[f.index_field] = TEXT(analyzer=WordsAnalyzer(), phrase=True)
+        elif f.kind == VALUE:
+            fields[f.index_field] = KEYWORD(analyzer=ValueAnalyzer(normalise=True))
+        elif f.kind in (NUMBER, DATE):
+            fields[f.index_field] = (NUMERIC(float, bits=64, sortable=True, default=0) if f.decimal
+                                     else NUMERIC(int, bits=64, sortable=True, signed=True, default=0))
+        elif f.kind == YEAR:
+            for name in YEAR_FIELDS:
+                fields[name] = NUMERIC(int, bits=64, sortable=True, signed=True, default=0)
+        if f.facet_index:
+            fields[f.facet_index] = KEYWORD(analyzer=ValueAnalyzer(normalise=False))
     return Schema(**fields)
 
 
-def _join(values) -> str:
+def _join(values: Iterable[str]) -> str:
     return VALUE_SEP.join(v for v in values if v)
 
 
-def _yyyymmdd(d) -> int | None:
-    return d.year * 10000 + d.month * 100 + d.day if d else None
-
-
-def facet_area(record: ProjectRecord) -> str | None:
-    """Programme area for ESF records, thematic objective for ERUF ones: the 'what is it about' facet."""
-    if record.programme_area:
-        return f"Programområde {record.programme_area}"
-    return record.thematic_objective or record.priority_axis
-
-
 def record_document(record: ProjectRecord, key: str, file: str) -> dict:
-    doc = {
+    """The index document of a record: its text fields, and each registry field's filter and facet."""
+    text = f"{record.title}\n{record.full_text}"
+    doc: dict[str, Any] = {
         "key": key,
+        "file": file,
         "record": json.dumps(record.to_dict(), ensure_ascii=False),
         "title": record.title,
         "body": record.full_text,
-        "parts": f"{record.title}\n{record.full_text}",
-        "folded": f"{record.title}\n{record.full_text}",
-        "spell": f"{record.title}\n{record.full_text}",
-        "contact": _join([record.contact_name, record.contact_email, record.contact_phone]),
-        "region": record.region,
-        "county": _join(record.county),
-        "municipality": _join(record.municipalities),
-        "owner": record.owner,
-        "programme_area": record.programme_area,
-        "specific_objective": record.specific_objective,
-        "thematic_objective": record.thematic_objective,
-        "priority_axis": record.priority_axis,
-        "intervention_type": record.intervention_type,
-        "nuts2": record.nuts2,
-        "cci": record.cci,
-        "owner_org_number": record.owner_org_number,
-        "title_words": record.title,
-        "id_v": record.id,
-        "fund_v": record.fund,
-        "period_v": record.programme_period,
-        "phase_v": record.phase,
-        "layout_v": record.layout,
-        "area_v": facet_area(record),
-        "file": file,
-        "region_f": record.region,
-        "fund_f": record.fund,
-        "period_f": record.programme_period,
-        "area_f": facet_area(record),
-        "county_f": _join(record.county),
-        "phase_f": record.phase,
-        "layout_f": record.layout,
-        "year_f": str(record.start_date.year) if record.start_date else None,
-        "total_budget": record.total_budget,
-        "eu_support": record.eu_support,
-        "participants": record.planned_participants,
-        "cofinancing_rate": record.cofinancing_rate,
-        "start": _yyyymmdd(record.start_date),
-        "end": _yyyymmdd(record.end_date),
+        "parts": text,
+        "folded": text,
+        "spell": text,
     }
-    years = record.years
-    if years:
-        doc["start_year"], doc["end_year"] = years
+    for f in REGISTRY:
+        if f.index_field is not None:
+            if f.kind in (WORDS, VALUE):
+                doc[f.index_field] = _join(str(v) for v in f.values(record))
+            elif f.kind == NUMBER:
+                doc[f.index_field] = f.value(record)
+            elif f.kind == DATE:
+                doc[f.index_field] = yyyymmdd(f.value(record))
+            elif f.kind == YEAR and f.value(record):
+                doc.update(zip(YEAR_FIELDS, f.value(record)))
+        if f.facet_index:
+            value = f.facet_value(record) if f.facet_value else f.values(record)
+            doc[f.facet_index] = _join(str(v) for v in value) if isinstance(value, list) else value
     return {k: v for k, v in doc.items() if v not in (None, "")}

@@ -19,21 +19,18 @@ from whoosh import scoring, sorting
 from .index import IndexProblem, current_generation, is_stale, open_whoosh, read_meta
 from .querylang import Filter, QueryError, QueryInfo, parse_query
 from .records import ProjectRecord
+from .fields import BY_NAME, DEFAULT_FACETS, FACETS, SUMMARY_FIELDS, YEAR
+from .fields import SORTS as FIELD_SORTS
 from .schema import FACET_FIELDS, normalise_value
 from .snippets import Snippet, highlight_all, make_snippet
 from .synonyms import load_synonyms
 
-SORTS = {
-    "relevance": None,
-    "start": ("start", True),       # newest first
-    "start-asc": ("start", False),
-    "end": ("end", True),
-    "amount": ("eu_support", True),  # largest granted support first
-    "budget": ("total_budget", True),
-}
-FACET_FILTER_FIELD = {"region": "region", "fund": "fund_v", "period": "period_v", "area": "area_v",
-                      "county": "county", "phase": "phase_v", "layout": "layout_v", "year": None}
-DEFAULT_FACETS = ("region", "fund", "period", "area")
+# Sort name -> (index field, descending), from the registry's sort orders.
+SORTS: dict[str, tuple[str, bool] | None] = {
+    name: (BY_NAME[spec[0]].index_field or spec[0], spec[1]) if spec else None for name, spec in FIELD_SORTS.items()}
+# Facet -> the index field its own filter searches: left out when counting that facet (disjunctive
+# counts). A year filter is a range over other fields, so the year facet always counts with it.
+FACET_FILTER_FIELD = {name: (f.index_field if f.kind != YEAR else None) for name, f in FACETS.items()}
 QUERY_TIME_LIMIT = 10.0   # seconds; a pathological query is cut off, never hangs
 
 
@@ -54,19 +51,11 @@ class Hit:
         return self.record.id
 
     def to_dict(self, contacts: bool = True, full: bool = False) -> dict:
-        r = self.record
-        out = {"id": r.id, "title": r.title, "score": round(self.score, 4)}
-        if full:
-            out.update(r.to_dict(contacts=contacts))
-        else:
-            out.update({
-                "owner": r.owner, "region": r.region, "county": r.county, "fund": r.fund,
-                "programme_period": r.programme_period, "programme_area": r.programme_area,
-                "phase": r.phase,
-                "start_date": r.start_date.isoformat() if r.start_date else None,
-                "end_date": r.end_date.isoformat() if r.end_date else None,
-                "total_budget": r.total_budget, "eu_support": r.eu_support, "source_path": r.source_path,
-            })
+        """The hit as a JSON object: id, title, score, the registry's summary fields (every record
+        field when `full`) and the snippet with <em> marks."""
+        data = self.record.to_dict(contacts=contacts)
+        out = {"id": data["id"], "title": data["title"], "score": round(self.score, 4)}
+        out.update(data if full else {name: data.get(name) for name in SUMMARY_FIELDS if name in data})
         out["snippet"] = self.snippet.marked() if self.snippet else None
         return out
 
@@ -168,7 +157,7 @@ class SearchEngine:
         if sort not in SORTS:
             raise QueryError(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}")
         if limit < 1 or page < 1:
-            raise QueryError("--limit and --page must be at least 1")
+            raise ValueError(f"limit and page must be at least 1, not {limit} and {page}")
         scoring_q, all_filters, info = self._parse(text, filters)
         filter_q = _filters(all_filters)
         q, filter_q = self._final_query(scoring_q, filter_q)

@@ -1,0 +1,197 @@
+"""The field registry: every field of a project record, stated once.
+
+A `Field` says what the field is called (its record attribute, its Swedish label, its English name and
+its names in the query language), how a filter on it matches (`kind`) and which index field that filter
+searches, whether it is a facet, a sort key, a CLI filter option, part of a short hit row, and how its
+value is displayed. The schema, the query language, the search facets and sorts, the CLI's options and
+tables, the TUI's detail view, the CSV/JSON rows and the evaluation's filter checks all read this table:
+adding a field is one entry here (plus a test).
+
+Plain data: no Whoosh, no UI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Callable
+
+from .records import ProjectRecord
+
+# How a filter on the field matches (see querylang.filter_query).
+WORDS = "words"      # a phrase of the value's words, in any of the field's values ('region:"övre norrland"')
+VALUE = "value"      # one exact value, case and accents aside; 'prefix*' allowed ('fond:esf+')
+NUMBER = "number"    # a number or range ('stöd:>5m', 'budget:1m..2m')
+DATE = "date"        # a date or range ('start:>=2016-01')
+YEAR = "year"        # the project's years overlap the year or range ('år:2018..2020')
+
+# How a value is shown (see presentation.format_value).
+PLAIN = "plain"      # text; lists joined with ", "
+MONEY = "money"      # '1 250 000 kr'
+PERCENT = "percent"  # '50 %'
+
+
+@dataclass(frozen=True)
+class FilterOption:
+    """A CLI option that adds a filter on the field: `--region X` (text and value fields, repeatable),
+    `--year X`, `--min-budget N`/`--max-budget N` (number fields), `--start-from D` (date fields)."""
+
+    flag: str                 # without dashes; number fields get min-/max- in front
+    help: str
+    name: str | None = None   # the filter name the option writes (default: `flag`); one of the field's names
+    op: str = ""              # date fields: '>=' (from) or '<=' (before)
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str                            # record attribute; the key in JSON and CSV rows
+    label_sv: str                        # Swedish label shown beside the value (`show`, the TUI detail)
+    label: str                           # English name in help texts and messages
+    kind: str | None = None              # filter kind (WORDS, VALUE, ...); None: not a filter
+    names: tuple[str, ...] = ()          # names in the query language, Swedish and English
+    index_field: str | None = None       # the index field a filter on it searches
+    help: str = ""                       # what a filter matches, when the label does not say it
+    facet: str | None = None             # facet name (counted from the index field `<facet>_f`)
+    default_facet: bool = False          # counted by `--facets` and shown in the TUI's filter panel
+    facet_label: str = ""                # heading of the facet in the TUI (default: the label, capitalised)
+    option: FilterOption | None = None   # CLI filter option of `query` and `saved add`
+    display: str = PLAIN
+    decimal: bool = False                # a number field holds decimals (else whole numbers)
+    summary: bool = False                # in the short hit row (`query --json/--csv`)
+    shown: bool = True                   # a line in `show` and the TUI detail
+    contact: bool = False                # personal data, left out with --no-contacts
+    derive: Callable[[ProjectRecord], Any] | None = None    # computed from the record, not an attribute
+    facet_value: Callable[[ProjectRecord], Any] | None = None   # facet value, when not the field's value
+
+    def value(self, record: ProjectRecord) -> Any:
+        """The field's value in a record (computed for derived fields)."""
+        if self.derive is not None:
+            return self.derive(record)
+        return getattr(record, self.name, None)
+
+    def values(self, record: ProjectRecord) -> list:
+        """The value as a list of non-empty values (list fields have several)."""
+        value = self.value(record)
+        items = value if isinstance(value, (list, tuple)) else [value]
+        return [v for v in items if v not in (None, "")]
+
+    @property
+    def facet_index(self) -> str | None:
+        return f"{self.facet}_f" if self.facet else None
+
+    @property
+    def heading(self) -> str:
+        return self.facet_label or self.label[:1].upper() + self.label[1:]
+
+
+def facet_area(record: ProjectRecord) -> str | None:
+    """Programme area for ESF records, thematic objective for ERUF ones: the 'what is it about' facet."""
+    if record.programme_area:
+        return f"Programområde {record.programme_area}"
+    return record.thematic_objective or record.priority_axis
+
+
+def _start_year(record: ProjectRecord) -> str | None:
+    return str(record.start_date.year) if record.start_date else None
+
+
+def _contact(record: ProjectRecord) -> list[str | None]:
+    return [record.contact_name, record.contact_email, record.contact_phone]
+
+
+def yyyymmdd(d: date | None) -> int | None:
+    """A date as the number the index stores for it (2016-03-05 -> 20160305)."""
+    return d.year * 10000 + d.month * 100 + d.day if d else None
+
+
+# In display order (`show`, the TUI detail, CSV and JSON columns).
+REGISTRY: tuple[Field, ...] = (
+    Field("id", "Id", "id", VALUE, ("id", "diarienummer", "dnr"), "id_v", summary=True),
+    Field("title", "Titel", "title", WORDS, ("titel", "title"), "title_words", summary=True, shown=False),
+    Field("owner", "Projektägare", "owner", WORDS,
+          ("ägare", "agare", "owner", "projektägare", "projektagare", "stödmottagare", "stodmottagare"), "owner",
+          option=FilterOption("owner", "Project owner (words of its name)"), summary=True),
+    Field("owner_org_number", "Org.nr", "owner org number", WORDS, ("orgnr", "organisationsnummer", "org"),
+          "owner_org_number"),
+    Field("region", "Region", "region", WORDS, ("region", "område", "omrade"), "region", facet="region",
+          default_facet=True, option=FilterOption("region", "Region (område), e.g. 'Övre Norrland'"), summary=True),
+    Field("county", "Län", "county", WORDS, ("län", "lan", "county"), "county", facet="county",
+          option=FilterOption("county", "County (län)"), summary=True),
+    Field("municipalities", "Kommuner", "municipality", WORDS, ("kommun", "kommuner", "municipality"),
+          "municipality", option=FilterOption("municipality", "Municipality (kommun)", name="kommun"), summary=True),
+    Field("fund", "Fond", "fund", VALUE, ("fond", "fund"), "fund_v", facet="fund", default_facet=True,
+          option=FilterOption("fund", "Fund: ESF, ESF+ or ERUF"), summary=True),
+    Field("programme_period", "Programperiod", "programme period", VALUE, ("period", "programperiod"), "period_v",
+          facet="period", default_facet=True,
+          option=FilterOption("period", "Programme period, e.g. 2014-2020"), summary=True),
+    Field("programme_area", "Programområde", "programme area", WORDS, ("programområde", "programomrade", "po"),
+          "programme_area", option=FilterOption("area", "Programme area (programområde)", name="programområde"),
+          summary=True),
+    # derived (not a line of its own in `show`): programme area or thematic objective
+    Field("area", "Område", "programme area or thematic objective (the area facet)", VALUE, ("area", "fokus"),
+          "area_v", facet="area", default_facet=True, facet_label="Programme area", shown=False, derive=facet_area),
+    Field("specific_objective", "Specifikt mål", "specific objective", WORDS, ("specifikt", "mål", "objective"),
+          "specific_objective"),
+    Field("thematic_objective", "Tematiskt mål", "thematic objective", WORDS, ("tematiskt", "tema", "thematic"),
+          "thematic_objective"),
+    Field("priority_axis", "Insatsområde", "priority axis", WORDS, ("insatsområde", "insatsomrade", "axis", "priority"),
+          "priority_axis"),
+    Field("intervention_type", "Interventionstyp", "intervention type", WORDS, ("interventionstyp", "intervention"),
+          "intervention_type"),
+    Field("phase", "Fas", "phase", VALUE, ("fas", "phase"), "phase_v", facet="phase",
+          option=FilterOption("phase", "förstudie or genomförande"), summary=True),
+    Field("start_date", "Start", "start date", DATE, ("start",), "start",
+          option=FilterOption("start-from", "Started on or after (YYYY[-MM[-DD]])", name="start", op=">="),
+          summary=True),
+    Field("end_date", "Slut", "end date", DATE, ("slut", "end"), "end",
+          option=FilterOption("end-before", "Ended on or before (YYYY[-MM[-DD]])", name="end", op="<="),
+          summary=True),
+    # derived: the years from start to end
+    Field("year", "År", "year", YEAR, ("år", "ar", "year"), "year", facet="year",
+          option=FilterOption("year", "Year or range the project ran: 2019, 2018..2020"), shown=False,
+          derive=lambda r: r.years, facet_value=_start_year),
+    Field("total_budget", "Total budget", "total budget (SEK)", NUMBER, ("budget",), "total_budget",
+          option=FilterOption("budget", "Total budget {} (SEK)"), display=MONEY, summary=True),
+    Field("eu_support", "Beviljat stöd", "granted EU support (SEK)", NUMBER, ("stöd", "stod", "support", "beviljat"),
+          "eu_support", option=FilterOption("support", "Granted EU support {} (SEK)"), display=MONEY, summary=True),
+    Field("cofinancing_rate", "Medfinansieringsgrad", "co-financing rate (%)", NUMBER, ("medfinansiering", "rate"),
+          "cofinancing_rate", display=PERCENT, decimal=True),
+    Field("planned_participants", "Planerade deltagare", "planned participants", NUMBER, ("deltagare", "participants"),
+          "participants"),
+    Field("nuts2", "NUTS-2", "NUTS-2 code", WORDS, ("nuts", "nuts2"), "nuts2"),
+    Field("cci", "CCI", "programme CCI", WORDS, ("cci",), "cci"),
+    Field("contact_name", "Kontaktperson", "contact name", contact=True),
+    Field("contact_email", "E-post", "contact e-mail", contact=True),
+    Field("contact_phone", "Telefon", "contact phone", contact=True),
+    # derived: name, e-mail and phone
+    Field("contact", "Kontakt", "contact name, e-mail or phone", WORDS, ("kontakt", "contact"), "contact",
+          shown=False, derive=_contact),
+    Field("layout", "Källformat", "source layout", VALUE, ("layout", "format"), "layout_v", facet="layout"),
+    Field("source_path", "Källfil", "source file", summary=True),
+)
+
+BY_NAME: dict[str, Field] = {f.name: f for f in REGISTRY}
+CONTACT_FIELDS = tuple(f.name for f in REGISTRY if f.contact)
+SUMMARY_FIELDS = tuple(f.name for f in REGISTRY if f.summary)
+FACETS: dict[str, Field] = {f.facet: f for f in REGISTRY if f.facet}
+DEFAULT_FACETS = tuple(name for name, f in FACETS.items() if f.default_facet)
+
+# Sort orders: name -> (field, largest/newest first). "relevance" (None) ranks by score.
+SORTS: dict[str, tuple[str, bool] | None] = {
+    "relevance": None,
+    "start": ("start_date", True),
+    "start-asc": ("start_date", False),
+    "end": ("end_date", True),
+    "amount": ("eu_support", True),    # largest granted support first
+    "budget": ("total_budget", True),
+}
+
+
+def filter_fields() -> dict[str, Field]:
+    """Every name of the query language (lower case) -> its field."""
+    return {alias: f for f in REGISTRY if f.kind for alias in f.names}
+
+
+def option_fields() -> list[Field]:
+    """The fields with a CLI filter option, in the order the options are listed."""
+    return [f for f in REGISTRY if f.option is not None]
