@@ -11,8 +11,6 @@ update commits into the live generation as one Whoosh transaction, then rewrites
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import hashlib
 import json
 import os
@@ -24,7 +22,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
+from .atomic import write_atomic
 from .ingest import FileResult, iter_files, read_file
+from .locks import LockTimeout, LockUnavailable, file_lock
 from .schema import SCHEMA_VERSION, build_schema, record_document
 
 META = "meta.json"
@@ -145,24 +145,6 @@ def read_meta(gen: Path) -> dict:
     return meta
 
 
-def _write_json_atomic(path: Path, data: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def _write_text_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
 def open_whoosh(gen: Path):
     """Open a generation's Whoosh index, turning every low-level failure into an IndexProblem."""
     from whoosh import index as windex
@@ -186,35 +168,16 @@ def open_whoosh(gen: Path):
 
 @contextmanager
 def write_lock(root: Path, timeout: float = 10.0) -> Iterator[None]:
-    """One writer at a time. flock dies with its process, so a killed build leaves no stale lock."""
+    """One writer at a time (see locks.py: the lock dies with its process and no orphan keeps it)."""
     try:
-        root.mkdir(parents=True, exist_ok=True)
-        fh = open(root / LOCK, "a+")
-    except OSError as exc:
-        raise IndexProblem(f"cannot use {root} as the index directory: {exc.strerror or exc}") from exc
-    deadline = time.monotonic() + timeout
-    try:
-        while True:
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-                if time.monotonic() >= deadline:
-                    raise IndexProblem(f"another esfsearch process is writing the index in {root} "
-                                       f"(waited {timeout:.0f} s); try again when it has finished") from None
-                time.sleep(0.1)
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"{os.getpid()}\n")
-        fh.flush()
-        yield
-    finally:
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-        finally:
-            fh.close()
+        with file_lock(root / LOCK, timeout):
+            yield
+    except LockTimeout as exc:
+        holder = f" (pid {exc.holder})" if exc.holder else ""
+        raise IndexProblem(f"another esfsearch process is writing the index in {root}{holder} "
+                           f"(waited {timeout:.0f} s); try again when it has finished") from None
+    except LockUnavailable as exc:
+        raise IndexProblem(f"cannot use {root} as the index directory: {exc.reason}") from exc
 
 
 # ---------------------------------------------------------------- corpus scanning
@@ -413,7 +376,7 @@ def _full(corpus: list[Path], root: Path, progress: Progress | None, procs: int 
         writer.commit()
         summary.records = ix.doc_count()
         ix.close()
-        _write_json_atomic(tmp / META, _meta(corpus, files, summary))
+        write_atomic(tmp / META, json.dumps(_meta(corpus, files, summary), ensure_ascii=False))
         os.replace(tmp, gen)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -422,7 +385,7 @@ def _full(corpus: list[Path], root: Path, progress: Progress | None, procs: int 
         previous = current_generation(root)
     except IndexProblem:
         previous = None   # CURRENT garbled or naming a missing generation: the new one replaces it
-    _write_text_atomic(root / CURRENT, gen.name)
+    write_atomic(root / CURRENT, gen.name)
     _prune(root, keep={gen.name, previous.name if previous else ""})
     return summary
 
@@ -501,7 +464,7 @@ def _incremental(corpus: list[Path], root: Path, gen: Path, progress: Progress |
         summary.records = ix.doc_count()
     finally:
         ix.close()
-    _write_json_atomic(gen / META, _meta(corpus, files, summary))
+    write_atomic(gen / META, json.dumps(_meta(corpus, files, summary), ensure_ascii=False))
     return summary
 
 

@@ -10,22 +10,22 @@ directory (`platformdirs.user_config_dir("esfsearch")`, or `$ESFSEARCH_CONFIG_DI
 temporary file that replaces the old one (`os.replace`), under an advisory lock, so a crash or two
 processes at once never leave half a file. A damaged file gives a `SavedSearchError` naming it.
 
-Core module: no typer/rich. The CLI is `esfsearch/cli_saved.py`.
+Core module: no typer/rich, no wording for a terminal. The CLI is `esfsearch/cli/saved.py`.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from .atomic import write_atomic
 from .config import config_dir
+from .locks import LockUnavailable, file_lock
 from .querylang import Filter, QueryError, parse_query, split_filters
 
 FILE_NAME = "saved-searches.json"
@@ -40,6 +40,20 @@ class SavedSearchError(Exception):
 
 class SavedSearchNotFound(SavedSearchError):
     """No saved search by that name. The CLI exits 1, like `esfsearch show` for an unknown id."""
+
+    def __init__(self, name: str, saved: list[str]) -> None:
+        known = f"saved: {', '.join(saved)}" if saved else "there are none yet"
+        super().__init__(f"no saved search named {name!r}; {known}")
+        self.name, self.saved = name, saved
+
+
+class SavedSearchExists(SavedSearchError):
+    """A search of that name is saved already (and the caller did not ask to replace it)."""
+
+    def __init__(self, name: str, text: str | None = None) -> None:
+        what = f" ({text or '(everything)'})" if text is not None else ""
+        super().__init__(f"there is already a saved search named {name!r}{what}")
+        self.name, self.text = name, text
 
 
 # ---------------------------------------------------------------- where
@@ -96,7 +110,7 @@ class SavedSearch:
     def from_json(cls, name: str, data: object, where: Path) -> "SavedSearch":
         def bad(why: str) -> SavedSearchError:
             return SavedSearchError(f"the saved searches file {where} is damaged: search {name!r} {why}; "
-                                    "fix it or remove that entry (`esfsearch saved remove`)")
+                                    "fix it or remove that entry")
 
         if not isinstance(data, dict):
             raise bad("is not an object")
@@ -248,9 +262,9 @@ class SavedSearches:
 
     def get(self, name: str) -> SavedSearch:
         searches = self.load()
-        key = _find(searches, name)
+        key = find_name(searches, name)
         if key is None:
-            raise SavedSearchNotFound(_not_found(name, searches))
+            raise SavedSearchNotFound(name, _names(searches))
         return searches[key]
 
     # -- writing
@@ -267,12 +281,10 @@ class SavedSearches:
             _remember(search, seen, index)
         with self._locked():
             searches = self.load()
-            existing = _find(searches, name)
+            existing = find_name(searches, name)
             if existing is not None:
                 if not replace:
-                    raise SavedSearchError(f"there is already a saved search named {existing!r} "
-                                           f"({searches[existing].text or '(everything)'}); "
-                                           "use --replace to overwrite it, or another name")
+                    raise SavedSearchExists(existing, searches[existing].text)
                 del searches[existing]
             searches[name] = search
             self._write(searches)
@@ -281,9 +293,9 @@ class SavedSearches:
     def remove(self, name: str) -> SavedSearch:
         with self._locked():
             searches = self.load()
-            key = _find(searches, name)
+            key = find_name(searches, name)
             if key is None:
-                raise SavedSearchNotFound(_not_found(name, searches))
+                raise SavedSearchNotFound(name, _names(searches))
             gone = searches.pop(key)
             self._write(searches)
         return gone
@@ -293,9 +305,9 @@ class SavedSearches:
         """Remember `seen`, (id, hash) of all the search's current matches; `ran` also sets last_run."""
         with self._locked():
             searches = self.load()
-            key = _find(searches, name)
+            key = find_name(searches, name)
             if key is None:
-                raise SavedSearchNotFound(_not_found(name, searches))
+                raise SavedSearchNotFound(name, _names(searches))
             search = searches[key]
             _remember(search, seen, index)
             if ran:
@@ -306,45 +318,21 @@ class SavedSearches:
     def _write(self, searches: dict[str, SavedSearch]) -> None:
         data = {"version": FORMAT_VERSION,
                 "searches": {name: searches[name].to_json() for name in sorted(searches, key=str.casefold)}}
-        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    fh.write(text)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.replace(tmp, self.path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            write_atomic(self.path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         except OSError as exc:
             raise SavedSearchError(f"cannot write the saved searches file {self.path}: "
                                    f"{exc.strerror or exc}") from exc
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        """An advisory lock beside the file, held for one read-modify-write."""
+        """The lock beside the file, held for one read-modify-write (waits for as long as it takes)."""
         try:
-            import fcntl
-        except ImportError:   # pragma: no cover - not POSIX: atomic replace still protects the file
-            yield
-            return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fh = open(self.path.with_name(self.path.name + ".lock"), "a")
-        except OSError as exc:
-            raise SavedSearchError(f"cannot write in {self.path.parent}: {exc.strerror or exc}") from exc
-        with fh:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-            try:
+            with file_lock(self.path.with_name(self.path.name + ".lock")):
                 yield
-            finally:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        except LockUnavailable as exc:
+            raise SavedSearchError(f"cannot write in {self.path.parent}: {exc.reason}") from exc
 
 
 def _remember(search: SavedSearch, seen: Iterable[tuple[str, str]], index: Path | str | None) -> None:
@@ -358,7 +346,8 @@ def _remember(search: SavedSearch, seen: Iterable[tuple[str, str]], index: Path 
         search.index = str(Path(index).resolve())
 
 
-def _find(searches: dict[str, SavedSearch], name: str) -> str | None:
+def find_name(searches: dict[str, SavedSearch], name: str) -> str | None:
+    """The saved name `name` refers to: itself, or the one name that differs from it in case only."""
     name = name.strip()
     if name in searches:
         return name
@@ -366,21 +355,11 @@ def _find(searches: dict[str, SavedSearch], name: str) -> str | None:
     return folded[0] if len(folded) == 1 else None
 
 
-def _not_found(name: str, searches: dict[str, SavedSearch]) -> str:
-    if not searches:
-        return f"no saved search named {name!r}; there are none yet (add one with `esfsearch saved add NAME QUERY`)"
-    return f"no saved search named {name!r}; saved: {', '.join(sorted(searches, key=str.casefold))}"
+def _names(searches: dict[str, SavedSearch]) -> list[str]:
+    return sorted(searches, key=str.casefold)
 
 
 # ---------------------------------------------------------------- after `esfsearch index`
-
-def phrase_sv(n: int, name: str) -> str:
-    return f'{n} {"ny träff" if n == 1 else "nya träffar"} för "{name}"'
-
-
-def phrase_en(n: int, name: str) -> str:
-    return f'{n} new {"match" if n == 1 else "matches"} for "{name}"'
-
 
 def new_matches(index_dir: Path, summary, store: SavedSearches | None = None) -> list[dict]:
     """For each saved search: how many records added or changed by this index run (`summary.new_keys`)
@@ -420,24 +399,5 @@ def new_matches(index_dir: Path, summary, store: SavedSearches | None = None) ->
 
 
 def _entry(s: SavedSearch, new: list, changed: list) -> dict:
-    n = len(new) + len(changed)
-    return {"name": s.name, "query": s.text, "count": n, "new": [h.id for h in new],
-            "changed": [h.id for h in changed], "message_sv": phrase_sv(n, s.name), "message": phrase_en(n, s.name)}
-
-
-def report_new_matches(index_dir: Path, summary) -> list[str]:
-    """Lines for the user after `esfsearch index`: `3 nya träffar för "kompetensförsörjning"` for each
-    saved search with new matches (nothing when there are no saved searches or nothing new)."""
-    lines = []
-    for entry in new_matches(Path(index_dir), summary):
-        if "error" in entry:
-            lines.append(f"esfsearch: {entry['error']}")
-        elif entry["count"]:
-            lines.append(f"{entry['message_sv']} (esfsearch saved new {_shell_quote(entry['name'])})")
-    return lines
-
-
-def _shell_quote(name: str) -> str:
-    import shlex
-
-    return shlex.quote(name)
+    return {"name": s.name, "query": s.text, "count": len(new) + len(changed), "new": [h.id for h in new],
+            "changed": [h.id for h in changed]}

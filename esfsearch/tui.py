@@ -10,8 +10,6 @@ Textual is imported here only: the CLI imports this module inside its `tui` comm
 
 from __future__ import annotations
 
-import csv
-import json
 import threading
 import time
 from pathlib import Path
@@ -29,7 +27,9 @@ from textual.widgets import (Button, ContentSwitcher, Footer, Header, Input, Opt
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from .fields import DEFAULT_FACETS, FACETS as FACET_FIELDS
 from .index import IndexProblem, build_index, index_exists
+from .presentation import hit_details, json_row, record_rows, write_csv
 from .querylang import QueryError, field_help, make_filter
 from .records import ProjectRecord
 from .search import Hit, SearchEngine, SearchResult
@@ -38,23 +38,11 @@ DEBOUNCE = 0.15          # seconds of quiet typing before a search runs
 PAGE = 15                # hits fetched per page (snippets cost most); more load at the end of the list
 SORTS = ("relevance", "start", "amount")
 SORT_LABEL = {"relevance": "relevance", "start": "newest start", "amount": "largest EU support"}
-FACETS = (("region", "Region"), ("fund", "Fund"), ("period", "Programme period"), ("area", "Programme area"))
+FACETS = tuple((name, FACET_FIELDS[name].heading) for name in DEFAULT_FACETS)   # (facet, heading) in the panel
 MATCH_STYLE = "bold reverse"
 
 
 # ---------------------------------------------------------------- formatting (plain functions, testable)
-
-def money(value: int | None) -> str:
-    return f"{value:,}".replace(",", " ") + " kr" if value is not None else ""
-
-
-def period(record: ProjectRecord) -> str:
-    if record.start_date and record.end_date:
-        return f"{record.start_date.isoformat()}–{record.end_date.isoformat()}"
-    if record.start_date:
-        return f"from {record.start_date.isoformat()}"
-    return record.programme_period or ""
-
 
 def snippet_text(segments: Iterable[tuple[str, bool]]) -> Text:
     text = Text()
@@ -71,8 +59,7 @@ def hit_card(hit: Hit, number: int | None = None) -> Text:
         card.append(f"{number}. ", style="dim")
     card.append(r.title or "(untitled)", style="bold")
     card.append(f"  {r.id}", style="dim")
-    meta = " · ".join(x for x in (r.owner, r.region, f"{r.fund or ''} {r.programme_period or ''}".strip(),
-                                  period(r), money(r.eu_support)) if x)
+    meta = " · ".join(hit_details(r))
     if meta:
         card.append("\n" + meta, style="italic")
     if hit.snippet is not None and hit.snippet.text.strip():
@@ -127,48 +114,24 @@ def record_table(record: ProjectRecord) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
-    skip = {"title", "summary", "sections", "content_hash"}
-    for name, value in record.to_dict().items():
-        if name in skip or value in (None, "", []):
-            continue
-        if isinstance(value, list):
-            value = ", ".join(str(v) for v in value)
-        elif name in ("total_budget", "eu_support"):
-            value = money(value)
-        elif name == "cofinancing_rate":
-            value = f"{value:g} %"
-        table.add_row(name.replace("_", " "), str(value))
+    for label, text in record_rows(record):
+        table.add_row(label, text)
     return table
 
 
 def export_hits(hits: Iterable[Hit], path: Path) -> int:
-    """Every hit with all record fields to CSV, or JSON when the path ends in .json."""
-    count = 0
+    """Every hit with all record fields to CSV, or to a JSON list when the path ends in .json."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as fh:
-        if path.suffix.lower() == ".json":
-            fh.write("[\n")
-            for hit in hits:
-                if count:
-                    fh.write(",\n")
-                fh.write(json.dumps(hit.to_dict(full=True), ensure_ascii=False))
-                count += 1
-            fh.write("\n]\n")
-            return count
-        writer = None
+        if path.suffix.lower() != ".json":
+            return write_csv(hits, fh, full=True)
+        count = 0
+        fh.write("[\n")
         for hit in hits:
-            row = hit.to_dict(full=True)
-            for key, value in list(row.items()):
-                if isinstance(value, list):
-                    row[key] = "; ".join(v.get("heading", "") if isinstance(v, dict) else str(v) for v in value)
-            if writer is None:
-                writer = csv.DictWriter(fh, fieldnames=list(row), extrasaction="ignore")
-                writer.writeheader()
-            writer.writerow(row)
+            fh.write((",\n" if count else "") + json_row(hit))
             count += 1
-        if writer is None:
-            fh.write("id,title\n")
-    return count
+        fh.write("\n]\n")
+        return count
 
 
 # ---------------------------------------------------------------- widgets

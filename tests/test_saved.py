@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 
 from esfsearch.cli import app
 from esfsearch.index import build_index
-from esfsearch.saved import (FILE_NAME, SavedSearchError, SavedSearches, config_dir, new_matches,
-                             report_new_matches, store_path)
+from esfsearch.cli.saved import report_new_matches, saved_search_news
+from esfsearch.saved import FILE_NAME, SavedSearchError, SavedSearches, config_dir, store_path
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
@@ -240,7 +240,7 @@ def test_new_matches_after_adding_changing_and_deleting_files(tmp_path, config):
     lines = report_new_matches(ix, summary)
     assert _summary_line(lines, "kompetens") == ['1 ny träff för "kompetens" (esfsearch saved new kompetens)']
     assert _summary_line(lines, "norr") and not _summary_line(lines, "bredband")
-    entries = {e["name"]: e for e in new_matches(ix, summary)}
+    entries = {e["name"]: e for e in saved_search_news(ix, summary)}
     assert entries["kompetens"]["new"] == ["20299999"] and entries["kompetens"]["message"] == \
         '1 new match for "kompetens"'
     assert entries["bredband"]["count"] == 0
@@ -396,10 +396,10 @@ def big_index(tmp_path_factory) -> Path:
 
 
 def _export_to_file(engine, path: Path, q: str, fmt: str, snippets: bool = False) -> int:
-    from esfsearch.cli import _export_all
+    from esfsearch.cli.output import export_all
 
     with open(path, "w", encoding="utf-8", newline="") as fh, contextlib.redirect_stdout(fh):
-        return _export_all(engine, q, [], "relevance", fmt == "json", fmt == "csv", fmt == "ids",
+        return export_all(engine, q, [], "relevance", fmt == "json", fmt == "csv", fmt == "ids",
                            contacts=True, snippets=snippets)
 
 

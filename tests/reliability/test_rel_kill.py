@@ -113,16 +113,14 @@ def test_kill_at_the_swap_and_after_incremental_commit(tiny, tmp_path):
         from pathlib import Path
         import esfsearch.index as I
         target = sys.argv[1]
-        real_text, real_json = I._write_text_atomic, I._write_json_atomic
-        def text(path, data):
+        real_write = I.write_atomic
+        def write(path, text):
             if target == "swap" and path.name == "CURRENT":
                 os.kill(os.getpid(), signal.SIGKILL)
-            real_text(path, data)
-        def js(path, data):
             if target == "meta" and path.name == "meta.json" and not path.parent.name.startswith("."):
                 os.kill(os.getpid(), signal.SIGKILL)
-            real_json(path, data)
-        I._write_text_atomic, I._write_json_atomic = text, js
+            real_write(path, text)
+        I.write_atomic = write
         I.build_index([Path(sys.argv[2])], Path(sys.argv[3]), rebuild=sys.argv[1] == "swap")
     """)
     proc = subprocess.run([sys.executable, "-c", script, "swap", str(work), str(ix)], timeout=120)

@@ -1,7 +1,7 @@
 """`esfsearch saved …`: saved searches — follow a topic and see what is new since last time.
 
-A thin layer over esfsearch.saved; output helpers, options and exit codes come from esfsearch.cli
-(imported inside the commands: esfsearch.cli imports this module while it is being set up).
+A thin layer over esfsearch.saved: the store gives data and errors with data; the wording for the
+terminal is here.
 """
 
 from __future__ import annotations
@@ -9,16 +9,19 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, NoReturn, Optional
 
 import typer
 
-from .cli_options import (
-    APP_SETTINGS, AreaOpt, CorpusOpt, CountyOpt, CsvOpt, EndBeforeOpt, FacetsOpt, FundOpt, IdsOpt, IndexOpt,
-    JsonOpt, LimitOpt, MaxBudgetOpt, MaxSupportOpt, MinBudgetOpt, MinSupportOpt, MunicipalityOpt,
-    NoContactsOpt, NoSnippetsOpt, OwnerOpt, PageOpt, PeriodOpt, PhaseOpt, RegionOpt, SortOpt,
-    StartFromOpt, YearOpt,
-)
+from ..presentation import money, new_matches_en, new_matches_sv, short_stamp
+from .engine import open_engine, paths
+from .options import (APP_SETTINGS, CorpusOpt, CsvOpt, FacetsOpt, IdsOpt, IndexOpt, JsonOpt, LimitOpt,
+                      NoContactsOpt, NoSnippetsOpt, PageOpt, SortOpt, join_query_args, with_filter_options)
+from .output import EXIT_NONE, EXIT_OK, EXIT_USAGE, console, err, fail, write_hits, write_json
+
+if TYPE_CHECKING:
+    from ..querylang import Filter
+    from ..saved import NewMatches, SavedSearch, SavedSearches
 
 saved_app = typer.Typer(
     name="saved",
@@ -32,22 +35,26 @@ saved_app = typer.Typer(
 )
 
 
-def _store():
-    from .saved import SavedSearches
+def _store() -> SavedSearches:
+    from ..saved import SavedSearches
 
     return SavedSearches()
 
 
-def _fail_saved(exc) -> None:
+def _fail_saved(exc: Exception) -> NoReturn:
     """SavedSearchNotFound exits 1 (like an unknown id in `esfsearch show`); other problems exit 2."""
-    from .cli import EXIT_NONE, EXIT_USAGE, fail
-    from .saved import SavedSearchNotFound
+    from ..saved import SavedSearchExists, SavedSearchNotFound
 
-    fail(str(exc), EXIT_NONE if isinstance(exc, SavedSearchNotFound) else EXIT_USAGE)
+    if isinstance(exc, SavedSearchNotFound):
+        hint = "" if exc.saved else " (add one with `esfsearch saved add NAME QUERY`)"
+        fail(f"{exc}{hint}", EXIT_NONE)
+    if isinstance(exc, SavedSearchExists):
+        fail(f"{exc}; use --replace to overwrite it, or another name", EXIT_USAGE)
+    fail(str(exc), EXIT_USAGE)
 
 
-def _get(name: str):
-    from .saved import SavedSearchError
+def _get(name: str) -> SavedSearch:
+    from ..saved import SavedSearchError
 
     try:
         return _store().get(name)
@@ -55,9 +62,8 @@ def _get(name: str):
         _fail_saved(exc)
 
 
-def _filters_of(search):
-    from .cli import EXIT_USAGE, fail
-    from .querylang import QueryError
+def _filters_of(search: SavedSearch) -> list[Filter]:
+    from ..querylang import QueryError
 
     try:
         return search.parsed_filters()
@@ -69,64 +75,43 @@ def _filters_of(search):
 # ---------------------------------------------------------------- add
 
 @saved_app.command("add")
+@with_filter_options
 def add(
     name: str = typer.Argument(..., help="A name for the search, e.g. kompetens"),
     text: List[str] = typer.Argument(None, help='Query text, with filters if you like: '
                                                'kompetensförsörjning region:"Övre Norrland" fond:esf. '
                                                'Empty: every project (follow everything new).'),
-    region: List[str] = RegionOpt,
-    owner: List[str] = OwnerOpt,
-    fund: List[str] = FundOpt,
-    county: List[str] = CountyOpt,
-    municipality: List[str] = MunicipalityOpt,
-    period: List[str] = PeriodOpt,
-    phase: List[str] = PhaseOpt,
-    area: List[str] = AreaOpt,
-    year: Optional[str] = YearOpt,
-    min_budget: Optional[int] = MinBudgetOpt,
-    max_budget: Optional[int] = MaxBudgetOpt,
-    min_support: Optional[int] = MinSupportOpt,
-    max_support: Optional[int] = MaxSupportOpt,
-    start_from: Optional[str] = StartFromOpt,
-    end_before: Optional[str] = EndBeforeOpt,
+    filters: List[Filter] = [],   # noqa: B006 - with_filter_options puts the filter options here
     replace: bool = typer.Option(False, "--replace", help="Overwrite a saved search of the same name"),
     index: Optional[Path] = IndexOpt,
     corpus: Optional[Path] = CorpusOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No confirmation or notices"),
 ) -> None:
     """Save a search. What it matches now counts as seen: `saved new` shows what comes later."""
-    from .cli import EXIT_OK, EXIT_USAGE, _option_filters, _paths, err, fail, open_engine
-    from .index import index_exists
-    from .querylang import QueryError
-    from .querylang import join_query_args
-    from .saved import SavedSearchError, _find, check_name, identities, matching_hits, validate
+    from ..index import index_exists
+    from ..querylang import QueryError
+    from ..saved import SavedSearch, SavedSearchError, SavedSearchExists, check_name, find_name, identities
+    from ..saved import matching_hits, validate
 
     q = join_query_args(text or [])
     store = _store()
     try:
         name = check_name(name)
-        filters = _option_filters(region=region, owner=owner, fund=fund, county=county, municipality=municipality,
-                                  period=period, phase=phase, area=area, year=year, min_budget=min_budget,
-                                  max_budget=max_budget, min_support=min_support, max_support=max_support,
-                                  start_from=start_from, end_before=end_before)
         validate(q, filters)
-        existing = _find(store.load(), name)
+        existing = find_name(store.load(), name)
         if existing is not None and not replace:
-            raise SavedSearchError(f"there is already a saved search named {existing!r}; "
-                                   "use --replace to overwrite it, or another name")
+            raise SavedSearchExists(existing)
     except QueryError as exc:
         fail(str(exc), EXIT_USAGE)
     except SavedSearchError as exc:
         _fail_saved(exc)
 
     # Remember what it matches now, so that `saved new` shows only what is added later.
-    index_dir, corpus_dir = _paths(index, corpus)
+    index_dir, corpus_dir = paths(index, corpus)
     seen, total = None, None
     if index_exists(index_dir) or corpus_dir.exists():
         engine = open_engine(index, corpus, quiet=quiet)
         try:
-            from .saved import SavedSearch
-
             probe = SavedSearch(name=name, query=q, filters=validate(q, filters))
             seen = list(identities(matching_hits(engine, probe)))
             total = len(seen)
@@ -159,8 +144,7 @@ def list_cmd(
     as_json: bool = JsonOpt,
 ) -> None:
     """The saved searches: name, query, how many matches were seen, created and last run."""
-    from .cli import EXIT_NONE, EXIT_OK, _console, err
-    from .saved import SavedSearchError
+    from ..saved import SavedSearchError
 
     store = _store()
     try:
@@ -171,7 +155,7 @@ def list_cmd(
         data = [{"name": s.name, "query": s.query, "filters": s.filters, "text": s.text, "created": s.created,
                  "last_run": s.last_run, "seen_at": s.seen_at, "seen": len(s.seen_hashes), "index": s.index}
                 for s in searches]
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        write_json(data)
     elif not searches:
         err(f"No saved searches yet ({store.path}); add one with `esfsearch saved add NAME QUERY`.")
     else:
@@ -181,15 +165,10 @@ def list_cmd(
         for column in ("Name", "Query", "Seen", "Created", "Last run"):
             table.add_column(column, justify="right" if column == "Seen" else "left")
         for s in searches:
-            table.add_row(s.name, s.text or "(every project)", str(len(s.seen_hashes)), _short(s.created),
-                          _short(s.last_run) or "never")
-        _console().print(table)
+            table.add_row(s.name, s.text or "(every project)", str(len(s.seen_hashes)), short_stamp(s.created),
+                          short_stamp(s.last_run) or "never")
+        console().print(table)
     raise typer.Exit(EXIT_OK if searches else EXIT_NONE)
-
-
-def _short(stamp: Optional[str]) -> str:
-    """'2025-11-23T10:20:31+01:00' -> '2025-11-23 10:20'."""
-    return stamp[:16].replace("T", " ") if stamp else ""
 
 
 @saved_app.command("remove")
@@ -198,8 +177,7 @@ def remove(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No confirmation"),
 ) -> None:
     """Remove a saved search."""
-    from .cli import EXIT_OK
-    from .saved import SavedSearchError
+    from ..saved import SavedSearchError
 
     try:
         gone = _store().remove(name)
@@ -230,9 +208,8 @@ def run(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No notices on stderr"),
 ) -> None:
     """Run a saved search (output as `esfsearch query`) and mark its matches as seen."""
-    from .cli import EXIT_NONE, EXIT_OK, EXIT_USAGE, _print_result, _write_csv, err, fail, open_engine
-    from .querylang import QueryError
-    from .saved import SavedSearchError, new_since
+    from ..querylang import QueryError
+    from ..saved import SavedSearchError, new_since
 
     if sum([as_json, as_csv, ids]) > 1:
         fail("choose one of --json, --csv and --ids", EXIT_USAGE)
@@ -249,21 +226,12 @@ def run(
         engine.close()
     new_ids = [h.id for h in found.new]
     changed_ids = [h.id for h in found.changed]
-    if as_json:
-        data = result.to_dict(contacts=not no_contacts)
-        data["saved"] = {"name": search.name, "filters": search.filters, "since": search.seen_at,
-                         "new": new_ids, "changed": changed_ids, "gone": found.gone}
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-    elif as_csv:
-        _write_csv(iter(result.hits), not no_contacts)
-    elif ids:
-        for hit in result.hits:
-            sys.stdout.write(hit.id + "\n")
-    else:
-        _print_result(result)
+    saved = {"name": search.name, "filters": search.filters, "since": search.seen_at,
+             "new": new_ids, "changed": changed_ids, "gone": found.gone}
+    write_hits(result, as_json, as_csv, ids, contacts=not no_contacts, extra={"saved": saved})
     if not quiet and not as_json and search.seen_at:
         if found.count:
-            err(f"{found.count} of them new or changed since {_short(search.seen_at)}: {', '.join((new_ids + changed_ids)[:10])}"
+            err(f"{found.count} of them new or changed since {short_stamp(search.seen_at)}: {', '.join((new_ids + changed_ids)[:10])}"
                 + (" …" if found.count > 10 else ""))
     if not no_mark:
         try:
@@ -287,9 +255,8 @@ def new(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No notices on stderr"),
 ) -> None:
     """Projects first seen or changed since each saved search was last run or marked."""
-    from .cli import EXIT_NONE, EXIT_OK, EXIT_USAGE, err, open_engine
-    from .querylang import QueryError
-    from .saved import SavedSearchError, new_since
+    from ..querylang import QueryError
+    from ..saved import SavedSearchError, new_since
 
     if name is not None:
         searches = [_get(name)]
@@ -336,7 +303,7 @@ def new(
                     hits.append(d)
             out.append({"name": s.name, "query": s.text, "since": s.seen_at, "total": found.total,
                         "new": len(found.new), "changed": len(found.changed), "gone": found.gone, "hits": hits})
-        sys.stdout.write(json.dumps({"searches": out}, ensure_ascii=False, indent=2) + "\n")
+        write_json({"searches": out})
     else:
         _print_new(results, limit, marked=mark)
     if any(found.count for found in results):
@@ -344,18 +311,16 @@ def new(
     raise typer.Exit(EXIT_USAGE if problems and not results else EXIT_NONE)
 
 
-def _print_new(results, limit: int, marked: bool) -> None:
+def _print_new(results: list[NewMatches], limit: int, marked: bool) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from .cli import _console, _money
-
-    console = _console()
+    out = console()
     for n, found in enumerate(results):
         if n:
-            console.print()
+            out.print()
         s = found.search
-        since = f"since {_short(s.seen_at)}" if s.seen_at else "(never run: everything counts as new)"
+        since = f"since {short_stamp(s.seen_at)}" if s.seen_at else "(never run: everything counts as new)"
         head = Text()
         head.append(s.name, style="bold")
         head.append(f"  {s.text or '(every project)'}\n", style="dim")
@@ -363,7 +328,7 @@ def _print_new(results, limit: int, marked: bool) -> None:
         if found.gone:
             parts.append(f"{len(found.gone)} no longer match")
         head.append(f"{', '.join(parts)} {since}; {found.total} match now")
-        console.print(head)
+        out.print(head)
         if found.count:
             table = Table(show_header=True, expand=True)
             table.add_column("", no_wrap=True)
@@ -374,10 +339,42 @@ def _print_new(results, limit: int, marked: bool) -> None:
                 if limit and table.row_count >= limit:
                     break
                 r = hit.record
-                details = "\n".join(d for d in (r.owner, r.region, _money(r.eu_support)) if d)
+                details = "\n".join(d for d in (r.owner, r.region, money(r.eu_support)) if d)
                 table.add_row(status, r.id, r.title, details)
-            console.print(table)
+            out.print(table)
             if limit and found.count > limit:
-                console.print(f"… and {found.count - limit} more (--limit, or --json for all)")
+                out.print(f"… and {found.count - limit} more (--limit, or --json for all)")
     if marked:
-        console.print("Marked as seen.")
+        out.print("Marked as seen.")
+
+
+# ---------------------------------------------------------------- after `esfsearch index`
+
+def saved_search_news(index_dir: Path, summary: object) -> list[dict]:
+    """Per saved search, the records this index run added or changed that it now matches, with the
+    message in Swedish and English (`esfsearch index --json`)."""
+    from ..saved import new_matches
+
+    entries = new_matches(index_dir, summary)
+    for entry in entries:
+        if "count" in entry:
+            entry["message_sv"] = new_matches_sv(entry["count"], entry["name"])
+            entry["message"] = new_matches_en(entry["count"], entry["name"])
+    return entries
+
+
+def report_new_matches(index_dir: Path, summary: object) -> list[str]:
+    """Lines for the user after `esfsearch index`: `3 nya träffar för "kompetensförsörjning"` for each
+    saved search with new matches (nothing when there are no saved searches or nothing new)."""
+    import shlex
+
+    from ..saved import new_matches
+
+    lines = []
+    for entry in new_matches(Path(index_dir), summary):
+        if "error" in entry:
+            lines.append(f"esfsearch: {entry['error']}")
+        elif entry["count"]:
+            lines.append(f"{new_matches_sv(entry['count'], entry['name'])} "
+                         f"(esfsearch saved new {shlex.quote(entry['name'])})")
+    return lines

@@ -59,9 +59,9 @@ def eval_command(
     plain-Whoosh baselines (StandardAnalyzer; LanguageAnalyzer("sv"))."""
     from rich.console import Console
 
-    from .evaluation import EVAL_DIR, SPLITS, EvalError, evaluate, write_results
-    from .index import IndexProblem
-    from .querylang import QueryError
+    from ..evaluation import EVAL_DIR, SPLITS, EvalError, evaluate, write_results
+    from ..index import IndexProblem
+    from ..querylang import QueryError
 
     err = Console(stderr=True, soft_wrap=True)
     if split not in SPLITS:

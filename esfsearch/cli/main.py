@@ -1,0 +1,293 @@
+"""The `esfsearch` command line: a thin layer over esfsearch.search and esfsearch.index.
+
+Exit codes: 0 results, 1 no results, 2 usage or query error, 3 index problem.
+Heavy modules (Whoosh, Textual) are imported inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, List, Optional
+
+import typer
+
+from . import saved
+from .engine import build, open_engine, paths
+from .eval import eval_command
+from .options import (APP_SETTINGS, CorpusOpt, CsvOpt, FacetsOpt, IdsOpt, IndexOpt, JsonOpt, LimitOpt,
+                      NoContactsOpt, NoSnippetsOpt, PageOpt, SortOpt, join_query_args, with_filter_options)
+from .output import (EXIT_INDEX, EXIT_INTERRUPTED, EXIT_NONE, EXIT_OK, EXIT_USAGE, console, err, export_all, fail,
+                     print_record, print_result, write_hits, write_json)
+
+if TYPE_CHECKING:
+    from ..index import BuildSummary
+    from ..querylang import Filter
+
+app = typer.Typer(
+    name="esfsearch",
+    help="Swedish-aware search over ESF, ESF+ and ERUF project descriptions.\n\n"
+         "Run without arguments on a terminal to open the search UI.",
+    no_args_is_help=False,
+    **APP_SETTINGS,
+)
+
+
+# ---------------------------------------------------------------- query
+
+@app.command()
+@with_filter_options
+def query(
+    text: List[str] = typer.Argument(None, help='Query text: words, "phrases", AND/OR/NOT, prefix*, fuzzy~, '
+                                               'and filters such as region:"Övre Norrland", fond:esf+, år:2018..2020, '
+                                               'stöd:>5000000, start:>=2016-01-01. Empty: every project.'),
+    filters: List[Filter] = [],   # noqa: B006 - with_filter_options puts the filter options here
+    sort: str = SortOpt,
+    limit: int = LimitOpt,
+    page: int = PageOpt,
+    all_hits: bool = typer.Option(False, "--all", help="Every hit, streamed (with --json, --csv or --ids)"),
+    facets: bool = FacetsOpt,
+    as_json: bool = JsonOpt,
+    as_csv: bool = CsvOpt,
+    ids: bool = IdsOpt,
+    no_snippets: bool = NoSnippetsOpt,
+    no_contacts: bool = NoContactsOpt,
+    index: Optional[Path] = IndexOpt,
+    corpus: Optional[Path] = CorpusOpt,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No notices or progress on stderr"),
+) -> None:
+    """Search the projects; best matches first."""
+    from ..querylang import QueryError
+
+    if sum([as_json, as_csv, ids]) > 1:
+        fail("choose one of --json, --csv and --ids", EXIT_USAGE)
+    q = join_query_args(text or [])
+    engine = open_engine(index, corpus, quiet=quiet)
+    try:
+        if all_hits:
+            count = export_all(engine, q, filters, sort, as_json, as_csv, ids, not no_contacts, not no_snippets)
+            raise typer.Exit(EXIT_OK if count else EXIT_NONE)
+        result = engine.search(q, filters=filters, sort=sort, limit=limit, page=page, facets=facets,
+                               snippets=not no_snippets)
+    except QueryError as exc:
+        fail(str(exc), EXIT_USAGE)
+    finally:
+        engine.close()
+    if result.timed_out:
+        err("Note: the query took too long and was cut off; the hits may be incomplete.")
+    write_hits(result, as_json, as_csv, ids, contacts=not no_contacts)
+    raise typer.Exit(EXIT_OK if result.total else EXIT_NONE)
+
+
+# ---------------------------------------------------------------- index / parse
+
+@app.command("index")
+def index_cmd(
+    sources: List[Path] = typer.Argument(None, metavar="PATHS", help="Corpus folders or files [default: the corpus]"),
+    rebuild: bool = typer.Option(False, "--rebuild", help="Build a new index from scratch (the old one stays "
+                                                          "usable until the new one is complete)"),
+    index: Optional[Path] = IndexOpt,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary"),
+    as_json: bool = typer.Option(False, "--json", help="The summary as JSON"),
+    wait: float = typer.Option(10.0, "--wait", help="Seconds to wait for another build to finish"),
+) -> None:
+    """Build or update the index: new files added, changed ones re-indexed, deleted ones removed."""
+    from ..index import IndexProblem
+
+    index_dir, corpus_dir = paths(index, None)
+    corpus = list(sources) if sources else [corpus_dir]
+    missing = [p for p in corpus if not p.exists()]
+    if missing:
+        fail(f"no such file or directory: {missing[0]}", EXIT_USAGE)
+    try:
+        summary = build(index_dir, corpus, rebuild, quiet or as_json, lock_timeout=wait)
+    except IndexProblem as exc:
+        fail(str(exc), EXIT_INDEX)
+    except KeyboardInterrupt:
+        fail("interrupted; the previous index is unchanged and still usable", EXIT_INTERRUPTED)
+    if as_json:
+        write_json({**summary.to_dict(), "saved_searches": saved.saved_search_news(index_dir, summary)})
+    elif not quiet:
+        _print_summary(summary, index_dir)
+        for line in saved.report_new_matches(index_dir, summary):
+            err(line)
+    raise typer.Exit(EXIT_OK)
+
+
+def _print_summary(summary: BuildSummary, index_dir: Path) -> None:
+    out = console(stderr=True)
+    what = "Rebuilt" if summary.rebuilt else "Updated"
+    out.print(f"{what} {index_dir}: {summary.records} records "
+              f"(added {summary.added}, updated {summary.updated}, removed {summary.removed}, "
+              f"unchanged {summary.unchanged}) in {summary.seconds:.1f} s", markup=False)
+    if summary.skipped:
+        out.print(f"Skipped {len(summary.skipped)}:", markup=False)
+        for path, reason in summary.skipped:
+            out.print(f"  {path}: {reason}", markup=False)
+    if summary.ignored:
+        out.print(f"Not project texts, left out: {', '.join(p for p, _ in summary.ignored)}", markup=False)
+
+
+@app.command()
+def parse(
+    files: List[Path] = typer.Argument(..., metavar="PATHS", help="Files or folders to read"),
+    no_contacts: bool = NoContactsOpt,
+) -> None:
+    """Show how files are read: the records as JSON on stdout, unreadable files on stderr."""
+    from ..ingest import ingest
+
+    report = ingest(files)
+    records = [r.to_dict(contacts=not no_contacts) for r in report.records]
+    write_json(records)
+    for path, reason in report.problems:
+        err(f"skipped {path}: {reason}")
+    for path, reason in report.ignored:
+        err(f"left out {path}: {reason}")
+    if report.problems:
+        raise typer.Exit(EXIT_NONE if records else EXIT_USAGE)
+    raise typer.Exit(EXIT_OK if records else EXIT_NONE)
+
+
+# ---------------------------------------------------------------- show / similar / stats
+
+@app.command()
+def show(
+    record_id: str = typer.Argument(..., metavar="ID", help="Project id (diarienummer / ärende-id)"),
+    query_text: Optional[str] = typer.Option(None, "--query", help="Highlight this query's matches"),
+    as_json: bool = JsonOpt,
+    no_contacts: bool = NoContactsOpt,
+    index: Optional[Path] = IndexOpt,
+    corpus: Optional[Path] = CorpusOpt,
+) -> None:
+    """Show one project with every field."""
+    from ..querylang import QueryError
+
+    engine = open_engine(index, corpus)
+    try:
+        hits = engine.get(record_id)
+        if not hits:
+            fail(f"no project with id {record_id!r}", EXIT_NONE)
+        highlights = [engine.highlight(h.record, query_text) for h in hits] if query_text else [None] * len(hits)
+    except QueryError as exc:
+        fail(str(exc), EXIT_USAGE)
+    finally:
+        engine.close()
+    if as_json:
+        out = []
+        for hit, hl in zip(hits, highlights):
+            d = hit.record.to_dict(contacts=not no_contacts)
+            if hl is not None:
+                d["highlighted"] = hl.marked()
+            out.append(d)
+        write_json(out[0] if len(out) == 1 else out)
+        raise typer.Exit(EXIT_OK)
+    for hit, hl in zip(hits, highlights):
+        print_record(hit.record, hl, contacts=not no_contacts)
+
+
+@app.command()
+def similar(
+    record_id: str = typer.Argument(..., metavar="ID", help="Project id"),
+    limit: int = typer.Option(10, "--limit", "-n", help="How many"),
+    as_json: bool = JsonOpt,
+    index: Optional[Path] = IndexOpt,
+    corpus: Optional[Path] = CorpusOpt,
+) -> None:
+    """Projects most like the given one (more-like-this on its words)."""
+    from ..querylang import QueryError
+
+    engine = open_engine(index, corpus)
+    try:
+        result = engine.similar(record_id, limit=limit)
+    except QueryError as exc:
+        fail(str(exc), EXIT_NONE)
+    finally:
+        engine.close()
+    if as_json:
+        write_json(result.to_dict())
+    else:
+        print_result(result)
+    raise typer.Exit(EXIT_OK if result.total else EXIT_NONE)
+
+
+@app.command()
+def stats(
+    as_json: bool = JsonOpt,
+    index: Optional[Path] = IndexOpt,
+    corpus: Optional[Path] = CorpusOpt,
+) -> None:
+    """What is in the index: records per layout and fund, size, last build, stale or not."""
+    engine = open_engine(index, corpus, check_stale=False)
+    try:
+        data = engine.stats()
+    finally:
+        engine.close()
+    if as_json:
+        write_json(data)
+        return
+    out = console()
+    out.print(f"Index        {data['index']} ({data['generation']})", markup=False)
+    out.print(f"Records      {data['records']} from {data['files']} files ({data['skipped']} skipped)", markup=False)
+    out.print(f"Layouts      {', '.join(f'{k} {v}' for k, v in data['layouts'].items())}", markup=False)
+    out.print(f"Funds        {', '.join(f'{k} {v}' for k, v in data['funds'].items())}", markup=False)
+    out.print(f"Size         {data['size_bytes'] / 1e6:.1f} MB", markup=False)
+    out.print(f"Built        {data['built_at']}", markup=False)
+    out.print(f"Stale        {'yes: run `esfsearch index`' if data['stale'] else 'no'}", markup=False)
+
+
+@app.command()
+def analyze(
+    text: List[str] = typer.Argument(..., help="Text to analyse"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Show the index terms the Swedish analyzer makes of a text (exact, compound parts, folded)."""
+    from ..analysis import analyze as run
+
+    joined = " ".join(text)
+    data = {mode: run(joined, mode) for mode in ("exact", "parts", "folded")}
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+        return
+    for mode, terms in data.items():
+        sys.stdout.write(f"{mode:<7} {' '.join(terms)}\n")
+
+
+@app.command()
+def tui(
+    index: Optional[Path] = IndexOpt,
+    corpus: Optional[Path] = CorpusOpt,
+    query_text: str = typer.Option("", "--query", help="Start with this query"),
+) -> None:
+    """Open the terminal search UI."""
+    from ..tui import run_tui   # the one import of the UI: only this command starts it
+
+    index_dir, corpus_dir = paths(index, corpus)
+    run_tui(index_dir, corpus_dir, query_text)
+
+
+@app.callback(invoke_without_command=True)
+def _default(ctx: typer.Context) -> None:
+    if ctx.invoked_subcommand is None:
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            ctx.invoke(tui, index=None, corpus=None, query_text="")
+        else:
+            typer.echo(ctx.get_help())
+
+
+app.add_typer(saved.saved_app, name="saved")
+app.command("eval")(eval_command)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        err("esfsearch: interrupted")
+        sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        # `esfsearch query … | head`: the reader went away; not an error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(0)
