@@ -99,6 +99,15 @@ def _contact(record: ProjectRecord) -> list[str | None]:
     return [record.contact_name, record.contact_email, record.contact_phone]
 
 
+def json_value(value: Any) -> Any:
+    """A field value as JSON has it: dates as ISO text, tuples as lists."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [json_value(v) for v in value]
+    return value
+
+
 def yyyymmdd(d: date | None) -> int | None:
     """A date as the number the index stores for it (2016-03-05 -> 20160305)."""
     return d.year * 10000 + d.month * 100 + d.day if d else None

@@ -19,7 +19,7 @@ from whoosh import scoring, sorting
 from .index import IndexProblem, current_generation, is_stale, open_whoosh, read_meta
 from .querylang import Filter, QueryError, QueryInfo, parse_query
 from .records import ProjectRecord
-from .fields import BY_NAME, DEFAULT_FACETS, FACETS, SUMMARY_FIELDS, YEAR
+from .fields import BY_NAME, DEFAULT_FACETS, FACETS, SUMMARY_FIELDS, YEAR, json_value
 from .fields import SORTS as FIELD_SORTS
 from .schema import FACET_FIELDS, normalise_value
 from .snippets import Snippet, highlight_all, make_snippet
@@ -55,7 +55,11 @@ class Hit:
         field when `full`) and the snippet with <em> marks."""
         data = self.record.to_dict(contacts=contacts)
         out = {"id": data["id"], "title": data["title"], "score": round(self.score, 4)}
-        out.update(data if full else {name: data.get(name) for name in SUMMARY_FIELDS if name in data})
+        if full:
+            out.update(data)
+        else:   # derived fields (not attributes of the record) are computed
+            out.update({name: data[name] if name in data else json_value(BY_NAME[name].value(self.record))
+                        for name in SUMMARY_FIELDS if contacts or not BY_NAME[name].contact})
         out["snippet"] = self.snippet.marked() if self.snippet else None
         return out
 
