@@ -175,7 +175,7 @@ def iter_words(text: str) -> Iterator[tuple[str, int, int]]:
 
 
 def _iter_words_slow(text: str) -> Iterator[tuple[str, int, int]]:
-    """The reference tokeniser; `_scan` gives the same words faster."""
+    """The reference tokeniser; `_tokenise` gives the same words faster."""
     for m in _TOKEN.finditer(text):
         raw = m.group()
         start = m.start()
@@ -200,7 +200,7 @@ def _iter_words_slow(text: str) -> Iterator[tuple[str, int, int]]:
 _PIECES = re.compile(r"([-/.:+])")
 
 
-def _scan(text: str) -> list[tuple[str, int, int]]:
+def _tokenise(text: str) -> list[tuple[str, int, int]]:
     """`_iter_words_slow` as a list, lower-casing the text once instead of every word.
 
     Lower-casing the whole text keeps every offset when it keeps the length (no character grows,
@@ -242,10 +242,10 @@ _WORDS_CACHE_MIN_LEN = 64   # short strings are cheaper to tokenise than to hash
 
 def _words(text: str) -> list[tuple[str, int, int]]:
     if len(text) < _WORDS_CACHE_MIN_LEN:
-        return _scan(text)
+        return _tokenise(text)
     words = _WORDS_CACHE.get(text)
     if words is None:
-        words = _scan(text)
+        words = _tokenise(text)
         if len(_WORDS_CACHE) >= _WORDS_CACHE_SIZE:
             _WORDS_CACHE.clear()
         _WORDS_CACHE[text] = words

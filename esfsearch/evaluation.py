@@ -20,7 +20,7 @@ any hit that breaks it is a violation.
 
     python -m esfsearch.evaluation [--split tune|holdout|all] [--index DIR] [--json]
 
-No typer/rich here: the table is `esfsearch eval` (cli_eval.py).
+No typer/rich here: the table is `esfsearch eval` (esfsearch/cli/eval.py).
 """
 
 from __future__ import annotations

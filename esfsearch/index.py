@@ -4,7 +4,7 @@ index they had.
 Layout of an index directory:
   CURRENT          name of the live generation (replaced atomically)
   gen-<stamp>/     a complete Whoosh index plus meta.json (schema version, corpus, file hashes)
-  .lock            held (flock) by whoever writes
+  .lock            held (locks.file_lock) by whoever writes
 A full rebuild writes a new generation and swaps CURRENT only when it is complete; an incremental
 update commits into the live generation as one Whoosh transaction, then rewrites meta.json.
 """
@@ -333,7 +333,7 @@ def _scan_iter(entries: list, known: dict[str, dict], progress: Progress | None,
         yield key, result, info
 
 
-def _scan(corpus: list[Path], known: dict[str, dict], progress: Progress | None
+def _scan_corpus(corpus: list[Path], known: dict[str, dict], progress: Progress | None
           ) -> tuple[list[tuple[str, FileResult, dict]], dict[str, dict], list[str], list[tuple[str, str]], list[tuple[str, str]]]:
     """Read new and changed files. Returns (changed, unchanged_meta, removed_file_keys, problems, ignored)."""
     entries = list(iter_files(corpus))
@@ -418,7 +418,7 @@ def _incremental(corpus: list[Path], root: Path, gen: Path, progress: Progress |
     summary = BuildSummary()
     meta = read_meta(gen)
     known: dict[str, dict] = meta.get("files", {})
-    changed, unchanged, removed, summary.skipped, summary.ignored = _scan(corpus, known, progress)
+    changed, unchanged, removed, summary.skipped, summary.ignored = _scan_corpus(corpus, known, progress)
     summary.files_unchanged = len(unchanged)
     summary.unchanged = sum(v.get("records", 0) for v in unchanged.values())
     files = dict(unchanged)

@@ -56,7 +56,7 @@ def default_id_for(rel_path: str) -> str:
     return p.with_suffix("").as_posix() if p.suffix else p.as_posix()
 
 
-def parse_text(text: str, *, rel_path: str, source_path: str | None = None) -> FileResult:
+def parse_document(text: str, *, rel_path: str, source_path: str | None = None) -> FileResult:
     """Parse already-decoded text (used by tests and by callers that have text in hand)."""
     result = FileResult(path=source_path or rel_path, rel_path=rel_path)
     _parse_into(result, clean_text(text), source_path or rel_path)

@@ -252,7 +252,8 @@ def _parser():
 _PARSER = None
 
 
-def parse_text(text: str) -> Q.Query:
+def parse_free_text(text: str) -> Q.Query:
+    """The free text (filters taken out) as Whoosh parses it: words, phrases, AND/OR/NOT, prefix*, fuzzy~."""
     global _PARSER
     if _PARSER is None:
         _PARSER = _parser()
@@ -473,7 +474,7 @@ def parse_query(text: str, extra_filters: list[Filter] | None = None,
     if not free.strip() or free.strip() == "*":
         return None, filters, info
     rewriter = Rewriter(synonyms, doc_frequency, doc_count)
-    scoring = rewriter(parse_text(free)).normalize()
+    scoring = rewriter(parse_free_text(free)).normalize()
     info.words, info.stems, info.folded_stems = rewriter.info_words, rewriter.stems, rewriter.folded
     if scoring is Q.NullQuery or isinstance(scoring, Q.NullQuery.__class__):
         scoring = None if not rewriter.terms else Q.NullQuery

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from esfsearch.ingest import ingest, parse_text, read_file
+from esfsearch.ingest import ingest, parse_document, read_file
 from esfsearch.values import parse_amount, parse_period
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -250,7 +250,7 @@ def test_json_lines(tmp_path):
 
 
 def test_markdown_layout():
-    result = parse_text("# Uppdrag om kompetensförsörjning\n\nRegeringen uppdrar åt Tillväxtverket.\n\n"
+    result = parse_document("# Uppdrag om kompetensförsörjning\n\nRegeringen uppdrar åt Tillväxtverket.\n\n"
                         "## Bakgrund\n\nText om bakgrunden.\n", rel_path="uppdrag/a.md")
     record = result.records[0]
     assert record.layout == "markdown"
