@@ -12,9 +12,10 @@ Plain data: no Whoosh, no UI.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 from .records import ProjectRecord
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import csv
 import json
-from typing import IO, TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import IO, TYPE_CHECKING, Any
 
 from .fields import BY_NAME, MONEY, PERCENT, REGISTRY, SUMMARY_FIELDS, Field
 from .records import ProjectRecord

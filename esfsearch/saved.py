@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from .atomic import write_atomic
 from .config import config_dir
@@ -107,7 +107,7 @@ class SavedSearch:
         }
 
     @classmethod
-    def from_json(cls, name: str, data: object, where: Path) -> "SavedSearch":
+    def from_json(cls, name: str, data: object, where: Path) -> SavedSearch:
         def bad(why: str) -> SavedSearchError:
             return SavedSearchError(f"the saved searches file {where} is damaged: search {name!r} {why}; "
                                     "fix it or remove that entry")

@@ -4,8 +4,9 @@ esfsearch made it, with a progress bar on a terminal; index problems exit 3."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from .output import EXIT_INDEX, console, err, fail
 

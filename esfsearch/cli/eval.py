@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -21,9 +20,10 @@ def render(report, console) -> None:
     from rich.table import Table
 
     table = Table(title=f"relevance on the judged set (split: {main}, top {report.k})", title_justify="left")
-    for name, justify in (("class", "left"), ("system", "left"), ("n", "right"), ("nDCG@10", "right"),
-                          ("R@10", "right"), ("MRR", "right")):
-        table.add_column(name, justify=justify)
+    for name in ("class", "system"):
+        table.add_column(name, justify="left")
+    for name in ("n", "nDCG@10", "R@10", "MRR"):
+        table.add_column(name, justify="right")
     for split in by_split:
         table.add_column(f"nDCG {split}", justify="right")
     for cls in [*report.classes(), None]:
@@ -43,14 +43,14 @@ def render(report, console) -> None:
 
 
 def eval_command(
-    queries: Optional[Path] = typer.Option(None, "--queries", help="judged queries (default: eval/queries.json)"),
-    qrels: Optional[Path] = typer.Option(None, "--qrels", help="judgements (default: eval/qrels.json)"),
-    index: Optional[Path] = typer.Option(None, "--index", help="evaluate this index instead of building one "
+    queries: Path | None = typer.Option(None, "--queries", help="judged queries (default: eval/queries.json)"),
+    qrels: Path | None = typer.Option(None, "--qrels", help="judgements (default: eval/qrels.json)"),
+    index: Path | None = typer.Option(None, "--index", help="evaluate this index instead of building one "
                                          "from the shipped corpus in a temporary directory"),
-    corpus: Optional[Path] = typer.Option(None, "--corpus", help="corpus for the temporary index"),
+    corpus: Path | None = typer.Option(None, "--corpus", help="corpus for the temporary index"),
     split: str = typer.Option("all", "--split", help="tune, holdout or all"),
     as_json: bool = typer.Option(False, "--json", help="print the results as JSON instead of a table"),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="where to write results.json "
+    output: Path | None = typer.Option(None, "--output", "-o", help="where to write results.json "
                                           "(default: results.json beside the queries file)"),
     no_write: bool = typer.Option(False, "--no-write", help="do not write results.json"),
     baselines: bool = typer.Option(True, "--baselines/--no-baselines", help="also run the Whoosh baselines"),

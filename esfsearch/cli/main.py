@@ -10,17 +10,44 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, List, Optional
+from typing import TYPE_CHECKING
 
 import typer
 
 from . import saved
 from .engine import build, open_engine, paths
 from .eval import eval_command
-from .options import (APP_SETTINGS, CorpusOpt, CsvOpt, FacetsOpt, IdsOpt, IndexOpt, JsonOpt, LimitOpt,
-                      NoContactsOpt, NoSnippetsOpt, PageOpt, SortOpt, join_query_args, with_filter_options)
-from .output import (EXIT_INDEX, EXIT_INTERRUPTED, EXIT_NONE, EXIT_OK, EXIT_USAGE, console, err, export_all, fail,
-                     print_record, print_result, write_hits, write_json)
+from .options import (
+    APP_SETTINGS,
+    CorpusOpt,
+    CsvOpt,
+    FacetsOpt,
+    IdsOpt,
+    IndexOpt,
+    JsonOpt,
+    LimitOpt,
+    NoContactsOpt,
+    NoSnippetsOpt,
+    PageOpt,
+    SortOpt,
+    join_query_args,
+    with_filter_options,
+)
+from .output import (
+    EXIT_INDEX,
+    EXIT_INTERRUPTED,
+    EXIT_NONE,
+    EXIT_OK,
+    EXIT_USAGE,
+    console,
+    err,
+    export_all,
+    fail,
+    print_record,
+    print_result,
+    write_hits,
+    write_json,
+)
 
 if TYPE_CHECKING:
     from ..index import BuildSummary
@@ -40,10 +67,10 @@ app = typer.Typer(
 @app.command()
 @with_filter_options
 def query(
-    text: List[str] = typer.Argument(None, help='Query text: words, "phrases", AND/OR/NOT, prefix*, fuzzy~, '
+    text: list[str] = typer.Argument(None, help='Query text: words, "phrases", AND/OR/NOT, prefix*, fuzzy~, '
                                                'and filters such as region:"Övre Norrland", fond:esf+, år:2018..2020, '
                                                'stöd:>5000000, start:>=2016-01-01. Empty: every project.'),
-    filters: List[Filter] = [],   # noqa: B006 - with_filter_options puts the filter options here
+    filters: list[Filter] = [],   # noqa: B006 - with_filter_options puts the filter options here
     sort: str = SortOpt,
     limit: int = LimitOpt,
     page: int = PageOpt,
@@ -54,8 +81,8 @@ def query(
     ids: bool = IdsOpt,
     no_snippets: bool = NoSnippetsOpt,
     no_contacts: bool = NoContactsOpt,
-    index: Optional[Path] = IndexOpt,
-    corpus: Optional[Path] = CorpusOpt,
+    index: Path | None = IndexOpt,
+    corpus: Path | None = CorpusOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No notices or progress on stderr"),
 ) -> None:
     """Search the projects; best matches first."""
@@ -85,10 +112,10 @@ def query(
 
 @app.command("index")
 def index_cmd(
-    sources: List[Path] = typer.Argument(None, metavar="PATHS", help="Corpus folders or files [default: the corpus]"),
+    sources: list[Path] = typer.Argument(None, metavar="PATHS", help="Corpus folders or files [default: the corpus]"),
     rebuild: bool = typer.Option(False, "--rebuild", help="Build a new index from scratch (the old one stays "
                                                           "usable until the new one is complete)"),
-    index: Optional[Path] = IndexOpt,
+    index: Path | None = IndexOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary"),
     as_json: bool = typer.Option(False, "--json", help="The summary as JSON"),
     wait: float = typer.Option(10.0, "--wait", help="Seconds to wait for another build to finish"),
@@ -132,7 +159,7 @@ def _print_summary(summary: BuildSummary, index_dir: Path) -> None:
 
 @app.command()
 def parse(
-    files: List[Path] = typer.Argument(..., metavar="PATHS", help="Files or folders to read"),
+    files: list[Path] = typer.Argument(..., metavar="PATHS", help="Files or folders to read"),
     no_contacts: bool = NoContactsOpt,
 ) -> None:
     """Show how files are read: the records as JSON on stdout, unreadable files on stderr."""
@@ -155,11 +182,11 @@ def parse(
 @app.command()
 def show(
     record_id: str = typer.Argument(..., metavar="ID", help="Project id (diarienummer / ärende-id)"),
-    query_text: Optional[str] = typer.Option(None, "--query", help="Highlight this query's matches"),
+    query_text: str | None = typer.Option(None, "--query", help="Highlight this query's matches"),
     as_json: bool = JsonOpt,
     no_contacts: bool = NoContactsOpt,
-    index: Optional[Path] = IndexOpt,
-    corpus: Optional[Path] = CorpusOpt,
+    index: Path | None = IndexOpt,
+    corpus: Path | None = CorpusOpt,
 ) -> None:
     """Show one project with every field."""
     from ..querylang import QueryError
@@ -176,14 +203,14 @@ def show(
         engine.close()
     if as_json:
         out = []
-        for hit, hl in zip(hits, highlights):
+        for hit, hl in zip(hits, highlights, strict=True):
             d = hit.record.to_dict(contacts=not no_contacts)
             if hl is not None:
                 d["highlighted"] = hl.marked()
             out.append(d)
         write_json(out[0] if len(out) == 1 else out)
         raise typer.Exit(EXIT_OK)
-    for hit, hl in zip(hits, highlights):
+    for hit, hl in zip(hits, highlights, strict=True):
         print_record(hit.record, hl, contacts=not no_contacts)
 
 
@@ -192,8 +219,8 @@ def similar(
     record_id: str = typer.Argument(..., metavar="ID", help="Project id"),
     limit: int = typer.Option(10, "--limit", "-n", help="How many"),
     as_json: bool = JsonOpt,
-    index: Optional[Path] = IndexOpt,
-    corpus: Optional[Path] = CorpusOpt,
+    index: Path | None = IndexOpt,
+    corpus: Path | None = CorpusOpt,
 ) -> None:
     """Projects most like the given one (more-like-this on its words)."""
     from ..querylang import QueryError
@@ -215,8 +242,8 @@ def similar(
 @app.command()
 def stats(
     as_json: bool = JsonOpt,
-    index: Optional[Path] = IndexOpt,
-    corpus: Optional[Path] = CorpusOpt,
+    index: Path | None = IndexOpt,
+    corpus: Path | None = CorpusOpt,
 ) -> None:
     """What is in the index: records per layout and fund, size, last build, stale or not."""
     engine = open_engine(index, corpus, check_stale=False)
@@ -239,7 +266,7 @@ def stats(
 
 @app.command()
 def analyze(
-    text: List[str] = typer.Argument(..., help="Text to analyse"),
+    text: list[str] = typer.Argument(..., help="Text to analyse"),
     as_json: bool = JsonOpt,
 ) -> None:
     """Show the index terms the Swedish analyzer makes of a text (exact, compound parts, folded)."""
@@ -256,12 +283,12 @@ def analyze(
 
 @app.command()
 def tui(
-    index: Optional[Path] = IndexOpt,
-    corpus: Optional[Path] = CorpusOpt,
+    index: Path | None = IndexOpt,
+    corpus: Path | None = CorpusOpt,
     query_text: str = typer.Option("", "--query", help="Start with this query"),
 ) -> None:
     """Open the terminal search UI."""
-    from ..tui import run_tui   # the one import of the UI: only this command starts it
+    from ..tui import run_tui  # the one import of the UI: only this command starts it
 
     index_dir, corpus_dir = paths(index, corpus)
     run_tui(index_dir, corpus_dir, query_text)

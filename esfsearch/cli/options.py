@@ -6,7 +6,8 @@ from __future__ import annotations
 import functools
 import inspect
 import re
-from typing import Any, Callable, Iterable, List, Mapping, Optional, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 import typer
 
@@ -50,13 +51,13 @@ def _filter_parameters() -> list[inspect.Parameter]:
             kind: type = float if f.decimal else int
             for bound, words in (("min", "at least"), ("max", "at most")):
                 params.append(inspect.Parameter(
-                    f"{bound}_{_param(opt.flag)}", inspect.Parameter.KEYWORD_ONLY, annotation=Optional[kind],
+                    f"{bound}_{_param(opt.flag)}", inspect.Parameter.KEYWORD_ONLY, annotation=kind | None,
                     default=typer.Option(None, f"--{bound}-{opt.flag}", help=opt.help.format(words))))
         elif f.kind in (DATE, YEAR):
-            params.append(inspect.Parameter(_param(opt.flag), inspect.Parameter.KEYWORD_ONLY, annotation=Optional[str],
+            params.append(inspect.Parameter(_param(opt.flag), inspect.Parameter.KEYWORD_ONLY, annotation=str | None,
                                             default=typer.Option(None, f"--{opt.flag}", help=opt.help)))
         else:
-            params.append(inspect.Parameter(_param(opt.flag), inspect.Parameter.KEYWORD_ONLY, annotation=List[str],
+            params.append(inspect.Parameter(_param(opt.flag), inspect.Parameter.KEYWORD_ONLY, annotation=list[str],
                                             default=typer.Option(None, f"--{opt.flag}", help=opt.help)))
     return params
 

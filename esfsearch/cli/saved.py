@@ -9,14 +9,28 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, List, NoReturn, Optional
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
 from ..presentation import money, new_matches_en, new_matches_sv, short_stamp
 from .engine import open_engine, paths
-from .options import (APP_SETTINGS, CorpusOpt, CsvOpt, FacetsOpt, IdsOpt, IndexOpt, JsonOpt, LimitOpt,
-                      NoContactsOpt, NoSnippetsOpt, PageOpt, SortOpt, join_query_args, with_filter_options)
+from .options import (
+    APP_SETTINGS,
+    CorpusOpt,
+    CsvOpt,
+    FacetsOpt,
+    IdsOpt,
+    IndexOpt,
+    JsonOpt,
+    LimitOpt,
+    NoContactsOpt,
+    NoSnippetsOpt,
+    PageOpt,
+    SortOpt,
+    join_query_args,
+    with_filter_options,
+)
 from .output import EXIT_NONE, EXIT_OK, EXIT_USAGE, console, err, fail, write_hits, write_json
 
 if TYPE_CHECKING:
@@ -78,20 +92,28 @@ def _filters_of(search: SavedSearch) -> list[Filter]:
 @with_filter_options
 def add(
     name: str = typer.Argument(..., help="A name for the search, e.g. kompetens"),
-    text: List[str] = typer.Argument(None, help='Query text, with filters if you like: '
+    text: list[str] = typer.Argument(None, help='Query text, with filters if you like: '
                                                'kompetensförsörjning region:"Övre Norrland" fond:esf. '
                                                'Empty: every project (follow everything new).'),
-    filters: List[Filter] = [],   # noqa: B006 - with_filter_options puts the filter options here
+    filters: list[Filter] = [],   # noqa: B006 - with_filter_options puts the filter options here
     replace: bool = typer.Option(False, "--replace", help="Overwrite a saved search of the same name"),
-    index: Optional[Path] = IndexOpt,
-    corpus: Optional[Path] = CorpusOpt,
+    index: Path | None = IndexOpt,
+    corpus: Path | None = CorpusOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No confirmation or notices"),
 ) -> None:
     """Save a search. What it matches now counts as seen: `saved new` shows what comes later."""
     from ..index import index_exists
     from ..querylang import QueryError
-    from ..saved import SavedSearch, SavedSearchError, SavedSearchExists, check_name, find_name, identities
-    from ..saved import matching_hits, validate
+    from ..saved import (
+        SavedSearch,
+        SavedSearchError,
+        SavedSearchExists,
+        check_name,
+        find_name,
+        identities,
+        matching_hits,
+        validate,
+    )
 
     q = join_query_args(text or [])
     store = _store()
@@ -203,8 +225,8 @@ def run(
     no_snippets: bool = NoSnippetsOpt,
     no_contacts: bool = NoContactsOpt,
     no_mark: bool = typer.Option(False, "--no-mark", help="Do not mark the matches as seen"),
-    index: Optional[Path] = IndexOpt,
-    corpus: Optional[Path] = CorpusOpt,
+    index: Path | None = IndexOpt,
+    corpus: Path | None = CorpusOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No notices on stderr"),
 ) -> None:
     """Run a saved search (output as `esfsearch query`) and mark its matches as seen."""
@@ -229,10 +251,9 @@ def run(
     saved = {"name": search.name, "filters": search.filters, "since": search.seen_at,
              "new": new_ids, "changed": changed_ids, "gone": found.gone}
     write_hits(result, as_json, as_csv, ids, contacts=not no_contacts, extra={"saved": saved})
-    if not quiet and not as_json and search.seen_at:
-        if found.count:
-            err(f"{found.count} of them new or changed since {short_stamp(search.seen_at)}: {', '.join((new_ids + changed_ids)[:10])}"
-                + (" …" if found.count > 10 else ""))
+    if not quiet and not as_json and search.seen_at and found.count:
+        shown = ", ".join((new_ids + changed_ids)[:10]) + (" …" if found.count > 10 else "")
+        err(f"{found.count} of them new or changed since {short_stamp(search.seen_at)}: {shown}")
     if not no_mark:
         try:
             _store().mark_seen(search.name, found.now, ran=True, index=engine.index_dir)
@@ -245,13 +266,13 @@ def run(
 
 @saved_app.command("new")
 def new(
-    name: Optional[str] = typer.Argument(None, help="One saved search [default: all of them]"),
+    name: str | None = typer.Argument(None, help="One saved search [default: all of them]"),
     as_json: bool = JsonOpt,
     mark: bool = typer.Option(False, "--mark", help="Mark them as seen (as `saved run` does)"),
     limit: int = typer.Option(20, "--limit", "-n", help="Projects shown per search (JSON lists all)"),
     no_contacts: bool = NoContactsOpt,
-    index: Optional[Path] = IndexOpt,
-    corpus: Optional[Path] = CorpusOpt,
+    index: Path | None = IndexOpt,
+    corpus: Path | None = CorpusOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No notices on stderr"),
 ) -> None:
     """Projects first seen or changed since each saved search was last run or marked."""
