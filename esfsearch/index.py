@@ -25,7 +25,7 @@ from typing import Callable, Iterator
 from .atomic import write_atomic
 from .ingest import FileResult, iter_files, read_file
 from .locks import LockTimeout, LockUnavailable, file_lock
-from .schema import SCHEMA_VERSION, build_schema, record_document
+from .schema import SCHEMA_VERSION, build_schema, fields_fingerprint, record_document
 
 META = "meta.json"
 CURRENT = "CURRENT"
@@ -40,10 +40,10 @@ class SchemaMismatch(IndexProblem):
     """The index was written by another esfsearch version. One from an older version can be rebuilt
     from the folders it was built from, which its metadata names."""
 
-    def __init__(self, message: str, built: object, corpus: object) -> None:
+    def __init__(self, message: str, built: object, corpus: object, older: bool | None = None) -> None:
         super().__init__(message)
         self.built = built
-        self.older = isinstance(built, int) and built < SCHEMA_VERSION
+        self.older = (isinstance(built, int) and built < SCHEMA_VERSION) if older is None else older
         self.corpus = [Path(p) for p in corpus] if isinstance(corpus, list) else []
 
 
@@ -157,6 +157,10 @@ def open_whoosh(gen: Path):
         raise SchemaMismatch(f"the index was built by another version of esfsearch (schema "
                              f"{meta.get('schema_version')}, this is {SCHEMA_VERSION}); "
                              "rebuild with `esfsearch index --rebuild`", meta.get("schema_version"), meta.get("corpus"))
+    if meta.get("fields", fields_fingerprint()) != fields_fingerprint():   # indexes before 2026-11 have none
+        raise SchemaMismatch("the index was built with other record fields than this esfsearch has; "
+                             "rebuild with `esfsearch index --rebuild`", meta.get("schema_version"), meta.get("corpus"),
+                             older=True)
     try:
         return windex.open_dir(str(gen))
     except Exception as exc:  # Whoosh raises many types for damaged files
@@ -259,10 +263,7 @@ def _usable_generation(root: Path, corpus: list[Path]) -> Path | None:
         gen = current_generation(root)
         if gen is None:
             return None
-        meta = read_meta(gen)
-        if meta.get("schema_version") != SCHEMA_VERSION:
-            return None
-        ix = open_whoosh(gen)
+        ix = open_whoosh(gen)   # SchemaMismatch for another schema version or other registry fields
         try:
             with ix.reader() as reader:   # opens every segment file: a missing or truncated one fails here
                 reader.doc_count()
@@ -471,6 +472,7 @@ def _incremental(corpus: list[Path], root: Path, gen: Path, progress: Progress |
 def _meta(corpus: list[Path], files: dict[str, dict], summary: BuildSummary) -> dict:
     return {
         "schema_version": SCHEMA_VERSION,
+        "fields": fields_fingerprint(),
         "corpus": [str(p.resolve()) for p in corpus],
         "fingerprint": corpus_fingerprint(corpus),
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -1,7 +1,8 @@
 """The Whoosh schema of a project record, and the record -> index document mapping.
 
-Bump SCHEMA_VERSION whenever fields or analyzers change: an index with another version is refused
-with a message telling the user to rebuild.
+Bump SCHEMA_VERSION whenever analyzers or the text fields change: an index with another version is
+refused with a message telling the user to rebuild. The registry's fields need no bump: an index
+records `fields_fingerprint()`, and one made with other registry fields counts as older.
 """
 
 from __future__ import annotations
@@ -92,6 +93,14 @@ VALUE_FILTER_FIELDS = tuple(f.index_field for f in REGISTRY if f.kind == VALUE a
 FACET_FIELDS = {f.facet: f.facet_index for f in REGISTRY if f.facet}
 NUMERIC_FIELDS = tuple(f.index_field for f in REGISTRY if f.kind in (NUMBER, DATE) and f.index_field)
 YEAR_FIELDS = ("start_year", "end_year")   # a year filter: the project's first and last year
+
+
+def fields_fingerprint() -> str:
+    """What the index holds of the registry (index fields, kinds, facets): differs after a field edit."""
+    import hashlib
+
+    spec = [(f.index_field, f.kind, f.decimal, f.facet) for f in REGISTRY if f.index_field or f.facet]
+    return hashlib.sha1(repr(spec).encode("utf-8")).hexdigest()[:12]
 
 
 def build_schema() -> Schema:
