@@ -60,7 +60,6 @@ class Field:
     decimal: bool = False                # a number field holds decimals (else whole numbers)
     summary: bool = False                # in the short hit row (`query --json/--csv`)
     shown: bool = True                   # a line in `show` and the TUI detail
-    contact: bool = False                # personal data, left out with --no-contacts
     derive: Callable[[ProjectRecord], Any] | None = None    # computed from the record, not an attribute
     facet_value: Callable[[ProjectRecord], Any] | None = None   # facet value, when not the field's value
 
@@ -75,6 +74,11 @@ class Field:
         value = self.value(record)
         items = value if isinstance(value, (list, tuple)) else [value]
         return [v for v in items if v not in (None, "")]
+
+    @property
+    def contact(self) -> bool:
+        """Personal data, left out with --no-contacts (the record type lists those fields)."""
+        return self.name in ProjectRecord.CONTACT_FIELDS
 
     @property
     def facet_index(self) -> str | None:
@@ -170,9 +174,9 @@ REGISTRY: tuple[Field, ...] = (
           "participants"),
     Field("nuts2", "NUTS-2", "NUTS-2 code", WORDS, ("nuts", "nuts2"), "nuts2"),
     Field("cci", "CCI", "programme CCI", WORDS, ("cci",), "cci"),
-    Field("contact_name", "Kontaktperson", "contact name", contact=True),
-    Field("contact_email", "E-post", "contact e-mail", contact=True),
-    Field("contact_phone", "Telefon", "contact phone", contact=True),
+    Field("contact_name", "Kontaktperson", "contact name"),
+    Field("contact_email", "E-post", "contact e-mail"),
+    Field("contact_phone", "Telefon", "contact phone"),
     # derived: name, e-mail and phone
     Field("contact", "Kontakt", "contact name, e-mail or phone", WORDS, ("kontakt", "contact"), "contact",
           shown=False, derive=_contact),
@@ -181,7 +185,6 @@ REGISTRY: tuple[Field, ...] = (
 )
 
 BY_NAME: dict[str, Field] = {f.name: f for f in REGISTRY}
-CONTACT_FIELDS = tuple(f.name for f in REGISTRY if f.contact)
 SUMMARY_FIELDS = tuple(f.name for f in REGISTRY if f.summary)
 FACETS: dict[str, Field] = {f.facet: f for f in REGISTRY if f.facet}
 DEFAULT_FACETS = tuple(name for name, f in FACETS.items() if f.default_facet)

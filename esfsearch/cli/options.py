@@ -22,12 +22,18 @@ APP_SETTINGS: dict[str, Any] = {"add_completion": False, "rich_markup_mode": Non
 IndexOpt = typer.Option(None, "--index", help="Index directory [default: $ESFSEARCH_INDEX or index/]")
 CorpusOpt = typer.Option(None, "--corpus", help="Corpus directory [default: $ESFSEARCH_CORPUS or corpus/]")
 
+
+def _enumerate(words: list[str], last: str) -> str:
+    """['a', 'b', 'c'] -> 'a, b <last> c'."""
+    return f"{', '.join(words[:-1])} {last} {words[-1]}" if len(words) > 1 else "".join(words)
+
+
 # Output options shared by `query` and `saved run`.
-SortOpt = typer.Option("relevance", "--sort", help=f"{', '.join(list(SORTS)[:-1])} or {list(SORTS)[-1]}")
+SortOpt = typer.Option("relevance", "--sort", help=_enumerate(list(SORTS), "or"))
 LimitOpt = typer.Option(10, "--limit", "-n", min=1, help="Hits per page")
 PageOpt = typer.Option(1, "--page", min=1, help="Page of hits")
-FacetsOpt = typer.Option(False, "--facets", help="Counts per " + ", ".join(FACETS[f].label for f in DEFAULT_FACETS[:-1])
-                         + f" and {FACETS[DEFAULT_FACETS[-1]].heading.lower()}")
+FacetsOpt = typer.Option(False, "--facets", help="Counts per "
+                         + _enumerate([FACETS[name].heading.lower() for name in DEFAULT_FACETS], "and"))
 JsonOpt = typer.Option(False, "--json", help="JSON for scripts")
 CsvOpt = typer.Option(False, "--csv", help="CSV for spreadsheets")
 IdsOpt = typer.Option(False, "--ids", help="Only the ids, one a line")
