@@ -31,6 +31,7 @@ import functools
 import gzip
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 __all__ = ["CompoundSplitter", "default_splitter", "DATA_FILE"]
@@ -81,7 +82,8 @@ class CompoundSplitter:
         self._middle: dict[str, str] = {}
         self._freq: dict[str, int] = {}
         # suffix rules indexed by the added string: add -> [(flag, strip, cond_match, cont)]
-        self._rules: dict[str, list[tuple[str, str, object, str]]] = {}
+        # ending added -> (flag, stripped ending, condition on the root or None, continuation flags)
+        self._rules: dict[str, list[tuple[str, str, Callable[[str], object] | None, str]]] = {}
         self._add_lens: tuple[int, ...] = ()
         self._load(Path(path), with_freq)
         self._memo: dict[str, tuple[tuple[str, str], ...]] = {}
@@ -92,7 +94,7 @@ class CompoundSplitter:
         with gzip.open(path, "rt", encoding="utf-8") as fh:
             text = fh.read()
         sections = text.split("\n#")
-        conds: dict[str, object] = {}
+        conds: dict[str, Callable[[str], object] | None] = {}
         for sec in sections:
             head, _, body = sec.partition("\n")
             head = head.lstrip("#").strip()
@@ -101,9 +103,9 @@ class CompoundSplitter:
                     if not line:
                         continue
                     add, flag, strip, cond, cont = line.split("\t")
-                    m = conds.get(cond)
-                    if m is None:
-                        m = conds[cond] = (None if cond == "." else re.compile("(?:" + cond + ")$").search)
+                    if cond not in conds:
+                        conds[cond] = None if cond == "." else re.compile("(?:" + cond + ")$").search
+                    m = conds[cond]
                     self._rules.setdefault(add, []).append((flag, strip, m, cont))
             elif head in ("roots", "begin", "middle", "freq"):
                 if head == "freq" and not with_freq:

@@ -53,7 +53,7 @@ def parse_period(text: str | None) -> tuple[date | None, date | None]:
     if not text:
         return None, None
     found = _DATE.findall(str(text))
-    dates = []
+    dates: list[date | None] = []
     for y, m, d in found[:2]:
         try:
             dates.append(date(int(y), int(m), int(d)))
