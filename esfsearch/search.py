@@ -107,17 +107,24 @@ class SearchEngine:
         gen = current_generation(self.index_dir)
         if gen is None:
             raise IndexProblem(f"no index in {self.index_dir}; build one with `esfsearch index`")
-        self.generation = gen
-        self.meta = read_meta(gen)
-        self._ix = open_whoosh(gen)
-        try:
-            self._searcher = self._ix.searcher(weighting=scoring_model())
-        except Exception as exc:
-            raise IndexProblem(f"the index in {gen} cannot be read ({type(exc).__name__}: {exc}); "
-                               "rebuild with `esfsearch index --rebuild`") from exc
+        self.generation, self.meta, self._ix, self._searcher = self._open(gen)
+        self.synonyms_file = synonyms_file
         self.synonyms = load_synonyms(synonyms_file)
         self.snippet_width, self.snippet_fragments = 200, 1
         self._facet_cache: dict[int, dict[str, dict[str, set[int]]]] = {}
+
+    @staticmethod
+    def _open(gen: Path):
+        """(generation, meta, Whoosh index, searcher) of one index generation."""
+        meta = read_meta(gen)
+        ix = open_whoosh(gen)
+        try:
+            searcher = ix.searcher(weighting=scoring_model())
+        except Exception as exc:
+            ix.close()
+            raise IndexProblem(f"the index in {gen} cannot be read ({type(exc).__name__}: {exc}); "
+                               "rebuild with `esfsearch index --rebuild`") from exc
+        return gen, meta, ix, searcher
 
     def _doc_frequency(self, field: str, term: str) -> int:
         return self._searcher.doc_frequency(field, term)
@@ -141,8 +148,14 @@ class SearchEngine:
         """Pick up a newer generation or commit (after a rebuild or update ran elsewhere)."""
         gen = current_generation(self.index_dir)
         if gen != self.generation:
+            # The new generation is opened before the old one is let go; the engine's own settings
+            # (synonyms file, snippet width and fragments) stay as the caller set them.
+            if gen is None:
+                raise IndexProblem(f"no index in {self.index_dir}; build one with `esfsearch index`")
+            opened = self._open(gen)
             self.close()
-            self.__init__(self.index_dir)
+            self.generation, self.meta, self._ix, self._searcher = opened
+            self._facet_cache = {}
             return
         # Whoosh's Searcher.refresh() reuses segment readers by id and misses deletions.
         if not self._searcher.up_to_date():

@@ -186,6 +186,16 @@ class FacetList(OptionList):
         Binding("k", "cursor_up", "Up", show=False),
     ]
 
+    def on_resize(self) -> None:
+        """Facet values are clipped to the list's width: once the list is laid out (or its width
+        changes) they are clipped again, whether the search result came before or after layout."""
+        self.app.facets_resized()
+
+
+class Timeline(Static):
+    def on_resize(self) -> None:
+        self.app.timeline_resized()
+
 
 # ---------------------------------------------------------------- screens
 
@@ -359,6 +369,7 @@ class EsfSearchApp(App[None]):
         self._loading_more = False
         self.index_state = "ok"   # ok | missing | broken | building
         self.shown_at = self.timeline_at = 0.0
+        self._facets_width = self._timeline_width = 0   # the widths facets and timeline were drawn for
         self.last_export: tuple[Path, int] | None = None
 
     # -- layout
@@ -373,7 +384,7 @@ class EsfSearchApp(App[None]):
                 yield FacetList(id="facets")
                 with Vertical(id="right"):
                     yield ResultList(id="results")
-                    yield Static("", id="timeline")
+                    yield Timeline("", id="timeline")
             with Vertical(id="setup-pane"):
                 yield Static("", id="setup-msg")
                 yield Button("Build the index", id="build", variant="primary")
@@ -618,11 +629,22 @@ class EsfSearchApp(App[None]):
         if self.hits or r.suggestion:
             results.highlighted = 0
 
+    def facets_resized(self) -> None:
+        width = self.query_one("#facets", FacetList).scrollable_content_region.width
+        if self.result is not None and width and width != self._facets_width:
+            self._render_facets()
+
+    def timeline_resized(self) -> None:
+        width = self.query_one("#timeline", Static).size.width
+        if self.timeline_at and width and width != self._timeline_width:
+            self._render_timeline()
+
     def _render_facets(self) -> None:
         facets = self.query_one("#facets", FacetList)
         before = facets.highlighted
         r = self.result
-        room = max(8, (facets.scrollable_content_region.width or 30) - 8)
+        self._facets_width = facets.scrollable_content_region.width
+        room = max(8, (self._facets_width or 30) - 8)
         options: list = []
         for name, label in FACETS:
             counts = (r.facets.get(name) if r else None) or []
@@ -663,8 +685,12 @@ class EsfSearchApp(App[None]):
             return
         self.year_counts = counts
         self.timeline_at = time.perf_counter()
+        self._render_timeline()
+
+    def _render_timeline(self) -> None:
         widget = self.query_one("#timeline", Static)
-        widget.update(year_bars(counts, max(widget.size.width, 40)))
+        self._timeline_width = widget.size.width
+        widget.update(year_bars(self.year_counts, max(self._timeline_width, 40)))
 
     # -- results list
     @on(OptionList.OptionHighlighted, "#results")
@@ -737,7 +763,8 @@ class EsfSearchApp(App[None]):
         if not query.strip() or self.engine is None:
             return Text(text)
         try:
-            snippet = self.engine.highlight(record, query)   # parses only; does not touch the searcher
+            with self.lock:   # highlighting reads the searcher (term statistics), which workers share
+                snippet = self.engine.highlight(record, query)
         except QueryError:
             return Text(text)
         return snippet_text(snippet.segments)

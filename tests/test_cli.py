@@ -20,12 +20,9 @@ CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory):
-    ix = tmp_path_factory.mktemp("cli") / "ix"
-    result = runner.invoke(app, ["index", str(CORPUS), "--index", str(ix), "--quiet"])
-    assert result.exit_code == 0, result.output
-    return ix
+@pytest.fixture
+def index_dir(shipped_index):
+    return shipped_index   # the session's index of the shipped corpus (read only)
 
 
 def run(index_dir, *args):

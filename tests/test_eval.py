@@ -82,8 +82,8 @@ def test_record_passes(query, passes):
 # ---------------------------------------------------------------- the whole evaluation
 
 @pytest.fixture(scope="module")
-def report():
-    return ev.evaluate()
+def report(shipped_index):
+    return ev.evaluate(shipped_index)
 
 
 def test_judged_set_loads():
@@ -123,13 +123,10 @@ def test_results_json_shape(report, tmp_path):
     assert len(data["per_query"][ev.ESFSEARCH]) == 58
 
 
-def test_cli_eval(tmp_path):
+def test_cli_eval(tmp_path, shipped_index):
     from esfsearch.cli import app
 
-    index = tmp_path / "ix"
-    from esfsearch.index import build_index
-
-    build_index([ROOT / "corpus"], index)
+    index = shipped_index
     out = tmp_path / "r.json"
     result = CliRunner().invoke(app, ["eval", "--index", str(index), "--split", "holdout", "--no-baselines",
                                       "--output", str(out)])

@@ -22,7 +22,6 @@ from rich.text import Text  # noqa: E402
 from textual.content import Content  # noqa: E402
 from textual.worker import WorkerCancelled  # noqa: E402
 
-from esfsearch.index import build_index  # noqa: E402
 from esfsearch.tui import (DetailScreen, EsfSearchApp, ExportScreen, HelpScreen, SimilarScreen,  # noqa: E402
                            export_hits, hit_card, year_bars)
 
@@ -38,16 +37,9 @@ def sync(coro_fn):
 SIZE = (100, 30)
 
 
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory) -> Path:
-    ix = tmp_path_factory.mktemp("tui") / "ix"
-    cwd = os.getcwd()
-    os.chdir(REPO)
-    try:
-        build_index([Path("corpus")], ix)
-    finally:
-        os.chdir(cwd)
-    return ix
+@pytest.fixture
+def index_dir(shipped_index) -> Path:
+    return shipped_index   # built from the repository root: `source_path` is relative
 
 
 def make_app(index_dir: Path, query: str = "", **kw) -> EsfSearchApp:
