@@ -17,6 +17,9 @@ import hashlib
 import json
 import os
 import shutil
+import signal
+import sys
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -184,9 +187,91 @@ def open_whoosh(gen: Path):
 
 # ---------------------------------------------------------------- locking
 
+# Descriptors of the write locks this process holds. A process forked while one is held (Whoosh's
+# SubWriterTask writers) closes them at once: flock belongs to the open file, which a child shares,
+# so a writer that outlived its parent would otherwise keep the index locked.
+_HELD_LOCKS: dict[int, int] = {}   # fd -> pid of the process that took the lock
+_HELD_GUARD = threading.Lock()
+_PR_SET_PDEATHSIG = 1
+
+
+def _after_fork_in_child() -> None:
+    """Runs in every child forked by this process (os.register_at_fork). A child forked while a
+    write lock is held is one of the build's writer processes: it lets go of the lock, dies with
+    the parent that forked it (Linux prctl PR_SET_PDEATHSIG), and leaves Ctrl-C to that parent,
+    which stops the build and reports it, so no child prints a traceback."""
+    if not _HELD_LOCKS:
+        return
+    parents = set(_HELD_LOCKS.values())
+    for fd in list(_HELD_LOCKS):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD_LOCKS.clear()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() not in parents:   # the parent died before prctl took effect
+        os._exit(1)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _lock_owner(path: Path) -> str:
+    """'pid N' of the process that last took the lock (it writes its pid into the file), and
+    whether it still runs; with the processes that hold the file open if it does not (Linux)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        return "unknown pid"
+    if not text.isdigit():
+        return "unknown pid"
+    pid = int(text)
+    if _alive(pid):
+        return f"pid {pid}"
+    holders = _processes_with_open(path)
+    if holders:
+        return (f"pid {pid} is gone, but its processes {', '.join(map(str, holders))} still hold the lock; "
+                f"stop them (kill {' '.join(map(str, holders))})")
+    return f"pid {pid}"
+
+
+def _processes_with_open(path: Path) -> list[int]:
+    """Pids of other processes that have `path` open (Linux /proc; empty elsewhere)."""
+    try:
+        target = os.path.realpath(path)
+        procs = [d for d in os.listdir("/proc") if d.isdigit() and int(d) != os.getpid()]
+    except OSError:
+        return []
+    found = []
+    for d in procs:
+        try:
+            fds = os.listdir(f"/proc/{d}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(f"/proc/{d}/fd/{fd}") == target:
+                    found.append(int(d))
+                    break
+            except OSError:
+                continue
+    return sorted(found)
+
+
 @contextmanager
 def write_lock(root: Path, timeout: float = 10.0) -> Iterator[None]:
-    """One writer at a time. flock dies with its process, so a killed build leaves no stale lock."""
+    """One writer at a time. flock dies with its process (and the build's writer processes close
+    their inherited copy at once), so a killed build leaves no stale lock."""
     try:
         root.mkdir(parents=True, exist_ok=True)
         fh = open(root / LOCK, "a+")
@@ -202,15 +287,20 @@ def write_lock(root: Path, timeout: float = 10.0) -> Iterator[None]:
                 if exc.errno not in (errno.EAGAIN, errno.EACCES):
                     raise
                 if time.monotonic() >= deadline:
-                    raise IndexProblem(f"another esfsearch process is writing the index in {root} "
-                                       f"(waited {timeout:.0f} s); try again when it has finished") from None
+                    raise IndexProblem(f"another esfsearch process ({_lock_owner(root / LOCK)}) is writing "
+                                       f"the index in {root} (waited {timeout:.0f} s); try again when it "
+                                       "has finished") from None
                 time.sleep(0.1)
+        with _HELD_GUARD:
+            _HELD_LOCKS[fh.fileno()] = os.getpid()
         fh.seek(0)
         fh.truncate()
         fh.write(f"{os.getpid()}\n")
         fh.flush()
         yield
     finally:
+        with _HELD_GUARD:
+            _HELD_LOCKS.pop(fh.fileno(), None)
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
         finally:
@@ -397,6 +487,7 @@ def _full(corpus: list[Path], root: Path, progress: Progress | None, procs: int 
     gen = root / f"gen-{stamp}"
     tmp = root / f".building-{stamp}-{os.getpid()}"
     tmp.mkdir(parents=True)
+    writer = None
     try:
         ix = windex.create_in(str(tmp), build_schema())
         writer = _writer(ix, procs, _estimated_records(entries))
@@ -416,6 +507,7 @@ def _full(corpus: list[Path], root: Path, progress: Progress | None, procs: int 
         _write_json_atomic(tmp / META, _meta(corpus, files, summary))
         os.replace(tmp, gen)
     except BaseException:
+        _stop_writer_processes(writer)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     try:
@@ -437,6 +529,27 @@ def _estimated_records(entries: list) -> int:
             except OSError:
                 pass
     return size // 2500
+
+
+def _stop_writer_processes(writer) -> None:
+    """A failed or interrupted multiprocess build: its writer processes wait on a queue that will
+    never be fed; stop them (quietly: SIGTERM) so that the parent can exit without waiting."""
+    tasks = getattr(writer, "tasks", None)
+    if not tasks:
+        return
+    for task in tasks:
+        try:
+            task.terminate()
+        except (OSError, ValueError, AttributeError):
+            pass
+    for task in tasks:
+        try:
+            task.join(5)
+        except (OSError, ValueError, AssertionError):
+            pass
+    for q in (getattr(writer, "jobqueue", None), getattr(writer, "resultqueue", None)):
+        if q is not None:
+            q.cancel_join_thread()   # nobody will read what is still buffered
 
 
 def _writer(ix, procs: int | None, n_docs: int):

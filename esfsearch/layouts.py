@@ -454,6 +454,12 @@ def read_json(text: str, *, source_path: str, default_id: str) -> tuple[list[Pro
             raise LayoutError("JSON holds neither a list of records nor a record")
         items = [(f"record {n + 1}", item) for n, item in enumerate(data)]
     except json.JSONDecodeError as exc:
+        cut = _truncated_array(text)
+        if cut is not None:
+            complete, cut_at = cut
+            items = [(f"record {n + 1}", item) for n, item in enumerate(complete)]
+            problems.append(RecordProblem(source_path, _cut_reason(text, cut_at, len(complete))))
+            return _json_records(items, problems, source_path=source_path, default_id=default_id)
         lines = [ln for ln in text.split("\n") if ln.strip()]
         if len(lines) < 2 or not lines[0].lstrip().startswith("{"):
             raise LayoutError(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
@@ -464,6 +470,11 @@ def read_json(text: str, *, source_path: str, default_id: str) -> tuple[list[Pro
                 items.append((f"line {n + 1}", json.loads(line)))
             except json.JSONDecodeError as line_exc:
                 problems.append(RecordProblem(f"{source_path}:{n + 1}", f"invalid JSON line: {line_exc.msg}"))
+    return _json_records(items, problems, source_path=source_path, default_id=default_id)
+
+
+def _json_records(items: list[tuple[str, Any]], problems: list[RecordProblem], *, source_path: str,
+                  default_id: str) -> tuple[list[ProjectRecord], list[RecordProblem]]:
     records: list[ProjectRecord] = []
     for where, item in items:
         try:
@@ -473,6 +484,54 @@ def read_json(text: str, *, source_path: str, default_id: str) -> tuple[list[Pro
     if not records and not problems:
         raise LayoutError("JSON list is empty")
     return records, problems
+
+
+_WS = re.compile(r"[ \t\n\r]*")
+
+
+def _truncated_array(text: str) -> tuple[list[Any], int] | None:
+    """(the complete elements, where the text ends) when `text` is a JSON array cut off before its
+    end (an interrupted download): valid JSON up to the last character, with the array still open.
+    None for anything else, a syntax error inside the file included: nothing is guessed."""
+    decoder = json.JSONDecoder()
+    pos = _WS.match(text, 0).end()
+    if not text.startswith("[", pos):
+        return None
+    pos = _WS.match(text, pos + 1).end()
+    items: list[Any] = []
+    end = len(text)
+    if pos < end and text[pos] == "]":
+        return None   # a complete (empty) array: not cut
+    while True:
+        if pos >= end:
+            return items, end              # cut after "[" or after a ","
+        try:
+            item, after = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            # The element runs to the end of the text: cut inside it. Any other error is a syntax
+            # error in the file, which the caller reports as such.
+            rest = text[exc.pos:].rstrip()
+            at_end = (not rest or exc.msg.startswith("Unterminated string")
+                      or (exc.msg.startswith("Invalid \\uXXXX") and len(rest) < 6)
+                      or (exc.msg.startswith("Expecting value") and any(w.startswith(rest) for w in ("true", "false", "null"))))
+            return (items, end) if at_end else None
+        items.append(item)
+        pos = _WS.match(text, after).end()
+        if pos >= end:
+            return items, end              # cut right after a complete element
+        if text[pos] == "]":
+            return None                    # the array is complete: the error is elsewhere
+        if text[pos] != ",":
+            return None
+        pos = _WS.match(text, pos + 1).end()
+
+
+def _cut_reason(text: str, cut_at: int, complete: int) -> str:
+    line = text.count("\n", 0, cut_at) + 1
+    column = cut_at - (text.rfind("\n", 0, cut_at) + 1) + 1
+    return (f"JSON cut off at line {line} column {column} (character {cut_at}; an interrupted download?): "
+            f"read the {complete} complete record{'s' if complete != 1 else ''} before the cut; "
+            "the incomplete rest is not read")
 
 
 _JSON_LIST_FIELDS = ("county", "municipalities")
