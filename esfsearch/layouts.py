@@ -456,9 +456,9 @@ def read_json(text: str, *, source_path: str, default_id: str) -> tuple[list[Pro
     except json.JSONDecodeError as exc:
         cut = _truncated_array(text)
         if cut is not None:
-            complete, cut_at = cut
+            complete, inside = cut
             items = [(f"record {n + 1}", item) for n, item in enumerate(complete)]
-            problems.append(RecordProblem(source_path, _cut_reason(text, cut_at, len(complete))))
+            problems.append(RecordProblem(source_path, _cut_reason(text, len(complete), inside)))
             return _json_records(items, problems, source_path=source_path, default_id=default_id)
         lines = [ln for ln in text.split("\n") if ln.strip()]
         if len(lines) < 2 or not lines[0].lstrip().startswith("{"):
@@ -489,10 +489,10 @@ def _json_records(items: list[tuple[str, Any]], problems: list[RecordProblem], *
 _WS = re.compile(r"[ \t\n\r]*")
 
 
-def _truncated_array(text: str) -> tuple[list[Any], int] | None:
-    """(the complete elements, where the text ends) when `text` is a JSON array cut off before its
-    end (an interrupted download): valid JSON up to the last character, with the array still open.
-    None for anything else, a syntax error inside the file included: nothing is guessed."""
+def _truncated_array(text: str) -> tuple[list[Any], bool] | None:
+    """(the complete elements, whether the text ends inside one) when `text` is a JSON array cut off
+    before its end (an interrupted download): valid JSON up to its last character, with the array
+    still open. None for anything else, a syntax error inside the file included: nothing is guessed."""
     decoder = json.JSONDecoder()
     pos = _WS.match(text, 0).end()
     if not text.startswith("[", pos):
@@ -504,7 +504,7 @@ def _truncated_array(text: str) -> tuple[list[Any], int] | None:
         return None   # a complete (empty) array: not cut
     while True:
         if pos >= end:
-            return items, end              # cut after "[" or after a ","
+            return items, False            # cut after "[" or after a ","
         try:
             item, after = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
@@ -514,24 +514,22 @@ def _truncated_array(text: str) -> tuple[list[Any], int] | None:
             at_end = (not rest or exc.msg.startswith("Unterminated string")
                       or (exc.msg.startswith("Invalid \\uXXXX") and len(rest) < 6)
                       or (exc.msg.startswith("Expecting value") and any(w.startswith(rest) for w in ("true", "false", "null"))))
-            return (items, end) if at_end else None
+            return (items, True) if at_end else None
         items.append(item)
         pos = _WS.match(text, after).end()
         if pos >= end:
-            return items, end              # cut right after a complete element
-        if text[pos] == "]":
-            return None                    # the array is complete: the error is elsewhere
+            return items, False            # cut right after a complete element
         if text[pos] != ",":
-            return None
+            return None                    # "]": the array is complete, the error is elsewhere
         pos = _WS.match(text, pos + 1).end()
 
 
-def _cut_reason(text: str, cut_at: int, complete: int) -> str:
-    line = text.count("\n", 0, cut_at) + 1
-    column = cut_at - (text.rfind("\n", 0, cut_at) + 1) + 1
-    return (f"JSON cut off at line {line} column {column} (character {cut_at}; an interrupted download?): "
-            f"read the {complete} complete record{'s' if complete != 1 else ''} before the cut; "
-            "the incomplete rest is not read")
+def _cut_reason(text: str, complete: int, inside: bool) -> str:
+    line = text.count("\n") + 1
+    where = f"inside record {complete + 1}" if inside else f"after record {complete}"
+    return (f"JSON cut off at line {line}, the end of the file, {where} (an interrupted download?): "
+            f"the {complete} complete record{'s' if complete != 1 else ''} before the cut are read"
+            + ("; the incomplete one is not" if inside else ""))
 
 
 _JSON_LIST_FIELDS = ("county", "municipalities")
