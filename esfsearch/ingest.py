@@ -168,7 +168,7 @@ def read_file(path: Path, root: Path | None = None) -> FileResult:
             result.problem = f"file too large ({size / 1e6:.1f} MB; limit {limit / 1e6:.0f} MB)"
             return result
         cut = None
-        if limit == MAX_JSON_BYTES:
+        if limit == MAX_JSON_BYTES or size <= MAX_PARSE_BYTES:
             data = path.read_bytes()
         else:
             with open(path, "rb") as fh:

@@ -212,7 +212,8 @@ BAD_INPUTS = [
     ("empty.txt", b"", "empty"),
     ("blank.txt", b"  \n\t\n", "empty"),
     ("binary.bin", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, "binary"),
-    ("broken.json", b'[{"projektnamn": "A", ', "invalid JSON"),
+    ("broken.json", b'[{"projektnamn": "A", }, {"projektnamn": "B"}]', "invalid JSON"),
+    ("cut.json", b'[{"projektnamn": "A", ', "no readable records"),   # cut off: reported as such
     ("numbers.json", b"[1, 2, 3]", "no readable records"),
     ("only-furniture.txt", b"Ladda ner presentationen\n1\n2\n", "no text left"),
 ]

@@ -67,7 +67,8 @@ def make_hostile(root: Path) -> dict[str, int | str]:
     lines = [json.dumps({"id": f"L{i}", "title": f"Rad {i}"}) for i in range(5)]
     lines.insert(3, '{"id": "trasig", "title": ')
     put("lines.jsonl", "\n".join(lines).encode(), 5)
-    put("truncated.json", json.dumps(items[:20], ensure_ascii=False)[:-40].encode(), "invalid JSON")
+    # cut inside record 20 (an interrupted download): the 19 complete ones are read, less record 6 (42)
+    put("truncated.json", json.dumps(items[:20], ensure_ascii=False)[:-40].encode(), 18)
     put("scalar.json", b"42", "unknown layout")
     put("scalars.json", b"[1, 2, null]", "no readable records (3 broken)")
     put("deep.json", b"[" * 100_000 + b"]" * 100_000, "could not parse")
