@@ -15,7 +15,7 @@ import pytest
 from esfsearch.index import IndexProblem, _estimated_records, write_lock
 from esfsearch.ingest import iter_files
 
-from relhelp import cli_cmd, no_traceback
+from relhelp import SEED_DIR, cli_cmd, no_traceback
 
 pytestmark = pytest.mark.slow
 
@@ -148,8 +148,12 @@ def test_ctrl_c_stops_every_process_without_a_traceback(corpus5k, tmp_path):
 
 def test_busy_lock_names_the_pid_that_holds_it(tmp_path):
     ix = tmp_path / "ix"
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    seed = sorted(SEED_DIR.glob("*.txt"))[0]
+    (corpus / seed.name).write_bytes(seed.read_bytes())
     with write_lock(ix):
-        holder = _start("index", "--wait", "0", "-q", "--index", str(ix), str(tmp_path / "none"))
+        holder = _start("index", "--wait", "0", "-q", "--index", str(ix), str(corpus))
         _out, err = holder.communicate(timeout=120)
     assert holder.returncode != 0
     assert f"pid {os.getpid()}" in err and no_traceback(err), err
