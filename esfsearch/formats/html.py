@@ -210,7 +210,6 @@ def _table(node, in_content: bool) -> list[Block]:
     for row in node.css("tr"):
         cells = [c for c in _children(row) if c.tag in ("td", "th") and not _is_chrome(c, True)]
         texts = [_inline(c) for c in cells]
-        texts = [t for t in texts]
         if not any(texts):
             continue
         if len(cells) == 2 and texts[0] and "\n" not in texts[0] and len(texts[0]) <= 60 and (

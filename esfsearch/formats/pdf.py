@@ -216,7 +216,7 @@ def _pairs_to_text(lines: list[str]) -> tuple[str, int]:
     pair_lines = {}
     for i, line in enumerate(lines):
         m = _GAP_PAIR.match(line)
-        if m and known_label(m.group(1)):
+        if m and (known_label(m.group(1)) or (m.group(2) and len(m.group(0)) - len(m.group(1)) - len(m.group(3)) >= 6)):
             pair_lines[i] = (m.group(1), m.group(3))
     cleaned = [" ".join(ln.split()) for ln in lines]
     if len(pair_lines) < 2:

@@ -94,6 +94,8 @@ def render(blocks: list[Block], *, fallback_title: str | None = None) -> str:
         main = next((b for b in ids if _label(b.label).lower() == "diarienummer"), ids[0])
         ordered = [main] + [b for b in pairs if b is not main]
         dnr = _value(main.text)
+        if dnr and title.startswith(f"{dnr} - "):
+            title = title[len(dnr) + 3:]
         head.append(f"{dnr} - {title}" if title and dnr else (title or dnr))
         head.append("")
         for b in ordered:
