@@ -210,7 +210,7 @@ def to_pdf(seed: Seed, columns: bool = True, *, font: Path | None = None) -> byt
     hyphenated = 0
     for kind, text in seed.body:
         if kind == "gap":
-            pdf.ln(5)
+            pdf.ln(8)
         elif kind == "h":
             _pdf_line(pdf, text, 12)
         else:

@@ -90,7 +90,8 @@ def _page_texts(data: bytes, deadline: Deadline) -> list[str]:
     for i in range(n):
         deadline.check(f"page {i + 1} of {n}")
         try:
-            text = reader.pages[i].extract_text(extraction_mode="layout", layout_mode_space_vertically=False)
+            text = _paragraph_gaps(reader.pages[i].extract_text(extraction_mode="layout",
+                                                                 layout_mode_space_vertically=True))
         except Exception:         # noqa: BLE001 - one broken page does not lose the others
             try:
                 text = reader.pages[i].extract_text()
@@ -106,6 +107,35 @@ def _page_texts(data: bytes, deadline: Deadline) -> list[str]:
     if failed == n:
         raise DocumentError("pdf", "corrupt", f"corrupt PDF: none of its {n} pages could be read")
     return texts
+
+
+def _paragraph_gaps(text: str) -> str:
+    """Layout mode renders vertical space as blank lines in proportion to it: the most common gap
+    between two lines is the line spacing, a wider one a paragraph break (kept as one blank line)."""
+    lines = text.split("\n")
+    gaps: list[int] = []
+    run = None
+    for line in lines:
+        if line.strip():
+            if run is not None:
+                gaps.append(run)
+            run = 0
+        elif run is not None:
+            run += 1
+    if not gaps:
+        return "\n".join(ln for ln in lines if ln.strip())
+    normal = Counter(gaps).most_common(1)[0][0]
+    out: list[str] = []
+    run = 0
+    for line in lines:
+        if not line.strip():
+            run += 1
+            continue
+        if out and run > normal:
+            out.append("")
+        out.append(line)
+        run = 0
+    return "\n".join(out)
 
 
 def _short(exc: Exception) -> str:
