@@ -40,7 +40,7 @@ def read_docx(data: bytes, deadline: Deadline) -> Document:
             if n % 200 == 0:
                 deadline.check(f"part {n + 1} of {len(items)}")
             if isinstance(item, Paragraph):
-                block = _paragraph(item)
+                block = _paragraph(item, bool(blocks) and blocks[-1].kind == "pair")
                 if block is not None:
                     paragraphs += 1
                     total += len(block.text)
@@ -72,7 +72,7 @@ def _short(exc: Exception) -> str:
     return f"{type(exc).__name__}: {msg}" if msg else type(exc).__name__
 
 
-def _paragraph(p) -> Block | None:
+def _paragraph(p, after_pair: bool = False) -> Block | None:
     text = squash(p.text)
     if not text:
         return None
@@ -88,7 +88,7 @@ def _paragraph(p) -> Block | None:
     if style.lower().startswith("list") or (ppr is not None and ppr.numPr is not None):
         return Block("item", text)
     if text.count("\n") <= 1:
-        pair = pair_from_text(text)
+        pair = pair_from_text(text, after_pair)
         if pair is not None:
             return pair
     return Block("para", text)

@@ -91,7 +91,9 @@ def _blocks(root) -> list[Block]:
         text = squash("".join(buf))
         buf.clear()
         if text:
-            blocks.append((pair_from_text(text) if text.count("\n") <= 1 else None) or Block("para", text))
+            after_pair = bool(blocks) and blocks[-1].kind == "pair"
+            blocks.append((pair_from_text(text, after_pair) if text.count("\n") <= 1 else None)
+                          or Block("para", text))
 
     stack: list[tuple[object, bool, bool]] = [(root, False, False)]   # (node, closing, in_content)
     while stack:

@@ -71,7 +71,9 @@ def _walk(container, blocks: list[Block], deadline: Deadline) -> None:
         elif tag == f"{{{TEXT}}}p":
             text = _text(el)
             if text:
-                blocks.append((pair_from_text(text) if text.count("\n") <= 1 else None) or Block("para", text))
+                after_pair = bool(blocks) and blocks[-1].kind == "pair"
+                blocks.append((pair_from_text(text, after_pair) if text.count("\n") <= 1 else None)
+                              or Block("para", text))
         elif tag == f"{{{TEXT}}}list-item":
             paras = [c for c in el if c.tag in (f"{{{TEXT}}}p", f"{{{TEXT}}}h")]
             if paras:

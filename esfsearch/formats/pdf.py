@@ -31,7 +31,7 @@ _DIGITS = re.compile(r"\d+")
 _GAP_PAIR = re.compile(r"^(\S.{0,60}?)(:?)\s{3,}(\S.*)$")
 _SUSPENDED = {"och", "eller", "samt", "respektive", "resp", "som", "till", "and", "or", "&"}
 _LOWER_START = re.compile(r"^[a-zåäöéüæø]")
-_HYPHEN_END = re.compile(r"(\w*[a-zåäöéüæø])-$")
+_HYPHEN_END = re.compile(r"(\w*[^\W\d_])-$")
 EDGE_LINES = 3                   # lines at the top and bottom of a page that may be running furniture
 
 
@@ -192,7 +192,8 @@ def _drop_furniture(pages: list[list[str]]) -> int:
     for lines in pages:
         counts.update({_key(lines[i]) for i in _edge_indexes(lines)})
     threshold = max(2, (len(pages) * 3 + 4) // 5)     # on at least 3/5 of the pages, and on two
-    running = {k for k, c in counts.items() if c >= threshold} if len(pages) >= 2 else set()
+    running = {k for k, c in counts.items() if c >= threshold and re.search(r"[^\W\d_]", k)} \
+        if len(pages) >= 2 else set()
     dropped = 0
     for number, lines in enumerate(pages, 1):
         edges = _edge_indexes(lines)
@@ -229,9 +230,11 @@ def _rejoin(lines: list[str]) -> tuple[list[str], int]:
             prev = out[-1]
             m = _HYPHEN_END.search(prev)
             first_word = re.split(r"[\s,.;:!?)]", line, maxsplit=1)[0].lower()
-            if m and prev[-2:-1].isalpha() and first_word not in _SUSPENDED and not _GAP_PAIR.match(prev):
-                out[-1] = prev[:-1] + line
-                rejoined += 1
+            if m and first_word not in _SUSPENDED and not _GAP_PAIR.match(prev):
+                out[-1] = prev + line              # 'ESF-' + 'rådet': a real hyphen after a capital
+                if prev[-2:-1].islower():          # 'kompetens-' + 'försörjning': a line-end hyphen
+                    out[-1] = prev[:-1] + line
+                    rejoined += 1
                 continue
             if not prev.endswith((":", ".", "!", "?")) and not _GAP_PAIR.match(prev) and not prev.startswith("- ") \
                     and len(prev) > 40:

@@ -46,10 +46,13 @@ def known_label(label: str) -> bool:
     return low in LABELS or low in _GLUED_BY_LOWER
 
 
-def pair_from_text(text: str) -> Block | None:
-    """'Projektägare: Borlänge kommun' (or 'Projektägare:' newline value) with a known label -> a pair."""
+def pair_from_text(text: str, after_pair: bool = False) -> Block | None:
+    """'Projektägare: Borlänge kommun' (or 'Projektägare:' newline value) with a known label -> a pair.
+    Right after another pair, a short 'Label: value' with a label we do not know is one too."""
     m = _INLINE_PAIR.match(text.strip())
-    if not m or "\n" in m.group(1) or not known_label(m.group(1)):
+    if not m or "\n" in m.group(1):
+        return None
+    if not known_label(m.group(1)) and not (after_pair and len(m.group(1)) <= 40 and len(m.group(2)) <= 80):
         return None
     value = squash(m.group(2))
     if value.count("\n") > 1:
