@@ -37,10 +37,14 @@ class Seed:
 
 
 def parse_seed(path: Path) -> Seed:
-    text = path.read_text(encoding="utf-8")
+    return parse_seed_text(path.stem, path.read_text(encoding="utf-8"))
+
+
+def parse_seed_text(name: str, text: str) -> Seed:
+    """Split a record text in one of the project's layouts into the parts a document is made of."""
     lines = text.split("\n")
     if any(ln.startswith("Diarienummer:") for ln in lines):
-        seed = Seed(path.stem, "record", header=lines[0].strip())
+        seed = Seed(name, "record", header=lines[0].strip())
         seed.title = seed.header.split(" - ", 1)[1]
         i = next(i for i, ln in enumerate(lines) if ln.startswith("Diarienummer:"))
         while i < len(lines) and lines[i].strip():
@@ -55,7 +59,7 @@ def parse_seed(path: Path) -> Seed:
         return seed
     glued = [i for i, ln in enumerate(lines) if _GLUED_RE.match(ln.strip())]
     if len(glued) >= 3:
-        seed = Seed(path.stem, "ebs")
+        seed = Seed(name, "ebs")
         first = last = glued[0]
         while last + 1 < len(lines) and _GLUED_RE.match(lines[last + 1].strip()):
             last += 1
@@ -67,7 +71,7 @@ def parse_seed(path: Path) -> Seed:
         rest = [ln for ln in lines[last + 1:] if ln.strip() != "In English"]
         seed.body = _body(rest, headings=True)
         return seed
-    seed = Seed(path.stem, "free")
+    seed = Seed(name, "free")
     chrome = {"Ladda ner presentationen", "Presentation laddar. Vänta.", "Liknande presentationer",
               "© 2024 SlidePlayer.se Inc.", "All rights reserved."}
     content = [ln for ln in lines if ln.strip() and ln.strip() not in chrome and not ln.strip().isdigit()]

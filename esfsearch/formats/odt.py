@@ -48,6 +48,7 @@ def read_odt(data: bytes, deadline: Deadline) -> Document:
         raise DocumentError("odt", "corrupt", "corrupt ODT: no text body")
     blocks: list[Block] = []
     _walk(body, blocks, deadline)
+    deadline.check("the end")
     if not any(b.text.strip() for b in blocks):
         raise DocumentError("odt", "empty", "ODT without any text")
     text = render(blocks, fallback_title=fallback or None)
