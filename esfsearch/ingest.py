@@ -136,7 +136,11 @@ def _read_document(result: FileResult, read, source_path: str) -> None:
         result.format, result.problem = exc.format, exc.reason
         return
     result.format, result.format_info = document.format, document.describe()
-    _parse_into(result, clean_text(document.text), source_path)
+    text = clean_text(document.text)
+    if not text:
+        result.problem = f"{document.format.upper()} without any text (only page furniture)"
+        return
+    _parse_into(result, text, source_path)
     for record in result.records:
         record.layout = f"{document.format}/{record.layout}"
         record.finalise()
