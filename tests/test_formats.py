@@ -133,6 +133,21 @@ def test_html_entities_breaks_and_title_fallback():
     assert record.id == "sida"
 
 
+def test_html_label_and_value_in_two_elements():
+    """EBS2020-style rows: the label and the value in elements of their own, no dl or table."""
+    rows = [("Projektägare", "Region Sörmland"), ("Projektfas", "Genomförande"), ("Region", "Östra Mellansverige"),
+            ("Beviljat ESF-stöd", "1 200 000 kr"), ("Projektperiod", "2015-01-01 till 2016-06-30")]
+    page = ("<!DOCTYPE html><html><body><header><nav>Meny</nav></header><main><h1>Vägar till arbete</h1>"
+            + "".join(f'<div class="row"><span class="label">{a}</span>\n<span class="value">{b}</span></div>'
+                      for a, b in rows)
+            + "<h2>Sammanfattning</h2><p>Projektet ska stödja unga.</p></main></body></html>")
+    record = parse_text(page, rel_path="p.html").records[0]
+    assert record.layout == "html/ebs2020"
+    assert (record.title, record.owner, record.region, record.eu_support) == (
+        "Vägar till arbete", "Region Sörmland", "Östra Mellansverige", 1_200_000)
+    assert record.summary == "Projektet ska stödja unga."
+
+
 def test_html_record_text_is_not_markup():
     """A text that only mentions tags is not a web page."""
     text = "Om <html> och <body>\n\nProjektet lär ut webbutveckling."

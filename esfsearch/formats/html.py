@@ -131,10 +131,27 @@ def _blocks(root) -> list[Block]:
         inside = in_content or tag in CONTENT_TAGS or (node.attributes or {}).get("role") == "main"
         if tag in BLOCK_TAGS:
             flush()
+            pair = _label_value_element(node)
+            if pair is not None:
+                blocks.append(pair)
+                continue
             stack.append((node, True, in_content))
         stack.extend((c, False, inside) for c in reversed(_children(node)))
     flush()
     return blocks
+
+
+def _label_value_element(node) -> Block | None:
+    """`<div><span class="label">Projektägare</span> <span>Borlänge kommun</span></div>` and the like:
+    an element of exactly two parts, the first a known label, the second a short value."""
+    parts = [c for c in _children(node) if c.tag != "-comment" and not (c.tag == "-text" and not
+                                                                          (c.text_content or "").strip())]
+    if len(parts) != 2 or any(c.tag == "-text" or c.tag in ("ul", "ol", "dl", "table") for c in parts):
+        return None
+    label, value = _inline(parts[0]), _inline(parts[1])
+    if not label or "\n" in label or len(label) > 60 or not known_label(label) or not value or len(value) > 300:
+        return None
+    return Block("pair", ", ".join(value.split("\n")), label=label)
 
 
 def _children(node) -> list:
