@@ -29,7 +29,7 @@ for extra in (REPO, REPO / "tests"):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
-from bench.corpus import iter_records  # noqa: E402
+from bench.corpus import MIX, iter_records  # noqa: E402
 from docgen import parse_seed_text, to_docx, to_html, to_odt, to_pdf  # noqa: E402
 from esfsearch.index import build_index  # noqa: E402
 from esfsearch.ingest import ingest  # noqa: E402
@@ -39,11 +39,24 @@ TEXT_LAYOUTS = ("projektbank", "esfplus", "ebs2020")
 
 
 def records(n: int, seed: int = 1) -> list[dict]:
-    out: list[dict] = []
-    total = n * 2
-    while len(out) < n:
-        out = [r for r in iter_records(total, seed=seed) if r["layout"] in TEXT_LAYOUTS][:n]
-        total *= 2
+    """N records of the text layouts in the corpus mix (iter_records yields one layout after another)."""
+    share = {k: MIX[k] / sum(MIX[t] for t in TEXT_LAYOUTS) for k in TEXT_LAYOUTS}
+    want = {k: int(n * share[k]) for k in TEXT_LAYOUTS}
+    want[TEXT_LAYOUTS[0]] += n - sum(want.values())
+    by_layout: dict[str, list[dict]] = {k: [] for k in TEXT_LAYOUTS}
+    for r in iter_records(2 * n, seed=seed):
+        if r["layout"] in by_layout and len(by_layout[r["layout"]]) < want[r["layout"]]:
+            by_layout[r["layout"]].append(r)
+    return _interleave(by_layout)
+
+
+def _interleave(by_layout: dict[str, list[dict]]) -> list[dict]:
+    lists = [list(v) for v in by_layout.values()]
+    out = []
+    while any(lists):
+        for lst in lists:
+            if lst:
+                out.append(lst.pop(0))
     return out
 
 
