@@ -276,3 +276,15 @@ def test_cli_parse_shows_what_was_read(tmp_path):
     assert [r["layout"] for r in records] == ["pdf/projectbank"]
     assert "PDF, 3 pages" in result.stderr or "PDF, 2 pages" in result.stderr
     assert "scanned PDF" in result.stderr
+
+
+def test_labels_the_record_reader_cannot_take_are_kept_after_the_text():
+    from esfsearch.formats.structure import Block, render
+
+    blocks = [Block("heading", "Sänk Trösklarna", level=1), Block("pair", "2019/00038", label="Diarienummer"),
+              Block("pair", "x: y", label="1. Övrigt"), Block("pair", "Borlänge kommun", label="Projektägare"),
+              Block("para", "Projektet ska stödja unga.")]
+    record = parse_text(render(blocks), rel_path="r.txt").records[0]
+    assert (record.id, record.title, record.owner) == ("2019/00038", "Sänk Trösklarna", "Borlänge kommun")
+    assert record.summary.startswith("Projektet ska stödja unga.")
+    assert "1. Övrigt: x: y" in record.full_text

@@ -25,6 +25,7 @@ from ..layouts import _GLUED, LABELS
 _SPACES = re.compile(r"\s+")
 _INLINE_PAIR = re.compile(r"^([A-ZÅÄÖÉa-zåäöé][^:\n]{0,60}?)\s*:\s*(.*)$", re.S)
 _GLUED_BY_LOWER = {g.lower(): g for g in _GLUED}
+_RECORD_LABEL = re.compile(r"^[A-ZÅÄÖÉ][^:\n]{1,60}$")      # what layouts.read_label_record takes
 
 
 @dataclass
@@ -91,6 +92,7 @@ def render(blocks: list[Block], *, fallback_title: str | None = None) -> str:
             body_at.remove(before[-1])
     body = _render_body([blocks[i] for i in body_at])
     head: list[str] = []
+    tail: list[str] = []
     ids = [b for b in pairs if LABELS.get(_label(b.label).lower()) == "id"]
     glued = [b for b in pairs if _label(b.label).lower() in _GLUED_BY_LOWER]
     if ids:
@@ -103,6 +105,9 @@ def render(blocks: list[Block], *, fallback_title: str | None = None) -> str:
         head.append("")
         for b in ordered:
             label = "Diarienummer" if b is main else _label(b.label)
+            if not _RECORD_LABEL.match(label):      # the record reader would stop at it: keep it below
+                tail.append(f"{label}: {_value(b.text)}")
+                continue
             head.append(f"{label}:")
             if _value(b.text):
                 head.append(_value(b.text))
@@ -112,14 +117,14 @@ def render(blocks: list[Block], *, fallback_title: str | None = None) -> str:
         for b in glued:
             if _value(b.text):
                 head.append(_GLUED_BY_LOWER[_label(b.label).lower()] + _value(b.text))
-        rest = [b for b in pairs if b not in glued and _value(b.text)]
-        if rest:
-            head.append("")
-            head += [f"{_label(b.label)}: {_value(b.text)}" for b in rest]
+        # Other labels would end the page's field block: they follow the text.
+        tail += [f"{_label(b.label)}: {_value(b.text)}" for b in pairs if b not in glued and _value(b.text)]
     else:
         if title:
             head += [title, ""]
         head += [f"{_label(b.label)}: {_value(b.text)}" for b in pairs if _value(b.text)]
+    if tail:
+        body = f"{body}\n\n" + "\n".join(tail) if body else "\n".join(tail)
     text = "\n".join(head).strip()
     return f"{text}\n\n{body}".strip() if body else text
 
