@@ -42,7 +42,7 @@ def parse_seed(path: Path) -> Seed:
 
 def parse_seed_text(name: str, text: str) -> Seed:
     """Split a record text in one of the project's layouts into the parts a document is made of."""
-    lines = text.split("\n")
+    lines = text.replace("\u00ad", "").split("\n")     # soft hyphens: the document's own breaks
     if any(ln.startswith("Diarienummer:") for ln in lines):
         seed = Seed(name, "record", header=lines[0].strip())
         seed.title = seed.header.split(" - ", 1)[1]

@@ -29,6 +29,7 @@ _PAGE_NUMBER = re.compile(
     r"^(?:(?:sida|page|s\.|sid\.)\s*)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:av|of|/|\()\s*\d{1,4}\)?)?$", re.I)
 _DIGITS = re.compile(r"\d+")
 _GAP_PAIR = re.compile(r"^(\S.{0,60}?)(:?)\s{3,}(\S.*)$")
+_COLON_LINE = re.compile(r"^([A-ZÅÄÖÉ][^:]{0,60}):$")
 _SUSPENDED = {"och", "eller", "samt", "respektive", "resp", "som", "till", "and", "or", "&"}
 _LOWER_START = re.compile(r"^[a-zåäöéüæø]")
 _HYPHEN_END = re.compile(r"(\w*[^\W\d_])-$")
@@ -245,17 +246,34 @@ def _rejoin(lines: list[str]) -> tuple[list[str], int]:
 
 
 def _pairs_to_text(lines: list[str]) -> tuple[str, int]:
-    """Lines set as `Label    value` (two columns) become pairs for `render`; other text is kept."""
-    pair_lines = {}
+    """Lines set as `Label    value` (two columns) become pairs for `render`, and so do `Label:` lines
+    with the value on the next line when there is no `Diarienummer:` line (a project-bank record in
+    that shape is the record layout itself). Other text is kept as it is."""
+    pair_lines: dict[int, tuple[str, str]] = {}
+    skip: set[int] = set()
+    record_layout = any(ln.strip().lower().startswith("diarienummer:") for ln in lines)
     for i, line in enumerate(lines):
+        if i in skip:
+            continue
         m = _GAP_PAIR.match(line)
         if m and (known_label(m.group(1)) or (m.group(2) and len(m.group(0)) - len(m.group(1)) - len(m.group(3)) >= 6)):
             pair_lines[i] = (m.group(1), m.group(3))
-    cleaned = [" ".join(ln.split()) for ln in lines]
+            continue
+        m = _COLON_LINE.match(line.strip())
+        if m and not record_layout and (known_label(m.group(1)) or (i - 1 in pair_lines or i - 2 in pair_lines)):
+            nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
+            if nxt and not _COLON_LINE.match(nxt) and not _GAP_PAIR.match(nxt):
+                pair_lines[i] = (m.group(1), nxt)
+                skip.add(i + 1)
+            else:
+                pair_lines[i] = (m.group(1), "")
+    cleaned = ["" if i in skip else " ".join(ln.split()) for i, ln in enumerate(lines)]
     if len(pair_lines) < 2:
         return "\n".join(cleaned).strip(), 0
     blocks: list[Block] = []
     for i, line in enumerate(cleaned):
+        if i in skip:
+            continue
         if i in pair_lines:
             label, value = pair_lines[i]
             blocks.append(Block("pair", " ".join(value.split()), label=label))
