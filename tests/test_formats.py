@@ -120,6 +120,15 @@ def test_detection_by_content_not_by_name(tmp_path):
     assert {r.id for r in report.records} == {"2020/00639"}
 
 
+def test_a_text_that_quotes_a_pdf_header_stays_a_text(tmp_path):
+    path = tmp_path / "om-pdf.txt"
+    path.write_text("Om tillgängliga dokument\n\nEn fil som börjar med %PDF-1.7 är en PDF. Projektet "
+                    "lär ut hur man gör tillgängliga PDF-filer.", encoding="utf-8")
+    result = read_file(path, tmp_path)
+    assert result.problem is None and result.format is None
+    assert result.records[0].title == "Om tillgängliga dokument"
+
+
 def test_html_entities_breaks_and_title_fallback():
     page = ("<!DOCTYPE html><html><head><title>Bättre matchning &amp; stöd | Projektbanken</title></head>"
             "<body><nav>Hem | Projektbanken | Kontakt</nav><div class='content'>"

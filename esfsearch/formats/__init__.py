@@ -64,7 +64,10 @@ class Deadline:
 def sniff(data: bytes) -> str | None:
     """'pdf', 'docx', 'odt' from the first bytes (and the zip directory), or None for anything else."""
     head = data[:1024]
-    if b"%PDF-" in head:
+    at = head.find(b"%PDF-")
+    # At the start (readers allow a little junk before it); further in only with PDF objects after
+    # it, so that a text that merely quotes "%PDF-" stays a text.
+    if at != -1 and (not head[:at].strip(b" \t\r\n\xef\xbb\xbf") or b" obj" in data[at:at + 65536]):
         return "pdf"
     if data[:4] == b"PK\x03\x04":
         try:
