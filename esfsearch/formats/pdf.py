@@ -14,6 +14,10 @@ pages, numbers ignored) and page numbers ("3", "Sida 3 av 7", "- 3 -") are dropp
 across a line end is rejoined ("kompetens-" + "försörjning"), while a hyphen after a capital
 ("ESF-" + "rådet") or before "och"/"eller" ("industri- och") stays; a line a value is set beside in a
 second column ("Projektägare      Borlänge kommun") becomes a label/value pair.
+
+Known limit: layout mode sets text as it stands on the page, so prose in two columns side by side comes
+out line by line across both columns; single-column documents (the usual project description,
+application or decision) read in order. The time limit is checked between pages.
 """
 
 from __future__ import annotations
