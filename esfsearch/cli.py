@@ -397,6 +397,9 @@ def parse(
     report = ingest(paths)
     records = [r.to_dict(contacts=not no_contacts) for r in report.records]
     sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
+    for f in report.files:
+        if f.format_info and f.records:     # a web page or document: what was read from it
+            err(f"read {f.path}: {f.format_info} -> {len(f.records)} record(s), layout {f.layout}")
     for path, reason in report.problems:
         err(f"skipped {path}: {reason}")
     for path, reason in report.ignored:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from . import formats
 from .layouts import READERS, LayoutError, RecordProblem, detect_layout, read_json
 from .records import ProjectRecord, Section
 from .textio import UnreadableText, clean_text, decode_bytes
@@ -24,6 +25,7 @@ MAX_TITLE_CHARS = 1_000
 # Of a text file (one project), only so many bytes are read and parsed: more cannot fit in one record.
 MAX_PARSE_BYTES = 3 * MAX_RECORD_CHARS
 MAX_JSON_BYTES = 1_000_000_000
+MAX_DOCUMENT_BYTES = 200_000_000        # PDF/DOCX/ODT: mostly images and fonts besides the text
 IGNORED_NAMES = ("readme", "license", "licence", "attribution", "notice")
 
 
@@ -37,6 +39,8 @@ class FileResult:
     layout: str | None = None
     encoding: str | None = None
     ignored: bool = False           # documentation files beside the texts (README, LICENSE)
+    format: str | None = None       # "html", "pdf", "docx", "odt" when the file was a document
+    format_info: str | None = None  # what was read from it ("PDF, 3 pages, 2 dropped lines")
 
 
 @dataclass
@@ -74,6 +78,9 @@ def parse_text(text: str, *, rel_path: str, source_path: str | None = None) -> F
 def _parse_into(result: FileResult, text: str, source_path: str) -> None:
     if not text:
         result.problem = "no text (only whitespace or control characters)"
+        return
+    if result.format is None and formats.looks_like_html(text):
+        _read_document(result, lambda: formats.read_html(text), source_path)
         return
     layout = detect_layout(text)
     default_id = default_id_for(result.rel_path)
@@ -164,6 +171,8 @@ def read_file(path: Path, root: Path | None = None) -> FileResult:
     try:
         size = path.stat().st_size
         limit = MAX_JSON_BYTES if path.suffix.lower() in (".json", ".jsonl", ".ndjson") else MAX_TEXT_BYTES
+        if size > limit and limit == MAX_TEXT_BYTES and _starts_like_document(path):
+            limit = MAX_DOCUMENT_BYTES
         if size > limit:
             result.problem = f"file too large ({size / 1e6:.1f} MB; limit {limit / 1e6:.0f} MB)"
             return result
@@ -181,6 +190,10 @@ def read_file(path: Path, root: Path | None = None) -> FileResult:
     except OSError as exc:
         result.problem = f"cannot read: {exc.strerror or exc}"
         return result
+    fmt = formats.sniff(data)
+    if fmt is not None:
+        _read_document(result, lambda: formats.read_document(data, fmt), str(path))
+        return result
     try:
         text, result.encoding = decode_bytes(data)
     except UnreadableText as exc:
@@ -191,6 +204,32 @@ def read_file(path: Path, root: Path | None = None) -> FileResult:
     if cut is not None:
         result.record_problems.insert(0, cut)
     return result
+
+
+def _starts_like_document(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return formats.sniff_head(fh.read(1024))
+
+
+def _read_document(result: FileResult, read, source_path: str) -> None:
+    """A web page or binary document: its structured text goes to the layout readers; records are
+    marked with the format (`pdf/projectbank`). A document that gives no text is reported with why."""
+    try:
+        document = read()
+    except formats.DocumentError as exc:
+        result.format, result.problem = exc.format, exc.reason
+        return
+    result.format, result.format_info = document.format, document.describe()
+    text = clean_text(document.text)
+    if not text:
+        result.problem = f"{document.format.upper()} without any text (only page furniture)"
+        return
+    _parse_into(result, text, source_path)
+    for record in result.records:
+        record.layout = f"{document.format}/{record.layout}"
+        record.finalise()
+    if result.layout:
+        result.layout = f"{document.format}/{result.layout}"
 
 
 def _relative(path: Path, root: Path | None) -> str:
