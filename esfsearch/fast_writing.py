@@ -19,6 +19,7 @@ from itertools import islice
 
 _RUN_BLOCK = 4096      # postings per marshalled block of a run file
 _installed = False
+_stock: dict[str, object] = {}   # Whoosh's own methods, for tests that compare
 
 
 def speed_up_writing() -> None:
@@ -28,6 +29,8 @@ def speed_up_writing() -> None:
         return
     from whoosh.writing import PostingPool, SegmentWriter
 
+    _stock.update(_write_run=PostingPool._write_run, _read_run=PostingPool._read_run, add=PostingPool.add,
+                  _flush_segment=SegmentWriter._flush_segment)
     PostingPool._write_run = _write_run
     PostingPool._read_run = _read_run
     PostingPool.add = _pool_add
