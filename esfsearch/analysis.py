@@ -261,13 +261,26 @@ def _grouped(text: str) -> dict[str, list[int]]:
     grouped = _GROUPED_CACHE.get(text)
     if grouped is not None:
         return grouped
-    grouped = {}
-    for pos, (word, _start, _end) in enumerate(_words(text)):
-        have = grouped.get(word)
-        if have is None:
-            grouped[word] = [pos]
-        else:
-            have.append(pos)
+    head, newline, tail = text.partition("\n")
+    if newline and tail in _GROUPED_CACHE:
+        # "title\ntext" after "text" (the indexer's order): no word spans a line break, so the
+        # words are the title's followed by the text's, whose positions move up
+        grouped = {}
+        for pos, (word, _start, _end) in enumerate(_words(head)):
+            grouped.setdefault(word, []).append(pos)
+        shift = sum(map(len, grouped.values()))
+        for word, positions in _GROUPED_CACHE[tail].items():
+            moved = [p + shift for p in positions]
+            have = grouped.get(word)
+            grouped[word] = moved if have is None else have + moved
+    else:
+        grouped = {}
+        for pos, (word, _start, _end) in enumerate(_words(text)):
+            have = grouped.get(word)
+            if have is None:
+                grouped[word] = [pos]
+            else:
+                have.append(pos)
     if len(text) >= _WORDS_CACHE_MIN_LEN:
         if len(_GROUPED_CACHE) >= _WORDS_CACHE_SIZE:
             _GROUPED_CACHE.clear()
