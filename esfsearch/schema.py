@@ -19,7 +19,7 @@ from whoosh.system import pack_uint
 from .analysis import SwedishAnalyzer, fold
 from .records import ProjectRecord
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 VALUE_SEP = "\x1f"
 
 
@@ -156,6 +156,9 @@ FACET_FIELDS = {"region": "region_f", "fund": "fund_f", "period": "period_f", "a
                 "county": "county_f", "phase": "phase_f", "layout": "layout_f", "year": "year_f"}
 NUMERIC_FIELDS = ("total_budget", "eu_support", "participants", "cofinancing_rate", "start", "end",
                   "start_year", "end_year")
+# Whoosh indexes a number once per 4 bits of its width (for range queries): dates (yyyymmdd, from a
+# date) fit 32 bits and years 16, half and a quarter of the postings 64 bits cost; amounts keep 64.
+NUMERIC_BITS = {"start": 32, "end": 32, "start_year": 16, "end_year": 16}
 
 
 def build_schema() -> Schema:
@@ -181,7 +184,7 @@ def build_schema() -> Schema:
         if name == "cofinancing_rate":
             fields[name] = NUMERIC(float, bits=64, sortable=True, default=0)
         else:
-            fields[name] = NUMERIC(int, bits=64, sortable=True, signed=True, default=0)
+            fields[name] = NUMERIC(int, bits=NUMERIC_BITS.get(name, 64), sortable=True, signed=True, default=0)
     return Schema(**fields)
 
 

@@ -90,6 +90,7 @@ def _contents(root: Path) -> dict:
 
 
 def test_fast_flush_writes_what_whoosh_writes(tmp_path, monkeypatch):
+    from whoosh.codec.whoosh3 import W3FieldWriter
     from whoosh.writing import PostingPool, SegmentWriter
 
     from esfsearch import fast_writing
@@ -103,9 +104,9 @@ def test_fast_flush_writes_what_whoosh_writes(tmp_path, monkeypatch):
     fast = _contents(tmp_path / "fast")
 
     monkeypatch.setattr(fast_writing, "_installed", True)     # keep speed_up_writing from patching
+    owner = {"_flush_segment": SegmentWriter, "add_postings": W3FieldWriter}
     for name, fn in stock.items():
-        cls = PostingPool if name != "_flush_segment" else SegmentWriter
-        monkeypatch.setattr(cls, name, fn)
+        monkeypatch.setattr(owner.get(name, PostingPool), name, fn)
     build_index([CORPUS], tmp_path / "stock", rebuild=True)
     assert _contents(tmp_path / "stock") == fast
 
