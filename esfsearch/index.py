@@ -27,6 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
+from .fast_writing import speed_up_writing
 from .ingest import FileResult, iter_files, read_file
 from .schema import SCHEMA_VERSION, build_schema, record_document
 
@@ -358,6 +359,7 @@ def build_index(corpus: list[Path], root: Path, *, rebuild: bool = False, progre
     """Bring the index at `root` in line with the files under `corpus` (see the module docstring)."""
     started = time.monotonic()
     corpus = [Path(p) for p in corpus]
+    speed_up_writing()
     with write_lock(root, lock_timeout):
         _remove_leftovers(root)
         gen = None if rebuild else _usable_generation(root, corpus)
