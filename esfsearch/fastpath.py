@@ -46,7 +46,7 @@ class FastIndex:
             cols = SegmentColumns(Path(gen) / COLUMNS / segment_id(segreader), n)
             self.segments.append((cols, offset, segreader))
             if segreader.has_deletions():
-                dead = np.fromiter(segreader.deleted_docs(), dtype=np.int64)
+                dead = np.fromiter(segreader.segment().deleted_docs(), dtype=np.int64)
                 live[offset + dead] = False
         self.live = live
         self.schema = searcher.schema

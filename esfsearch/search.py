@@ -127,6 +127,7 @@ class SearchEngine:
         self.exec_mode = exec_mode or os.environ.get("ESFSEARCH_EXEC", "fast")
         self._executor = None
         self.fast_unavailable: str | None = None   # why queries run on the Whoosh path, if they must
+        self.last_path = ""                         # "fast" or "whoosh": how the last search() ran
 
     def _doc_frequency(self, field: str, term: str) -> int:
         return self._searcher.doc_frequency(field, term)
@@ -181,6 +182,7 @@ class SearchEngine:
             raise QueryError("--limit and --page must be at least 1")
         scoring_q, all_filters, info = self._parse(text, filters)
         fast = self._fast_search(scoring_q, all_filters, info, sort, limit, page, facets, snippets)
+        self.last_path = "whoosh" if fast is None else "fast"
         if fast is not None:
             fast.query = text
             if fast.total == 0 and info.words:
