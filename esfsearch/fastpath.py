@@ -54,6 +54,7 @@ class FastIndex:
         self.K1 = w.K1
         self._B, self._field_B = w.B, dict(getattr(w, "_field_B", {}))
         self._lengths: dict[str, np.ndarray] = {}
+        self._avgfl: dict[str, float] = {}
         self._numbers: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._facets: dict[str, tuple[list[str], np.ndarray, np.ndarray]] = {}
 
@@ -136,7 +137,10 @@ class FastIndex:
         return log(self.doc_count_all / (df + 1)) + 1
 
     def avgfl(self, field: str) -> float:
-        return self.searcher.avg_field_length(field) or 1
+        got = self._avgfl.get(field)
+        if got is None:
+            got = self._avgfl[field] = self.searcher.avg_field_length(field) or 1
+        return got
 
 
 class Executor:

@@ -114,3 +114,8 @@ def test_count_and_iter_hits_agree(generated):
             assert [k for k, _ in a] == [k for k, _ in b] or sorted(a) == sorted(b)
             assert sorted(s for _, s in a) == sorted(s for _, s in b)
     assert fast.stats()["funds"] == slow.stats()["funds"]
+    for hit in fast.search("utveckling", limit=3).hits:
+        a, b = fast.similar(hit.id), slow.similar(hit.id)
+        same = [{"total": r.total, "facets": {}, "ids": [h.key for h in r.hits], "scores": [h.score for h in r.hits]}
+                for r in (a, b)]
+        assert not differences(*same)
