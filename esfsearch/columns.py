@@ -1,18 +1,22 @@
 """Columnar copies of each Whoosh segment's postings, written beside the segment, for fastpath.py.
 
-Whoosh stays the index of record: these files are derived from a committed segment through its
-reader, so they hold exactly what Whoosh would score. Layout, per segment:
+Whoosh stays the index of record: these arrays are derived from a committed segment, so they hold
+exactly what Whoosh scores. Per segment:
 
   <generation>/columns/<segment id>/
-    <field>.terms.npy   the field's terms (Whoosh's bytes), sorted, fixed width: np.searchsorted is
-                        the term dictionary, nothing is parsed when it opens
-    <field>.offs.npy    int64, len(terms)+1: term i's postings are ids[offs[i]:offs[i+1]]
-    <field>.ids.npy     int32 segment-local document numbers
-    <field>.w.npy       float32 posting weights (frequency x field boost, as Whoosh stores them)
-    <field>.len.npy     uint8 per document: Whoosh's quantised field length byte (scorable fields)
-    <field>.num.npy     uint64 per document: the sortable column value of a numeric field
-    <field>.has.npy     bool per document: the document has a value (numeric fields)
-    manifest.json       written last: document count and every file's size
+    arrays.bin      every array below, raw, at 64-byte-aligned offsets (one file: one fsync to
+                    write, one mmap to open)
+    manifest.json   written last: document count, arrays.bin's size, each array's offset, dtype
+                    and length
+  Arrays, per field:
+    <field>.terms   the field's terms (Whoosh's bytes), sorted, fixed width: np.searchsorted is the
+                    term dictionary, nothing is parsed when it opens
+    <field>.offs    int64, len(terms)+1: term i's postings are ids[offs[i]:offs[i+1]]
+    <field>.ids     int32 segment-local document numbers
+    <field>.w       float32 posting weights (frequency x field boost, as Whoosh stores them)
+    <field>.len     uint8 per document: Whoosh's quantised field length byte (scorable fields)
+    <field>.num     uint64 per document: the sortable column value of a numeric field
+    <field>.has     bool per document: the document has a value (numeric fields)
 
 A segment's directory is built under a temporary name and renamed into place, so it is either
 complete or absent. Deletions are not stored here: they are read from Whoosh's own segment info,
@@ -21,15 +25,21 @@ so deleting documents never requires rewriting these files.
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import pickle
 import shutil
+import struct
+import zlib
 from pathlib import Path
 
 COLUMNS = "columns"
 MANIFEST = "manifest.json"
-FORMAT_VERSION = 1
+DATA = "arrays.bin"
+FORMAT_VERSION = 2
 SKIP_FIELDS = frozenset({"spell", "key", "file"})   # never queried by the fast path
+_INT = struct.Struct("!i")
 
 
 class ColumnsUnavailable(Exception):
@@ -51,96 +61,46 @@ def leaf_readers(reader) -> list[tuple[object, int]]:
 
 # ---------------------------------------------------------------- writing
 
-def _postings_arrays(matcher):
-    """(ids, weights) of one term's postings, read a block at a time where the codec allows."""
-    import numpy as np
-    from whoosh.codec.whoosh3 import W3LeafMatcher
-
-    if isinstance(matcher, W3LeafMatcher):
-        ids, ws = [], []
-        while True:
-            matcher._read_ids()
-            matcher._read_weights()
-            ids.append(np.asarray(matcher._ids, dtype=np.int32))
-            ws.append(np.asarray(matcher._weights, dtype=np.float32))
-            if matcher._lastblock:
-                break
-            matcher._goto(matcher._nextoffset)
-        return np.concatenate(ids), np.concatenate(ws)
-    ids, ws = [], []
-    while matcher.is_active():
-        ids.append(matcher.id())
-        ws.append(matcher.weight())
-        matcher.next()
-    return np.asarray(ids, dtype=np.int32), np.asarray(ws, dtype=np.float32)
-
-
-def _save(folder: Path, name: str, array, sizes: dict[str, int]) -> None:
+def _block_postings(postfile, terminfo):
+    """(ids, weights) of one term, parsed straight from Whoosh 3's postings blocks: going through
+    W3LeafMatcher costs several times more (it unpickles each block header from the file a byte at
+    a time). Deleted documents are included, as in Whoosh's document frequencies."""
     import numpy as np
 
-    path = folder / name
-    with open(path, "wb") as fh:
-        np.save(fh, array, allow_pickle=False)
-        fh.flush()
-        os.fsync(fh.fileno())
-    sizes[name] = path.stat().st_size
+    if terminfo.is_inlined():
+        ids, weights, _values = terminfo.inlined_postings()
+        return np.asarray(ids, dtype=np.int32), _weights(weights, len(ids))
+    offset, _length = terminfo.extent()
+    pos = offset + 4                                     # after the b"W3Bl" header tag
+    id_parts, w_parts = [], []
+    while True:
+        head = postfile.get(pos, 4 + 256)
+        length = _INT.unpack_from(head)[0]
+        following = pos + 4 + abs(length)
+        bio = io.BytesIO(head[4:])
+        blocklength, _maxid, _maxweight, compression, _mn, _mx = pickle.Unpickler(bio).load()
+        dataoffset = pos + 4 + bio.tell()
+        data = postfile.get(dataoffset, following - dataoffset)
+        if compression:
+            data = zlib.decompress(data)
+        block = pickle.loads(data)
+        id_parts.append(np.cumsum(np.asarray(block[0], dtype=np.int64)))    # stored as deltas
+        w_parts.append(_weights(block[1], blocklength))
+        if length < 0:                                   # the last block
+            break
+        pos = following
+    ids = np.concatenate(id_parts) if len(id_parts) > 1 else id_parts[0]
+    return ids.astype(np.int32), (np.concatenate(w_parts) if len(w_parts) > 1 else w_parts[0])
 
 
-def _write_segment(segreader, schema, folder: Path) -> None:
+def _weights(weights, n: int):
     import numpy as np
-    from whoosh.fields import NUMERIC
 
-    folder.mkdir(parents=True)
-    sizes: dict[str, int] = {}
-    ndocs = segreader.doc_count_all()
-    indexed = set(segreader.indexed_field_names())
-    for name, fieldobj in schema.items():
-        if name in SKIP_FIELDS or not fieldobj.indexed:
-            continue
-        if isinstance(fieldobj, NUMERIC):
-            if fieldobj.column_type is None:
-                continue
-            creader = segreader.column_reader(name, translate=False)
-            _save(folder, f"{name}.num.npy", np.fromiter(creader, dtype=np.uint64, count=ndocs), sizes)
-            has = np.zeros(ndocs, dtype=bool)
-            if name in indexed:
-                terms = list(segreader.lexicon(name))
-                if terms:
-                    coarsest = max(t[0] for t in terms)   # the top tier's terms cover every valued document
-                    for t in terms:
-                        if t[0] == coarsest:
-                            ids, _w = _postings_arrays(segreader.postings(name, t))
-                            has[ids] = True
-            _save(folder, f"{name}.has.npy", has, sizes)
-            continue
-        terms, offs, ids_parts, w_parts = [], [0], [], []
-        if name in indexed:
-            for term, _info in segreader.iter_field(name):
-                ids, ws = _postings_arrays(segreader.postings(name, term))
-                terms.append(term)
-                ids_parts.append(ids)
-                w_parts.append(ws)
-                offs.append(offs[-1] + len(ids))
-        width = max((len(t) for t in terms), default=1)
-        _save(folder, f"{name}.terms.npy", np.array(terms, dtype=f"S{width}"), sizes)
-        _save(folder, f"{name}.offs.npy", np.array(offs, dtype=np.int64), sizes)
-        _save(folder, f"{name}.ids.npy",
-              np.concatenate(ids_parts) if ids_parts else np.zeros(0, np.int32), sizes)
-        _save(folder, f"{name}.w.npy",
-              np.concatenate(w_parts) if w_parts else np.zeros(0, np.float32), sizes)
-        if fieldobj.scorable:
-            lengths = np.zeros(ndocs, dtype=np.uint8)
-            if name in indexed:
-                creader = _length_bytes(segreader, name)
-                if creader is not None:
-                    lengths = np.fromiter(creader, dtype=np.uint8, count=ndocs)
-            _save(folder, f"{name}.len.npy", lengths, sizes)
-    manifest = {"version": FORMAT_VERSION, "segment": segment_id(segreader), "doc_count_all": ndocs,
-                "files": sizes}
-    with open(folder / MANIFEST, "w", encoding="utf-8") as fh:
-        json.dump(manifest, fh)
-        fh.flush()
-        os.fsync(fh.fileno())
+    if weights is None:
+        return np.ones(n, dtype=np.float32)
+    if isinstance(weights, (int, float)):
+        return np.full(n, weights, dtype=np.float32)
+    return np.asarray(weights, dtype=np.float32)
 
 
 def _length_bytes(segreader, fieldname):
@@ -150,8 +110,86 @@ def _length_bytes(segreader, fieldname):
     return segreader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
 
 
+class _Pack:
+    """Arrays appended to one file at 64-byte-aligned offsets; `entries` says where each is."""
+
+    def __init__(self, path: Path) -> None:
+        self.fh = open(path, "wb")
+        self.entries: dict[str, list] = {}
+
+    def add(self, name: str, array) -> None:
+        import numpy as np
+
+        array = np.ascontiguousarray(array)
+        self.fh.write(b"\0" * (-self.fh.tell() % 64))
+        self.entries[name] = [self.fh.tell(), array.dtype.str, len(array)]
+        self.fh.write(array.tobytes())
+
+    def close(self) -> int:
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+        size = self.fh.tell()
+        self.fh.close()
+        return size
+
+
+def _write_segment(segreader, schema, folder: Path) -> None:
+    import numpy as np
+    from whoosh.fields import NUMERIC
+
+    folder.mkdir(parents=True)
+    pack = _Pack(folder / DATA)
+    ndocs = segreader.doc_count_all()
+    indexed = set(segreader.indexed_field_names())
+    postfile = segreader._terms._postfile
+    try:
+        for name, fieldobj in schema.items():
+            if name in SKIP_FIELDS or not fieldobj.indexed:
+                continue
+            if isinstance(fieldobj, NUMERIC):
+                if fieldobj.column_type is None:
+                    continue
+                creader = segreader.column_reader(name, translate=False)
+                pack.add(f"{name}.num", np.fromiter(creader, dtype=np.uint64, count=ndocs))
+                has = np.zeros(ndocs, dtype=bool)
+                infos = list(segreader.iter_field(name, b"")) if name in indexed else []
+                if infos:
+                    coarsest = max(t[0] for t, _i in infos)   # the top tier's terms cover every valued document
+                    for t, info in infos:
+                        if t[0] == coarsest:
+                            has[_block_postings(postfile, info)[0]] = True
+                pack.add(f"{name}.has", has)
+                continue
+            terms, offs, ids_parts, w_parts = [], [0], [], []
+            if name in indexed:
+                for term, info in segreader.iter_field(name):
+                    ids, ws = _block_postings(postfile, info)
+                    terms.append(term)
+                    ids_parts.append(ids)
+                    w_parts.append(ws)
+                    offs.append(offs[-1] + len(ids))
+            width = max((len(t) for t in terms), default=1)
+            pack.add(f"{name}.terms", np.array(terms, dtype=f"S{width}"))
+            pack.add(f"{name}.offs", np.array(offs, dtype=np.int64))
+            pack.add(f"{name}.ids", np.concatenate(ids_parts) if ids_parts else np.zeros(0, np.int32))
+            pack.add(f"{name}.w", np.concatenate(w_parts) if w_parts else np.zeros(0, np.float32))
+            if fieldobj.scorable:
+                creader = _length_bytes(segreader, name) if name in indexed else None
+                lengths = (np.fromiter(creader, dtype=np.uint8, count=ndocs) if creader is not None
+                           else np.zeros(ndocs, dtype=np.uint8))
+                pack.add(f"{name}.len", lengths)
+    finally:
+        size = pack.close()
+    manifest = {"version": FORMAT_VERSION, "segment": segment_id(segreader), "doc_count_all": ndocs,
+                "size": size, "arrays": pack.entries}
+    with open(folder / MANIFEST, "w", encoding="utf-8") as fh:
+        json.dump(manifest, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
 def check_segment(folder: Path, doc_count_all: int) -> dict:
-    """The segment's manifest, once every file it names exists with the size it names."""
+    """The segment's manifest, once it matches the segment and arrays.bin has the size it names."""
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -159,16 +197,15 @@ def check_segment(folder: Path, doc_count_all: int) -> dict:
     except (OSError, ValueError) as exc:
         raise ColumnsUnavailable(f"the columnar manifest in {folder} is damaged ({exc})") from None
     if (not isinstance(manifest, dict) or manifest.get("version") != FORMAT_VERSION
-            or manifest.get("doc_count_all") != doc_count_all or not isinstance(manifest.get("files"), dict)):
+            or manifest.get("doc_count_all") != doc_count_all or not isinstance(manifest.get("arrays"), dict)):
         raise ColumnsUnavailable(f"the columnar manifest in {folder} does not match its segment")
-    for name, size in manifest["files"].items():
-        try:
-            actual = (folder / name).stat().st_size
-        except OSError:
-            raise ColumnsUnavailable(f"the columnar file {folder / name} is missing") from None
-        if actual != size:
-            raise ColumnsUnavailable(f"the columnar file {folder / name} is damaged "
-                                     f"({actual} bytes, {size} expected)")
+    try:
+        actual = (folder / DATA).stat().st_size
+    except OSError:
+        raise ColumnsUnavailable(f"the columnar file {folder / DATA} is missing") from None
+    if actual != manifest.get("size"):
+        raise ColumnsUnavailable(f"the columnar file {folder / DATA} is damaged "
+                                 f"({actual} bytes, {manifest.get('size')} expected)")
     return manifest
 
 
@@ -217,29 +254,36 @@ def _fsync_dir(path: Path) -> None:
 # ---------------------------------------------------------------- reading
 
 class SegmentColumns:
-    """One segment's columnar files, memory-mapped field by field on first use."""
+    """One segment's columnar arrays: views of one memory-mapped file, made on first use."""
 
     def __init__(self, folder: Path, doc_count_all: int) -> None:
         self.folder = folder
-        self.doc_count_all = doc_count_all
-        self.files = check_segment(folder, doc_count_all)["files"]
+        manifest = check_segment(folder, doc_count_all)
+        self.entries: dict[str, list] = manifest["arrays"]
+        self.size = manifest["size"]
+        self._map = None
         self._arrays: dict[str, object] = {}
 
     def array(self, name: str):
-        """`<field>.<kind>` as a read-only array; a field this segment never saw reads as absent."""
         arr = self._arrays.get(name)
         if arr is None:
             import numpy as np
 
-            fname = f"{name}.npy"
-            if fname not in self.files:
+            entry = self.entries.get(name)
+            if entry is None:
                 raise ColumnsUnavailable(f"the columnar files in {self.folder} have no {name}")
             try:
-                arr = np.load(self.folder / fname, mmap_mode="r", allow_pickle=False)
-            except (OSError, ValueError) as exc:
-                raise ColumnsUnavailable(f"the columnar file {self.folder / fname} is damaged ({exc})") from None
+                if self._map is None:
+                    self._map = np.memmap(self.folder / DATA, dtype=np.uint8, mode="r")
+                offset, dtype, count = entry
+                dtype = np.dtype(dtype)
+                if offset + count * dtype.itemsize > self.size:
+                    raise ValueError(f"{name} lies outside the file")
+                arr = np.frombuffer(self._map, dtype=dtype, count=count, offset=offset)
+            except (OSError, ValueError, TypeError) as exc:
+                raise ColumnsUnavailable(f"the columnar file {self.folder / DATA} is damaged ({exc})") from None
             self._arrays[name] = arr
         return arr
 
     def has(self, name: str) -> bool:
-        return f"{name}.npy" in self.files
+        return name in self.entries

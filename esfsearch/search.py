@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ SORTS = {
 FACET_FILTER_FIELD = {"region": "region", "fund": "fund_v", "period": "period_v", "area": "area_v",
                       "county": "county", "phase": "phase_v", "layout": "layout_v", "year": None}
 DEFAULT_FACETS = ("region", "fund", "period", "area")
+FAST_MIN_DOCS = 5000      # "auto" execution uses the vectorised path from this index size on
 FILTER_SCORE = 1.0        # what a filter adds to each hit's score on the Whoosh path (see _fast_ranking)
 QUERY_TIME_LIMIT = 10.0   # seconds; a pathological query is cut off, never hangs
 
@@ -107,8 +109,10 @@ class SearchEngine:
 
     def __init__(self, index_dir: str | Path, synonyms_file: str | None = None,
                  exec_mode: str | None = None) -> None:
-        """`exec_mode` "fast" (default; $ESFSEARCH_EXEC) runs the query shapes fastpath.py knows
-        vectorised over the columnar files, "whoosh" runs every query through Whoosh's matchers."""
+        """`exec_mode` (else $ESFSEARCH_EXEC): "fast" runs the query shapes fastpath.py knows
+        vectorised over the columnar files, "whoosh" runs every query through Whoosh's matchers,
+        "auto" (default) is "fast" from FAST_MIN_DOCS records on or once numpy is loaded anyway:
+        below that, importing numpy would cost a one-shot query more than it saves."""
         self.index_dir = Path(index_dir)
         gen = current_generation(self.index_dir)
         if gen is None:
@@ -124,7 +128,7 @@ class SearchEngine:
         self.synonyms = load_synonyms(synonyms_file)
         self.snippet_width, self.snippet_fragments = 200, 1
         self._facet_cache: dict[int, dict[str, dict[str, set[int]]]] = {}
-        self.exec_mode = exec_mode or os.environ.get("ESFSEARCH_EXEC", "fast")
+        self.exec_mode = exec_mode or os.environ.get("ESFSEARCH_EXEC", "auto")
         self._executor = None
         self.fast_unavailable: str | None = None   # why queries run on the Whoosh path, if they must
         self.last_path = ""                         # "fast" or "whoosh": how the last search() ran
@@ -289,6 +293,9 @@ class SearchEngine:
         files are missing or damaged (the reason is kept in `fast_unavailable`)."""
         if self.exec_mode == "whoosh" or self.fast_unavailable is not None:
             return None
+        if self.exec_mode == "auto" and self._executor is None and "numpy" not in sys.modules:
+            if self._searcher.reader().doc_count_all() < FAST_MIN_DOCS:
+                return None
         if self._executor is None:
             from .fastpath import Executor, FastIndex
 

@@ -4,11 +4,12 @@ them. A build writes them before the generation becomes live."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from esfsearch.columns import COLUMNS, MANIFEST
+from esfsearch.columns import COLUMNS, DATA, MANIFEST
 from esfsearch.index import build_index, current_generation
 from esfsearch.search import SearchEngine
 
@@ -20,20 +21,20 @@ def _segment_dirs(ix: Path) -> list[Path]:
 
 
 def delete_file(ix):
-    (_segment_dirs(ix)[0] / "body.ids.npy").unlink()
+    (_segment_dirs(ix)[0] / DATA).unlink()
 
 
 def truncate_file(ix):
-    path = _segment_dirs(ix)[0] / "title.terms.npy"
+    path = _segment_dirs(ix)[0] / DATA
     with open(path, "r+b") as fh:
         fh.truncate(path.stat().st_size // 2)
 
 
-def garble_header(ix):
-    path = _segment_dirs(ix)[0] / "body.w.npy"
-    data = bytearray(path.read_bytes())
-    data[:16] = b"not a numpy file"
-    path.write_bytes(bytes(data))
+def manifest_points_outside(ix):
+    path = _segment_dirs(ix)[0] / MANIFEST
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["arrays"]["body.ids"][2] = 10 ** 9
+    path.write_text(json.dumps(manifest), encoding="utf-8")
 
 
 def delete_manifest(ix):
@@ -50,7 +51,7 @@ def delete_columns(ix):
     shutil.rmtree(current_generation(ix) / COLUMNS)
 
 
-DAMAGE = [delete_file, truncate_file, garble_header, delete_manifest, garble_manifest, delete_columns]
+DAMAGE = [delete_file, truncate_file, manifest_points_outside, delete_manifest, garble_manifest, delete_columns]
 
 
 def _answers(engine: SearchEngine) -> list:
@@ -63,7 +64,7 @@ def _answers(engine: SearchEngine) -> list:
 
 def test_build_writes_columns_for_every_segment(tiny):
     _corpus, ix, _n = tiny
-    with SearchEngine(ix) as engine:
+    with SearchEngine(ix, exec_mode="fast") as engine:
         segments = len(engine._searcher.reader().leaf_readers())
         engine.search("utveckling")
         assert engine.last_path == "fast" and engine.fast_unavailable is None
@@ -78,12 +79,12 @@ def test_damaged_columns_fall_back_to_whoosh_and_update_repairs(tiny_copy, damag
     with SearchEngine(ix, exec_mode="whoosh") as engine:
         expected = _answers(engine)
     damage(ix)
-    with SearchEngine(ix) as engine:
+    with SearchEngine(ix, exec_mode="fast") as engine:
         assert _answers(engine) == expected
         assert engine.last_path == "whoosh"
         assert engine.fast_unavailable        # the reason, as data
     build_index([corpus], ix)                 # nothing changed in the corpus: only the repair
-    with SearchEngine(ix) as engine:
+    with SearchEngine(ix, exec_mode="fast") as engine:
         assert _answers(engine) == expected
         assert engine.last_path == "fast" and engine.fast_unavailable is None
 
@@ -96,7 +97,7 @@ def test_incremental_update_writes_only_the_new_segment(tiny_copy):
     build_index([corpus], ix)
     after = {d.name: d.stat().st_mtime_ns for d in _segment_dirs(ix)}
     assert len(after) >= 1 and set(after) != set(before) or after != before
-    with SearchEngine(ix) as fast, SearchEngine(ix, exec_mode="whoosh") as slow:
+    with SearchEngine(ix, exec_mode="fast") as fast, SearchEngine(ix, exec_mode="whoosh") as slow:
         assert _answers(fast) == _answers(slow)
         assert fast.search("vätgas").total == slow.search("vätgas").total >= 1
         assert fast.last_path == "fast"
