@@ -206,6 +206,14 @@ def check_segment(folder: Path, doc_count_all: int) -> dict:
     if actual != manifest.get("size"):
         raise ColumnsUnavailable(f"the columnar file {folder / DATA} is damaged "
                                  f"({actual} bytes, {manifest.get('size')} expected)")
+    for name, entry in manifest["arrays"].items():
+        try:
+            offset, dtype, count = entry
+            ok = 0 <= offset and 0 <= count and offset + count * int(dtype[2:]) <= actual
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise ColumnsUnavailable(f"the columnar manifest in {folder} is damaged ({name} lies outside the data)")
     return manifest
 
 

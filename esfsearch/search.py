@@ -162,8 +162,9 @@ class SearchEngine:
         if not self._searcher.up_to_date():
             old = self._searcher
             self._searcher = self._ix.searcher(weighting=scoring_model())
-            self._executor, self.fast_unavailable = None, None
+            self._executor = None
             old.close()
+        self.fast_unavailable = None   # columnar files an update was still writing may be complete now
 
     @property
     def doc_count(self) -> int:
