@@ -78,6 +78,20 @@ class FastIndex:
             return ids[0], ws[0]
         return np.concatenate(ids), np.concatenate(ws)
 
+    def doc_frequency(self, field: str, text: str) -> int:
+        """Whoosh's document frequency (deleted documents included), from the term dictionaries."""
+        term = self.schema[field].to_bytes(text)
+        n = 0
+        for cols, _offset, _r in self.segments:
+            if not cols.has(f"{field}.terms"):
+                raise Untranslatable(field)
+            terms = cols.array(f"{field}.terms")
+            i = int(np.searchsorted(terms, term))
+            if i < len(terms) and terms[i] == term:
+                offs = cols.array(f"{field}.offs")
+                n += int(offs[i + 1] - offs[i])
+        return n
+
     @staticmethod
     def expand_prefix(cols: SegmentColumns, field: str, prefix: bytes) -> list[bytes]:
         """One segment's terms of the field that start with `prefix`, sorted (Whoosh's order)."""

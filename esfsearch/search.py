@@ -134,6 +134,14 @@ class SearchEngine:
         self.last_path = ""                         # "fast" or "whoosh": how the last search() ran
 
     def _doc_frequency(self, field: str, term: str) -> int:
+        ex = self._fast()
+        if ex is not None:
+            from .fastpath import Untranslatable
+
+            try:
+                return ex.fx.doc_frequency(field, term)
+            except (Untranslatable, ColumnsUnavailable, ValueError):
+                pass
         return self._searcher.doc_frequency(field, term)
 
     def _parse(self, text: str, filters: list[Filter] | None):
