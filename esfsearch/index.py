@@ -27,6 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
+from .columns import write_columns
 from .fast_writing import speed_up_writing
 from .ingest import FileResult, iter_files, read_file
 from .schema import SCHEMA_VERSION, build_schema, record_document
@@ -505,6 +506,7 @@ def _full(corpus: list[Path], root: Path, progress: Progress | None, procs: int 
             progress("committing", total, total)
         writer.commit()
         summary.records = ix.doc_count()
+        write_columns(tmp, ix)   # part of the generation: written before it can become live
         ix.close()
         _write_json_atomic(tmp / META, _meta(corpus, files, summary))
         os.replace(tmp, gen)
@@ -613,6 +615,8 @@ def _incremental(corpus: list[Path], root: Path, gen: Path, progress: Progress |
             except BaseException:
                 writer.cancel()
                 raise
+        # new segments get their columnar files; missing or damaged ones are rewritten
+        write_columns(gen, ix)
         summary.records = ix.doc_count()
     finally:
         ix.close()

@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +18,7 @@ from typing import Iterator
 from whoosh import query as Q
 from whoosh import scoring, sorting
 
+from .columns import ColumnsUnavailable
 from .index import IndexProblem, current_generation, is_stale, open_whoosh, read_meta
 from .querylang import Filter, QueryError, QueryInfo, parse_query
 from .records import ProjectRecord
@@ -34,6 +37,8 @@ SORTS = {
 FACET_FILTER_FIELD = {"region": "region", "fund": "fund_v", "period": "period_v", "area": "area_v",
                       "county": "county", "phase": "phase_v", "layout": "layout_v", "year": None}
 DEFAULT_FACETS = ("region", "fund", "period", "area")
+FAST_MIN_DOCS = 5000      # "auto" execution uses the vectorised path from this index size on
+FILTER_SCORE = 1.0        # what a filter adds to each hit's score on the Whoosh path (see _fast_ranking)
 QUERY_TIME_LIMIT = 10.0   # seconds; a pathological query is cut off, never hangs
 
 
@@ -102,7 +107,12 @@ class SearchResult:
 class SearchEngine:
     """An open index. Keep one for many queries (the TUI does); it is cheap to `refresh()`."""
 
-    def __init__(self, index_dir: str | Path, synonyms_file: str | None = None) -> None:
+    def __init__(self, index_dir: str | Path, synonyms_file: str | None = None,
+                 exec_mode: str | None = None) -> None:
+        """`exec_mode` (else $ESFSEARCH_EXEC): "fast" runs the query shapes fastpath.py knows
+        vectorised over the columnar files, "whoosh" runs every query through Whoosh's matchers,
+        "auto" (default) is "fast" from FAST_MIN_DOCS records on or once numpy is loaded anyway:
+        below that, importing numpy would cost a one-shot query more than it saves."""
         self.index_dir = Path(index_dir)
         gen = current_generation(self.index_dir)
         if gen is None:
@@ -112,6 +122,10 @@ class SearchEngine:
         self.synonyms = load_synonyms(synonyms_file)
         self.snippet_width, self.snippet_fragments = 200, 1
         self._facet_cache: dict[int, dict[str, dict[str, set[int]]]] = {}
+        self.exec_mode = exec_mode or os.environ.get("ESFSEARCH_EXEC", "auto")
+        self._executor = None
+        self.fast_unavailable: str | None = None   # why queries run on the Whoosh path, if they must
+        self.last_path = ""                         # "fast" or "whoosh": how the last search() ran
 
     @staticmethod
     def _open(gen: Path):
@@ -127,6 +141,14 @@ class SearchEngine:
         return gen, meta, ix, searcher
 
     def _doc_frequency(self, field: str, term: str) -> int:
+        ex = self._fast()
+        if ex is not None:
+            from .fastpath import Untranslatable
+
+            try:
+                return ex.fx.doc_frequency(field, term)
+            except (Untranslatable, ColumnsUnavailable, ValueError):
+                pass
         return self._searcher.doc_frequency(field, term)
 
     def _parse(self, text: str, filters: list[Filter] | None):
@@ -156,12 +178,16 @@ class SearchEngine:
             self.close()
             self.generation, self.meta, self._ix, self._searcher = opened
             self._facet_cache = {}
+            self._executor = None
+            self.fast_unavailable = None
             return
         # Whoosh's Searcher.refresh() reuses segment readers by id and misses deletions.
         if not self._searcher.up_to_date():
             old = self._searcher
             self._searcher = self._ix.searcher(weighting=scoring_model())
+            self._executor = None
             old.close()
+        self.fast_unavailable = None   # columnar files an update was still writing may be complete now
 
     @property
     def doc_count(self) -> int:
@@ -183,6 +209,14 @@ class SearchEngine:
         if limit < 1 or page < 1:
             raise QueryError("--limit and --page must be at least 1")
         scoring_q, all_filters, info = self._parse(text, filters)
+        fast = self._fast_search(scoring_q, all_filters, info, sort, limit, page, facets, snippets)
+        self.last_path = "whoosh" if fast is None else "fast"
+        if fast is not None:
+            fast.query = text
+            if fast.total == 0 and info.words:
+                fast.suggestion = self.suggest(info)
+            fast.seconds = time.monotonic() - started
+            return fast
         filter_q = _filters(all_filters)
         q, filter_q = self._final_query(scoring_q, filter_q)
         kwargs = self._sort_kwargs(sort, scoring_q)
@@ -214,6 +248,11 @@ class SearchEngine:
         """Every hit, for whole-result export: one search, and each record is read from the index
         only as it is yielded."""
         scoring_q, all_filters, info = self._parse(text, filters)
+        ranked = self._fast_ranking(scoring_q, all_filters, sort, None, filter_bonus=False)
+        if ranked is not None:
+            for docnum, score in zip(*ranked[:2]):
+                yield self._make_hit(self._searcher.stored_fields(int(docnum)), float(score), info, snippets)
+            return
         q, filter_q = self._final_query(scoring_q, _filters(all_filters))
         kwargs = self._sort_kwargs(sort, scoring_q)
         # One search over all hits; each record is read from the index only as it is yielded.
@@ -224,6 +263,9 @@ class SearchEngine:
 
     def count(self, text: str, filters: list[Filter] | None = None) -> int:
         scoring_q, all_filters, _info = self._parse(text, filters)
+        fast = self._fast_match(scoring_q, all_filters, scored=False)
+        if fast is not None:
+            return int(fast[0].sum())
         q, filter_q = self._final_query(scoring_q, _filters(all_filters))
         return self._searcher.search(q, limit=None, scored=False, filter=filter_q).scored_length()
 
@@ -258,14 +300,121 @@ class SearchEngine:
         return collector.results(), False
 
     def _hit(self, hit, info: QueryInfo, snippets: bool, ranked: bool = True) -> Hit:
-        fields = hit.fields()
+        score = hit.score if (ranked and hit.score is not None) else 0.0
+        return self._make_hit(hit.fields(), float(score), info, snippets)
+
+    def _make_hit(self, fields: dict, score: float, info: QueryInfo, snippets: bool) -> Hit:
         record = ProjectRecord.from_dict(json.loads(fields["record"]))
         snippet = None
         if snippets:
             snippet = make_snippet(record.full_text or record.title, info.stems, info.folded_stems,
                                    width=self.snippet_width, fragments=self.snippet_fragments)
-        score = hit.score if (ranked and hit.score is not None) else 0.0
-        return Hit(key=fields["key"], record=record, score=float(score), snippet=snippet)
+        return Hit(key=fields["key"], record=record, score=score, snippet=snippet)
+
+    # -- the vectorised path (fastpath.py); each returns None when the query must run on Whoosh
+    def _fast(self):
+        """The executor over this searcher's columnar files, or None: Whoosh path chosen, or the
+        files are missing or damaged (the reason is kept in `fast_unavailable`)."""
+        if self.exec_mode == "whoosh" or self.fast_unavailable is not None:
+            return None
+        if self.exec_mode == "auto" and self._executor is None and "numpy" not in sys.modules:
+            if self._searcher.reader().doc_count_all() < FAST_MIN_DOCS:
+                return None
+        if self._executor is None:
+            from .fastpath import Executor, FastIndex
+
+            try:
+                self._executor = Executor(FastIndex(self.generation, self._searcher))
+            except ColumnsUnavailable as exc:
+                self.fast_unavailable = exc.reason
+                return None
+        return self._executor
+
+    def _fast_match(self, scoring_q: Q.Query | None, filters: list[Filter], scored: bool,
+                    exclude: str | None = None):
+        """(match, scores or None, match before the filters) as arrays, or None."""
+        ex = self._fast()
+        if ex is None:
+            return None
+        from .fastpath import Untranslatable
+
+        try:
+            if scoring_q is None:
+                qmatch, scores = ex.fx.live, None
+            else:
+                qmatch, scores = ex.run(scoring_q, scored)
+            filter_q = _filters(filters, exclude=exclude)
+            match = qmatch if filter_q is None else qmatch & ex.run(filter_q, False)[0]
+        except (Untranslatable, ColumnsUnavailable) as exc:
+            if isinstance(exc, ColumnsUnavailable):
+                self.fast_unavailable = exc.reason
+            return None
+        return match, scores, qmatch
+
+    def _fast_ranking(self, scoring_q: Q.Query | None, filters: list[Filter], sort: str, k: int | None,
+                      filter_bonus: bool = True):
+        """(document numbers in result order, their scores, match, match before filters) or None.
+        `filter_bonus`: score filtered hits as search() does on the Whoosh path (not iter_hits)."""
+        from .fastpath import sorted_by_column, top_by_score
+
+        spec = SORTS[sort]
+        if spec is None and scoring_q is None:
+            spec = ("start", True)      # no words: newest first (as _sort_kwargs)
+        got = self._fast_match(scoring_q, filters, scored=spec is None)
+        if got is None:
+            return None
+        match, scores, qmatch = got
+        if spec is None:
+            if filter_bonus and match is not qmatch:
+                # The Whoosh path ANDs the filter in as ConstantScoreQuery(filter, 0.0), whose
+                # matcher treats the falsy 0.0 as "no constant" and scores every match 1.0.
+                scores = scores + FILTER_SCORE
+            docs, doc_scores = top_by_score(match, scores, k)
+        else:
+            try:
+                raw = self._executor.fx.numbers(spec[0])[0]
+            except ColumnsUnavailable as exc:
+                self.fast_unavailable = exc.reason
+                return None
+            docs = sorted_by_column(match, raw, spec[1], k)
+            doc_scores = [0.0] * len(docs)
+        return docs, doc_scores, match, qmatch
+
+    def _fast_search(self, scoring_q, filters, info, sort, limit, page, facets, snippets) -> SearchResult | None:
+        ranked = self._fast_ranking(scoring_q, filters, sort, page * limit)
+        if ranked is None:
+            return None
+        docs, doc_scores, match, qmatch = ranked
+        facet_counts = {}
+        if facets:
+            names = DEFAULT_FACETS if facets is True else tuple(facets)
+            facet_counts = self._fast_facets(qmatch, filters, names, {None: match})
+            if facet_counts is None:
+                return None
+        hits = [self._make_hit(self._searcher.stored_fields(int(d)), float(s), info, snippets)
+                for d, s in list(zip(docs, doc_scores))[(page - 1) * limit: page * limit]]
+        return SearchResult(query="", total=int(match.sum()), hits=hits, page=page, limit=limit, info=info,
+                            facets=facet_counts)
+
+    def _fast_facets(self, qmatch, filters: list[Filter], names: tuple[str, ...], matching: dict):
+        """Disjunctive facet counts (as facet_counts) with np.bincount; None to use Whoosh."""
+        from .fastpath import Untranslatable, facet_counts
+
+        ex = self._executor
+        out = {}
+        try:
+            for name in names:
+                own = FACET_FILTER_FIELD.get(name)
+                key = own if any(f.spec.index_field == own for f in filters) else None
+                if key not in matching:
+                    filter_q = _filters(filters, exclude=key)
+                    matching[key] = qmatch if filter_q is None else qmatch & ex.run(filter_q, False)[0]
+                out[name] = facet_counts(ex.fx, FACET_FIELDS[name], matching[key])
+        except (Untranslatable, ColumnsUnavailable) as exc:
+            if isinstance(exc, ColumnsUnavailable):
+                self.fast_unavailable = exc.reason
+            return None
+        return out
 
     # -- facets
     def facet_counts(self, scoring_q: Q.Query | None, filters: list[Filter],
@@ -274,6 +423,11 @@ class SearchEngine:
         """Disjunctive counts: a facet's own filter is left out when counting that facet, so the
         counts show what switching to another value would give. The matching documents are found
         once per distinct filter set and intersected with each value's cached document set."""
+        fast = self._fast_match(scoring_q, [], scored=False)
+        if fast is not None:
+            counts = self._fast_facets(fast[0], filters, names, {})
+            if counts is not None:
+                return counts
         out: dict[str, list[tuple[str, int]]] = {}
         matching = {} if matching is None else matching    # filter left out (None: none) -> docs
         for name in names:
@@ -376,10 +530,30 @@ class SearchEngine:
         source = matches[0]
         docnum = self._searcher.document_number(key=source.key)
         text = f"{source.record.title}\n{source.record.full_text}"
-        results = self._searcher.more_like(docnum, "body", text=text, top=limit, numterms=25)
-        hits = [self._hit(h, QueryInfo(text=""), False) for h in results]
+        hits = self._fast_similar(docnum, text, limit)
+        if hits is None:
+            results = self._searcher.more_like(docnum, "body", text=text, top=limit, numterms=25)
+            hits = [self._hit(h, QueryInfo(text=""), False) for h in results]
         return SearchResult(query=f"similar:{record_id}", total=len(hits), hits=hits, limit=limit,
                             seconds=time.monotonic() - started)
+
+    def _fast_similar(self, docnum: int, text: str, limit: int) -> list[Hit] | None:
+        """Searcher.more_like's query (its key terms, each boosted by its weight) run vectorised."""
+        ex = self._fast()
+        if ex is None:
+            return None
+        from .fastpath import Untranslatable, top_by_score
+
+        kts = self._searcher.key_terms_from_text("body", text, numterms=25, normalize=False)
+        q = Q.Or([Q.Term("body", word, boost=weight) for word, weight in kts])
+        try:
+            match, scores = ex.run(q, True)
+        except (Untranslatable, ColumnsUnavailable):
+            return None
+        match[docnum] = False
+        docs, doc_scores = top_by_score(match, scores, limit)
+        return [self._make_hit(self._searcher.stored_fields(int(d)), float(s), QueryInfo(text=""), False)
+                for d, s in zip(docs, doc_scores)]
 
     def stats(self) -> dict:
         meta = self.meta
