@@ -13,9 +13,6 @@ SHORT_LABELS = {"eu_support": "EU support", "total_budget": "budget", "participa
                 "phase_v": "phase", "layout_v": "source layout", "area_v": "area", "id_v": "id",
                 "title_words": "title", "owner_org_number": "org number", "nuts2": "NUTS-2",
                 "cci": "CCI", "start": "start", "end": "end", "year": "year"}
-# Fields whose filter is a whole value ("region = Övre Norrland"); the others match words in it
-# ("owner has Borlänge").
-WHOLE_VALUE_FIELDS = {"region", "county", "fund_v", "period_v", "phase_v", "layout_v", "area_v", "id_v"}
 MONEY_FIELDS = {"eu_support", "total_budget"}
 OPS = {"=": "=", ">": ">", ">=": "≥", "<": "<", "<=": "≤"}
 SEP = " · "
@@ -54,7 +51,7 @@ def filter_phrase(f: dict) -> str:
             text = f"{label} {_value(f['low'], f)[:-3]}–{_value(f['high'], f)}"
     elif op == "prefix":
         text = f"{label} = {f['value']}"
-    elif f.get("kind") == "text" and f["field"] not in WHOLE_VALUE_FIELDS:
+    elif op == "has":
         text = f"{label} has {f['value']}"
     elif f.get("kind") == "year" and op == "=":
         text = f"{label} {f['value']}"

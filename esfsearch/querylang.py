@@ -101,6 +101,7 @@ class Filter:
     value: str             # the value the index is searched for (an alias or amount in its plain form)
     negate: bool = False
     typed: str | None = None   # the value as the user wrote it, when it was read as another (alias, amount)
+    whole: bool = False        # the value is one whole value of the field in the index ('Övre Norrland')
 
     def describe(self) -> str:
         return f"{'-' if self.negate else ''}{self.name}:{self.value}"
@@ -136,6 +137,10 @@ class FilterValues:
     def nearest(self, f: "Filter", whole_only: bool = False) -> str | None:  # pragma: no cover - interface
         """The known value nearest to the filter's value (a did-you-mean), or None; `whole_only`: only
         among the values of fields that hold them whole (regions, funds …), not among single words."""
+        raise NotImplementedError
+
+    def part_of(self, f: "Filter") -> str | None:  # pragma: no cover - interface
+        """The one whole value that has the filter's value as a hyphenated part ('Skåne-Blekinge')."""
         raise NotImplementedError
 
     def known(self, f: "Filter") -> str | None:    # pragma: no cover - interface
@@ -688,8 +693,11 @@ def check_values(filters: list[Filter], values: FilterValues) -> None:
             continue
         if not values.matches(Filter(f.name, f.spec, f.value)):
             spaced = " ".join(re.split(r"[-_/]+", f.value))      # 'ovre-norrland' for 'Övre Norrland'
+            whole = values.part_of(f)                            # 'Skåne' for 'Skåne-Blekinge'
             if spaced != f.value and values.matches(Filter(f.name, f.spec, spaced)):
                 f.typed, f.value = f.typed or f.value, spaced
+            elif whole:
+                f.typed, f.value = f.typed or f.value, whole
             else:
                 near = values.nearest(f)
                 shown = f.typed or f.value
@@ -697,6 +705,7 @@ def check_values(filters: list[Filter], values: FilterValues) -> None:
                 raise QueryError(f"no project has {f.spec.label} {shown!r}{hint}", kind="unknown_value",
                                  field=f.spec.label, value=shown, suggestion=near)
         known = values.known(f)
+        f.whole = bool(known)
         if known and known != f.value:
             f.typed, f.value = f.typed or f.value, known
 

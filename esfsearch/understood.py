@@ -59,6 +59,12 @@ class IndexValues(FilterValues):
             self._whole[index_field] = out
         return self._whole[index_field]
 
+    def part_of(self, f: Filter) -> str | None:
+        value = normalise_value(f.value)
+        found = [raw for norm, raw in self.whole_values(f.spec.index_field).items()
+                 if "-" in norm and f" {value} " in " " + " ".join(re.split(r"[-\s]+", norm)) + " "]
+        return found[0] if len(found) == 1 else None
+
     def known(self, f: Filter) -> str | None:
         return self.whole_values(f.spec.index_field).get(normalise_value(f.value))
 
@@ -157,8 +163,8 @@ def filter_data(f: Filter) -> dict:
         out.update(_bounds(f))
         out["kind"] = f.spec.kind
     else:
-        out.update({"op": "prefix" if f.value.endswith("*") else "=", "value": f.value,
-                    "kind": "text" if f.spec.kind in ("words", "contact") else "value"})
+        op = "prefix" if f.value.endswith("*") else "=" if f.whole or f.spec.kind == "value" else "has"
+        out.update({"op": op, "value": f.value, "kind": "text" if f.spec.kind in ("words", "contact") else "value"})
     if f.typed and normalise_value(f.typed) != normalise_value(f.value):
         out["read_as"] = "amount" if f.spec.kind == "number" else "value"
     return out
