@@ -462,7 +462,9 @@ def show(
             fail(f"no project with id {record_id!r}", EXIT_NONE)
         highlights = [engine.highlight(h.record, query_text) for h in hits] if query_text else [None] * len(hits)
     except QueryError as exc:
-        fail(str(exc), EXIT_USAGE)
+        from .present import query_error_text
+
+        fail(query_error_text(exc), EXIT_USAGE)
     finally:
         engine.close()
     if as_json:

@@ -576,7 +576,8 @@ class EsfSearchApp(App[None]):
             status.append("No projects match", style="bold")
         else:
             status.append(f"{r.total} project{'s' if r.total != 1 else ''}", style="bold")
-            status.append(" match" if words or self.facet_filters or (r.info and r.info.filters) else " in the index")
+            verb = " matches" if r.total == 1 else " match"
+            status.append(verb if words or self.facet_filters or (r.info and r.info.filters) else " in the index")
         if self.show_timing:
             status.append(f" · {r.seconds * 1000:.0f} ms", style="dim")
         order = SORT_LABEL[self.sort] if (words or self.sort != "relevance") else "newest first"
