@@ -144,7 +144,7 @@ def _rich_snippet(snippet) -> "object":
 # ---------------------------------------------------------------- query
 
 def _option_filters(**values) -> list:
-    from .querylang import make_filter
+    from .querylang import make_filter, plain_amount
 
     mapping = {
         "region": "region", "owner": "owner", "fund": "fund", "county": "county", "municipality": "kommun",
@@ -159,8 +159,9 @@ def _option_filters(**values) -> list:
     ranges = {"budget": ("min_budget", "max_budget"), "support": ("min_support", "max_support")}
     for field, (lo_name, hi_name) in ranges.items():
         lo, hi = values.get(lo_name), values.get(hi_name)
-        if lo is not None or hi is not None:
-            filters.append(make_filter(field, f"{lo if lo is not None else ''}..{hi if hi is not None else ''}"))
+        if lo is not None or hi is not None:     # each bound an amount of its own: '5 mkr', '500 000 kr'
+            lo, hi = (plain_amount(field, str(v)) if v is not None else "" for v in (lo, hi))
+            filters.append(make_filter(field, f"{lo}..{hi}"))
     if values.get("start_from"):
         filters.append(make_filter("start", ">=" + values["start_from"]))
     if values.get("end_before"):

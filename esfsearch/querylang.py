@@ -303,6 +303,12 @@ def canonical_number(value: str, f: Filter) -> str:
     return f"{'' if lo is None else _plain(lo)}..{'' if hi is None else _plain(hi)}"
 
 
+def plain_amount(name: str, text: str) -> str:
+    """One amount given on its own (an option's value) in plain numbers: '5 mkr' -> '5000000'."""
+    f = Filter(name, FIELDS[name], text)
+    return _plain(_amount(text, f)[0])
+
+
 def normalise_filter(f: Filter) -> Filter:
     """The filter's value in the form the index is searched with: an amount in plain numbers, another
     name of a value (data/value_aliases.txt) as the value; `typed` keeps what the user wrote."""
