@@ -221,9 +221,11 @@ def query(
     engine = open_engine(index, corpus, quiet=quiet)
     try:
         if all_hits:
+            info = engine.understand(q, filters)
             if not quiet:
-                say_understood(engine.understand(q, filters))
-            count = _export_all(engine, q, filters, sort, as_json, as_csv, ids, not no_contacts, not no_snippets)
+                say_understood(info)
+            count = _export_all(engine, q, filters, sort, as_json, as_csv, ids, not no_contacts, not no_snippets,
+                                info)
             raise typer.Exit(EXIT_OK if count else EXIT_NONE)
         result = engine.search(q, filters=filters, sort=sort, limit=limit, page=page, facets=facets,
                                snippets=not no_snippets)
@@ -302,7 +304,7 @@ def _write_csv(hits: Iterable, contacts: bool, full: bool = False) -> int:
 
 
 def _export_all(engine, q: str, filters, sort: str, as_json: bool, as_csv: bool, ids: bool,
-                contacts: bool, snippets: bool) -> int:
+                contacts: bool, snippets: bool, info=None) -> int:
     """Stream every hit with all record fields, without holding the result set in memory."""
     if not (as_json or as_csv or ids):
         fail("--all needs --json, --csv or --ids", EXIT_USAGE)
@@ -316,7 +318,10 @@ def _export_all(engine, q: str, filters, sort: str, as_json: bool, as_csv: bool,
     if as_csv:
         return _write_csv(hits, contacts, full=True)
     count = 0
-    sys.stdout.write('{"query": ' + json.dumps(q, ensure_ascii=False) + ', "hits": [\n')
+    from .understood import understood
+
+    query = {"typed": q, **understood(info)}     # the same `query` object as without --all
+    sys.stdout.write('{"query": ' + json.dumps(query, ensure_ascii=False) + ', "hits": [\n')
     for hit in hits:
         if count:
             sys.stdout.write(",\n")

@@ -162,6 +162,8 @@ def test_json_carries_the_query_object(index_dir):
     assert all(h["eu_support"] > 5_000_000 and h["region"] == "Övre Norrland" and h["fund"] == "ERUF"
                for h in json.loads(run(index_dir, "--json", "-n", "100", "--no-snippets",
                                        "region:Övre Norrland fond:Regionalfonden stöd:>5 mkr").stdout)["hits"])
+    streamed = json.loads(run(index_dir, "--all", "--json", "fond:Regionalfonden").stdout)
+    assert streamed["query"]["filters"][0]["value"] == "ERUF" and streamed["total"] == 250
     expansions = json.loads(run(index_dir, "--json", "-n", "1", "koldioxidutsläpp af").stdout)["query"]["words"]
     assert expansions[0]["split"] == ["koldioxid", "utsläpp"] and expansions[1]["synonyms"] == ["arbetsförmedlingen"]
 
