@@ -513,7 +513,6 @@ def format_field(name: str, value) -> str:
 
 def _print_record(record, highlighted, contacts: bool) -> None:
     from rich.table import Table
-
     from rich.text import Text
 
     console = _console()

@@ -22,8 +22,8 @@ from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.markup import escape as escape_markup
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape as escape_markup
 from textual.screen import ModalScreen, Screen
 from textual.widgets import (Button, ContentSwitcher, Footer, Header, Input, OptionList, ProgressBar,
                              Static)
