@@ -208,7 +208,7 @@ HELP = """\
   kompetensforsorjning   without å/ä/ö works too
   "psykisk ohälsa"       phrase
   unga AND arbete   unga OR ungdomar   NOT skola   integr*   digi~
-  region:Övre Norrland fond:Socialfonden år:2016..2018 stöd:>5 mkr -fas:förstudie
+  region:Sydsverige fond:Socialfonden år:2016..2018 stöd:>5 mkr -fas:förstudie
 
 [b]Fields[/b]
 """
