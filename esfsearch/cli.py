@@ -21,6 +21,7 @@ from .cli_options import (
     NoContactsOpt, NoSnippetsOpt, OwnerOpt, PageOpt, PeriodOpt, PhaseOpt, RegionOpt, SortOpt,
     StartFromOpt, YearOpt,
 )
+from .present import plural
 
 EXIT_OK, EXIT_NONE, EXIT_USAGE, EXIT_INDEX = 0, 1, 2, 3
 
@@ -143,7 +144,7 @@ def _rich_snippet(snippet) -> "object":
 # ---------------------------------------------------------------- query
 
 def _option_filters(**values) -> list:
-    from .querylang import make_filter
+    from .querylang import make_filter, plain_amount
 
     mapping = {
         "region": "region", "owner": "owner", "fund": "fund", "county": "county", "municipality": "kommun",
@@ -158,8 +159,9 @@ def _option_filters(**values) -> list:
     ranges = {"budget": ("min_budget", "max_budget"), "support": ("min_support", "max_support")}
     for field, (lo_name, hi_name) in ranges.items():
         lo, hi = values.get(lo_name), values.get(hi_name)
-        if lo is not None or hi is not None:
-            filters.append(make_filter(field, f"{lo if lo is not None else ''}..{hi if hi is not None else ''}"))
+        if lo is not None or hi is not None:     # each bound an amount of its own: '5 mkr', '500 000 kr'
+            lo, hi = (plain_amount(field, str(v)) if v is not None else "" for v in (lo, hi))
+            filters.append(make_filter(field, f"{lo}..{hi}"))
     if values.get("start_from"):
         filters.append(make_filter("start", ">=" + values["start_from"]))
     if values.get("end_before"):
@@ -171,7 +173,7 @@ def _option_filters(**values) -> list:
 def query(
     text: List[str] = typer.Argument(None, help='Query text: words, "phrases", AND/OR/NOT, prefix*, fuzzy~, '
                                                'and filters such as region:"Övre Norrland", fond:esf+, år:2018..2020, '
-                                               'stöd:>5000000, start:>=2016-01-01. Empty: every project.'),
+                                               'stöd:>5 mkr, start:>=2016-01-01. Empty or *:*: every project.'),
     region: List[str] = RegionOpt,
     owner: List[str] = OwnerOpt,
     fund: List[str] = FundOpt,
@@ -181,10 +183,10 @@ def query(
     phase: List[str] = PhaseOpt,
     area: List[str] = AreaOpt,
     year: Optional[str] = YearOpt,
-    min_budget: Optional[int] = MinBudgetOpt,
-    max_budget: Optional[int] = MaxBudgetOpt,
-    min_support: Optional[int] = MinSupportOpt,
-    max_support: Optional[int] = MaxSupportOpt,
+    min_budget: Optional[str] = MinBudgetOpt,
+    max_budget: Optional[str] = MaxBudgetOpt,
+    min_support: Optional[str] = MinSupportOpt,
+    max_support: Optional[str] = MaxSupportOpt,
     start_from: Optional[str] = StartFromOpt,
     end_before: Optional[str] = EndBeforeOpt,
     sort: str = SortOpt,
@@ -215,20 +217,35 @@ def query(
                                   max_budget=max_budget, min_support=min_support, max_support=max_support,
                                   start_from=start_from, end_before=end_before)
     except QueryError as exc:
-        fail(str(exc), EXIT_USAGE)
+        query_failed(exc)
     engine = open_engine(index, corpus, quiet=quiet)
     try:
         if all_hits:
-            count = _export_all(engine, q, filters, sort, as_json, as_csv, ids, not no_contacts, not no_snippets)
+            info = engine.understand(q, filters)
+            if not quiet:
+                say_understood(info)
+            count = _export_all(engine, q, filters, sort, as_json, as_csv, ids, not no_contacts, not no_snippets,
+                                info)
             raise typer.Exit(EXIT_OK if count else EXIT_NONE)
         result = engine.search(q, filters=filters, sort=sort, limit=limit, page=page, facets=facets,
                                snippets=not no_snippets)
     except QueryError as exc:
-        fail(str(exc), EXIT_USAGE)
+        query_failed(exc)
     finally:
         engine.close()
+    if not quiet:
+        say_understood(result.info)
     if result.timed_out:
         err("Note: the query took too long and was cut off; the hits may be incomplete.")
+    past_end = result.total > 0 and not result.hits
+    if past_end:
+        pages = -(-result.total // result.limit)
+        err(f"esfsearch: page {result.page} is past the end: {_matches(result.total)}, "
+            f"{plural(pages, 'page', 'pages')} of {result.limit}")
+    elif (as_json or as_csv or ids) and not quiet and len(result.hits) < result.total:
+        first = (result.page - 1) * result.limit + 1
+        shown = f"{len(result.hits)}" if first == 1 else f"{first}–{first + len(result.hits) - 1}"
+        err(f"showing {shown} of {result.total}; --all for every hit")
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(contacts=not no_contacts), ensure_ascii=False, indent=2) + "\n")
     elif as_csv:
@@ -236,9 +253,29 @@ def query(
     elif ids:
         for hit in result.hits:
             sys.stdout.write(hit.id + "\n")
-    else:
+    elif not past_end:
         _print_result(result)
-    raise typer.Exit(EXIT_OK if result.total else EXIT_NONE)
+    raise typer.Exit(EXIT_OK if result.hits else EXIT_NONE)
+
+
+def say_understood(info) -> None:
+    """The query as it was understood, one line on stderr ('Searched: … · region = Övre Norrland')."""
+    from .present import understood_line
+    from .understood import understood
+
+    err(understood_line(understood(info)))
+
+
+def query_failed(exc) -> None:
+    """A query error, worded for the user: a filter value no project has exits 1 (nothing can match);
+    anything else the user must fix exits 2."""
+    from .present import query_error_text
+
+    fail(query_error_text(exc), EXIT_NONE if getattr(exc, "kind", None) == "unknown_value" else EXIT_USAGE)
+
+
+def _matches(n: int) -> str:
+    return plural(n, "project matches", "projects match")
 
 
 CSV_FIELDS = ["id", "title", "score", "owner", "region", "county", "municipalities", "fund", "programme_period",
@@ -267,7 +304,7 @@ def _write_csv(hits: Iterable, contacts: bool, full: bool = False) -> int:
 
 
 def _export_all(engine, q: str, filters, sort: str, as_json: bool, as_csv: bool, ids: bool,
-                contacts: bool, snippets: bool) -> int:
+                contacts: bool, snippets: bool, info=None) -> int:
     """Stream every hit with all record fields, without holding the result set in memory."""
     if not (as_json or as_csv or ids):
         fail("--all needs --json, --csv or --ids", EXIT_USAGE)
@@ -281,7 +318,10 @@ def _export_all(engine, q: str, filters, sort: str, as_json: bool, as_csv: bool,
     if as_csv:
         return _write_csv(hits, contacts, full=True)
     count = 0
-    sys.stdout.write('{"query": ' + json.dumps(q, ensure_ascii=False) + ', "hits": [\n')
+    from .understood import understood
+
+    query = {"typed": q, **understood(info)}     # the same `query` object as without --all
+    sys.stdout.write('{"query": ' + json.dumps(query, ensure_ascii=False) + ', "hits": [\n')
     for hit in hits:
         if count:
             sys.stdout.write(",\n")
@@ -292,22 +332,23 @@ def _export_all(engine, q: str, filters, sort: str, as_json: bool, as_csv: bool,
 
 
 def _print_result(result) -> None:
+    """Query and record text is printed as Text, never read as Rich markup ('[/x]' in a title)."""
     from rich.table import Table
+    from rich.text import Text
 
     console = _console()
     if not result.total:
-        console.print(f"No projects match [bold]{result.query or '(everything)'}[/bold].")
+        console.print(Text.assemble("No projects match ", (result.query or "(everything)", "bold"), "."))
         if result.suggestion:
-            console.print(f"Did you mean: [bold]{result.suggestion}[/bold] ?", markup=True)
+            console.print(Text.assemble("Did you mean: ", (result.suggestion, "bold"), " ?"))
         return
     first = (result.page - 1) * result.limit + 1
-    console.print(f"{result.total} projects match; showing {first}–{first + len(result.hits) - 1} "
-                  f"({result.seconds * 1000:.0f} ms)")
+    shown = f"{first}" if len(result.hits) == 1 else f"{first}–{first + len(result.hits) - 1}"
+    console.print(f"{_matches(result.total)}; showing {shown} ({result.seconds * 1000:.0f} ms)", markup=False)
     table = Table(show_lines=True, expand=True)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("Project", ratio=3)
     table.add_column("Owner · region · fund · period · EU support", ratio=2)
-    from rich.text import Text
 
     for n, hit in enumerate(result.hits, first):
         r = hit.record
@@ -322,8 +363,8 @@ def _print_result(result) -> None:
         table.add_row(str(n), cell, Text("\n".join(d for d in details if d)))
     console.print(table)
     for name, counts in result.facets.items():
-        shown = ", ".join(f"{v} ({c})" for v, c in counts[:8])
-        console.print(f"[bold]{name}[/bold]: {shown}", markup=True)
+        values = ", ".join(f"{v} ({c})" for v, c in counts[:8])
+        console.print(Text.assemble((name, "bold"), ": ", values))
 
 
 # ---------------------------------------------------------------- index / parse
@@ -430,7 +471,9 @@ def show(
             fail(f"no project with id {record_id!r}", EXIT_NONE)
         highlights = [engine.highlight(h.record, query_text) for h in hits] if query_text else [None] * len(hits)
     except QueryError as exc:
-        fail(str(exc), EXIT_USAGE)
+        from .present import query_error_text
+
+        fail(query_error_text(exc), EXIT_USAGE)
     finally:
         engine.close()
     if as_json:
@@ -473,16 +516,17 @@ def format_field(name: str, value) -> str:
 
 def _print_record(record, highlighted, contacts: bool) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     console = _console()
-    console.print(f"[bold]{record.title}[/bold]", markup=True)
+    console.print(Text(record.title or "", style="bold"))
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="dim", no_wrap=True)
     table.add_column()
     data = record.to_dict(contacts=contacts)
     for name, label in FIELD_LABELS:
         if name in data and format_field(name, data[name]):
-            table.add_row(label, format_field(name, data[name]))
+            table.add_row(label, Text(format_field(name, data[name])))
     console.print(table)
     console.print()
     if highlighted is not None:

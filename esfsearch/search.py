@@ -90,8 +90,10 @@ class SearchResult:
     timed_out: bool = False
 
     def to_dict(self, contacts: bool = True, full: bool = False) -> dict:
+        from .understood import understood
+
         return {
-            "query": self.query,
+            "query": {"typed": self.query, **understood(self.info)},
             "total": self.total,
             "page": self.page,
             "limit": self.limit,
@@ -153,7 +155,10 @@ class SearchEngine:
 
     def _parse(self, text: str, filters: list[Filter] | None):
         """The query as this index understands it (its vocabulary decides compound splits)."""
-        return parse_query(text, filters, self.synonyms, self._doc_frequency, self.doc_count)
+        from .understood import IndexValues
+
+        return parse_query(text, filters, self.synonyms, self._doc_frequency, self.doc_count,
+                           values=IndexValues(self._searcher))
 
     # -- lifecycle
     def close(self) -> None:
@@ -260,6 +265,10 @@ class SearchEngine:
         ranked = "sortedby" not in kwargs
         for hit in results:
             yield self._hit(hit, info, snippets, ranked)
+
+    def understand(self, text: str, filters: list[Filter] | None = None) -> QueryInfo:
+        """The query as this index reads it (QueryError if it cannot), without running it."""
+        return self._parse(text, filters)[2]
 
     def count(self, text: str, filters: list[Filter] | None = None) -> int:
         scoring_q, all_filters, _info = self._parse(text, filters)

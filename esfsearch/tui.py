@@ -23,6 +23,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape as escape_markup
 from textual.screen import ModalScreen, Screen
 from textual.widgets import (Button, ContentSwitcher, Footer, Header, Input, OptionList, ProgressBar,
                              Static)
@@ -30,9 +31,11 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from .index import IndexProblem, build_index, index_exists
+from .present import query_error_text, understood_line
 from .querylang import QueryError, field_help, make_filter
 from .records import ProjectRecord
 from .search import Hit, SearchEngine, SearchResult
+from .understood import understood
 
 DEBOUNCE = 0.15          # seconds of quiet typing before a search runs
 PAGE = 15                # hits fetched per page (snippets cost most); more load at the end of the list
@@ -137,7 +140,7 @@ def record_table(record: ProjectRecord) -> Table:
             value = money(value)
         elif name == "cofinancing_rate":
             value = f"{value:g} %"
-        table.add_row(name.replace("_", " "), str(value))
+        table.add_row(name.replace("_", " "), Text(str(value)))   # record text, never markup
     return table
 
 
@@ -215,7 +218,7 @@ HELP = """\
   kompetensforsorjning   without å/ä/ö works too
   "psykisk ohälsa"       phrase
   unga AND arbete   unga OR ungdomar   NOT skola   integr*   digi~
-  region:Sydsverige fond:ESF år:2016..2018 stöd:>5m -fas:avslutat
+  region:Sydsverige fond:Socialfonden år:2016..2018 stöd:>5 mkr -fas:förstudie
 
 [b]Fields[/b]
 """
@@ -377,6 +380,7 @@ class EsfSearchApp(App[None]):
         yield Header()
         yield Input(self.initial_query, placeholder="Search projects — words, \"phrases\", region:… år:… (? for help)",
                     id="search")
+        yield Static("", id="understood", markup=False)
         yield Static("", id="status")
         yield Static("", id="filters")
         with ContentSwitcher(initial="results-pane", id="main"):
@@ -483,11 +487,11 @@ class EsfSearchApp(App[None]):
 
     def _build_progress(self, what: str, done: int, total: int) -> None:
         self.query_one("#build-progress", ProgressBar).update(total=max(total, 1), progress=done)
-        self.query_one("#build-what", Static).update(f"{what} {done}/{total}")
+        self.query_one("#build-what", Static).update(Text(f"{what} {done}/{total}"))
 
     def _build_failed(self, message: str) -> None:
         self._setup(f"Building the index failed: {message}", missing=not index_exists(self.index_dir))
-        self.notify(message, title="Index build failed", severity="error")
+        self.notify(message, title="Index build failed", severity="error", markup=False)
 
     def _build_done(self, engine: SearchEngine, records: int, seconds: float) -> None:
         self.engine = engine
@@ -537,7 +541,7 @@ class EsfSearchApp(App[None]):
             try:
                 result = self.engine.search(text, filters=filters, sort=sort, limit=PAGE, facets=True)
             except QueryError as exc:
-                self.call_from_thread(self._show_error, seq, str(exc))
+                self.call_from_thread(self._show_error, seq, query_error_text(exc))
                 return
             except Exception as exc:   # a searcher problem must not kill the UI
                 self.call_from_thread(self._show_error, seq, f"{type(exc).__name__}: {exc}")
@@ -551,6 +555,7 @@ class EsfSearchApp(App[None]):
         self.shown_seq = seq
         self.error = message
         self.result, self.hits = None, []
+        self.query_one("#understood", Static).update("")
         self.query_one("#status", Static).update(Text.assemble(("Query error: ", "bold red"), message))
         results = self.query_one("#results", ResultList)
         results.set_options([Option(Text(f"Fix the query to see results.\n{message}", style="red"),
@@ -564,6 +569,7 @@ class EsfSearchApp(App[None]):
         self.error = None
         self.result = result
         self.hits = list(result.hits)
+        self.query_one("#understood", Static).update(Text(understood_line(understood(result.info))))
         self._render_status()
         self._render_filters()
         self._render_results()
@@ -581,7 +587,8 @@ class EsfSearchApp(App[None]):
             status.append("No projects match", style="bold")
         else:
             status.append(f"{r.total} project{'s' if r.total != 1 else ''}", style="bold")
-            status.append(" match" if words or self.facet_filters or (r.info and r.info.filters) else " in the index")
+            verb = " matches" if r.total == 1 else " match"
+            status.append(verb if words or self.facet_filters or (r.info and r.info.filters) else " in the index")
         if self.show_timing:
             status.append(f" · {r.seconds * 1000:.0f} ms", style="dim")
         order = SORT_LABEL[self.sort] if (words or self.sort != "relevance") else "newest first"
@@ -599,10 +606,10 @@ class EsfSearchApp(App[None]):
         typed = [f.describe() for f in (self.result.info.filters if self.result and self.result.info else [])
                  if not any(f.name == n and f.value == v for n, v in self.facet_filters.items())]
         for name, value in self.facet_filters.items():
-            safe = value.replace("[", r"\[").replace("'", "")
+            safe = escape_markup(value)
             parts.append(f"[reverse] {name}: {safe} [@click=app.remove_filter('{name}')]✕[/][/reverse]")
         for t in typed:
-            parts.append(f"[dim]typed[/dim] {t.replace('[', chr(92) + '[')}")
+            parts.append(f"[dim]typed[/dim] {escape_markup(t)}")
         widget = self.query_one("#filters", Static)
         if parts:
             widget.update("Filters: " + "  ".join(parts) + ("  [dim](x clears)[/dim]" if self.facet_filters else ""))
@@ -784,7 +791,7 @@ class EsfSearchApp(App[None]):
             try:
                 make_filter(name, value)
             except QueryError as exc:
-                self.notify(str(exc), severity="error")
+                self.notify(query_error_text(exc), severity="error", markup=False)
                 return
             self.facet_filters[name] = value
         self.run_search()
@@ -844,7 +851,7 @@ class EsfSearchApp(App[None]):
             with self.lock:
                 result = self.engine.similar(record.id, limit=20)
         except QueryError as exc:
-            self.call_from_thread(self.notify, str(exc), severity="error")
+            self.call_from_thread(self.notify, str(exc), severity="error", markup=False)
             return
         self.call_from_thread(self.push_screen, SimilarScreen(record, result))
 
@@ -867,10 +874,11 @@ class EsfSearchApp(App[None]):
             with self.lock:
                 count = export_hits(self.engine.iter_hits(text, filters=filters, sort=sort, snippets=False), path)
         except (OSError, QueryError) as exc:
-            self.call_from_thread(self.notify, f"Export failed: {exc}", severity="error")
+            self.call_from_thread(self.notify, f"Export failed: {exc}", severity="error", markup=False)
             return
         self.last_export = (path.resolve(), count)
-        self.call_from_thread(self.notify, f"Exported {count} projects to {path.resolve()}", title="Export")
+        self.call_from_thread(self.notify, f"Exported {count} projects to {path.resolve()}", title="Export",
+                              markup=False)
 
     MAIN_ONLY = {"cycle_sort", "export", "clear_filters", "toggle_facets", "similar", "escape"}
 
