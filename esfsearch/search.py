@@ -118,6 +118,7 @@ class SearchEngine:
         self.synonyms = load_synonyms(synonyms_file)
         self.snippet_width, self.snippet_fragments = 200, 1
         self._facet_cache: dict[int, dict[str, dict[str, set[int]]]] = {}
+        self._counts_cache: dict[int, dict[int, dict[str, int]]] = {}
 
     def _doc_frequency(self, field: str, term: str) -> int:
         return self._searcher.doc_frequency(field, term)
@@ -171,6 +172,8 @@ class SearchEngine:
             raise QueryError("--limit and --page must be at least 1")
         scoring_q, all_filters, info = self._parse(text, filters)
         filter_q = _filters(all_filters)
+        if sort == "relevance":
+            scoring_q = self._expanded(scoring_q, filter_q, info)
         q, filter_q = self._final_query(scoring_q, filter_q)
         kwargs = self._sort_kwargs(sort, scoring_q)
         results, timed_out = self._run(q, limit=page * limit, filter=filter_q, **kwargs)
@@ -201,6 +204,8 @@ class SearchEngine:
         """Every hit, for whole-result export: one search, and each record is read from the index
         only as it is yielded."""
         scoring_q, all_filters, info = self._parse(text, filters)
+        if sort == "relevance":
+            scoring_q = self._expanded(scoring_q, _filters(all_filters), info)
         q, filter_q = self._final_query(scoring_q, _filters(all_filters))
         kwargs = self._sort_kwargs(sort, scoring_q)
         # One search over all hits; each record is read from the index only as it is yielded.
@@ -213,6 +218,40 @@ class SearchEngine:
         scoring_q, all_filters, _info = self._parse(text, filters)
         q, filter_q = self._final_query(scoring_q, _filters(all_filters))
         return self._searcher.search(q, limit=None, scored=False, filter=filter_q).scored_length()
+
+    def _expanded(self, scoring_q: Q.Query | None, filter_q: Q.Query | None, info: QueryInfo) -> Q.Query | None:
+        """The scoring query with pseudo-relevance feedback terms OR-ed in below every direct match
+        (expansion.py); the terms and their weights are recorded in `info.expansions`."""
+        from . import expansion
+
+        if scoring_q is None or not info.concepts or not expansion.FEEDBACK["weight"] or not info.direct_floor:
+            return scoring_q
+        first, _timed_out = self._run(scoring_q, limit=expansion.FEEDBACK["docs"], filter=filter_q)
+        docs = [(self._term_counts(hit.docnum), hit.score or 0.0) for hit in first]
+        query_stems = set(info.stems) | {p for s in info.compound_splits for p in s.parts}
+        terms = expansion.feedback_terms(docs, query_stems, self._body_frequency, self.doc_count)
+        clause, terms = expansion.expansion_query(terms, self._body_frequency, self.doc_count, info.direct_floor)
+        if clause is None:
+            return scoring_q
+        info.expansions = [(t.stem, round(t.weight, 4)) for t in terms]
+        return Q.Or([scoring_q, clause])
+
+    def _body_frequency(self, stem: str) -> int:
+        return max(self._searcher.doc_frequency("body", stem), self._searcher.doc_frequency("title", stem))
+
+    def _term_counts(self, docnum: int) -> dict[str, int]:
+        """A record's stems and counts (its title and text analysed as the body field is), cached per searcher."""
+        from .expansion import term_counts
+
+        cache = self._counts_cache.get(id(self._searcher))
+        if cache is None:
+            cache = {}
+            self._counts_cache = {id(self._searcher): cache}
+        counts = cache.get(docnum)
+        if counts is None:
+            record = json.loads(self._searcher.stored_fields(docnum)["record"])
+            counts = cache[docnum] = term_counts(f"{record.get('title') or ''}\n{record.get('full_text') or ''}")
+        return counts
 
     def _final_query(self, scoring_q: Q.Query | None, filter_q: Q.Query | None) -> tuple[Q.Query, Q.Query | None]:
         """(query to score, filter that only restricts the documents: it adds nothing to scores)."""
