@@ -132,6 +132,7 @@ def significant_terms(counts: dict[str, int], collection_frequency: Callable[[st
         p_c = max(collection_frequency(term), 1) / max(collection_length, 1)
         if p_d <= p_c:
             continue
-        scored.append((p_d * math.log(p_d / p_c) * math.log(doc_count / df), term))
+        # sublinear in the count: a word repeated in one table ('procent') must not outweigh the topic
+        scored.append(((1.0 + math.log(c)) * math.log(p_d / p_c) * math.log(doc_count / df), term))
     scored.sort(reverse=True)
     return [(t, v) for v, t in scored[:n]]

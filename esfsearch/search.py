@@ -234,7 +234,9 @@ class SearchEngine:
         if clause is None:
             return scoring_q
         info.expansions = [(t.stem, round(t.weight, 4)) for t in terms]
-        return Q.Or([scoring_q, clause])
+        # one flat union: a union nested in another loses constant-score hits when Whoosh collects the top k
+        subqueries = list(scoring_q.subqueries) if type(scoring_q) is Q.Or and scoring_q.boost == 1 else [scoring_q]
+        return Q.Or(subqueries + [clause])
 
     def _body_frequency(self, stem: str) -> int:
         return max(self._searcher.doc_frequency("body", stem), self._searcher.doc_frequency("title", stem))
@@ -249,8 +251,8 @@ class SearchEngine:
             self._counts_cache = {id(self._searcher): cache}
         counts = cache.get(docnum)
         if counts is None:
-            record = json.loads(self._searcher.stored_fields(docnum)["record"])
-            counts = cache[docnum] = term_counts(f"{record.get('title') or ''}\n{record.get('full_text') or ''}")
+            record = ProjectRecord.from_dict(json.loads(self._searcher.stored_fields(docnum)["record"]))
+            counts = cache[docnum] = term_counts(f"{record.title}\n{record.full_text}")
         return counts
 
     def _final_query(self, scoring_q: Q.Query | None, filter_q: Q.Query | None) -> tuple[Q.Query, Q.Query | None]:
@@ -394,17 +396,40 @@ class SearchEngine:
         return highlight_all(record.full_text, info.stems, info.folded_stems)
 
     def similar(self, record_id: str, limit: int = 10) -> SearchResult:
-        """More-like-this over the record's own words (its title and text)."""
+        """Projects like this one, from what makes it distinctive: its most significant terms against the
+        corpus (KL contribution, not raw frequency; expansion.significant_terms), their compound parts at a
+        lower weight, and its programme area or thematic objective. The project itself is never listed."""
+        from . import expansion
+
         started = time.monotonic()
         matches = self.get(record_id)
         if not matches:
             raise QueryError(f"no project with id {record_id!r}")
         source = matches[0]
         docnum = self._searcher.document_number(key=source.key)
-        text = f"{source.record.title}\n{source.record.full_text}"
-        results = self._searcher.more_like(docnum, "body", text=text, top=limit, numterms=25)
+        counts = self._term_counts(docnum)
+        body_length = self._searcher.field_length("body") or 1
+        terms = expansion.significant_terms(counts, lambda t: self._searcher.frequency("body", t), body_length,
+                                            self._body_frequency, self.doc_count)
+        top = terms[0][1] if terms else 1.0
+        clauses: list[Q.Query] = []
+        for term, value in terms:
+            w = value / top
+            clauses.append(Q.Or([Q.Term("title", term), Q.Term("body", term),
+                                 Q.Term("parts", term, boost=expansion.SIMILAR["parts"])], boost=w))
+        area = _area_value(source.record)
+        if area and expansion.SIMILAR["area"]:
+            clauses.append(Q.Term("area_v", normalise_value(area), boost=expansion.SIMILAR["area"]))
+        if not clauses:
+            return SearchResult(query=f"similar:{record_id}", total=0, hits=[], limit=limit,
+                                seconds=time.monotonic() - started)
+        own = [Q.Term("key", h.key) for h in matches]
+        q = Q.AndNot(Q.Or(clauses), Q.Or(own))
+        results = self._searcher.search(q, limit=limit)
         hits = [self._hit(h, QueryInfo(text=""), False) for h in results]
+        hits = [h for h in hits if h.id != source.id]
         return SearchResult(query=f"similar:{record_id}", total=len(hits), hits=hits, limit=limit,
+                            info=QueryInfo(text="", words=[t for t, _ in terms]),
                             seconds=time.monotonic() - started)
 
     def stats(self) -> dict:
@@ -430,6 +455,12 @@ class SearchEngine:
             "stale": self.is_stale(),
             "schema_version": meta.get("schema_version"),
         }
+
+
+def _area_value(record: ProjectRecord) -> str | None:
+    from .schema import facet_area
+
+    return facet_area(record)
 
 
 def _filters(filters: list[Filter], exclude: str | None = None) -> Q.Query | None:
