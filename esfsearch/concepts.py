@@ -26,8 +26,8 @@ from whoosh import query as Q
 
 # A record's concept count decides its tier; BM25F scores of one query stay well below this.
 CONCEPT_STEP = 100.0
-PROXIMITY = {"boost": 1.0, "slop": 8}
-INFORMATIVE = {"off": False, "rare": 0.05, "floor": 0.0}
+PROXIMITY = {"boost": 0.3, "slop": 8}
+INFORMATIVE = {"off": False, "rare": 0.1, "floor": 0.0}
 
 
 @dataclass
