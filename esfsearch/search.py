@@ -238,6 +238,26 @@ class SearchEngine:
         subqueries = list(scoring_q.subqueries) if type(scoring_q) is Q.Or and scoring_q.boost == 1 else [scoring_q]
         return Q.Or(subqueries + [clause])
 
+    def explain(self, text: str, filters: list[Filter] | None = None) -> dict:
+        """How a query is understood and widened: its concepts (each a ranking step), compound splits
+        (from the index's parts or the lexicon) and the feedback expansion terms with their weights."""
+        from . import concepts
+
+        scoring_q, all_filters, info = self._parse(text, filters)
+        self._expanded(scoring_q, _filters(all_filters), info)
+        return {
+            "query": text,
+            "words": info.words,
+            "stems": sorted(info.stems),
+            "concepts": info.concepts,
+            "concept_step": concepts.CONCEPT_STEP,
+            "direct_floor": round(info.direct_floor, 3),
+            "compound_splits": [{"word": s.word, "parts": list(s.parts), "source": s.source}
+                                for s in info.compound_splits],
+            "expansions": [{"term": t, "weight": w} for t, w in info.expansions],
+            "filters": [f.describe() for f in info.filters],
+        }
+
     def _body_frequency(self, stem: str) -> int:
         return max(self._searcher.doc_frequency("body", stem), self._searcher.doc_frequency("title", stem))
 
