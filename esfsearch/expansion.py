@@ -15,8 +15,11 @@ only an expansion term found.
 
 from __future__ import annotations
 
+import gzip
 import math
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Callable, Iterable
 
 from whoosh import query as Q
@@ -25,12 +28,17 @@ from .analysis import STOPWORDS, analyze
 
 FEEDBACK = {
     "docs": 10,         # first results taken as relevant
-    "terms": 10,        # expansion terms added
+    "terms": 20,        # expansion terms added
     "weight": 0.5,      # total boost of the expansion clause (shared by its terms)
     "min_docs": 2,      # a term must occur in at least this many feedback records
     "max_share": 0.25,  # ... and in at most this share of all records (else it says nothing)
     "min_results": 2,   # no feedback from fewer direct hits than this
 }
+ASSOCIATIONS = {
+    "weight": 0.5,      # total boost of the association terms (shared by them)
+    "per_stem": 4,      # associations taken per query stem
+}
+ASSOCIATIONS_FILE = Path(__file__).resolve().parent / "data" / "associations.tsv.gz"
 K1 = 1.2               # the BM25F K1 of search.scoring_model(): a term's score is below idf * (K1 + 1)
 EXPANSION_FIELDS = ("title", "body")
 
@@ -87,6 +95,59 @@ def feedback_terms(docs: Iterable[tuple[dict[str, int], float]], query_stems: se
         return []
     total = sum(v for v, _ in chosen)
     return [ExpansionTerm(t, FEEDBACK["weight"] * v / total, support[t]) for v, t in chosen]
+
+
+@lru_cache(maxsize=1)
+def associations() -> dict[str, list[tuple[str, float]]]:
+    """Stem -> [(associated stem, strength)], mined by tools/build_associations.py from document
+    co-occurrence in the shipped corpus and the government texts of shared/data."""
+    table: dict[str, list[tuple[str, float]]] = {}
+    if not ASSOCIATIONS_FILE.exists():
+        return table
+    with gzip.open(ASSOCIATIONS_FILE, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("#") or "\t" not in line:
+                continue
+            head, rest = line.rstrip("\n").split("\t", 1)
+            table[head] = [(t, float(v)) for t, v in (item.rsplit(":", 1) for item in rest.split())]
+    return table
+
+
+def associated_terms(query_stems: Iterable[str], doc_frequency: Callable[[str], int],
+                     doc_count: int) -> list[ExpansionTerm]:
+    """The mined associations of the query's stems that the index has (in more than one record and at
+    most FEEDBACK['max_share'] of them), their boosts sharing ASSOCIATIONS['weight']."""
+    query_stems = set(query_stems)
+    table = associations()
+    found: dict[str, float] = {}
+    for stem in query_stems:
+        taken = 0
+        for term, strength in table.get(stem, ()):
+            if taken >= ASSOCIATIONS["per_stem"]:
+                break
+            if term in query_stems:
+                continue
+            df = doc_frequency(term)
+            if df < 2 or df > FEEDBACK["max_share"] * doc_count:
+                continue
+            found[term] = found.get(term, 0.0) + strength
+            taken += 1
+    total = sum(found.values())
+    if not total or not ASSOCIATIONS["weight"]:
+        return []
+    return [ExpansionTerm(t, ASSOCIATIONS["weight"] * v / total, 0) for t, v in
+            sorted(found.items(), key=lambda kv: -kv[1])]
+
+
+def merge(*lists: list[ExpansionTerm]) -> list[ExpansionTerm]:
+    """One entry per stem, weights added."""
+    merged: dict[str, ExpansionTerm] = {}
+    for terms in lists:
+        for t in terms:
+            old = merged.get(t.stem)
+            merged[t.stem] = t if old is None else ExpansionTerm(t.stem, old.weight + t.weight,
+                                                                 max(old.support, t.support))
+    return sorted(merged.values(), key=lambda t: -t.weight)
 
 
 def expansion_query(terms: list[ExpansionTerm], doc_frequency: Callable[[str], int], doc_count: int,

@@ -229,7 +229,9 @@ class SearchEngine:
         first, _timed_out = self._run(scoring_q, limit=expansion.FEEDBACK["docs"], filter=filter_q)
         docs = [(self._term_counts(hit.docnum), hit.score or 0.0) for hit in first]
         query_stems = set(info.stems) | {p for s in info.compound_splits for p in s.parts}
-        terms = expansion.feedback_terms(docs, query_stems, self._body_frequency, self.doc_count)
+        terms = expansion.merge(
+            expansion.feedback_terms(docs, query_stems, self._body_frequency, self.doc_count),
+            expansion.associated_terms(query_stems, self._body_frequency, self.doc_count))
         clause, terms = expansion.expansion_query(terms, self._body_frequency, self.doc_count, info.direct_floor)
         if clause is None:
             return scoring_q
