@@ -171,7 +171,7 @@ def _idf(df: int, n: int) -> float:
 
 # ---------------------------------------------------------------- what makes a record distinctive
 
-SIMILAR = {"terms": 30, "parts": 0.5, "area": 1.0}
+SIMILAR = {"terms": 30, "parts": 0.5, "area": 4.0}   # tuned on the similar class (tune split)
 
 
 def significant_terms(counts: dict[str, int], collection_frequency: Callable[[str], int],
