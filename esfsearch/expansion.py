@@ -160,7 +160,7 @@ def expansion_query(terms: list[ExpansionTerm], doc_frequency: Callable[[str], i
                 for t in terms)
     scale = min(1.0, 0.9 * ceiling / bound) if bound and ceiling else 1.0
     terms = [ExpansionTerm(t.stem, t.weight * scale, t.support) for t in terms]
-    clause = Q.Or([Q.Or([Q.Term(f, t.stem) for f in EXPANSION_FIELDS], boost=t.weight) for t in terms])
+    clause = Q.Or([Q.Term(f, t.stem, boost=t.weight) for t in terms for f in EXPANSION_FIELDS])
     return clause, terms
 
 

@@ -17,7 +17,7 @@ from whoosh import query as Q
 from whoosh import scoring, sorting
 
 from .index import IndexProblem, current_generation, is_stale, open_whoosh, read_meta
-from .querylang import Filter, QueryError, QueryInfo, parse_query
+from .querylang import Filter, QueryError, QueryInfo, _Or, parse_query
 from .records import ProjectRecord
 from .schema import FACET_FIELDS, normalise_value
 from .snippets import Snippet, highlight_all, make_snippet
@@ -237,8 +237,10 @@ class SearchEngine:
             return scoring_q
         info.expansions = [(t.stem, round(t.weight, 4)) for t in terms]
         # one flat union: a union nested in another loses constant-score hits when Whoosh collects the top k
-        subqueries = list(scoring_q.subqueries) if type(scoring_q) is Q.Or and scoring_q.boost == 1 else [scoring_q]
-        return Q.Or(subqueries + [clause])
+        subqueries = list(scoring_q.subqueries) if isinstance(scoring_q, Q.Or) and scoring_q.boost == 1 else [scoring_q]
+        # (the union-tree matcher: Whoosh's array union, chosen automatically for long unions, drops hits
+        # from the top k when the query is ANDed with a filter)
+        return _Or(subqueries + (list(clause.subqueries) if type(clause) is Q.Or else [clause]))
 
     def explain(self, text: str, filters: list[Filter] | None = None) -> dict:
         """How a query is understood and widened: its concepts (each a ranking step), compound splits

@@ -59,3 +59,13 @@ def test_similar_never_lists_itself_and_prefers_same_topic(engine):
     fibre = engine.similar("20200500", limit=3)
     assert all("fiber" in f"{h.record.title} {h.record.full_text}".lower() or
                "bredband" in h.record.full_text.lower() for h in fibre.hits)
+
+
+@pytest.mark.parametrize("text", ["län:Skåne energi", "nyanlända kvinnor", "hallbar stadsutveckling",
+                                  "fond:esf kompetensförsörjning"])
+def test_top_k_equals_the_head_of_the_full_ranking(engine, text):
+    """Concept steps, feedback terms and a filter together: Whoosh's array union once dropped hits from
+    the top k (the union-tree matcher is used instead)."""
+    top = [h.id for h in engine.search(text, limit=10, snippets=False).hits]
+    full = [h.id for h in engine.search(text, limit=300, snippets=False).hits][:10]
+    assert top == full

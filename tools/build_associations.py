@@ -50,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser()
     p.add_argument("data", nargs="?", default="/work/shared/data")
     p.add_argument("--out", default=str(ROOT / "esfsearch/data/associations.tsv.gz"))
+    p.add_argument("--score", choices=("kl", "npmi"), default="kl",
+                   help="kl: P(u|t) log(P(u|t)/P(u)); npmi: normalised pointwise mutual information")
+    p.add_argument("--min-co", type=int, default=MIN_CO)
     args = p.parse_args(argv)
     texts = documents(Path(args.data))
     vocab: dict[str, int] = {}
@@ -73,12 +76,16 @@ def main(argv: list[str] | None = None) -> int:
     for i in range(len(terms)):
         row = co.getrow(i)
         idx, vals = row.indices, row.data
-        mask = (idx != i) & (vals >= MIN_CO)
+        mask = (idx != i) & (vals >= args.min_co)
         idx, vals = idx[mask], vals[mask]
         if not len(idx):
             continue
         cond = vals / df[i]
-        score = cond * np.log(cond / p_u[idx])
+        if args.score == "kl":
+            score = cond * np.log(cond / p_u[idx])
+        else:
+            p_tu = vals / n
+            score = np.log(p_tu / (p_u[i] * p_u[idx])) / -np.log(p_tu)
         order = np.argsort(-score)[:PER_TERM]
         best = [(terms[idx[j]], float(score[j])) for j in order if score[j] >= MIN_SCORE]
         if best:
