@@ -220,8 +220,9 @@ class SearchEngine:
         return self._searcher.search(q, limit=None, scored=False, filter=filter_q).scored_length()
 
     def _expanded(self, scoring_q: Q.Query | None, filter_q: Q.Query | None, info: QueryInfo) -> Q.Query | None:
-        """The scoring query with pseudo-relevance feedback terms OR-ed in below every direct match
-        (expansion.py); the terms and their weights are recorded in `info.expansions`."""
+        """The scoring query with expansion terms OR-ed in below every direct match (expansion.py):
+        pseudo-relevance feedback from the first results and the mined term associations of the
+        query's stems; the terms and their weights are recorded in `info.expansions`."""
         from . import expansion
 
         if scoring_q is None or not info.concepts or not expansion.FEEDBACK["weight"] or not info.direct_floor:
@@ -439,8 +440,8 @@ class SearchEngine:
         clauses: list[Q.Query] = []
         for term, value in terms:
             w = value / top
-            clauses.append(Q.Or([Q.Term("title", term), Q.Term("body", term),
-                                 Q.Term("parts", term, boost=expansion.SIMILAR["parts"])], boost=w))
+            clauses.append(_Or([Q.Term("title", term), Q.Term("body", term),
+                                Q.Term("parts", term, boost=expansion.SIMILAR["parts"])], boost=w))
         area = _area_value(source.record)
         if area and expansion.SIMILAR["area"]:
             clauses.append(Q.Term("area_v", normalise_value(area), boost=expansion.SIMILAR["area"]))
@@ -448,7 +449,7 @@ class SearchEngine:
             return SearchResult(query=f"similar:{record_id}", total=0, hits=[], limit=limit,
                                 seconds=time.monotonic() - started)
         own = [Q.Term("key", h.key) for h in matches]
-        q = Q.AndNot(Q.Or(clauses), Q.Or(own))
+        q = Q.AndNot(_Or(clauses), Q.Or(own))   # union tree: the array union drops hits from the top k
         results = self._searcher.search(q, limit=limit)
         hits = [self._hit(h, QueryInfo(text=""), False) for h in results]
         hits = [h for h in hits if h.id != source.id]

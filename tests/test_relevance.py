@@ -69,3 +69,9 @@ def test_top_k_equals_the_head_of_the_full_ranking(engine, text):
     top = [h.id for h in engine.search(text, limit=10, snippets=False).hits]
     full = [h.id for h in engine.search(text, limit=300, snippets=False).hits][:10]
     assert top == full
+
+
+def test_similar_top_k_equals_the_head_of_the_full_list(engine):
+    for record_id in ("20200043", "20200873", "2019/00038"):
+        top = [h.id for h in engine.similar(record_id, limit=10).hits]
+        assert top == [h.id for h in engine.similar(record_id, limit=100).hits][:10]
