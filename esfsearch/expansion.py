@@ -33,6 +33,7 @@ FEEDBACK = {
     "min_docs": 2,      # a term must occur in at least this many feedback records
     "max_share": 0.25,  # ... and in at most this share of all records (else it says nothing)
     "min_results": 2,   # no feedback from fewer direct hits than this
+    "candidates": 150,  # terms whose document frequency is looked up (by P(t|R))
 }
 ASSOCIATIONS = {
     "weight": 0.5,      # total boost of the association terms (shared by them)
@@ -81,9 +82,10 @@ def feedback_terms(docs: Iterable[tuple[dict[str, int], float]], query_stems: se
             model[term] = model.get(term, 0.0) + weight * n / length
             support[term] = support.get(term, 0) + 1
     scored = []
-    for term, p in model.items():
-        if support[term] < FEEDBACK["min_docs"]:
-            continue
+    # the idf factor is at most log(N / 2): only the strongest candidates by P(t|R) need a lookup
+    candidates = sorted((t for t in model if support[t] >= FEEDBACK["min_docs"]), key=lambda t: -model[t])
+    for term in candidates[:FEEDBACK["candidates"]]:
+        p = model[term]
         df = doc_frequency(term)
         if not df or df > FEEDBACK["max_share"] * doc_count:
             continue

@@ -119,6 +119,7 @@ class SearchEngine:
         self.snippet_width, self.snippet_fragments = 200, 1
         self._facet_cache: dict[int, dict[str, dict[str, set[int]]]] = {}
         self._counts_cache: dict[int, dict[int, dict[str, int]]] = {}
+        self._df_cache: dict[int, dict[str, int]] = {}
 
     def _doc_frequency(self, field: str, term: str) -> int:
         return self._searcher.doc_frequency(field, term)
@@ -264,7 +265,16 @@ class SearchEngine:
         }
 
     def _body_frequency(self, stem: str) -> int:
-        return max(self._searcher.doc_frequency("body", stem), self._searcher.doc_frequency("title", stem))
+        """Records with the stem in title or body (the larger count), cached per searcher."""
+        cache = self._df_cache.get(id(self._searcher))
+        if cache is None:
+            cache = {}
+            self._df_cache = {id(self._searcher): cache}
+        df = cache.get(stem)
+        if df is None:
+            df = cache[stem] = max(self._searcher.doc_frequency("body", stem),
+                                   self._searcher.doc_frequency("title", stem))
+        return df
 
     def _term_counts(self, docnum: int) -> dict[str, int]:
         """A record's stems and counts (its title and text analysed as the body field is), cached per searcher."""
