@@ -587,10 +587,40 @@ def stats(
 
 @app.command()
 def analyze(
-    text: List[str] = typer.Argument(..., help="Text to analyse"),
+    text: List[str] = typer.Argument(None, help="Text to analyse"),
+    query_text: Optional[str] = typer.Option(None, "--query", help="Explain how this query is searched: its "
+                                             "concepts, compound splits and expansion terms with their weights"),
     as_json: bool = JsonOpt,
+    index: Optional[Path] = IndexOpt,
+    corpus: Optional[Path] = CorpusOpt,
 ) -> None:
-    """Show the index terms the Swedish analyzer makes of a text (exact, compound parts, folded)."""
+    """Show the index terms the Swedish analyzer makes of a text (exact, compound parts, folded),
+    or with --query how a query is understood and widened."""
+    if query_text is not None:
+        from .querylang import QueryError
+
+        engine = open_engine(index, corpus)
+        try:
+            data = engine.explain(query_text)
+        except QueryError as exc:
+            fail(str(exc), EXIT_USAGE)
+        finally:
+            engine.close()
+        if as_json:
+            sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+            return
+        sys.stdout.write(f"concepts  {' | '.join(data['concepts']) or '-'}"
+                         f"  (each a ranking step of up to {data['concept_step']:g})\n")
+        for split in data["compound_splits"]:
+            sys.stdout.write(f"split     {split['word']} -> {' + '.join(split['parts'])} ({split['source']})\n")
+        if data["expansions"]:
+            sys.stdout.write("expanded  " + ", ".join(f"{e['term']} {e['weight']:.3f}" for e in data["expansions"])
+                             + "  (below every direct match)\n")
+        else:
+            sys.stdout.write("expanded  -\n")
+        return
+    if not text:
+        fail("give a text to analyse, or --query TEXT", EXIT_USAGE)
     from .analysis import analyze as run
 
     joined = " ".join(text)

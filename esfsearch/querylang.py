@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable
 from whoosh import query as Q
 
 from .analysis import STOPWORDS, default_stemmer, fold, has_accents, iter_words
+from .concepts import Concept, concept_clauses, concept_step
 from .schema import normalise_value
 
 MAX_TERMS = 200
@@ -25,7 +26,7 @@ MAX_QUERY_CHARS = 5000
 
 # Scoring weights, tuned on the judged query set (eval/).
 WEIGHTS = {"parts": 0.85, "folded": 0.9, "synonym": 0.7, "id": 5.0, "split": 0.4, "folded_split": 1.0,
-           "modifier": 0.1, "head": 0.05}
+           "modifier": 0.1, "head": 0.05, "objectives": 0.1, "lexicon_split": 1.0}
 RELAX_BELOW = 10    # a query compound in fewer records than this also matches its parts one by one ...
 PART_AT_MOST = 0.2  # ... each part that is in at most this share of the records ('projekt' is everywhere)
 
@@ -117,6 +118,18 @@ class QueryInfo:
     terms: list[dict] = field(default_factory=list)    # how each word was searched (Rewriter.notes)
     ignored: list[str] = field(default_factory=list)   # typed text with nothing to search (stop words, symbols)
     match_all: bool = False                            # no words: every project (that passes the filters)
+    # how the query was widened (for the "Searched:" line and `analyze --query`):
+    compound_splits: list[CompoundSplit] = field(default_factory=list)
+    expansions: list[tuple[str, float]] = field(default_factory=list)   # (stem, weight) from feedback
+    concepts: list[str] = field(default_factory=list)   # the words/phrases ranked "all concepts first"
+    direct_floor: float = 0.0   # the least score any direct match gets from its concepts
+
+
+@dataclass(frozen=True)
+class CompoundSplit:
+    word: str                  # the query word as typed
+    parts: tuple[str, str]     # modifier and head stems it was also searched as
+    source: str                # "index" (parts known from the index) or "lexicon" (word not in any record)
 
 
 _FILTER_RE = re.compile(
@@ -491,6 +504,7 @@ class Rewriter:
         self.info_words: list[str] = []
         self.stems: set[str] = set()
         self.folded: set[str] = set()
+        self.splits: list[CompoundSplit] = []
         self.terms = 0
         self.notes: list[dict] = []      # how each word was searched, for saying what was understood
         self.ignored: list[str] = []     # stop words left out
@@ -535,6 +549,8 @@ class Rewriter:
             Q.Or([Q.Term("title", stem), Q.Term("body", stem)]),
             Q.Term("parts", stem, boost=WEIGHTS["parts"]),
         ]
+        if WEIGHTS["objectives"]:   # thematic objective, priority axis, specific objective, programme area
+            alternatives.append(Q.Term("objectives", stem, boost=WEIGHTS["objectives"]))
         if not has_accents(word) or self._unknown(stem):
             # typed without å/ä/ö, or with only some of them ('kompetensforsörjning')
             folded = self.stem(fold(word))
@@ -543,10 +559,14 @@ class Rewriter:
                 self.folded.add(folded)
         if any(ch.isdigit() for ch in word):
             alternatives.append(Q.Term("id_v", normalise_value(word), boost=WEIGHTS["id"]))
-        split, folded_split = self.split_compound(word), None
+        split, source, scale, folded_split = self.split_compound(word), "index", 1.0, None
+        if not split and WEIGHTS["lexicon_split"] and self._unseen(stem):
+            split, source, scale = self.split_with_lexicon(word), "lexicon", WEIGHTS["lexicon_split"]
         if split:
-            alternatives += self._split_alternatives(split, stem, ("title", "body", "parts"), ("body", "parts"), 1.0,
+            alternatives += self._split_alternatives(split, stem, ("title", "body", "parts"), ("body", "parts"), scale,
                                                      positive)
+            if positive:
+                self.splits.append(CompoundSplit(word, split, source))
         elif not has_accents(word) and WEIGHTS["folded_split"]:
             # typed without å/ä/ö: split against the folded vocabulary ('halsoinnovation')
             folded_split = self.split_compound(fold(word), field="folded")
@@ -583,6 +603,39 @@ class Rewriter:
                     if positive:    # snippets then show the part that made a record a hit
                         (self.folded if fields == ("folded",) else self.stems).add(part)
         return alternatives
+
+    def share(self, stems: tuple[str, ...]) -> float:
+        """The share of the records that have the rarest of these stems (a phrase is no more common than
+        its rarest word); 0 when the index is not known."""
+        if not self.doc_frequency or not self.doc_count or not stems:
+            return 0.0
+        return min(max(self.doc_frequency("title", s), self.doc_frequency("body", s)) for s in stems) / self.doc_count
+
+    def _unseen(self, stem: str) -> bool:
+        """No record has the word, neither alone nor inside a longer compound."""
+        return self._unknown(stem) and self.doc_frequency is not None and not self.doc_frequency("parts", stem)
+
+    def split_with_lexicon(self, word: str) -> tuple[str, str] | None:
+        """A compound no record contains, split with the Swedish lexicon (`compounds.py`: modifier + head,
+        linking -s/-e/-a/-u/-o handled there) into two stems that the texts do have as words:
+        'ungdomsarbetslöshet' -> ungdom + arbetslös, although no text has either inside a compound."""
+        if self.doc_frequency is None or len(word) < 7 or not word.isalpha():
+            return None
+        from .compounds import default_splitter
+
+        atoms = default_splitter()._atoms(word)
+        best: tuple[int, tuple[str, str]] | None = None
+        for k in range(1, len(atoms)):
+            # modifier: the surface forms up to its last part, which is taken in base form
+            modifier = "".join(surf for surf, _ in atoms[:k - 1]) + atoms[k - 1][1]
+            head = "".join(surf for surf, _ in atoms[k:-1]) + atoms[-1][1]
+            stems = (self.stem(modifier), self.stem(head))
+            if any(s in STOPWORDS for s in stems):
+                continue
+            known = [sum(self.doc_frequency(f, s) for f in ("title", "body", "parts")) for s in stems]
+            if all(known) and (best is None or min(known) > best[0]):
+                best = (min(known), stems)
+        return best[1] if best else None
 
     def _unknown(self, stem: str) -> bool:
         """No title or body in the index has this term (the word is only known in another form)."""
@@ -742,15 +795,47 @@ def parse_query(text: str, extra_filters: list[Filter] | None = None,
         info.ignored, info.match_all = free.split(), True
         return None, filters, info
     rewriter = Rewriter(synonyms, doc_frequency, doc_count)
-    scoring = rewriter(parse_text(free)).normalize()
+    parsed = parse_text(free)
+    concepts: list[Concept] = []
+    if isinstance(parsed, Q.Or) and type(parsed) is Q.Or or _is_word(parsed):
+        # a plain list of words and phrases: each positive one is a concept ('all concepts first')
+        children = parsed.subqueries if isinstance(parsed, Q.Or) else [parsed]
+        rewritten = []
+        for child in children:
+            sub = rewriter(child)
+            rewritten.append(sub)
+            if _is_word(child) and sub is not Q.NullQuery:
+                stems = _concept_stems(child, rewriter)
+                concepts.append(Concept(_concept_text(child), sub, stems, rewriter.share(stems)))
+        scoring = _Or(rewritten + concept_clauses(concepts)).normalize()
+    else:
+        scoring = rewriter(parsed).normalize()
     info.words, info.stems, info.folded_stems = rewriter.info_words, rewriter.stems, rewriter.folded
     info.terms, info.ignored = rewriter.notes, rewriter.ignored
+    info.compound_splits = rewriter.splits
+    info.concepts = [c.text for c in concepts]
+    info.direct_floor = min((concept_step(c) for c in concepts), default=0.0)
     if scoring is Q.NullQuery or isinstance(scoring, Q.NullQuery.__class__):
         if not rewriter.terms and not filters:
             raise QueryError(f"nothing to search for in {free!r}", kind="nothing_searchable", value=free)
         scoring = None if not rewriter.terms else Q.NullQuery
         info.match_all = scoring is None
     return scoring, filters, info
+
+
+def _is_word(q: Q.Query) -> bool:
+    return isinstance(q, (Q.Term, Q.Phrase)) and not isinstance(q, (Q.FuzzyTerm, Q.Prefix, Q.Wildcard)) \
+        and q.fieldname == "text"
+
+
+def _concept_text(q: Q.Query) -> str:
+    return q.text if isinstance(q, Q.Term) else '"' + " ".join(q.words) + '"'
+
+
+def _concept_stems(q: Q.Query, rewriter: Rewriter) -> tuple[str, ...]:
+    words = [q.text] if isinstance(q, Q.Term) else list(q.words)
+    tokens = [w for raw in words for w, _s, _e in iter_words(raw.lower())]
+    return tuple(rewriter.stem(w) for w in tokens if w not in STOPWORDS and w not in FOLDED_STOPWORDS)
 
 
 _ARG_FILTER = re.compile(r'(-?)([^\W\d]\w*):([^"].*)', re.S)

@@ -19,7 +19,7 @@ from whoosh.system import pack_uint
 from .analysis import SwedishAnalyzer, fold
 from .records import ProjectRecord
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 VALUE_SEP = "\x1f"
 
 
@@ -170,6 +170,8 @@ def build_schema() -> Schema:
         "body": _text("exact"),
         "parts": _text("parts", boost=2.0, phrase=False),
         "folded": _text("folded", phrase=True),
+        # thematic objective, priority axis, specific objective, programme area: searched at a low weight
+        "objectives": _text("exact", phrase=False),
         # the vocabulary for "did you mean": which documents, no frequencies or positions
         "spell": FastKeyword(analyzer=SwedishAnalyzer("plain"), scorable=False),
         "contact": FastText(analyzer=WordsAnalyzer(), phrase=True),
@@ -212,6 +214,8 @@ def record_document(record: ProjectRecord, key: str, file: str) -> dict:
         "parts": f"{record.title}\n{record.full_text}",
         "folded": f"{record.title}\n{record.full_text}",
         "spell": f"{record.title}\n{record.full_text}",
+        "objectives": "\n".join(v for v in (record.thematic_objective, record.priority_axis,
+                                            record.specific_objective, record.programme_area) if v),
         "contact": _join([record.contact_name, record.contact_email, record.contact_phone]),
         "region": record.region,
         "county": _join(record.county),

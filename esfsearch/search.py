@@ -20,7 +20,7 @@ from whoosh import scoring, sorting
 
 from .columns import ColumnsUnavailable
 from .index import IndexProblem, current_generation, is_stale, open_whoosh, read_meta
-from .querylang import Filter, QueryError, QueryInfo, parse_query
+from .querylang import Filter, QueryError, QueryInfo, _Or, parse_query
 from .records import ProjectRecord
 from .schema import FACET_FIELDS, normalise_value
 from .snippets import Snippet, highlight_all, make_snippet
@@ -128,6 +128,8 @@ class SearchEngine:
         self._executor = None
         self.fast_unavailable: str | None = None   # why queries run on the Whoosh path, if they must
         self.last_path = ""                         # "fast" or "whoosh": how the last search() ran
+        self._counts_cache: dict[int, dict[int, dict[str, int]]] = {}
+        self._df_cache: dict[int, dict[str, int]] = {}
 
     @staticmethod
     def _open(gen: Path):
@@ -214,6 +216,8 @@ class SearchEngine:
         if limit < 1 or page < 1:
             raise QueryError("--limit and --page must be at least 1")
         scoring_q, all_filters, info = self._parse(text, filters)
+        if sort == "relevance":
+            scoring_q = self._expanded(scoring_q, all_filters, info)
         fast = self._fast_search(scoring_q, all_filters, info, sort, limit, page, facets, snippets)
         self.last_path = "whoosh" if fast is None else "fast"
         if fast is not None:
@@ -253,6 +257,8 @@ class SearchEngine:
         """Every hit, for whole-result export: one search, and each record is read from the index
         only as it is yielded."""
         scoring_q, all_filters, info = self._parse(text, filters)
+        if sort == "relevance":
+            scoring_q = self._expanded(scoring_q, all_filters, info)
         ranked = self._fast_ranking(scoring_q, all_filters, sort, None, filter_bonus=False)
         if ranked is not None:
             for docnum, score in zip(*ranked[:2]):
@@ -271,12 +277,89 @@ class SearchEngine:
         return self._parse(text, filters)[2]
 
     def count(self, text: str, filters: list[Filter] | None = None) -> int:
-        scoring_q, all_filters, _info = self._parse(text, filters)
+        """How many records search() would report (expansion terms included, as in its total)."""
+        scoring_q, all_filters, info = self._parse(text, filters)
+        scoring_q = self._expanded(scoring_q, all_filters, info)
         fast = self._fast_match(scoring_q, all_filters, scored=False)
         if fast is not None:
             return int(fast[0].sum())
         q, filter_q = self._final_query(scoring_q, _filters(all_filters))
         return self._searcher.search(q, limit=None, scored=False, filter=filter_q).scored_length()
+
+    def _expanded(self, scoring_q: Q.Query | None, filters: list[Filter], info: QueryInfo) -> Q.Query | None:
+        """The scoring query with expansion terms OR-ed in below every direct match (expansion.py):
+        pseudo-relevance feedback from the first results and the mined term associations of the
+        query's stems; the terms and their weights are recorded in `info.expansions`."""
+        from . import expansion
+
+        if scoring_q is None or not info.concepts or not expansion.FEEDBACK["weight"] or not info.direct_floor:
+            return scoring_q
+        ranked = self._fast_ranking(scoring_q, filters, "relevance", expansion.FEEDBACK["docs"])
+        if ranked is not None:
+            first = [(int(d), float(sc)) for d, sc in zip(*ranked[:2])]
+        else:
+            results, _timed_out = self._run(scoring_q, limit=expansion.FEEDBACK["docs"], filter=_filters(filters))
+            first = [(hit.docnum, hit.score or 0.0) for hit in results]
+        docs = [(self._term_counts(docnum), score) for docnum, score in first]
+        query_stems = set(info.stems) | {p for s in info.compound_splits for p in s.parts}
+        terms = expansion.merge(
+            expansion.feedback_terms(docs, query_stems, self._body_frequency, self.doc_count),
+            expansion.associated_terms(query_stems, self._body_frequency, self.doc_count))
+        clause, terms = expansion.expansion_query(terms, self._body_frequency, self.doc_count, info.direct_floor)
+        if clause is None:
+            return scoring_q
+        info.expansions = [(t.stem, round(t.weight, 4)) for t in terms]
+        # one flat union: a union nested in another loses constant-score hits when Whoosh collects the top k
+        subqueries = list(scoring_q.subqueries) if isinstance(scoring_q, Q.Or) and scoring_q.boost == 1 else [scoring_q]
+        # (the union-tree matcher: Whoosh's array union, chosen automatically for long unions, drops hits
+        # from the top k when the query is ANDed with a filter)
+        return _Or(subqueries + (list(clause.subqueries) if type(clause) is Q.Or else [clause]))
+
+    def explain(self, text: str, filters: list[Filter] | None = None) -> dict:
+        """How a query is understood and widened: its concepts (each a ranking step), compound splits
+        (from the index's parts or the lexicon) and the feedback expansion terms with their weights."""
+        from . import concepts
+
+        scoring_q, all_filters, info = self._parse(text, filters)
+        self._expanded(scoring_q, all_filters, info)
+        return {
+            "query": text,
+            "words": info.words,
+            "stems": sorted(info.stems),
+            "concepts": info.concepts,
+            "concept_step": concepts.CONCEPT_STEP,
+            "direct_floor": round(info.direct_floor, 3),
+            "compound_splits": [{"word": s.word, "parts": list(s.parts), "source": s.source}
+                                for s in info.compound_splits],
+            "expansions": [{"term": t, "weight": w} for t, w in info.expansions],
+            "filters": [f.describe() for f in info.filters],
+        }
+
+    def _body_frequency(self, stem: str) -> int:
+        """Records with the stem in title or body (the larger count), cached per searcher."""
+        cache = self._df_cache.get(id(self._searcher))
+        if cache is None:
+            cache = {}
+            self._df_cache = {id(self._searcher): cache}
+        df = cache.get(stem)
+        if df is None:
+            df = cache[stem] = max(self._searcher.doc_frequency("body", stem),
+                                   self._searcher.doc_frequency("title", stem))
+        return df
+
+    def _term_counts(self, docnum: int) -> dict[str, int]:
+        """A record's stems and counts (its title and text analysed as the body field is), cached per searcher."""
+        from .expansion import term_counts
+
+        cache = self._counts_cache.get(id(self._searcher))
+        if cache is None:
+            cache = {}
+            self._counts_cache = {id(self._searcher): cache}
+        counts = cache.get(docnum)
+        if counts is None:
+            record = ProjectRecord.from_dict(json.loads(self._searcher.stored_fields(docnum)["record"]))
+            counts = cache[docnum] = term_counts(f"{record.title}\n{record.full_text}")
+        return counts
 
     def _final_query(self, scoring_q: Q.Query | None, filter_q: Q.Query | None) -> tuple[Q.Query, Q.Query | None]:
         """(query to score, filter that only restricts the documents: it adds nothing to scores)."""
@@ -531,35 +614,55 @@ class SearchEngine:
         return highlight_all(record.full_text, info.stems, info.folded_stems)
 
     def similar(self, record_id: str, limit: int = 10) -> SearchResult:
-        """More-like-this over the record's own words (its title and text)."""
+        """Projects like this one, from what makes it distinctive: its most significant terms against the
+        corpus (KL contribution, not raw frequency; expansion.significant_terms), their compound parts at a
+        lower weight, and its programme area or thematic objective. The project itself is never listed."""
+        from . import expansion
+
         started = time.monotonic()
         matches = self.get(record_id)
         if not matches:
             raise QueryError(f"no project with id {record_id!r}")
         source = matches[0]
         docnum = self._searcher.document_number(key=source.key)
-        text = f"{source.record.title}\n{source.record.full_text}"
-        hits = self._fast_similar(docnum, text, limit)
+        counts = self._term_counts(docnum)
+        body_length = self._searcher.field_length("body") or 1
+        terms = expansion.significant_terms(counts, lambda t: self._searcher.frequency("body", t), body_length,
+                                            self._body_frequency, self.doc_count)
+        top = terms[0][1] if terms else 1.0
+        clauses: list[Q.Query] = []
+        for term, value in terms:
+            w = value / top
+            clauses.append(_Or([Q.Term("title", term), Q.Term("body", term),
+                                Q.Term("parts", term, boost=expansion.SIMILAR["parts"])], boost=w))
+        area = _area_value(source.record)
+        if area and expansion.SIMILAR["area"]:
+            clauses.append(Q.Term("area_v", normalise_value(area), boost=expansion.SIMILAR["area"]))
+        if not clauses:
+            return SearchResult(query=f"similar:{record_id}", total=0, hits=[], limit=limit,
+                                seconds=time.monotonic() - started)
+        own = [Q.Term("key", h.key) for h in matches]
+        q = Q.AndNot(_Or(clauses), Q.Or(own))   # union tree: the array union drops hits from the top k
+        hits = self._fast_top(q, limit)
         if hits is None:
-            results = self._searcher.more_like(docnum, "body", text=text, top=limit, numterms=25)
+            results = self._searcher.search(q, limit=limit)
             hits = [self._hit(h, QueryInfo(text=""), False) for h in results]
+        hits = [h for h in hits if h.id != source.id]
         return SearchResult(query=f"similar:{record_id}", total=len(hits), hits=hits, limit=limit,
+                            info=QueryInfo(text="", words=[t for t, _ in terms]),
                             seconds=time.monotonic() - started)
 
-    def _fast_similar(self, docnum: int, text: str, limit: int) -> list[Hit] | None:
-        """Searcher.more_like's query (its key terms, each boosted by its weight) run vectorised."""
+    def _fast_top(self, q: Q.Query, limit: int) -> list[Hit] | None:
+        """The top `limit` hits of an unfiltered query, run vectorised; None to use Whoosh."""
         ex = self._fast()
         if ex is None:
             return None
         from .fastpath import Untranslatable, top_by_score
 
-        kts = self._searcher.key_terms_from_text("body", text, numterms=25, normalize=False)
-        q = Q.Or([Q.Term("body", word, boost=weight) for word, weight in kts])
         try:
             match, scores = ex.run(q, True)
         except (Untranslatable, ColumnsUnavailable):
             return None
-        match[docnum] = False
         docs, doc_scores = top_by_score(match, scores, limit)
         return [self._make_hit(self._searcher.stored_fields(int(d)), float(s), QueryInfo(text=""), False)
                 for d, s in zip(docs, doc_scores)]
@@ -587,6 +690,12 @@ class SearchEngine:
             "stale": self.is_stale(),
             "schema_version": meta.get("schema_version"),
         }
+
+
+def _area_value(record: ProjectRecord) -> str | None:
+    from .schema import facet_area
+
+    return facet_area(record)
 
 
 def _filters(filters: list[Filter], exclude: str | None = None) -> Q.Query | None:
