@@ -195,8 +195,12 @@ class Executor:
             return ~other, None
         if kind is Q.Every and not q.fieldname and not scored:
             return np.ones(self.n, dtype=bool), None
-        if kind is Q.ConstantScoreQuery and not scored:
-            return self._eval(q.child, False)
+        if kind is Q.ConstantScoreQuery:
+            match, _ = self._eval(q.child, False)
+            if not scored:
+                return match, None
+            # Whoosh's ListMatcher scores a falsy constant (0.0) as 1.0
+            return match, np.where(match, q.score or 1.0, 0.0)
         if kind is Q.NumericRange and not scored:
             return self._numeric_range(q), None
         if kind is Q.Prefix:

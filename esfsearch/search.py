@@ -299,7 +299,7 @@ class SearchEngine:
             first = [(int(d), float(sc)) for d, sc in zip(*ranked[:2])]
         else:
             results, _timed_out = self._run(scoring_q, limit=expansion.FEEDBACK["docs"], filter=_filters(filters))
-            first = [(hit.docnum, hit.score or 0.0) for hit in results]
+            first = [(hit.docnum, hit.score or 0.0) for hit in results[:expansion.FEEDBACK["docs"]]]
         docs = [(self._term_counts(docnum), score) for docnum, score in first]
         query_stems = set(info.stems) | {p for s in info.compound_splits for p in s.parts}
         terms = expansion.merge(
@@ -383,6 +383,10 @@ class SearchEngine:
 
         if filter is not None:
             q = Q.And([q, Q.ConstantScoreQuery(filter, 0.0)])
+        if "sortedby" not in kwargs:
+            # Whoosh's top-k collector loses hits of these unions (a true top hit missing from the
+            # first page): ranked results are collected whole, which the vectorised path also does
+            limit = None
         collector = TimeLimitCollector(self._searcher.collector(limit=limit, **kwargs),
                                        timelimit=QUERY_TIME_LIMIT, use_alarm=False)
         try:
