@@ -15,8 +15,9 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from .analysis import SwedishAnalyzer, fold
 from .records import ProjectRecord
+from .values import programme_area_label
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9   # 9: one document per project (merged records, `parts`, several `file`s)
 VALUE_SEP = "\x1f"
 
 
@@ -100,8 +101,9 @@ NUMERIC_FIELDS = ("total_budget", "eu_support", "participants", "cofinancing_rat
 def build_schema() -> Schema:
     fields = {
         "key": ID(stored=True, unique=True),
-        "file": ID(stored=True),
+        "file": KEYWORD(stored=True, analyzer=ValueAnalyzer(normalise=False)),   # every source file
         "record": STORED(),
+        "parts": STORED(),   # the records the document was merged from (esfsearch.index)
         "title": _text("exact", boost=1.0),
         "body": _text("exact"),
         "parts": _text("parts", boost=2.0, phrase=False),
@@ -135,7 +137,7 @@ def _yyyymmdd(d) -> int | None:
 def facet_area(record: ProjectRecord) -> str | None:
     """Programme area for ESF records, thematic objective for ERUF ones: the 'what is it about' facet."""
     if record.programme_area:
-        return f"Programområde {record.programme_area}"
+        return programme_area_label(record.programme_area)
     return record.thematic_objective or record.priority_axis
 
 
