@@ -388,7 +388,7 @@ def _scan(corpus: list[Path], known: dict[str, dict], progress: Progress | None
 #
 # Records that state the same project id are one document, keyed "id:<ID>", merged by
 # esfsearch.merge; a record without a stated id is a document of its own, keyed "<file>#<n>". The
-# document's `file` field holds every contributing file, and its stored `parts` the contributing
+# document's `file` field holds every contributing file, and its stored `merged_from` the contributing
 # records (only their positions when there is one: the stored record is then that record), so that a
 # changed or removed file re-derives each affected project from the other files' records.
 
@@ -401,14 +401,14 @@ def _project_document(key: str, parts: list[Part]) -> tuple[dict, list[dict]]:
         stored = [{"file": parts[0].file, "n": parts[0].n, "mtime_ns": parts[0].mtime_ns}]
     else:
         stored = [p.to_dict() for p in parts]
-    doc["parts"] = json.dumps(stored, ensure_ascii=False)
+    doc["merged_from"] = json.dumps(stored, ensure_ascii=False)
     return doc, [c.to_dict() for c in conflicts]
 
 
 def _stored_parts(fields: dict) -> list[Part]:
     """The records a stored project document was made from."""
     try:
-        stored = json.loads(fields.get("parts") or "[]")
+        stored = json.loads(fields.get("merged_from") or "[]")
     except ValueError:
         stored = []
     if len(stored) == 1 and "record" not in stored[0]:

@@ -103,7 +103,7 @@ def build_schema() -> Schema:
         "key": ID(stored=True, unique=True),
         "file": KEYWORD(stored=True, analyzer=ValueAnalyzer(normalise=False)),   # every source file
         "record": STORED(),
-        "parts": STORED(),   # the records the document was merged from (esfsearch.index)
+        "merged_from": STORED(),   # the records the document was merged from (esfsearch.index)
         "title": _text("exact", boost=1.0),
         "body": _text("exact"),
         "parts": _text("parts", boost=2.0, phrase=False),
