@@ -194,3 +194,39 @@ def test_merge_prefers_stated_over_derived_and_newer_over_older():
                         rel_path="stated.txt").records[0]
     merged, _ = merge([Part("old", 0, 9, old), Part("stated", 0, 1, stated)])
     assert merged.programme_period == "2007-2013" and merged.origins["programme_period"] == "stated.txt"
+
+
+def test_programme_area_one_label_per_area(tmp_path):
+    from esfsearch.values import programme_area_label
+
+    for value in ("2", "Programområde 2", "Programområde 2 Ökade övergångar till arbete", "2 Ökat arbetskraftsutbud"):
+        assert programme_area_label(value) == "Programområde 2"
+    assert programme_area_label("D") == "Programområde D"
+    assert programme_area_label("Ökat arbetskraftsutbud") == "Ökat arbetskraftsutbud"
+    root = tmp_path / "corpus"
+    root.mkdir()
+    text = SEED.read_text(encoding="utf-8")
+    for n, area in enumerate(("2", "Programområde 2", "Programområde 2 Ökade övergångar till arbete")):
+        (root / f"{n}.txt").write_text(text.replace("2020/00639", f"2020/0{n}").replace(
+            "Programområde:\n1\n", f"Programområde:\n{area}\n"), encoding="utf-8")
+    build_index([root], tmp_path / "ix")
+    with SearchEngine(tmp_path / "ix") as engine:
+        result = engine.search("", facets=("area",))
+        assert result.facets["area"] == [("Programområde 2", 3)]
+        assert engine.search('programområde:"2"').total == 3
+
+
+def test_markdown_mentioning_esf_has_no_fund(tmp_path):
+    root = tmp_path / "corpus"
+    (root / "regeringen").mkdir(parents=True)
+    (root / "regeringen" / "uppdrag-till-esf-radet-2019.md").write_text(
+        "# Uppdrag till Rådet för Europeiska socialfonden i Sverige\n\n"
+        "Regeringen uppdrar åt ESF-rådet att redovisa hur Socialfonden bidrar till kompetensförsörjning.\n",
+        encoding="utf-8")
+    build_index([root], tmp_path / "ix")
+    with SearchEngine(tmp_path / "ix") as engine:
+        [hit] = engine.search("socialfonden").hits
+        assert hit.record.fund is None and hit.record.programme_period is None
+        assert engine.search("fond:esf").total == 0
+        assert hit.record.short_id == "uppdrag-till-esf-radet-2019"
+        assert hit.record.id == "regeringen/uppdrag-till-esf-radet-2019"
