@@ -499,7 +499,7 @@ def _print_record(record, highlighted, contacts: bool) -> None:
     if merged:
         table.add_column(style="dim")   # which source file each field came from
     for name, label in FIELD_LABELS:
-        if name == "source_path" and merged:
+        if name == ("source_path" if merged else "sources"):
             continue
         if name in data and format_field(name, data[name]):
             origin = record.origins.get(name)

@@ -133,8 +133,7 @@ def record_table(record: ProjectRecord) -> Table:
     if merged:
         table.add_column(style="dim")
     skip = {"title", "summary", "sections", "content_hash", "derived", "origins", "conflicts"}
-    if merged:
-        skip.add("source_path")
+    skip.add("source_path" if merged else "sources")
     for name, value in record.to_dict().items():
         if name in skip or value in (None, "", []):
             continue
@@ -226,7 +225,7 @@ HELP = """\
   b       build the index (if none)   ctrl+p   command palette
   q       quit (ctrl+q while typing)
   In a project: esc/backspace/q back, s similar, j k scroll.
-  Export dialog: enter writes, esc cancels; an existing file is replaced only if you confirm.
+  Export dialog: enter writes, esc cancels; replacing a file asks first (y/n).
 
 [b]Query language[/b] (the same as `esfsearch query`)
   kompetensförsörjning   inflections, compounds (…sbehov, …en)
