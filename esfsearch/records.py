@@ -68,6 +68,12 @@ class ProjectRecord:
         """Hash of everything but the hash itself, so a changed record re-indexes."""
         data = self.to_dict()
         data.pop("content_hash", None)
+        # Provenance is not content: a record read from one file hashes as it did before merging
+        # existed (saved searches compare these hashes); a merged project's sources and conflicts count.
+        data.pop("derived", None)
+        if len(self.sources) <= 1:
+            for name in ("sources", "origins", "conflicts"):
+                data.pop(name, None)
         payload = repr(sorted(data.items())).encode("utf-8")
         return hashlib.sha1(payload).hexdigest()
 
