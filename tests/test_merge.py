@@ -230,3 +230,15 @@ def test_markdown_mentioning_esf_has_no_fund(tmp_path):
         assert engine.search("fond:esf").total == 0
         assert hit.record.short_id == "uppdrag-till-esf-radet-2019"
         assert hit.record.id == "regeringen/uppdrag-till-esf-radet-2019"
+
+
+def test_show_finds_a_path_id_by_its_short_id(tmp_path):
+    root = tmp_path / "corpus" / "regeringen"
+    root.mkdir(parents=True)
+    (root / "uppdrag-2019.md").write_text("# Uppdrag\n\nText om kompetens.\n", encoding="utf-8")
+    build_index([root.parent], tmp_path / "ix")
+    with SearchEngine(tmp_path / "ix") as engine:
+        [hit] = engine.get("uppdrag-2019")
+        assert hit.id == "regeringen/uppdrag-2019"
+        assert engine.get("regeringen/uppdrag-2019")[0].key == hit.key
+        assert engine.get("2019") == []
