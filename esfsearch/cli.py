@@ -6,7 +6,6 @@ Heavy modules (Whoosh, Textual) are imported inside the commands that need them.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sys
@@ -196,6 +195,10 @@ def query(
     facets: bool = FacetsOpt,
     as_json: bool = JsonOpt,
     as_csv: bool = CsvOpt,
+    excel: bool = typer.Option(False, "--excel", help="CSV for Excel: semicolons, UTF-8 with BOM (implies --csv)"),
+    xlsx: Optional[Path] = typer.Option(None, "--xlsx", metavar="FILE",
+                                        help="Write every hit to an Excel workbook (typed cells, autofilter)"),
+    force: bool = typer.Option(False, "--force", help="Let --xlsx replace an existing file"),
     ids: bool = IdsOpt,
     no_snippets: bool = NoSnippetsOpt,
     no_contacts: bool = NoContactsOpt,
@@ -206,8 +209,11 @@ def query(
     """Search the projects; best matches first."""
     from .querylang import QueryError
 
-    if sum([as_json, as_csv, ids]) > 1:
-        fail("choose one of --json, --csv and --ids", EXIT_USAGE)
+    as_csv = as_csv or excel
+    if sum([as_json, as_csv, ids, xlsx is not None]) > 1:
+        fail("choose one of --json, --csv (--excel), --ids and --xlsx", EXIT_USAGE)
+    if xlsx is not None and xlsx.exists() and not force:
+        fail(f"{xlsx} exists; add --force to replace it", EXIT_USAGE)
     from .querylang import join_query_args
 
     q = join_query_args(text or [])
@@ -220,12 +226,15 @@ def query(
         query_failed(exc)
     engine = open_engine(index, corpus, quiet=quiet)
     try:
+        if xlsx is not None:
+            count = _export_xlsx(engine, q, filters, sort, xlsx, force, not no_contacts, not no_snippets)
+            raise typer.Exit(EXIT_OK if count else EXIT_NONE)
         if all_hits:
             info = engine.understand(q, filters)
             if not quiet:
                 say_understood(info)
             count = _export_all(engine, q, filters, sort, as_json, as_csv, ids, not no_contacts, not no_snippets,
-                                info)
+                                info, excel)
             raise typer.Exit(EXIT_OK if count else EXIT_NONE)
         result = engine.search(q, filters=filters, sort=sort, limit=limit, page=page, facets=facets,
                                snippets=not no_snippets)
@@ -249,7 +258,7 @@ def query(
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(contacts=not no_contacts), ensure_ascii=False, indent=2) + "\n")
     elif as_csv:
-        _write_csv((h for h in result.hits), not no_contacts)
+        _write_csv(result.hits, not no_contacts, excel=excel)
     elif ids:
         for hit in result.hits:
             sys.stdout.write(hit.id + "\n")
@@ -278,36 +287,33 @@ def _matches(n: int) -> str:
     return plural(n, "project matches", "projects match")
 
 
-CSV_FIELDS = ["id", "title", "score", "owner", "region", "county", "municipalities", "fund", "programme_period",
-              "programme_area", "phase", "start_date", "end_date", "total_budget", "eu_support", "source_path",
-              "snippet"]
+def _write_csv(hits: Iterable, contacts: bool, full: bool = False, excel: bool = False) -> int:
+    from .export import columns_for, write_csv
+
+    return write_csv(hits, sys.stdout, columns_for(full, contacts), excel=excel)
 
 
-def _write_csv(hits: Iterable, contacts: bool, full: bool = False) -> int:
-    writer = None
-    count = 0
-    for hit in hits:
-        row = hit.to_dict(contacts=contacts, full=full)
-        row["snippet"] = hit.snippet.text if hit.snippet else ""
-        for key, value in list(row.items()):
-            if isinstance(value, list):
-                row[key] = "; ".join(str(v) if not isinstance(v, dict) else v.get("heading", "") for v in value)
-        if writer is None:
-            fields = list(row) if full else CSV_FIELDS
-            writer = csv.DictWriter(sys.stdout, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
-            writer.writeheader()
-        writer.writerow(row)
-        count += 1
-    if writer is None:
-        csv.DictWriter(sys.stdout, fieldnames=CSV_FIELDS, lineterminator="\n").writeheader()
+def _export_xlsx(engine, q: str, filters, sort: str, path: Path, force: bool, contacts: bool,
+                 snippets: bool) -> int:
+    """Every hit (as --all) to a workbook; an existing file only with --force."""
+    from .export import ExportExists, export_file
+
+    try:
+        count = export_file(engine.iter_hits(q, filters=filters, sort=sort, snippets=snippets), path,
+                            force=force, contacts=contacts)
+    except ExportExists as exc:
+        fail(f"{exc.path} exists; add --force to replace it", EXIT_USAGE)
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}", EXIT_USAGE)
+    err(f"Wrote {count} project{'s' if count != 1 else ''} to {path}")
     return count
 
 
 def _export_all(engine, q: str, filters, sort: str, as_json: bool, as_csv: bool, ids: bool,
-                contacts: bool, snippets: bool, info=None) -> int:
+                contacts: bool, snippets: bool, info=None, excel: bool = False) -> int:
     """Stream every hit with all record fields, without holding the result set in memory."""
     if not (as_json or as_csv or ids):
-        fail("--all needs --json, --csv or --ids", EXIT_USAGE)
+        fail("--all needs --json, --csv, --ids or --xlsx FILE", EXIT_USAGE)
     hits = engine.iter_hits(q, filters=filters, sort=sort, snippets=snippets)
     if ids:
         count = 0
@@ -316,7 +322,7 @@ def _export_all(engine, q: str, filters, sort: str, as_json: bool, as_csv: bool,
             count += 1
         return count
     if as_csv:
-        return _write_csv(hits, contacts, full=True)
+        return _write_csv(hits, contacts, full=True, excel=excel)
     count = 0
     from .understood import understood
 
@@ -354,7 +360,7 @@ def _print_result(result) -> None:
         r = hit.record
         cell = Text()
         cell.append(r.title, style="bold")
-        cell.append(f"  {r.id}", style="dim")
+        cell.append(f"  {r.short_id}", style="dim")
         if hit.snippet:
             cell.append("\n")
             cell.append_text(_rich_snippet(hit.snippet))
@@ -418,6 +424,15 @@ def _print_summary(summary, index_dir: Path) -> None:
             console.print(f"  {path}: {reason}", markup=False)
     if summary.ignored:
         console.print(f"Not project texts, left out: {', '.join(p for p, _ in summary.ignored)}", markup=False)
+    if summary.conflicts:
+        from .export import conflict_text
+
+        ids = list(dict.fromkeys(c["id"] for c in summary.conflicts))
+        console.print(f"Sources disagree for {len(ids)} project{'s' if len(ids) != 1 else ''} "
+                      "(the first value is shown; `esfsearch show ID` lists them):", markup=False)
+        for record_id in ids:
+            console.print(f"  {record_id}: {conflict_text([c for c in summary.conflicts if c['id'] == record_id])}",
+                          markup=False)
 
 
 def _saved_search_news(index_dir: Path, summary) -> list:
@@ -498,7 +513,7 @@ FIELD_LABELS = [
     ("total_budget", "Total budget"), ("eu_support", "Beviljat stöd"), ("cofinancing_rate", "Medfinansieringsgrad"),
     ("planned_participants", "Planerade deltagare"), ("nuts2", "NUTS-2"), ("cci", "CCI"),
     ("contact_name", "Kontaktperson"), ("contact_email", "E-post"), ("contact_phone", "Telefon"),
-    ("layout", "Källformat"), ("source_path", "Källfil"),
+    ("layout", "Källformat"), ("source_path", "Källfil"), ("sources", "Källfiler"),
 ]
 
 
@@ -524,9 +539,20 @@ def _print_record(record, highlighted, contacts: bool) -> None:
     table.add_column(style="dim", no_wrap=True)
     table.add_column()
     data = record.to_dict(contacts=contacts)
+    from .export import conflict_text, short_path
+
+    merged = len(record.sources) > 1
+    if merged:
+        table.add_column(style="dim")   # which source file each field came from
     for name, label in FIELD_LABELS:
+        if name == ("source_path" if merged else "sources"):
+            continue
         if name in data and format_field(name, data[name]):
-            table.add_row(label, Text(format_field(name, data[name])))
+            origin = record.origins.get(name)
+            row = [label, Text(format_field(name, data[name]))]
+            table.add_row(*(row + [short_path(origin) if origin else ""] if merged else row))
+    for conflict in record.conflicts:
+        table.add_row("Avvikelse", Text(conflict_text([conflict])), *([""] if merged else []), style="yellow")
     console.print(table)
     console.print()
     if highlighted is not None:

@@ -167,10 +167,21 @@ def build_record(fields: dict[str, Any], *, layout: str, source_path: str, defau
         value = getattr(record, name)
         if value is not None and not -2 ** 63 < value < 2 ** 63:
             setattr(record, name, None)   # not a real figure, and more than the index can hold
+    derived = []   # what the source did not state (see esfsearch.merge for how this ranks)
+    if not f.get("id"):
+        derived.append("id")
+    if not f.get("title"):
+        derived.append("title")
     if record.phase is None:
         record.phase = _phase_from_text(record.title)
-    record.programme_period = (_normalise_period(f.get("programme_period"))
-                               or derive_period(record.fund, start, programme_area, cci))
+        if record.phase:
+            derived.append("phase")
+    record.programme_period = _normalise_period(f.get("programme_period"))
+    if record.programme_period is None:
+        record.programme_period = derive_period(record.fund, start, programme_area, cci)
+        if record.programme_period:
+            derived.append("programme_period")
+    record.derived = derived
     return record.finalise()
 
 
@@ -367,7 +378,8 @@ def read_ebs_page(text: str, *, source_path: str, default_id: str) -> list[Proje
     summary, sections = split_sections(body)
     if municipalities:
         fields["municipalities"] = municipalities  # type: ignore[assignment]
-    fund_hint = "ESF" if "eu_support" in fields or "socialfond" in text.lower() else None
+    # The page states the fund in its 'Beviljat ESF-stöd' field, not in its prose.
+    fund_hint = "ESF" if "eu_support" in fields else None
     return [build_record(fields, layout="ebs2020", source_path=source_path, default_id=default_id,
                          summary=summary, sections=sections, title_hint=title, fund_hint=fund_hint)]
 
@@ -400,16 +412,10 @@ def read_free_text(text: str, *, source_path: str, default_id: str) -> list[Proj
     if body_lines and body_lines[0].strip() == title:
         body_lines = body_lines[1:]
     summary = "\n".join(body_lines).strip() or title
-    low = text.lower()
-    fund_hint = None
-    if "esf+" in low or "socialfonden+" in low:
-        fund_hint = "ESF+"
-    elif re.search(r"\besf\b|socialfond", low):
-        fund_hint = "ESF"
-    elif re.search(r"\beruf\b|regionalfond", low):
-        fund_hint = "ERUF"
+    # No fund, period or other structured field from words in the prose: a text that mentions
+    # "ESF-rådet" is not therefore an ESF project.
     return [build_record({}, layout="text", source_path=source_path, default_id=default_id,
-                         summary=summary, title_hint=title, fund_hint=fund_hint)]
+                         summary=summary, title_hint=title)]
 
 
 def _first_words(text: str, n: int) -> str:
@@ -557,6 +563,7 @@ _TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {
     "str | None": lambda v: v is None or isinstance(v, str),
     "list[str]": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
     "int | None": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and abs(v) < 2 ** 63),
+    "dict[str, str]": lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()),
     "float | None": lambda v: v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)
                                            and v == v and abs(v) < 1e300),
 }
@@ -585,6 +592,7 @@ def _json_record(item: Any, *, source_path: str, default_id: str) -> ProjectReco
         # Our own export format (esfsearch parse/query --json): read it back as it is.
         record = ProjectRecord.from_dict(item)
         record.source_path = source_path
+        record.sources, record.origins, record.conflicts = [], {}, []   # this file is its one source
         _check_types(record)
         return record.finalise()
     fields: dict[str, Any] = {}
@@ -626,10 +634,9 @@ def read_markdown(text: str, *, source_path: str, default_id: str) -> list[Proje
     summary = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", summary)
     if not title:
         raise LayoutError("Markdown without a '# Title' line")
-    low = text.lower()
-    fund_hint = "ESF+" if "esf+" in low else ("ESF" if re.search(r"\besf\b|socialfond", low) else None)
+    # Like free text: no structured field from words in the prose (see read_free_text).
     return [build_record({}, layout="markdown", source_path=source_path, default_id=default_id,
-                         summary=summary or title, sections=sections, title_hint=title, fund_hint=fund_hint)]
+                         summary=summary or title, sections=sections, title_hint=title)]
 
 
 # ---------------------------------------------------------------- detection

@@ -18,8 +18,9 @@ from whoosh.system import pack_uint
 
 from .analysis import SwedishAnalyzer, fold
 from .records import ProjectRecord
+from .values import programme_area_label
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11   # 11: one document per project (merged records), objectives field, narrower date terms
 VALUE_SEP = "\x1f"
 
 
@@ -164,8 +165,9 @@ NUMERIC_BITS = {"start": 32, "end": 32, "start_year": 16, "end_year": 16}
 def build_schema() -> Schema:
     fields = {
         "key": ID(stored=True, unique=True),
-        "file": ID(stored=True),
+        "file": KEYWORD(stored=True, analyzer=ValueAnalyzer(normalise=False)),   # every source file
         "record": STORED(),
+        "merged_from": STORED(),   # the records the document was merged from (esfsearch.index)
         "title": _text("exact", boost=1.0),
         "body": _text("exact"),
         "parts": _text("parts", boost=2.0, phrase=False),
@@ -201,7 +203,7 @@ def _yyyymmdd(d) -> int | None:
 def facet_area(record: ProjectRecord) -> str | None:
     """Programme area for ESF records, thematic objective for ERUF ones: the 'what is it about' facet."""
     if record.programme_area:
-        return f"Programområde {record.programme_area}"
+        return programme_area_label(record.programme_area)
     return record.thematic_objective or record.priority_axis
 
 

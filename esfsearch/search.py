@@ -611,6 +611,11 @@ class SearchEngine:
         if not hits:
             results = self._searcher.search(Q.Term("key", record_id), limit=1)
             hits = [self._hit(h, QueryInfo(text=""), False) for h in results]
+        if not hits and "/" not in record_id and record_id.strip():
+            # the short id lists show for a path-made id ('uppdrag-2019' for 'texter/uppdrag-2019')
+            q = Q.Wildcard("id_v", "*/" + normalise_value(record_id).replace("*", "").replace("?", ""))
+            hits = [h for h in (self._hit(h, QueryInfo(text=""), False) for h in self._searcher.search(q, limit=None))
+                    if h.record.short_id == record_id]
         return hits
 
     def highlight(self, record: ProjectRecord, text: str) -> Snippet:

@@ -10,10 +10,10 @@ Textual is imported here only: the CLI imports this module inside its `tui` comm
 
 from __future__ import annotations
 
-import csv
-import json
+import re
 import threading
 import time
+from datetime import date
 from pathlib import Path
 from typing import Iterable
 
@@ -30,6 +30,7 @@ from textual.widgets import (Button, ContentSwitcher, Footer, Header, Input, Opt
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from .export import ExportExists, conflict_text, export_file, short_path
 from .index import IndexProblem, build_index, index_exists
 from .present import query_error_text, understood_line
 from .querylang import QueryError, field_help, make_filter
@@ -73,7 +74,7 @@ def hit_card(hit: Hit, number: int | None = None) -> Text:
     if number is not None:
         card.append(f"{number}. ", style="dim")
     card.append(r.title or "(untitled)", style="bold")
-    card.append(f"  {r.id}", style="dim")
+    card.append(f"  {r.short_id}", style="dim")
     meta = " · ".join(x for x in (r.owner, r.region, f"{r.fund or ''} {r.programme_period or ''}".strip(),
                                   period(r), money(r.eu_support)) if x)
     if meta:
@@ -127,51 +128,53 @@ def year_bars(counts: dict[int, int], width: int) -> Text:
 
 
 def record_table(record: ProjectRecord) -> Table:
+    """Every field; for a project merged from several files, the file each value came from."""
+    merged = len(record.sources) > 1
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
-    skip = {"title", "summary", "sections", "content_hash"}
+    if merged:
+        table.add_column(style="dim")
+    skip = {"title", "summary", "sections", "content_hash", "derived", "origins", "conflicts"}
+    skip.add("source_path" if merged else "sources")
     for name, value in record.to_dict().items():
         if name in skip or value in (None, "", []):
             continue
-        if isinstance(value, list):
+        if name == "sources":
+            value = ", ".join(short_path(v) for v in value)
+        elif isinstance(value, list):
             value = ", ".join(str(v) for v in value)
         elif name in ("total_budget", "eu_support"):
             value = money(value)
         elif name == "cofinancing_rate":
             value = f"{value:g} %"
-        table.add_row(name.replace("_", " "), Text(str(value)))   # record text, never markup
+        row = [name.replace("_", " "), Text(str(value))]   # record text, never markup
+        if merged:
+            origin = record.origins.get(name)
+            row.append(short_path(origin) if origin else "")
+        table.add_row(*row)
+    for conflict in record.conflicts:
+        table.add_row("sources disagree", Text(conflict_text([conflict]), style="yellow"), *([""] if merged else []))
     return table
 
 
-def export_hits(hits: Iterable[Hit], path: Path) -> int:
-    """Every hit with all record fields to CSV, or JSON when the path ends in .json."""
-    count = 0
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        if path.suffix.lower() == ".json":
-            fh.write("[\n")
-            for hit in hits:
-                if count:
-                    fh.write(",\n")
-                fh.write(json.dumps(hit.to_dict(full=True), ensure_ascii=False))
-                count += 1
-            fh.write("\n]\n")
-            return count
-        writer = None
-        for hit in hits:
-            row = hit.to_dict(full=True)
-            for key, value in list(row.items()):
-                if isinstance(value, list):
-                    row[key] = "; ".join(v.get("heading", "") if isinstance(v, dict) else str(v) for v in value)
-            if writer is None:
-                writer = csv.DictWriter(fh, fieldnames=list(row), extrasaction="ignore")
-                writer.writeheader()
-            writer.writerow(row)
-            count += 1
-        if writer is None:
-            fh.write("id,title\n")
-    return count
+def export_name(query: str, folder: Path, today: date | None = None) -> Path:
+    """The file name the export dialog offers: the query and the date, as a workbook."""
+    words = re.sub(r"[^\w]+", "-", query.lower()).strip("-")[:40].strip("-") or "alla"
+    return folder / f"esfsearch-{words}-{(today or date.today()).isoformat()}.xlsx"
+
+
+def default_export_dir() -> Path:
+    """The user's download folder when there is one, else the current folder."""
+    try:
+        from platformdirs import user_downloads_dir
+
+        downloads = Path(user_downloads_dir())
+        if downloads.is_dir():
+            return downloads
+    except Exception:   # no such folder on this system
+        pass
+    return Path.cwd()
 
 
 # ---------------------------------------------------------------- widgets
@@ -181,6 +184,25 @@ class ResultList(OptionList):
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
     ]
+
+    def action_cursor_up(self) -> None:
+        """↑ on the first hit of the main list goes back up to the search box."""
+        if self.id == "results" and (self.highlighted is None or self.highlighted == 0):
+            self.app.query_one("#search", Input).focus()
+            return
+        super().action_cursor_up()
+
+
+class SearchInput(Input):
+    BINDINGS = [Binding("down", "to_results", "To the results", show=False)]
+
+    def action_to_results(self) -> None:
+        """↓ in the search box moves into the results (when there are any)."""
+        results = self.app.query_one("#results", ResultList)
+        if results.option_count:
+            results.focus()
+            if results.highlighted is None:
+                results.highlighted = 0
 
 
 class FacetList(OptionList):
@@ -204,14 +226,19 @@ class Timeline(Static):
 
 HELP = """\
 [b]Keys[/b]
-  /       search box                  ↑ ↓ j k  move in a list
-  enter   open project / run search   esc      back, or to the list
-  tab     next pane                   ctrl+p   command palette
-  s       similar projects            e        export all hits
+  /       search box                  ?        this help
+  ↓       from the search box to the results; ↑ on the first hit goes back
+  ↑ ↓ j k move in a list              enter    open project / run search
+  esc     back, or between box and list
+  tab     next pane (search, filters, results)   shift+tab  previous pane
+  enter   on a filter value: toggle it (● marks the active one)
+  x       clear the facet filters     f        show/hide the filters panel
+  s       similar projects            e        export all hits (.xlsx, .csv, .json)
   o       sort: relevance/start/amount
-  x       clear the facet filters     f        show/hide the facets
-  b       build the index (if none)   ?        this help
+  b       build the index (if none)   ctrl+p   command palette
   q       quit (ctrl+q while typing)
+  In a project: esc/backspace/q back, s similar, j k scroll.
+  Export dialog: enter writes, esc cancels; replacing a file asks first (y/n).
 
 [b]Query language[/b] (the same as `esfsearch query`)
   kompetensförsörjning   inflections, compounds (…sbehov, …en)
@@ -239,15 +266,16 @@ class HelpScreen(ModalScreen[None]):
 class ExportScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, total: int, default: str = "esfsearch-export.csv") -> None:
+    def __init__(self, total: int, default: str) -> None:
         super().__init__()
         self.total, self.default = total, default
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export-box"):
-            yield Static(f"Export all {self.total} hits. File (.csv or .json):")
+            yield Static(f"Export all {self.total} hits to this file:")
             yield Input(self.default, id="export-path")
-            yield Static("[dim]enter writes · esc cancels[/dim]", markup=True)
+            yield Static("[dim].xlsx Excel workbook · .csv Excel CSV (semicolons) · .json\n"
+                         "enter writes · esc cancels[/dim]", markup=True)
 
     def on_mount(self) -> None:
         self.query_one(Input).cursor_blink = not self.app.is_headless
@@ -258,6 +286,33 @@ class ExportScreen(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A yes/no question; y or the first button says yes, n/esc or the second no."""
+
+    BINDINGS = [Binding("y", "answer(True)", "Yes"), Binding("n,escape", "answer(False)", "No")]
+
+    def __init__(self, question: str, yes: str = "Overwrite", no: str = "Cancel") -> None:
+        super().__init__()
+        self.question, self.yes, self.no = question, yes, no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="export-box"):
+            yield Static(self.question, id="confirm-question")
+            with Horizontal(id="confirm-buttons"):
+                yield Button(f"{self.yes} (y)", id="yes", variant="warning")
+                yield Button(f"{self.no} (n)", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
 
 
 class DetailScreen(Screen[None]):
@@ -353,8 +408,10 @@ class EsfSearchApp(App[None]):
         Binding("escape", "escape", "Back", show=False),
     ]
 
-    def __init__(self, index_dir: Path, corpus_dir: Path, query: str = "", *, show_timing: bool = True) -> None:
+    def __init__(self, index_dir: Path, corpus_dir: Path, query: str = "", *, show_timing: bool = True,
+                 export_dir: Path | None = None) -> None:
         super().__init__()
+        self.export_dir = export_dir
         self.index_dir, self.corpus_dir = Path(index_dir), Path(corpus_dir)
         self.initial_query = query
         self.show_timing = show_timing
@@ -378,7 +435,7 @@ class EsfSearchApp(App[None]):
     # -- layout
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(self.initial_query, placeholder="Search projects — words, \"phrases\", region:… år:… (? for help)",
+        yield SearchInput(self.initial_query, placeholder="Search projects — words, \"phrases\", region:… år:… (? for help)",
                     id="search")
         yield Static("", id="understood", markup=False)
         yield Static("", id="status")
@@ -860,19 +917,36 @@ class EsfSearchApp(App[None]):
             self.notify("Nothing to export.", severity="warning")
             return
         total = self.result.total
+        query, filters, sort = self.result.query, self.filters(), self.sort
+        offered = export_name(query, self.export_dir or default_export_dir())
 
-        def chosen(path: str | None) -> None:
-            if path:
-                self._export_worker(Path(path).expanduser(), self.result.query if self.result else "",
-                                    self.filters(), self.sort)
+        def chosen(name: str | None) -> None:
+            if not name:
+                return
+            path = Path(name).expanduser()
+            if not path.exists():
+                self._export_worker(path, query, filters, sort, False)
+                return
 
-        self.push_screen(ExportScreen(total), chosen)
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    self._export_worker(path, query, filters, sort, True)
+                else:
+                    self.notify(f"Not exported: {path} is unchanged.", title="Export")
+
+            self.push_screen(ConfirmScreen(f"{path} exists. Replace it with the {total} hits?"), confirmed)
+
+        self.push_screen(ExportScreen(total, str(offered)), chosen)
 
     @work(thread=True, exclusive=True, group="export")
-    def _export_worker(self, path: Path, text: str, filters: list, sort: str) -> None:
+    def _export_worker(self, path: Path, text: str, filters: list, sort: str, force: bool) -> None:
         try:
             with self.lock:
-                count = export_hits(self.engine.iter_hits(text, filters=filters, sort=sort, snippets=False), path)
+                count = export_file(self.engine.iter_hits(text, filters=filters, sort=sort, snippets=False), path,
+                                    force=force)
+        except ExportExists as exc:
+            self.call_from_thread(self.notify, f"Not exported: {exc.path} exists.", severity="warning")
+            return
         except (OSError, QueryError) as exc:
             self.call_from_thread(self.notify, f"Export failed: {exc}", severity="error", markup=False)
             return
@@ -896,7 +970,7 @@ class EsfSearchApp(App[None]):
         yield SystemCommand("Sort: next order", "Relevance → start date → amount (o)", self.action_cycle_sort)
         yield SystemCommand("Clear filters", "Remove the facet filters (x)", self.action_clear_filters)
         yield SystemCommand("Similar projects", "More like the selected project (s)", self.action_similar)
-        yield SystemCommand("Export results", "Write all hits to CSV or JSON (e)", self.action_export)
+        yield SystemCommand("Export results", "Write all hits to Excel, CSV or JSON (e)", self.action_export)
         yield SystemCommand("Show/hide facets", "Toggle the filter panel (f)", self.action_toggle_facets)
         yield SystemCommand("Help", "Keys and query language (?)", self.action_help)
         if self.index_state in ("missing", "broken"):

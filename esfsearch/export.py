@@ -1,0 +1,216 @@
+"""Search hits as rows for spreadsheets and scripts: the one row builder behind `esfsearch query
+--csv/--excel/--xlsx/--all` and the TUI's export.
+
+- `export_row` turns a hit into typed values (int amounts, `date`s, lists) in `COLUMNS` order;
+- `write_csv` writes them as CSV, plain (comma, UTF-8) or in the Excel dialect Swedish Excel opens
+  directly (semicolon, UTF-8 with BOM, decimal comma);
+- `write_xlsx` writes a real workbook (openpyxl): typed cells, a bold frozen header row, column widths,
+  an autofilter;
+- `export_file` picks the format by suffix (.xlsx, .json, otherwise Excel CSV) and never replaces an
+  existing file unless asked to (`ExportExists` carries the path).
+
+No UI here: the CLI and the TUI decide what to tell the user.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from datetime import date
+from pathlib import Path
+from typing import IO, Any, Iterable
+
+# (column, kind): kind is text, int, float, date or list
+COLUMNS: list[tuple[str, str]] = [
+    ("id", "text"), ("title", "text"), ("score", "float"), ("owner", "text"), ("owner_org_number", "text"),
+    ("region", "text"), ("county", "list"), ("municipalities", "list"), ("fund", "text"),
+    ("programme_period", "text"), ("programme_area", "text"), ("specific_objective", "text"),
+    ("thematic_objective", "text"), ("priority_axis", "text"), ("intervention_type", "text"),
+    ("phase", "text"), ("start_date", "date"), ("end_date", "date"), ("total_budget", "int"),
+    ("eu_support", "int"), ("cofinancing_rate", "float"), ("planned_participants", "int"), ("nuts2", "text"),
+    ("cci", "text"), ("contact_name", "text"), ("contact_email", "text"), ("contact_phone", "text"),
+    ("layout", "text"), ("source_path", "text"), ("sources", "list"), ("conflicts", "text"),
+    ("summary", "text"), ("snippet", "text"),
+]
+KIND = dict(COLUMNS)
+ALL_COLUMNS = [name for name, _kind in COLUMNS]
+BRIEF_COLUMNS = ["id", "title", "score", "owner", "region", "county", "municipalities", "fund", "programme_period",
+                 "programme_area", "phase", "start_date", "end_date", "total_budget", "eu_support", "source_path",
+                 "snippet"]
+CONTACT_COLUMNS = ("contact_name", "contact_email", "contact_phone")
+WIDTHS = {"text": 24, "int": 14, "float": 10, "date": 12, "list": 24}
+WIDE = {"title": 48, "owner": 32, "summary": 80, "snippet": 60, "source_path": 40, "sources": 40,
+        "conflicts": 40, "id": 16}
+XLSX_CELL_LIMIT = 32_767     # characters Excel keeps in one cell
+
+
+class ExportExists(FileExistsError):
+    """The export file exists and overwriting was not asked for."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path} exists; not overwritten")
+        self.path = path
+
+
+def columns_for(full: bool, contacts: bool) -> list[str]:
+    names = ALL_COLUMNS if full else BRIEF_COLUMNS
+    return [n for n in names if contacts or n not in CONTACT_COLUMNS]
+
+
+def short_path(path: str) -> str:
+    """A source file as lists show it: its folder and name ('ebs2020/2020-00639.txt')."""
+    p = Path(str(path))
+    return f"{p.parent.name}/{p.name}" if p.parent.name else p.name
+
+
+def conflict_text(conflicts: list[dict]) -> str:
+    """'eu_support: 400000 (bank/a.txt) / 450000 (ebs/a.txt)' per conflicting field."""
+    parts = []
+    for c in conflicts or []:
+        values = " / ".join(f"{v.get('value')} ({short_path(v.get('source', ''))})" for v in c.get("values", []))
+        parts.append(f"{c.get('field')}: {values}")
+    return "; ".join(parts)
+
+
+def export_row(hit, columns: list[str] | None = None) -> dict[str, Any]:
+    """A hit's values for the columns, typed (None when missing)."""
+    r = hit.record
+    row: dict[str, Any] = {}
+    for name in columns or ALL_COLUMNS:
+        if name == "score":
+            value = round(float(hit.score), 4) if hit.score is not None else None
+        elif name == "snippet":
+            value = hit.snippet.text if getattr(hit, "snippet", None) else None
+        elif name == "sources":
+            value = list(r.sources) or [r.source_path]
+        elif name == "conflicts":
+            value = conflict_text(r.conflicts) or None
+        else:
+            value = getattr(r, name, None)
+        row[name] = None if value in ("", []) else value
+    return row
+
+
+def text_value(value: Any, kind: str, excel: bool = False) -> str:
+    """A value as CSV text: ISO dates, plain integers, '; '-joined lists, a decimal comma for Excel."""
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, float):
+        text = f"{value:g}"
+        return text.replace(".", ",") if excel else text
+    text = str(value)
+    if excel and kind in ("text", "list") and text[:1] in ("=", "+", "-", "@"):
+        text = "'" + text   # Excel would run it as a formula
+    return text
+
+
+def write_csv(hits: Iterable, fh: IO[str], columns: list[str], *, excel: bool = False) -> int:
+    """CSV rows of the hits (a header even when there are none). Excel dialect: BOM, semicolons."""
+    if excel:
+        fh.write("\ufeff")
+    writer = csv.writer(fh, delimiter=";" if excel else ",", lineterminator="\r\n" if excel else "\n")
+    writer.writerow(columns)
+    count = 0
+    for hit in hits:
+        row = export_row(hit, columns)
+        writer.writerow([text_value(row[c], KIND[c], excel) for c in columns])
+        count += 1
+    return count
+
+
+def _json_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def write_json(hits: Iterable, fh: IO[str], columns: list[str]) -> int:
+    fh.write("[\n")
+    count = 0
+    for hit in hits:
+        if count:
+            fh.write(",\n")
+        row = export_row(hit, columns)
+        fh.write(json.dumps({k: _json_value(v) for k, v in row.items()}, ensure_ascii=False))
+        count += 1
+    fh.write("\n]\n")
+    return count
+
+
+def write_xlsx(hits: Iterable, path: Path, columns: list[str], sheet: str = "Projekt") -> int:
+    """A workbook with one sheet: header row (bold, frozen, autofilter), typed cells, column widths.
+    Rows are streamed (write-only mode), so a large result never sits in memory as cells."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(sheet)
+    for n, name in enumerate(columns, 1):
+        ws.column_dimensions[get_column_letter(n)].width = WIDE.get(name, WIDTHS[KIND[name]])
+    ws.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for name in columns:
+        cell = WriteOnlyCell(ws, value=name)
+        cell.font = bold
+        header.append(cell)
+    ws.append(header)
+    count = 0
+    for hit in hits:
+        row = export_row(hit, columns)
+        cells = []
+        for name in columns:
+            value, kind = row[name], KIND[name]
+            if isinstance(value, list):
+                value = "; ".join(str(v) for v in value)
+            if isinstance(value, str):
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)[:XLSX_CELL_LIMIT]
+            cell = WriteOnlyCell(ws, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"    # text, never a formula
+            elif kind == "date" and value is not None:
+                cell.number_format = "yyyy-mm-dd"
+            elif kind == "int" and value is not None:
+                cell.number_format = "#,##0"
+            cells.append(cell)
+        ws.append(cells)
+        count += 1
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
+    wb.save(path)
+    return count
+
+
+def export_file(hits: Iterable, path: Path, *, force: bool = False, full: bool = True,
+                contacts: bool = True) -> int:
+    """Write the hits to `path`: .xlsx a workbook, .json a JSON list, anything else Excel CSV.
+    The file is written beside its target and moved into place when complete, so a failed export
+    leaves no half file; an existing file is replaced only with `force` (else ExportExists)."""
+    path = Path(path)
+    if path.exists() and not force:
+        raise ExportExists(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    columns = columns_for(full, contacts)
+    suffix = path.suffix.lower()
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        if suffix == ".xlsx":
+            count = write_xlsx(hits, tmp, columns)
+        else:
+            with tmp.open("w", encoding="utf-8", newline="") as fh:
+                if suffix == ".json":
+                    count = write_json(hits, fh, columns)
+                else:
+                    count = write_csv(hits, fh, columns, excel=True)
+        if path.exists() and not force:   # appeared while we wrote
+            raise ExportExists(path)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return count
