@@ -21,7 +21,8 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any, Iterable
 
-# (column, kind): kind is text, int, float, date or list
+# (column, kind): kind is text, int, float, date, list or json (a mapping, written as JSON text);
+# the full export has every ProjectRecord field (tests/test_saved.py holds it to that)
 COLUMNS: list[tuple[str, str]] = [
     ("id", "text"), ("title", "text"), ("score", "float"), ("owner", "text"), ("owner_org_number", "text"),
     ("region", "text"), ("county", "list"), ("municipalities", "list"), ("fund", "text"),
@@ -31,7 +32,8 @@ COLUMNS: list[tuple[str, str]] = [
     ("eu_support", "int"), ("cofinancing_rate", "float"), ("planned_participants", "int"), ("nuts2", "text"),
     ("cci", "text"), ("contact_name", "text"), ("contact_email", "text"), ("contact_phone", "text"),
     ("layout", "text"), ("source_path", "text"), ("sources", "list"), ("conflicts", "text"),
-    ("summary", "text"), ("snippet", "text"),
+    ("derived", "list"), ("origins", "json"), ("content_hash", "text"),
+    ("summary", "text"), ("sections", "json"), ("snippet", "text"),
 ]
 KIND = dict(COLUMNS)
 ALL_COLUMNS = [name for name, _kind in COLUMNS]
@@ -39,7 +41,7 @@ BRIEF_COLUMNS = ["id", "title", "score", "owner", "region", "county", "municipal
                  "programme_area", "phase", "start_date", "end_date", "total_budget", "eu_support", "source_path",
                  "snippet"]
 CONTACT_COLUMNS = ("contact_name", "contact_email", "contact_phone")
-WIDTHS = {"text": 24, "int": 14, "float": 10, "date": 12, "list": 24}
+WIDTHS = {"text": 24, "int": 14, "float": 10, "date": 12, "list": 24, "json": 40}
 WIDE = {"title": 48, "owner": 32, "summary": 80, "snippet": 60, "source_path": 40, "sources": 40,
         "conflicts": 40, "id": 16}
 XLSX_CELL_LIMIT = 32_767     # characters Excel keeps in one cell
@@ -86,9 +88,11 @@ def export_row(hit, columns: list[str] | None = None) -> dict[str, Any]:
             value = list(r.sources) or [r.source_path]
         elif name == "conflicts":
             value = conflict_text(r.conflicts) or None
+        elif KIND[name] == "json":
+            value = r.to_dict().get(name)     # as the record serialises it (sections are objects)
         else:
             value = getattr(r, name, None)
-        row[name] = None if value in ("", []) else value
+        row[name] = None if value in ("", [], {}) else value
     return row
 
 
@@ -96,6 +100,8 @@ def text_value(value: Any, kind: str, excel: bool = False) -> str:
     """A value as CSV text: ISO dates, plain integers, '; '-joined lists, a decimal comma for Excel."""
     if value is None:
         return ""
+    if kind == "json":
+        value = json.dumps(value, ensure_ascii=False)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, list):
@@ -167,6 +173,8 @@ def write_xlsx(hits: Iterable, path: Path, columns: list[str], sheet: str = "Pro
         cells = []
         for name in columns:
             value, kind = row[name], KIND[name]
+            if kind == "json" and value is not None:
+                value = json.dumps(value, ensure_ascii=False)
             if isinstance(value, list):
                 value = "; ".join(str(v) for v in value)
             if isinstance(value, str):
