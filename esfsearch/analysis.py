@@ -252,6 +252,42 @@ def _words(text: str) -> list[tuple[str, int, int]]:
     return words
 
 
+# The same "title + text" string feeds three fields: its words grouped by position are kept too.
+_GROUPED_CACHE: dict[str, dict[str, list[int]]] = {}
+
+
+def _grouped(text: str) -> dict[str, list[int]]:
+    """word -> its positions (ascending) in `text`, as the token stream numbers them."""
+    grouped = _GROUPED_CACHE.get(text)
+    if grouped is not None:
+        return grouped
+    head, newline, tail = text.partition("\n")
+    if newline and tail in _GROUPED_CACHE:
+        # "title\ntext" after "text" (the indexer's order): no word spans a line break, so the
+        # words are the title's followed by the text's, whose positions move up
+        grouped = {}
+        for pos, (word, _start, _end) in enumerate(_words(head)):
+            grouped.setdefault(word, []).append(pos)
+        shift = sum(map(len, grouped.values()))
+        for word, positions in _GROUPED_CACHE[tail].items():
+            moved = [p + shift for p in positions]
+            have = grouped.get(word)
+            grouped[word] = moved if have is None else have + moved
+    else:
+        grouped = {}
+        for pos, (word, _start, _end) in enumerate(_words(text)):
+            have = grouped.get(word)
+            if have is None:
+                grouped[word] = [pos]
+            else:
+                have.append(pos)
+    if len(text) >= _WORDS_CACHE_MIN_LEN:
+        if len(_GROUPED_CACHE) >= _WORDS_CACHE_SIZE:
+            _GROUPED_CACHE.clear()
+        _GROUPED_CACHE[text] = grouped
+    return grouped
+
+
 # ---------------------------------------------------------------- the Whoosh analyzer
 
 MODES = ("exact", "parts", "folded", "plain")
@@ -323,6 +359,32 @@ class SwedishAnalyzer(Composable):
                 if chars:
                     token.startchar, token.endchar = start_char + start, start_char + end
                 yield token
+
+    def term_positions(self, value: str) -> dict[str, list[int]]:
+        """index term -> its positions, ascending: what indexing `value` with this analyzer (stopwords
+        removed, start_pos 0) gives, computed per distinct word instead of per token, so that the
+        fields analysing one text share its tokenising and grouping (schema.FastIndex uses it)."""
+        if not value.isascii() and not unicodedata.is_normalized("NFC", value):
+            value = unicodedata.normalize("NFC", value)
+        cache = self._forms_cache()
+        stem = self._stemmer or default_stemmer()
+        stopwords = self.stopwords
+        out: dict[str, list[int]] = {}
+        for word, positions in _grouped(value).items():
+            forms = cache.get(word, _MISS) if cache is not None else _MISS
+            if forms is _MISS:
+                forms = None if word in stopwords else tuple(self.forms(word, stem))
+                if cache is not None:
+                    if len(cache) > 500_000:
+                        cache.clear()
+                    cache[word] = forms
+            if not forms:
+                continue
+            for text in forms:
+                have = out.get(text)
+                # the lists are shared with the cache: never changed in place
+                out[text] = positions if have is None else sorted(have + positions)
+        return out
 
     def _forms_cache(self) -> dict | None:
         """word -> its index terms (None: a stopword), shared by all analyzers of one mode and stopword

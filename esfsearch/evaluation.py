@@ -37,14 +37,16 @@ from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 from .index import IndexProblem, build_index, current_generation, default_corpus_dir, open_whoosh
-from .fields import DATE, NUMBER, VALUE, WORDS, YEAR, yyyymmdd
+from .fields import CONTACT, DATE, NUMBER, VALUE, WORDS, YEAR, yyyymmdd
 from .querylang import (Filter, QueryError, combine_filters, date_bounds, number_bounds, parse_range, split_filters,
                         year_bounds)
 from .records import ProjectRecord
 from .schema import build_schema, normalise_value, record_document
 
 K = 10
-CLASSES = ("inflected", "compound", "ascii", "multiword", "phrase", "filtered")
+CLASSES = ("inflected", "compound", "ascii", "multiword", "phrase", "filtered", "allconcepts", "unseen_compound",
+           "vocabulary", "similar")
+SIMILAR_CLASS = "similar"   # the query text is a project id; systems answer with their similar projects
 SPLITS = ("tune", "holdout", "all")
 ESFSEARCH = "esfsearch"
 BASELINES = ("whoosh-std", "whoosh-sv")
@@ -169,7 +171,7 @@ def _in_range(value, lo, hi, lo_inc: bool, hi_inc: bool) -> bool:
 
 def _matches(record: ProjectRecord, f: Filter) -> bool:
     spec = f.spec
-    if spec.kind == WORDS:
+    if spec.kind in (WORDS, CONTACT):
         return _contains_words([str(v) for v in spec.values(record)], _words(f.value))
     if spec.kind == VALUE:
         have = spec.value(record)
@@ -219,6 +221,9 @@ class EsfsearchSystem:
     def search(self, text: str, k: int = K) -> list[ProjectRecord]:
         return [h.record for h in self.engine.search(text, limit=k, snippets=False).hits]
 
+    def similar(self, record_id: str, k: int = K) -> list[ProjectRecord]:
+        return [h.record for h in self.engine.similar(record_id, limit=k).hits]
+
 
 class WhooshBaseline:
     """Plain Whoosh over the same records: title (boost 2) + body with one stock analyzer, default
@@ -253,6 +258,21 @@ class WhooshBaseline:
         q = self.parser.parse(free) if free.strip() else Q.Every()
         results = self.searcher.search(q, limit=k, filter=combine_filters(filters))
         return [ProjectRecord.from_dict(json.loads(hit["record"])) for hit in results]
+
+    def similar(self, record_id: str, k: int = K) -> list[ProjectRecord]:
+        """Whoosh's own more-like-this over the body field (its default: the most frequent terms)."""
+        from whoosh import query as Q
+
+        from .schema import normalise_value
+
+        found = self.searcher.search(Q.Term("id_v", normalise_value(record_id)), limit=1)
+        if not found:
+            raise QueryError(f"no project with id {record_id!r}")
+        hit = found[0]
+        record = ProjectRecord.from_dict(json.loads(hit["record"]))
+        results = hit.more_like_this("body", text=f"{record.title}\n{record.full_text}", top=k + 1)
+        out = [ProjectRecord.from_dict(json.loads(h["record"])) for h in results]
+        return [r for r in out if r.id != record_id][:k]
 
     def close(self) -> None:
         self.searcher.close()
@@ -367,12 +387,15 @@ def _rounded(agg: dict) -> dict:
 def run_query(system, query: JudgedQuery, grades: Mapping[str, int], k: int = K) -> QueryRun:
     error = None
     try:
-        records = system.search(query.text, k)
+        if query.cls == SIMILAR_CLASS:
+            records = system.similar(query.text, k)
+        else:
+            records = system.search(query.text, k)
     except QueryError as exc:
         records, error = [], str(exc)
     ranked = [r.id for r in records]
     violations = None
-    if query.cls == "filtered" or split_filters(query.text)[1]:
+    if query.cls != SIMILAR_CLASS and (query.cls == "filtered" or split_filters(query.text)[1]):
         filters = split_filters(query.text)[1]
         violations = sum(1 for r in records if not record_passes(r, filters))
     return QueryRun(query=query, system=system.name, ranked=ranked, ndcg=ndcg_at_k(ranked, grades, k),

@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any
 
 from .records import ProjectRecord
+from .values import programme_area_label
 
 # How a filter on the field matches (see querylang.filter_query).
 WORDS = "words"      # a phrase of the value's words, in any of the field's values ('region:"övre norrland"')
@@ -25,11 +26,13 @@ VALUE = "value"      # one exact value, case and accents aside; 'prefix*' allowe
 NUMBER = "number"    # a number or range ('stöd:>5m', 'budget:1m..2m')
 DATE = "date"        # a date or range ('start:>=2016-01')
 YEAR = "year"        # the project's years overlap the year or range ('år:2018..2020')
+CONTACT = "contact"  # WORDS over the contact name, e-mail and phone; one word at a time ('kontakt:anna')
 
 # How a value is shown (see presentation.format_value).
 PLAIN = "plain"      # text; lists joined with ", "
 MONEY = "money"      # '1 250 000 kr'
 PERCENT = "percent"  # '50 %'
+PATHS = "paths"      # source files, each as its folder and name
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class Field:
     names: tuple[str, ...] = ()          # names in the query language, Swedish and English
     index_field: str | None = None       # the index field a filter on it searches
     help: str = ""                       # what a filter matches, when the label does not say it
+    short: str = ""                      # the label in one-line summaries ('Searched: … · EU support > 5 mkr')
     facet: str | None = None             # facet name (counted from the index field `<facet>_f`)
     default_facet: bool = False          # counted by `--facets` and shown in the TUI's filter panel
     facet_label: str = ""                # heading of the facet in the TUI (default: the label, capitalised)
@@ -85,6 +89,10 @@ class Field:
         return f"{self.facet}_f" if self.facet else None
 
     @property
+    def short_label(self) -> str:
+        return self.short or self.label
+
+    @property
     def heading(self) -> str:
         return self.facet_label or self.label[:1].upper() + self.label[1:]
 
@@ -92,7 +100,7 @@ class Field:
 def facet_area(record: ProjectRecord) -> str | None:
     """Programme area for ESF records, thematic objective for ERUF ones: the 'what is it about' facet."""
     if record.programme_area:
-        return f"Programområde {record.programme_area}"
+        return programme_area_label(record.programme_area)
     return record.thematic_objective or record.priority_axis
 
 
@@ -126,7 +134,7 @@ REGISTRY: tuple[Field, ...] = (
           ("ägare", "agare", "owner", "projektägare", "projektagare", "stödmottagare", "stodmottagare"), "owner",
           option=FilterOption("owner", "Project owner (words of its name)"), summary=True),
     Field("owner_org_number", "Org.nr", "owner org number", WORDS, ("orgnr", "organisationsnummer", "org"),
-          "owner_org_number"),
+          "owner_org_number", short="org number"),
     Field("region", "Region", "region", WORDS, ("region", "område", "omrade"), "region", facet="region",
           default_facet=True, option=FilterOption("region", "Region (område), e.g. 'Övre Norrland'"), summary=True),
     Field("county", "Län", "county", WORDS, ("län", "lan", "county"), "county", facet="county",
@@ -136,14 +144,14 @@ REGISTRY: tuple[Field, ...] = (
     Field("fund", "Fond", "fund", VALUE, ("fond", "fund"), "fund_v", facet="fund", default_facet=True,
           option=FilterOption("fund", "Fund: ESF, ESF+ or ERUF"), summary=True),
     Field("programme_period", "Programperiod", "programme period", VALUE, ("period", "programperiod"), "period_v",
-          facet="period", default_facet=True,
+          short="period", facet="period", default_facet=True,
           option=FilterOption("period", "Programme period, e.g. 2014-2020"), summary=True),
     Field("programme_area", "Programområde", "programme area", WORDS, ("programområde", "programomrade", "po"),
           "programme_area", option=FilterOption("area", "Programme area (programområde)", name="programområde"),
           summary=True),
     # derived (not a line of its own in `show`): programme area or thematic objective
-    Field("area", "Område", "programme area or thematic objective (the area facet)", VALUE, ("area", "fokus"),
-          "area_v", facet="area", default_facet=True, facet_label="Programme area", shown=False, derive=facet_area),
+    Field("area", "Område", "area", VALUE, ("area", "fokus"), "area_v",
+          help="programme area or thematic objective (the area facet)", facet="area", default_facet=True, facet_label="Programme area", shown=False, derive=facet_area),
     Field("specific_objective", "Specifikt mål", "specific objective", WORDS, ("specifikt", "mål", "objective"),
           "specific_objective"),
     Field("thematic_objective", "Tematiskt mål", "thematic objective", WORDS, ("tematiskt", "tema", "thematic"),
@@ -154,34 +162,44 @@ REGISTRY: tuple[Field, ...] = (
           "intervention_type"),
     Field("phase", "Fas", "phase", VALUE, ("fas", "phase"), "phase_v", facet="phase",
           option=FilterOption("phase", "förstudie or genomförande"), summary=True),
-    Field("start_date", "Start", "start date", DATE, ("start",), "start",
+    Field("start_date", "Start", "start date", DATE, ("start",), "start", short="start",
           option=FilterOption("start-from", "Started on or after (YYYY[-MM[-DD]])", name="start", op=">="),
           summary=True),
-    Field("end_date", "Slut", "end date", DATE, ("slut", "end"), "end",
+    Field("end_date", "Slut", "end date", DATE, ("slut", "end"), "end", short="end",
           option=FilterOption("end-before", "Ended on or before (YYYY[-MM[-DD]])", name="end", op="<="),
           summary=True),
     # derived: the years from start to end
     Field("year", "År", "year", YEAR, ("år", "ar", "year"), "year", facet="year",
           option=FilterOption("year", "Year or range the project ran: 2019, 2018..2020"), shown=False,
           derive=lambda r: r.years, facet_value=_start_year),
-    Field("total_budget", "Total budget", "total budget (SEK)", NUMBER, ("budget",), "total_budget",
-          option=FilterOption("budget", "Total budget {} (SEK)"), display=MONEY, summary=True),
+    Field("total_budget", "Total budget", "total budget (SEK)", NUMBER, ("budget",), "total_budget", short="budget",
+          option=FilterOption("budget", "Total budget {}"), display=MONEY, summary=True),
     Field("eu_support", "Beviljat stöd", "granted EU support (SEK)", NUMBER, ("stöd", "stod", "support", "beviljat"),
-          "eu_support", option=FilterOption("support", "Granted EU support {} (SEK)"), display=MONEY, summary=True),
+          "eu_support", short="EU support", option=FilterOption("support", "Granted EU support {}"), display=MONEY, summary=True),
     Field("cofinancing_rate", "Medfinansieringsgrad", "co-financing rate (%)", NUMBER, ("medfinansiering", "rate"),
-          "cofinancing_rate", display=PERCENT, decimal=True),
+          "cofinancing_rate", short="co-financing rate", display=PERCENT, decimal=True),
     Field("planned_participants", "Planerade deltagare", "planned participants", NUMBER, ("deltagare", "participants"),
-          "participants"),
-    Field("nuts2", "NUTS-2", "NUTS-2 code", WORDS, ("nuts", "nuts2"), "nuts2"),
-    Field("cci", "CCI", "programme CCI", WORDS, ("cci",), "cci"),
+          "participants", short="participants"),
+    Field("nuts2", "NUTS-2", "NUTS-2 code", WORDS, ("nuts", "nuts2"), "nuts2", short="NUTS-2"),
+    Field("cci", "CCI", "programme CCI", WORDS, ("cci",), "cci", short="CCI"),
     Field("contact_name", "Kontaktperson", "contact name"),
     Field("contact_email", "E-post", "contact e-mail"),
     Field("contact_phone", "Telefon", "contact phone"),
     # derived: name, e-mail and phone
-    Field("contact", "Kontakt", "contact name, e-mail or phone", WORDS, ("kontakt", "contact"), "contact",
+    Field("contact", "Kontakt", "contact name, e-mail or phone", CONTACT, ("kontakt", "contact"), "contact",
           shown=False, derive=_contact),
     Field("layout", "Källformat", "source layout", VALUE, ("layout", "format"), "layout_v", facet="layout"),
     Field("source_path", "Källfil", "source file", summary=True),
+    # Provenance (esfsearch.merge): a project merged from several files shows them, the file each
+    # value came from (a column of its own) and the values its sources disagree on (lines of their own).
+    Field("sources", "Källfiler", "source files", display=PATHS),
+    Field("conflicts", "Avvikelse", "values the sources disagree on", shown=False),
+    Field("derived", "Härlett", "fields inferred rather than read", shown=False),
+    Field("origins", "Ursprung", "the file each field came from", shown=False),
+    Field("content_hash", "Innehållshash", "content hash", shown=False),
+    # The description itself: shown as the text below the fields.
+    Field("summary", "Sammanfattning", "summary", shown=False),
+    Field("sections", "Avsnitt", "sections", shown=False),
 )
 
 BY_NAME: dict[str, Field] = {f.name: f for f in REGISTRY}

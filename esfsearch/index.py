@@ -23,9 +23,12 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .atomic import write_atomic
+from .columns import write_columns
+from .fast_writing import speed_up_writing
 from .ingest import FileResult, iter_files, read_file
-from .locks import LockTimeout, LockUnavailable, file_lock
-from .schema import SCHEMA_VERSION, build_schema, fields_fingerprint, record_document
+from .locks import LockTimeout, LockUnavailable, file_lock, pid_alive
+from .merge import Part, PartSpill, merge, normalise_id, part_key, project_key
+from .schema import SCHEMA_VERSION, VALUE_SEP, build_schema, fields_fingerprint, record_document
 
 META = "meta.json"
 CURRENT = "CURRENT"
@@ -63,6 +66,9 @@ class BuildSummary:
     seconds: float = 0.0
     rebuilt: bool = False
     new_keys: list[str] = field(default_factory=list)   # keys of records added or changed
+    # projects whose sources state different values: {"id", "field", "values": [{"value", "source"}]},
+    # for every project in the index (see esfsearch.merge)
+    conflicts: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         data = dict(self.__dict__)
@@ -172,14 +178,14 @@ def open_whoosh(gen: Path):
 
 @contextmanager
 def write_lock(root: Path, timeout: float = 10.0) -> Iterator[None]:
-    """One writer at a time (see locks.py: the lock dies with its process and no orphan keeps it)."""
+    """One writer at a time (locks.py: the lock dies with its process, and the build's writer processes
+    let go of it at once), so a killed build leaves no stale lock."""
     try:
         with file_lock(root / LOCK, timeout):
             yield
     except LockTimeout as exc:
-        holder = f" (pid {exc.holder})" if exc.holder else ""
-        raise IndexProblem(f"another esfsearch process is writing the index in {root}{holder} "
-                           f"(waited {timeout:.0f} s); try again when it has finished") from None
+        raise IndexProblem(f"another esfsearch process is writing the index in {root} ({exc.holder}; "
+                           f"waited {timeout:.0f} s); try again when it has finished") from None
     except LockUnavailable as exc:
         raise IndexProblem(f"cannot use {root} as the index directory: {exc.reason}") from exc
 
@@ -235,6 +241,7 @@ def build_index(corpus: list[Path], root: Path, *, rebuild: bool = False, progre
     """Bring the index at `root` in line with the files under `corpus` (see the module docstring)."""
     started = time.monotonic()
     corpus = [Path(p) for p in corpus]
+    speed_up_writing()
     with write_lock(root, lock_timeout):
         _remove_leftovers(root)
         gen = None if rebuild else _usable_generation(root, corpus)
@@ -344,11 +351,58 @@ def _scan_corpus(corpus: list[Path], known: dict[str, dict], progress: Progress 
     return changed, state.unchanged, removed, state.problems, state.ignored
 
 
-def _add_records(writer, file_key: str, result: FileResult, summary: BuildSummary) -> None:
+# ---------------------------------------------------------------- one document per project
+#
+# Records that state the same project id are one document, keyed "id:<ID>", merged by
+# esfsearch.merge; a record without a stated id is a document of its own, keyed "<file>#<n>". The
+# document's `file` field holds every contributing file, and its stored `merged_from` the contributing
+# records (only their positions when there is one: the stored record is then that record), so that a
+# changed or removed file re-derives each affected project from the other files' records.
+
+def _project_document(key: str, parts: list[Part]) -> tuple[dict, list[dict]]:
+    """The index document of one project and its conflicts (as BuildSummary holds them)."""
+    record, conflicts = merge(parts)
+    files = list(dict.fromkeys(p.file for p in parts))
+    doc = record_document(record, key, VALUE_SEP.join(files))
+    if len(parts) == 1:
+        stored = [{"file": parts[0].file, "n": parts[0].n, "mtime_ns": parts[0].mtime_ns}]
+    else:
+        stored = [p.to_dict() for p in parts]
+    doc["merged_from"] = json.dumps(stored, ensure_ascii=False)
+    return doc, [c.to_dict() for c in conflicts]
+
+
+def _stored_parts(fields: dict) -> list[Part]:
+    """The records a stored project document was made from."""
+    try:
+        stored = json.loads(fields.get("merged_from") or "[]")
+    except ValueError:
+        stored = []
+    if len(stored) == 1 and "record" not in stored[0]:
+        from .records import ProjectRecord
+
+        record = ProjectRecord.from_dict(json.loads(fields["record"]))
+        record.sources, record.origins, record.conflicts = [], {}, []
+        return [Part(stored[0]["file"], int(stored[0]["n"]), int(stored[0].get("mtime_ns") or 0),
+                     record.finalise())]
+    return [Part.from_dict(d) for d in stored if isinstance(d, dict) and "record" in d]
+
+
+def _conflict_key(conflict: dict) -> str:
+    return "id:" + normalise_id(str(conflict.get("id", "")))
+
+
+def _add_project(writer, key: str, parts: list[Part], summary: BuildSummary) -> None:
+    doc, conflicts = _project_document(key, parts)
+    writer.add_document(**doc)
+    summary.conflicts.extend(conflicts)
+    summary.new_keys.append(key)
+    summary.added += 1
+
+
+def _parts_of(file_key: str, result: FileResult, info: dict) -> Iterator[Part]:
     for n, record in enumerate(result.records):
-        key = f"{file_key}#{n}"
-        writer.add_document(**record_document(record, key, file_key))
-        summary.new_keys.append(key)
+        yield Part(file_key, n, int(info.get("mtime_ns") or 0), record)
 
 
 def _full(corpus: list[Path], root: Path, progress: Progress | None, procs: int | None) -> BuildSummary:
@@ -361,25 +415,35 @@ def _full(corpus: list[Path], root: Path, progress: Progress | None, procs: int 
     gen = root / f"gen-{stamp}"
     tmp = root / f".building-{stamp}-{os.getpid()}"
     tmp.mkdir(parents=True)
+    writer = None
     try:
         ix = windex.create_in(str(tmp), build_schema())
         writer = _writer(ix, procs, _estimated_records(entries))
         total = len(entries)
         files: dict[str, dict] = {}
-        for key, result, info in _scan_iter(entries, {}, progress, state, stage="indexing"):
-            _add_records(writer, key, result, summary)
-            files[key] = info
-            summary.added += len(result.records)
-            summary.files_added += 1
+        with PartSpill(tmp) as spill:   # records with a project id wait here for the project's others
+            for key, result, info in _scan_iter(entries, {}, progress, state, stage="indexing"):
+                for part in _parts_of(key, result, info):
+                    pkey = project_key(part.record)
+                    if pkey is None:
+                        _add_project(writer, part_key(part), [part], summary)
+                    else:
+                        spill.add(pkey, part)
+                files[key] = info
+                summary.files_added += 1
+            for pkey, parts in spill.groups():
+                _add_project(writer, pkey, parts, summary)
         summary.skipped, summary.ignored = state.problems, state.ignored
         if progress:
             progress("committing", total, total)
         writer.commit()
         summary.records = ix.doc_count()
+        write_columns(tmp, ix)   # part of the generation: written before it can become live
         ix.close()
         write_atomic(tmp / META, json.dumps(_meta(corpus, files, summary), ensure_ascii=False))
         os.replace(tmp, gen)
     except BaseException:
+        _stop_writer_processes(writer)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     try:
@@ -403,6 +467,27 @@ def _estimated_records(entries: list) -> int:
     return size // 2500
 
 
+def _stop_writer_processes(writer) -> None:
+    """A failed or interrupted multiprocess build: its writer processes wait on a queue that will
+    never be fed; stop them (quietly: SIGTERM) so that the parent can exit without waiting."""
+    tasks = getattr(writer, "tasks", None)
+    if not tasks:
+        return
+    for task in tasks:
+        try:
+            task.terminate()
+        except (OSError, ValueError, AttributeError):
+            pass
+    for task in tasks:
+        try:
+            task.join(5)
+        except (OSError, ValueError, AssertionError):
+            pass
+    for q in (getattr(writer, "jobqueue", None), getattr(writer, "resultqueue", None)):
+        if q is not None:
+            q.cancel_join_thread()   # nobody will read what is still buffered
+
+
 def _writer(ix, procs: int | None, n_docs: int):
     """Several processes pay off only for large builds (each child re-creates the analysis caches).
     Each process buffers up to `limitmb` of postings (Python objects cost several times that), so the
@@ -421,52 +506,93 @@ def _incremental(corpus: list[Path], root: Path, gen: Path, progress: Progress |
     known: dict[str, dict] = meta.get("files", {})
     changed, unchanged, removed, summary.skipped, summary.ignored = _scan_corpus(corpus, known, progress)
     summary.files_unchanged = len(unchanged)
-    summary.unchanged = sum(v.get("records", 0) for v in unchanged.values())
     files = dict(unchanged)
+    summary.conflicts = list(meta.get("conflicts", []))
     ix = open_whoosh(gen)
     try:
         if changed or removed:
+            affected, old_hashes = _affected_projects(ix, changed, removed)
+            summary.unchanged = ix.doc_count() - len(old_hashes)
+            summary.files_removed = len(removed)
+            for key, _result, info in changed:
+                if key in known:
+                    summary.files_updated += 1
+                else:
+                    summary.files_added += 1
+                files[key] = info
+            summary.conflicts = [c for c in summary.conflicts if _conflict_key(c) not in affected]
             writer = ix.writer(limitmb=256)
             try:
-                for key in removed:
-                    writer.delete_by_term("file", key)
-                    summary.files_removed += 1
-                    summary.removed += known[key].get("records", 0)
-                for n, (key, result, info) in enumerate(changed, 1):
-                    if key in known:
-                        writer.delete_by_term("file", key)
-                        old = set(known[key].get("hashes", []))
-                        for n_rec, record in enumerate(result.records):
-                            k = f"{key}#{n_rec}"
-                            writer.add_document(**record_document(record, k, key))
-                            if record.content_hash not in old:
-                                summary.new_keys.append(k)
-                        summary.files_updated += 1
-                        new = {r.content_hash for r in result.records}
-                        changed_now, gone = len(new - old), len(old - new)
-                        summary.updated += min(changed_now, gone)
-                        summary.added += changed_now - min(changed_now, gone)
-                        summary.removed += gone - min(changed_now, gone)
-                        summary.unchanged += len(new & old)
-                    else:
-                        # normally a no-op; after a run killed between its commit and its meta.json
-                        # write, the file's records are in the index already and must not be doubled
-                        writer.delete_by_term("file", key)
-                        _add_records(writer, key, result, summary)
-                        summary.files_added += 1
-                        summary.added += len(result.records)
-                    files[key] = info
+                for n, (pkey, parts) in enumerate(affected.items(), 1):
                     if progress:
-                        progress("indexing", n, len(changed))
+                        progress("indexing", n, len(affected))
+                    writer.delete_by_term("key", pkey)
+                    old = old_hashes.get(pkey)
+                    if not parts:
+                        summary.removed += old is not None
+                        continue
+                    doc, conflicts = _project_document(pkey, parts)
+                    writer.add_document(**doc)
+                    summary.conflicts.extend(conflicts)
+                    new = json.loads(doc["record"]).get("content_hash")
+                    if old == new:
+                        summary.unchanged += 1
+                        continue
+                    summary.new_keys.append(pkey)
+                    if old is None:
+                        summary.added += 1
+                    else:
+                        summary.updated += 1
                 writer.commit(optimize=False)
             except BaseException:
                 writer.cancel()
                 raise
+        else:
+            summary.unchanged = ix.doc_count()
+        # new segments get their columnar files; missing or damaged ones are rewritten
+        write_columns(gen, ix)
         summary.records = ix.doc_count()
     finally:
         ix.close()
     write_atomic(gen / META, json.dumps(_meta(corpus, files, summary), ensure_ascii=False))
     return summary
+
+
+def _affected_projects(ix, changed: list[tuple[str, FileResult, dict]], removed: list[str]
+                       ) -> tuple[dict[str, list[Part]], dict[str, str | None]]:
+    """Every project a changed or removed file contributes to, now or before, with the parts it keeps
+    from the other files plus the changed files' new records; and the old content hash of each
+    project that is in the index. A file that is not in the metadata but already in the index (a run
+    killed between its commit and its metadata write) is handled like a changed one."""
+    stale = set(removed) | {key for key, _r, _i in changed}
+    affected: dict[str, list[Part]] = {}
+    old_hashes: dict[str, str | None] = {}
+
+    def load(fields: dict) -> None:
+        pkey = fields["key"]
+        if pkey in affected:
+            return
+        try:
+            old_hashes[pkey] = json.loads(fields["record"]).get("content_hash")
+        except (ValueError, KeyError):
+            old_hashes[pkey] = None
+        affected[pkey] = [p for p in _stored_parts(fields) if p.file not in stale]
+
+    with ix.searcher() as searcher:
+        for file_key in sorted(stale):
+            for fields in searcher.documents(file=file_key):
+                load(fields)
+        for file_key, result, info in changed:
+            for part in _parts_of(file_key, result, info):
+                pkey = part_key(part)
+                if pkey not in affected:
+                    fields = searcher.document(key=pkey)
+                    if fields is not None:
+                        load(fields)
+                    else:
+                        affected[pkey] = []
+                affected[pkey].append(part)
+    return affected, old_hashes
 
 
 def _meta(corpus: list[Path], files: dict[str, dict], summary: BuildSummary) -> dict:
@@ -479,6 +605,7 @@ def _meta(corpus: list[Path], files: dict[str, dict], summary: BuildSummary) -> 
         "records": summary.records,
         "files": files,
         "skipped": [[p, r] for p, r in summary.skipped],
+        "conflicts": summary.conflicts,
     }
 
 
@@ -502,15 +629,5 @@ def _prune(root: Path, keep: set[str]) -> None:
         elif child.name.startswith(".building-"):
             # left by a killed build; only remove if no live process owns it
             pid = child.name.rsplit("-", 1)[-1]
-            if pid.isdigit() and not _alive(int(pid)):
+            if pid.isdigit() and not pid_alive(int(pid)):
                 shutil.rmtree(child, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -5,17 +5,27 @@ Nothing is silently dropped: each input file ends in `FileResult.records` or in 
 
 from __future__ import annotations
 
+import codecs
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from . import formats
 from .layouts import READERS, LayoutError, RecordProblem, detect_layout, read_json
-from .records import ProjectRecord
+from .records import ProjectRecord, Section
 from .textio import UnreadableText, clean_text, decode_bytes
 
 MAX_TEXT_BYTES = 20_000_000             # a single project text larger than this is not a project text
+# What one record may bring into the index: its text (summary and sections) and its title. More is
+# cut (at a word boundary) and the cut reported, so that indexing memory stays bounded whatever the
+# size of a file or record (analysing a text costs many times its size while a document is indexed).
+MAX_RECORD_CHARS = 1_000_000            # a project description is a few thousand characters
+MAX_TITLE_CHARS = 1_000
+# Of a text file (one project), only so many bytes are read and parsed: more cannot fit in one record.
+MAX_PARSE_BYTES = 3 * MAX_RECORD_CHARS
 MAX_JSON_BYTES = 1_000_000_000
+MAX_DOCUMENT_BYTES = 200_000_000        # PDF/DOCX/ODT: mostly images and fonts besides the text
 IGNORED_NAMES = ("readme", "license", "licence", "attribution", "notice")
 
 
@@ -29,6 +39,8 @@ class FileResult:
     layout: str | None = None
     encoding: str | None = None
     ignored: bool = False           # documentation files beside the texts (README, LICENSE)
+    format: str | None = None       # "html", "pdf", "docx", "odt" when the file was a document
+    format_info: str | None = None  # what was read from it ("PDF, 3 pages, 2 dropped lines")
 
 
 @dataclass
@@ -67,6 +79,9 @@ def _parse_into(result: FileResult, text: str, source_path: str) -> None:
     if not text:
         result.problem = "no text (only whitespace or control characters)"
         return
+    if result.format is None and formats.looks_like_html(text):
+        _read_document(result, lambda: formats.read_html(text), source_path)
+        return
     layout = detect_layout(text)
     default_id = default_id_for(result.rel_path)
     try:
@@ -76,12 +91,75 @@ def _parse_into(result: FileResult, text: str, source_path: str) -> None:
         else:
             result.records = READERS[layout](text, source_path=source_path, default_id=default_id)
         result.layout = result.records[0].layout if result.records else layout
+        for record in result.records:
+            cut = cap_record(record)
+            if cut:
+                result.record_problems.append(RecordProblem(f"{source_path} ({record.id})", cut))
         if not result.records and not result.problem:
             result.problem = f"no readable records ({len(result.record_problems)} broken)"
     except LayoutError as exc:
         result.problem = f"unknown layout: {exc}"
     except (RecursionError, ValueError, TypeError, KeyError, IndexError) as exc:  # last line of defence
         result.problem = f"could not parse ({type(exc).__name__}: {exc})"
+
+
+def _cut_words(text: str, room: int) -> str:
+    """At most `room` characters of `text`, ending at a word boundary when there is one near."""
+    if len(text) <= room:
+        return text
+    head = text[:room]
+    space = max(head.rfind(" "), head.rfind("\n"))
+    return head[:space] if space > room - 200 else head
+
+
+def cap_record(record: ProjectRecord) -> str | None:
+    """Cut a record's text and title to MAX_RECORD_CHARS and MAX_TITLE_CHARS (in place, hash
+    renewed). Returns what was cut, for the user, or None when the record fits."""
+    texts = [record.summary] + [s.text for s in record.sections if s.text != record.summary]
+    total = sum(map(len, texts)) + sum(len(s.heading) for s in record.sections)
+    reasons = []
+    if len(record.title) > MAX_TITLE_CHARS:
+        reasons.append(f"title cut to its first {MAX_TITLE_CHARS:,} of {len(record.title):,} characters")
+        record.title = _cut_words(record.title, MAX_TITLE_CHARS) + " …"
+    if total > MAX_RECORD_CHARS:
+        room = MAX_RECORD_CHARS
+        summary = _cut_words(record.summary, room)
+        room -= len(summary)
+        sections = []
+        for section in record.sections:
+            if section.text == record.summary:   # shown once, as the summary: cut the same way
+                sections.append(Section(section.heading, summary))
+                continue
+            if room <= len(section.heading):
+                break
+            room -= len(section.heading)
+            text = _cut_words(section.text, room)
+            room -= len(text)
+            sections.append(Section(section.heading, text))
+        kept = len(summary) + sum(len(s.heading) + len(s.text) for s in sections if s.text != summary)
+        record.summary, record.sections = summary, sections
+        reasons.append(f"text cut to its first {kept:,} of {total:,} characters (the limit for one project "
+                       f"is {MAX_RECORD_CHARS:,}); the rest is neither searchable nor stored")
+    if not reasons:
+        return None
+    record.finalise()
+    return "; ".join(reasons)
+
+
+def _cut_bytes(data: bytes) -> bytes:
+    """The start of a file's bytes cut where its text can still be decoded: at a line end for
+    UTF-8 and single-byte encodings, at a whole code unit for UTF-16/32 (with a byte order mark)."""
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return data[:len(data) - len(data) % 4]
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data[:len(data) - len(data) % 2]
+    line_end = data.rfind(b"\n")
+    if line_end > len(data) // 2:
+        return data[:line_end]
+    end = len(data)
+    while end > 0 and data[end - 1] & 0xC0 == 0x80:   # never end inside a UTF-8 character
+        end -= 1
+    return data[:end - 1] if end and data[end - 1] >= 0xC0 else data[:end]
 
 
 def read_file(path: Path, root: Path | None = None) -> FileResult:
@@ -93,20 +171,65 @@ def read_file(path: Path, root: Path | None = None) -> FileResult:
     try:
         size = path.stat().st_size
         limit = MAX_JSON_BYTES if path.suffix.lower() in (".json", ".jsonl", ".ndjson") else MAX_TEXT_BYTES
+        if size > limit and limit == MAX_TEXT_BYTES and _starts_like_document(path):
+            limit = MAX_DOCUMENT_BYTES
         if size > limit:
             result.problem = f"file too large ({size / 1e6:.1f} MB; limit {limit / 1e6:.0f} MB)"
             return result
-        data = path.read_bytes()
+        cut = None
+        if limit == MAX_JSON_BYTES or size <= MAX_PARSE_BYTES:
+            data = path.read_bytes()
+        else:
+            with open(path, "rb") as fh:
+                data = fh.read(MAX_PARSE_BYTES + 1)
+            if len(data) > MAX_PARSE_BYTES:
+                data = _cut_bytes(data[:MAX_PARSE_BYTES])
+                cut = RecordProblem(str(path), f"only the first {len(data):,} of {size:,} bytes read (one project's "
+                                               f"text is at most {MAX_RECORD_CHARS:,} characters); the rest is "
+                                               "neither searchable nor stored")
     except OSError as exc:
         result.problem = f"cannot read: {exc.strerror or exc}"
+        return result
+    fmt = formats.sniff(data)
+    if fmt is not None:
+        _read_document(result, lambda: formats.read_document(data, fmt), str(path))
         return result
     try:
         text, result.encoding = decode_bytes(data)
     except UnreadableText as exc:
         result.problem = str(exc)
         return result
+    del data
     _parse_into(result, clean_text(text), str(path))
+    if cut is not None:
+        result.record_problems.insert(0, cut)
     return result
+
+
+def _starts_like_document(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return formats.sniff_head(fh.read(1024))
+
+
+def _read_document(result: FileResult, read, source_path: str) -> None:
+    """A web page or binary document: its structured text goes to the layout readers; records are
+    marked with the format (`pdf/projectbank`). A document that gives no text is reported with why."""
+    try:
+        document = read()
+    except formats.DocumentError as exc:
+        result.format, result.problem = exc.format, exc.reason
+        return
+    result.format, result.format_info = document.format, document.describe()
+    text = clean_text(document.text)
+    if not text:
+        result.problem = f"{document.format.upper()} without any text (only page furniture)"
+        return
+    _parse_into(result, text, source_path)
+    for record in result.records:
+        record.layout = f"{document.format}/{record.layout}"
+        record.finalise()
+    if result.layout:
+        result.layout = f"{document.format}/{result.layout}"
 
 
 def _relative(path: Path, root: Path | None) -> str:

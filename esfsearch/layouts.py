@@ -167,10 +167,21 @@ def build_record(fields: dict[str, Any], *, layout: str, source_path: str, defau
         value = getattr(record, name)
         if value is not None and not -2 ** 63 < value < 2 ** 63:
             setattr(record, name, None)   # not a real figure, and more than the index can hold
+    derived = []   # what the source did not state (see esfsearch.merge for how this ranks)
+    if not f.get("id"):
+        derived.append("id")
+    if not f.get("title"):
+        derived.append("title")
     if record.phase is None:
         record.phase = _phase_from_text(record.title)
-    record.programme_period = (_normalise_period(f.get("programme_period"))
-                               or derive_period(record.fund, start, programme_area, cci))
+        if record.phase:
+            derived.append("phase")
+    record.programme_period = _normalise_period(f.get("programme_period"))
+    if record.programme_period is None:
+        record.programme_period = derive_period(record.fund, start, programme_area, cci)
+        if record.programme_period:
+            derived.append("programme_period")
+    record.derived = derived
     return record.finalise()
 
 
@@ -367,7 +378,8 @@ def read_ebs_page(text: str, *, source_path: str, default_id: str) -> list[Proje
     summary, sections = split_sections(body)
     if municipalities:
         fields["municipalities"] = municipalities  # type: ignore[assignment]
-    fund_hint = "ESF" if "eu_support" in fields or "socialfond" in text.lower() else None
+    # The page states the fund in its 'Beviljat ESF-stöd' field, not in its prose.
+    fund_hint = "ESF" if "eu_support" in fields else None
     return [build_record(fields, layout="ebs2020", source_path=source_path, default_id=default_id,
                          summary=summary, sections=sections, title_hint=title, fund_hint=fund_hint)]
 
@@ -400,16 +412,10 @@ def read_free_text(text: str, *, source_path: str, default_id: str) -> list[Proj
     if body_lines and body_lines[0].strip() == title:
         body_lines = body_lines[1:]
     summary = "\n".join(body_lines).strip() or title
-    low = text.lower()
-    fund_hint = None
-    if "esf+" in low or "socialfonden+" in low:
-        fund_hint = "ESF+"
-    elif re.search(r"\besf\b|socialfond", low):
-        fund_hint = "ESF"
-    elif re.search(r"\beruf\b|regionalfond", low):
-        fund_hint = "ERUF"
+    # No fund, period or other structured field from words in the prose: a text that mentions
+    # "ESF-rådet" is not therefore an ESF project.
     return [build_record({}, layout="text", source_path=source_path, default_id=default_id,
-                         summary=summary, title_hint=title, fund_hint=fund_hint)]
+                         summary=summary, title_hint=title)]
 
 
 def _first_words(text: str, n: int) -> str:
@@ -454,6 +460,12 @@ def read_json(text: str, *, source_path: str, default_id: str) -> tuple[list[Pro
             raise LayoutError("JSON holds neither a list of records nor a record")
         items = [(f"record {n + 1}", item) for n, item in enumerate(data)]
     except json.JSONDecodeError as exc:
+        cut = _truncated_array(text)
+        if cut is not None:
+            complete, inside = cut
+            items = [(f"record {n + 1}", item) for n, item in enumerate(complete)]
+            problems.append(RecordProblem(source_path, _cut_reason(text, len(complete), inside)))
+            return _json_records(items, problems, source_path=source_path, default_id=default_id)
         lines = [ln for ln in text.split("\n") if ln.strip()]
         if len(lines) < 2 or not lines[0].lstrip().startswith("{"):
             raise LayoutError(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
@@ -464,6 +476,11 @@ def read_json(text: str, *, source_path: str, default_id: str) -> tuple[list[Pro
                 items.append((f"line {n + 1}", json.loads(line)))
             except json.JSONDecodeError as line_exc:
                 problems.append(RecordProblem(f"{source_path}:{n + 1}", f"invalid JSON line: {line_exc.msg}"))
+    return _json_records(items, problems, source_path=source_path, default_id=default_id)
+
+
+def _json_records(items: list[tuple[str, Any]], problems: list[RecordProblem], *, source_path: str,
+                  default_id: str) -> tuple[list[ProjectRecord], list[RecordProblem]]:
     records: list[ProjectRecord] = []
     for where, item in items:
         try:
@@ -473,6 +490,52 @@ def read_json(text: str, *, source_path: str, default_id: str) -> tuple[list[Pro
     if not records and not problems:
         raise LayoutError("JSON list is empty")
     return records, problems
+
+
+_WS = re.compile(r"[ \t\n\r]*")
+
+
+def _truncated_array(text: str) -> tuple[list[Any], bool] | None:
+    """(the complete elements, whether the text ends inside one) when `text` is a JSON array cut off
+    before its end (an interrupted download): valid JSON up to its last character, with the array
+    still open. None for anything else, a syntax error inside the file included: nothing is guessed."""
+    decoder = json.JSONDecoder()
+    pos = _WS.match(text, 0).end()
+    if not text.startswith("[", pos):
+        return None
+    pos = _WS.match(text, pos + 1).end()
+    items: list[Any] = []
+    end = len(text)
+    if pos < end and text[pos] == "]":
+        return None   # a complete (empty) array: not cut
+    while True:
+        if pos >= end:
+            return items, False            # cut after "[" or after a ","
+        try:
+            item, after = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            # The element runs to the end of the text: cut inside it. Any other error is a syntax
+            # error in the file, which the caller reports as such.
+            rest = text[exc.pos:].rstrip()
+            at_end = (not rest or exc.msg.startswith("Unterminated string")
+                      or (exc.msg.startswith("Invalid \\uXXXX") and len(rest) < 6)
+                      or (exc.msg.startswith("Expecting value") and any(w.startswith(rest) for w in ("true", "false", "null"))))
+            return (items, True) if at_end else None
+        items.append(item)
+        pos = _WS.match(text, after).end()
+        if pos >= end:
+            return items, False            # cut right after a complete element
+        if text[pos] != ",":
+            return None                    # "]": the array is complete, the error is elsewhere
+        pos = _WS.match(text, pos + 1).end()
+
+
+def _cut_reason(text: str, complete: int, inside: bool) -> str:
+    line = text.count("\n") + 1
+    where = f"inside record {complete + 1}" if inside else f"after record {complete}"
+    return (f"JSON cut off at line {line}, the end of the file, {where} (an interrupted download?): "
+            f"the {complete} complete record{'s' if complete != 1 else ''} before the cut are read"
+            + ("; the incomplete one is not" if inside else ""))
 
 
 _JSON_LIST_FIELDS = ("county", "municipalities")
@@ -500,6 +563,7 @@ _TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {
     "str | None": lambda v: v is None or isinstance(v, str),
     "list[str]": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
     "int | None": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and abs(v) < 2 ** 63),
+    "dict[str, str]": lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()),
     "float | None": lambda v: v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)
                                            and v == v and abs(v) < 1e300),
 }
@@ -528,6 +592,7 @@ def _json_record(item: Any, *, source_path: str, default_id: str) -> ProjectReco
         # Our own export format (esfsearch parse/query --json): read it back as it is.
         record = ProjectRecord.from_dict(item)
         record.source_path = source_path
+        record.sources, record.origins, record.conflicts = [], {}, []   # this file is its one source
         _check_types(record)
         return record.finalise()
     fields: dict[str, Any] = {}
@@ -569,10 +634,9 @@ def read_markdown(text: str, *, source_path: str, default_id: str) -> list[Proje
     summary = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", summary)
     if not title:
         raise LayoutError("Markdown without a '# Title' line")
-    low = text.lower()
-    fund_hint = "ESF+" if "esf+" in low else ("ESF" if re.search(r"\besf\b|socialfond", low) else None)
+    # Like free text: no structured field from words in the prose (see read_free_text).
     return [build_record({}, layout="markdown", source_path=source_path, default_id=default_id,
-                         summary=summary or title, sections=sections, title_hint=title, fund_hint=fund_hint)]
+                         summary=summary or title, sections=sections, title_hint=title)]
 
 
 # ---------------------------------------------------------------- detection

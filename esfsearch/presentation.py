@@ -1,26 +1,27 @@
-"""How records and hits are written for people and spreadsheets: the one place the CLI and the TUI
-take their wording from (amounts, dates and periods, field labels, CSV and JSON rows).
+"""How records, hits and queries are worded for people: the one place the CLI and the TUI take their
+wording from (amounts, dates and periods, field labels and rows, what a query was understood as, query
+errors). Core modules return data; this module words it.
 
-Plain strings and rows: no rich, no Textual. The field registry (fields.py) says which fields there are
-and how each is displayed; this module turns values into text.
+Plain strings: no rich, no Textual. The field registry (fields.py) says which fields there are and how
+each is displayed; rows for files (CSV, JSON, XLSX) are esfsearch.export's.
+
+    understood_line(understood(info))
+    -> 'Searched: nyanlända, kvinnor (+ forms) · region = Övre Norrland · EU support > 5 000 000 kr'
 """
 
 from __future__ import annotations
 
-import csv
-import json
-from collections.abc import Iterable
-from typing import IO, TYPE_CHECKING, Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from .fields import BY_NAME, MONEY, PERCENT, REGISTRY, SUMMARY_FIELDS, Field
+from .fields import BY_NAME, MONEY, NUMBER, PATHS, PERCENT, REGISTRY, YEAR, Field
 from .records import ProjectRecord
 
-if TYPE_CHECKING:
-    from .search import Hit
-
-# The columns of a short hit row (`query --csv`): the registry's summary fields, with the score and
-# the snippet.
-CSV_FIELDS = ["id", "title", "score", *(n for n in SUMMARY_FIELDS if n not in ("id", "title")), "snippet"]
+# 'EU support > 5 000 000 kr': index field -> the field, for the "Searched:" line.
+_BY_INDEX_FIELD = {f.index_field: f for f in REGISTRY if f.index_field}
+OPS = {"=": "=", ">": ">", ">=": "≥", "<": "<", "<=": "≤"}
+SEP = " · "
 
 
 def money(value: int | None) -> str:
@@ -41,30 +42,68 @@ def period(record: ProjectRecord) -> str:
     return record.programme_period or ""
 
 
+def plural(n: int, one: str, many: str) -> str:
+    """'1 project', '2 projects'."""
+    return f"{n} {one if n == 1 else many}"
+
+
+def short_path(path: str) -> str:
+    """A source file as lists show it: its folder and name ('ebs2020/2020-00639.txt')."""
+    p = Path(str(path))
+    return f"{p.parent.name}/{p.name}" if p.parent.name else p.name
+
+
+def conflict_text(conflicts: list[dict]) -> str:
+    """'eu_support: 400000 (bank/a.txt) / 450000 (ebs/a.txt)' per conflicting field."""
+    parts = []
+    for c in conflicts or []:
+        values = " / ".join(f"{v.get('value')} ({short_path(v.get('source', ''))})" for v in c.get("values", []))
+        parts.append(f"{c.get('field')}: {values}")
+    return "; ".join(parts)
+
+
 def format_value(field: Field | str, value: Any) -> str:
     """A field's value as shown beside its label ('' when there is none)."""
     spec = BY_NAME.get(field) if isinstance(field, str) else field
     if value is None or value == [] or value == "":
         return ""
-    if spec is not None and spec.display == MONEY:
+    display = spec.display if spec is not None else None
+    if display == MONEY:
         return money(value)
-    if spec is not None and spec.display == PERCENT:
+    if display == PERCENT:
         return percent(value)
+    if display == PATHS:
+        return ", ".join(short_path(v) for v in value)
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
     return str(value)
 
 
-def record_rows(record: ProjectRecord, contacts: bool = True) -> list[tuple[str, str]]:
-    """(label, text) of every field of the record that has a value, in the registry's order: the
-    lines of `esfsearch show` and of the TUI's detail view."""
+@dataclass(frozen=True)
+class FieldRow:
+    """One line of a project's fields: its label, its value, and for a project merged from several
+    files the file the value came from; `conflict` marks a line saying the sources disagree."""
+
+    label: str
+    text: str
+    origin: str = ""
+    conflict: bool = False
+
+
+def record_rows(record: ProjectRecord, contacts: bool = True) -> list[FieldRow]:
+    """Every field of the record that has a value, in the registry's order, then the values its
+    sources disagree on: the lines of `esfsearch show` and of the TUI's detail view."""
+    merged = len(record.sources) > 1
     rows = []
     for f in REGISTRY:
-        if not f.shown or (f.contact and not contacts):
+        if not f.shown or (f.contact and not contacts) or f.name == ("source_path" if merged else "sources"):
             continue
         text = format_value(f, f.value(record))
         if text:
-            rows.append((f.label_sv, text))
+            origin = record.origins.get(f.name) if merged else None
+            rows.append(FieldRow(f.label_sv, text, short_path(origin) if origin else ""))
+    conflict = BY_NAME["conflicts"].label_sv
+    rows += [FieldRow(conflict, conflict_text([c]), conflict=True) for c in record.conflicts]
     return rows
 
 
@@ -89,35 +128,93 @@ def new_matches_en(n: int, name: str) -> str:
     return f'{n} new {"match" if n == 1 else "matches"} for "{name}"'
 
 
-# ---------------------------------------------------------------- rows for files
+# ---------------------------------------------------------------- what a query was understood as
 
-def csv_row(hit: Hit, contacts: bool = True, full: bool = False) -> dict[str, Any]:
-    """A hit as one CSV row: the snippet as plain text, lists joined with '; ' (sections by their headings)."""
-    row = hit.to_dict(contacts=contacts, full=full)
-    row["snippet"] = hit.snippet.text if hit.snippet else ""
-    for key, value in list(row.items()):
-        if isinstance(value, list):
-            row[key] = "; ".join(v.get("heading", "") if isinstance(v, dict) else str(v) for v in value)
-    return row
-
-
-def write_csv(hits: Iterable[Hit], out: IO[str], contacts: bool = True, full: bool = False) -> int:
-    """Hits as CSV with a header: the short columns, or every record field when `full`. Returns the count."""
-    writer = None
-    count = 0
-    for hit in hits:
-        row = csv_row(hit, contacts, full)
-        if writer is None:
-            writer = csv.DictWriter(out, fieldnames=list(row) if full else CSV_FIELDS, extrasaction="ignore",
-                                    lineterminator="\n")
-            writer.writeheader()
-        writer.writerow(row)
-        count += 1
-    if writer is None:
-        csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n").writeheader()
-    return count
+def _number(value: float, field: Field | None) -> str:
+    if isinstance(value, float) and not value.is_integer():
+        text = f"{value:g}"
+    else:
+        text = f"{int(value):,}".replace(",", " ")
+    display = field.display if field is not None else None
+    return text + (" kr" if display == MONEY else " %" if display == PERCENT else "")
 
 
-def json_row(hit: Hit, contacts: bool = True, full: bool = True) -> str:
-    """A hit as one line of JSON (every record field when `full`)."""
-    return json.dumps(hit.to_dict(contacts=contacts, full=full), ensure_ascii=False)
+def _value(value: Any, f: dict) -> str:
+    if f.get("kind") == NUMBER:
+        return _number(value, _BY_INDEX_FIELD.get(f["field"]))
+    return str(value)
+
+
+def filter_phrase(f: dict) -> str:
+    """One applied filter: 'region = Övre Norrland', 'EU support > 5 000 000 kr', 'year 2018–2020'."""
+    field = _BY_INDEX_FIELD.get(f["field"])
+    label = field.short_label if field is not None else f.get("label") or f["field"]
+    op = f.get("op", "=")
+    if op == "range":
+        text = f"{label} {_value(f['low'], f)}–{_value(f['high'], f)}"
+        if f.get("kind") == NUMBER and field is not None and field.display == MONEY:
+            text = f"{label} {_value(f['low'], f)[:-3]}–{_value(f['high'], f)}"
+    elif op == "prefix":
+        text = f"{label} = {f['value']}"
+    elif op == "has":
+        text = f"{label} has {f['value']}"
+    elif f.get("kind") == YEAR and op == "=":
+        text = f"{label} {f['value']}"
+    else:
+        text = f"{label} {OPS.get(op, op)} {_value(f['value'], f)}"
+    if f.get("read_as") == "value":
+        text += f" ({f['typed']})"
+    return ("not " if f.get("negated") else "") + text
+
+
+def word_phrase(w: dict) -> str:
+    """One searched word: 'kvinnor', '"psykisk ohälsa"', 'integr*', 'digi~', 'af (or arbetsförmedlingen)'."""
+    kind = w.get("kind")
+    if kind == "phrase":
+        text = f'"{w["word"]}"'
+    elif kind == "fuzzy":
+        text = f"{w['word']}~"
+    else:
+        text = w["word"]
+    extra = []
+    if w.get("split"):
+        extra.append(" + ".join(w.get("parts") or w["split"]))
+    extra += w.get("synonyms") or []
+    if extra:
+        text += f" (or {', '.join(extra)})"
+    return ("not " if w.get("negated") else "") + text
+
+
+def understood_line(u: dict) -> str:
+    """The whole query as understood, in one line."""
+    parts = []
+    words = u.get("words") or []
+    if words:
+        text = ", ".join(word_phrase(w) for w in words)
+        if any(w.get("forms") for w in words):
+            text += " (+ forms)"
+        parts.append(text)
+    elif u.get("match_all"):
+        parts.append("every project")
+    parts += [filter_phrase(f) for f in u.get("filters") or []]
+    if u.get("ignored"):
+        parts.append("left out: " + " ".join(u["ignored"]))
+    if not parts:
+        parts.append("nothing")
+    return "Searched: " + SEP.join(parts)
+
+
+def query_error_text(exc: Exception) -> str:
+    """A query error as the user reads it (errors that carry data are worded here)."""
+    kind = getattr(exc, "kind", None)
+    hint = f"; did you mean '{exc.suggestion}'?" if getattr(exc, "suggestion", None) else ""
+    if kind == "unknown_value":
+        return f"no project has {exc.field} '{exc.value}'{hint}"
+    if kind == "unknown_field":
+        if hint:
+            return f"unknown field '{exc.value}'{hint}"
+        return str(exc)
+    if kind == "nothing_searchable":
+        return (f"nothing to search for in '{exc.value}': it has no words, only operators or symbols. "
+                "Leave the query empty (or type *:*) to list every project.")
+    return str(exc)

@@ -17,7 +17,8 @@ from typing import Any, Callable, Iterable
 from whoosh import query as Q
 
 from .analysis import STOPWORDS, default_stemmer, fold, has_accents, iter_words
-from .fields import DATE, NUMBER, REGISTRY, VALUE, WORDS, YEAR, Field, filter_fields, yyyymmdd
+from .concepts import Concept, concept_clauses, concept_step
+from .fields import CONTACT, DATE, NUMBER, REGISTRY, VALUE, WORDS, YEAR, Field, filter_fields, yyyymmdd
 from .schema import normalise_value
 
 MAX_TERMS = 200
@@ -26,13 +27,22 @@ MAX_QUERY_CHARS = 5000
 
 # Scoring weights, tuned on the judged query set (eval/).
 WEIGHTS = {"parts": 0.85, "folded": 0.9, "synonym": 0.7, "id": 5.0, "split": 0.4, "folded_split": 1.0,
-           "modifier": 0.1, "head": 0.05}
+           "modifier": 0.1, "head": 0.05, "objectives": 0.1, "lexicon_split": 1.0}
 RELAX_BELOW = 10    # a query compound in fewer records than this also matches its parts one by one ...
 PART_AT_MOST = 0.2  # ... each part that is in at most this share of the records ('projekt' is everywhere)
 
 
 class QueryError(ValueError):
-    """A query the user must fix; the message says how. The CLI exits 2."""
+    """A query the user must fix; the message says how. The CLI exits 2.
+
+    Errors the CLI and the TUI word themselves carry data: `kind` ("unknown_field", "unknown_value",
+    "nothing_searchable"), `field` (the field's label, for a value), `value` (what was typed) and
+    `suggestion` (the nearest known field name or value, or None). Their message is a plain fallback."""
+
+    def __init__(self, message: str = "", *, kind: str | None = None, field: str | None = None,
+                 value: str | None = None, suggestion: str | None = None) -> None:
+        super().__init__(message)
+        self.kind, self.field, self.value, self.suggestion = kind, field, value, suggestion
 
 
 # Every name of the query language -> its field (the registry in fields.py).
@@ -48,8 +58,10 @@ def field_help() -> str:
 class Filter:
     name: str              # as the user wrote it
     spec: Field
-    value: str
+    value: str             # the value the index is searched for (an alias or amount in its plain form)
     negate: bool = False
+    typed: str | None = None   # the value as the user wrote it, when it was read as another (alias, amount)
+    whole: bool = False        # the value is one whole value of the field in the index ('Övre Norrland')
 
     def describe(self) -> str:
         return f"{'-' if self.negate else ''}{self.name}:{self.value}"
@@ -62,50 +74,228 @@ class QueryInfo:
     words: list[str] = field(default_factory=list)     # positive free-text words (lower case)
     stems: set[str] = field(default_factory=set)       # their stems (for highlighting)
     folded_stems: set[str] = field(default_factory=set)
+    terms: list[dict] = field(default_factory=list)    # how each word was searched (Rewriter.notes)
+    ignored: list[str] = field(default_factory=list)   # typed text with nothing to search (stop words, symbols)
+    match_all: bool = False                            # no words: every project (that passes the filters)
+    # how the query was widened (for the "Searched:" line and `analyze --query`):
+    compound_splits: list[CompoundSplit] = field(default_factory=list)
+    expansions: list[tuple[str, float]] = field(default_factory=list)   # (stem, weight) from feedback
+    concepts: list[str] = field(default_factory=list)   # the words/phrases ranked "all concepts first"
+    direct_floor: float = 0.0   # the least score any direct match gets from its concepts
+
+
+@dataclass(frozen=True)
+class CompoundSplit:
+    word: str                  # the query word as typed
+    parts: tuple[str, str]     # modifier and head stems it was also searched as
+    source: str                # "index" (parts known from the index) or "lexicon" (word not in any record)
 
 
 _FILTER_RE = re.compile(
     r"""(?:(?<=\s)|^)(?P<neg>-|NOT\s+)?(?P<name>[^\W\d][\w]*):(?P<value>"[^"]*"?|\S+)""", re.UNICODE)
+_URL_SCHEMES = frozenset("http https ftp ftps mailto file www tel sms".split())
+_TIME_RE = re.compile(r"\d{1,2}(?:[:.]\d{2}){1,2}(?:[-–]\d{1,2}(?:[:.]\d{2}){0,2})?")
+MAX_VALUE_WORDS = 8     # the longest unquoted multi-word filter value tried
 
 
-def split_filters(text: str) -> tuple[str, list[Filter]]:
-    """Pull `field:value` filters out of the text; unknown field names are an error."""
+class FilterValues:
+    """What the index knows about filter values; the search engine passes one to `parse_query`.
+    Without one (no index at hand) an unquoted filter value is one word and values are not checked."""
+
+    def matches(self, f: "Filter") -> bool:       # pragma: no cover - interface
+        """Some record has this value (the filter alone, not negated, matches a record)."""
+        raise NotImplementedError
+
+    def nearest(self, f: "Filter", whole_only: bool = False) -> str | None:  # pragma: no cover - interface
+        """The known value nearest to the filter's value (a did-you-mean), or None; `whole_only`: only
+        among the values of fields that hold them whole (regions, funds …), not among single words."""
+        raise NotImplementedError
+
+    def part_of(self, f: "Filter") -> str | None:  # pragma: no cover - interface
+        """The one whole value that has the filter's value as a hyphenated part ('Skåne-Blekinge')."""
+        raise NotImplementedError
+
+    def known(self, f: "Filter") -> str | None:    # pragma: no cover - interface
+        """The value as the index spells it ('ESF' for 'esf'), when it is one whole value."""
+        raise NotImplementedError
+
+
+def looks_like_text(name: str, value: str) -> bool:
+    """`https://…`, `www:…`, `kl:10:30`: a word before a colon that is no field, where the whole is
+    plainly a link or a time, is text to search."""
+    return name.lower() in _URL_SCHEMES or value.startswith("//") or bool(_TIME_RE.fullmatch(value))
+
+
+def nearest_field(name: str) -> str | None:
+    import difflib
+
+    from .analysis import fold as _fold
+
+    names = {_fold(n): n for n in FIELDS}
+    found = difflib.get_close_matches(_fold(name.lower()), list(names), n=1, cutoff=0.7)
+    return names[found[0]] if found else None
+
+
+def unknown_field(name: str) -> QueryError:
+    suggestion = nearest_field(name)
+    hint = f"; did you mean {suggestion!r}?" if suggestion else ""
+    return QueryError(f"unknown field {name!r}{hint} Valid fields: {field_help()}",
+                      kind="unknown_field", value=name, suggestion=suggestion)
+
+
+_STOP_TOKEN = re.compile(r'(?:AND|OR|NOT)$|[-+"(]|.*[:()"*?~^]')
+
+
+def _following_words(text: str, pos: int) -> list[tuple[str, int]]:
+    """The plain words after `pos` (each with its end), up to an operator, a filter or a bracket."""
+    out: list[tuple[str, int]] = []
+    for m in re.finditer(r"\s+(\S+)", text[pos:]):
+        if _STOP_TOKEN.match(m.group(1)):
+            break
+        out.append((m.group(1), pos + m.end()))
+        if len(out) >= MAX_VALUE_WORDS - 1:
+            break
+    return out
+
+
+def _filter_value(text: str, start: int, spec: Field, name: str, negate: bool,
+                  values: FilterValues | None) -> tuple[str, int]:
+    """The value of the filter whose value starts at `start`, and where it ends."""
+    if text.startswith('"', start):
+        close = text.find('"', start + 1)
+        end = len(text) if close < 0 else close + 1
+        return text[start + 1:end - 1 if close >= 0 else end], end
+    if spec.kind == NUMBER:
+        m = _NUMBER_VALUE.match(text, start)
+        if m and m.group(0).strip() and (m.end() == len(text) or text[m.end()].isspace()):
+            return m.group(0).strip(), m.end()
+    m = re.compile(r"\S+").match(text, start)
+    value, end = m.group(0), m.end()
+    if values is None or spec.kind not in (WORDS, VALUE) or value.endswith("*"):
+        return value, end
+    more = _following_words(text, end)
+    if not more:
+        return value, end
+    runs = [(value + " " + " ".join(w for w, _e in more[:n]), more[n - 1][1]) for n in range(len(more), 0, -1)]
+    for run, run_end in runs:          # the longest run of words that is a value of this field
+        if values.matches(normalise_filter(Filter(name, spec, run, negate))):
+            return run, run_end
+    for run, run_end in runs:          # ... or is one, misspelt ('Övre Norland'): it is then reported
+        near = values.nearest(normalise_filter(Filter(name, spec, run, negate)), whole_only=True)
+        if near and len(near.split()) == len(run.split()):
+            return run, run_end
+    return value, end
+
+
+def split_filters(text: str, values: FilterValues | None = None) -> tuple[str, list[Filter]]:
+    """Pull `field:value` filters out of the text; unknown field names are an error. With `values`
+    (the index's), an unquoted value runs on over the following words that form a value it knows."""
     filters: list[Filter] = []
-    unknown: list[str] = []
-
-    def take(m: re.Match) -> str:
+    rest: list[str] = []
+    pos = 0
+    while True:
+        m = _FILTER_RE.search(text, pos)
+        if m is None:
+            rest.append(text[pos:])
+            break
         name = m.group("name")
         spec = FIELDS.get(name.lower())
         if spec is None:
-            unknown.append(name)
-            return m.group(0)
-        value = m.group("value")
-        if value.startswith('"'):
-            value = value.strip('"')
+            if not looks_like_text(name, m.group("value")):
+                raise unknown_field(name)
+            rest.append(text[pos:m.end()])
+            pos = m.end()
+            continue
+        value, end = _filter_value(text, m.start("value"), spec, name, bool(m.group("neg")), values)
         value = value.strip()
         if not value:
             raise QueryError(f"the filter {name}: has no value")
-        filters.append(Filter(name, spec, value, bool(m.group("neg"))))
-        return " "
-
-    rest = _FILTER_RE.sub(take, text)
-    if unknown:
-        raise QueryError(f"unknown field {unknown[0]!r}. Valid fields: {field_help()}")
-    return re.sub(r"\s+", " ", rest).strip(), filters
+        filters.append(normalise_filter(Filter(name, spec, value, bool(m.group("neg")))))
+        rest.append(text[pos:m.start()] + " ")
+        pos = end
+    return re.sub(r"\s+", " ", "".join(rest)).strip(), filters
 
 
 # ---------------------------------------------------------------- filter values
 
-_NUM_SUFFIX = {"k": 1_000, "tkr": 1_000, "m": 1_000_000, "mkr": 1_000_000, "milj": 1_000_000, "mn": 1_000_000}
+# Amounts as Swedes write them: 5 000 000, 5 000 000 kr, 5 mkr, 5,5 mkr, 500 tkr, 5m, 1–5 mkr.
+_UNITS = {"kr": 1, "kronor": 1, "sek": 1, ":-": 1, "%": 1, "k": 1_000, "t": 1_000, "tkr": 1_000,
+          "tsek": 1_000, "tusen": 1_000, "m": 1_000_000, "mn": 1_000_000, "mkr": 1_000_000,
+          "mnkr": 1_000_000, "msek": 1_000_000, "milj": 1_000_000, "miljon": 1_000_000,
+          "miljoner": 1_000_000, "mdr": 1_000_000_000, "miljard": 1_000_000_000, "miljarder": 1_000_000_000}
+_DIGITS = r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?"
+_SPACED_UNIT = r"mkr|mnkr|msek|miljoner|miljon|miljarder|miljard|milj|mdr|tkr|tsek|tusen|kronor|kr|sek|%"
+_AMOUNT = rf"(?:{_DIGITS})(?:\s?(?:{_SPACED_UNIT})\.?|k|m|mn|:-)?(?![\w+])"
+_NUMBER_VALUE = re.compile(
+    rf"(?:>=|<=|>|<|=)?\s?(?:{_AMOUNT})?(?:\s?(?:\.\.|–|—)\s?(?:{_AMOUNT})?|-(?:{_AMOUNT}))?", re.I)
+_ONE_AMOUNT = re.compile(rf"(?P<n>{_DIGITS})\s?(?P<unit>[a-zåäö:%-]*)\.?", re.I)
+
+
+def _amount(text: str, f: Filter) -> tuple[float, bool]:
+    """'5,5 mkr' -> (5500000.0, True): the amount and whether it had a multiplying unit."""
+    m = _ONE_AMOUNT.fullmatch(text.strip())
+    unit = m.group("unit").lower() if m else ""
+    if not m or unit not in _UNITS and unit:
+        raise QueryError(f"{f.name}: expects a number such as 1000000, 5 000 000 kr, 5m or 2,5 mkr, not {text!r}")
+    digits = re.sub(r"[ \u00a0\u202f]", "", m.group("n")).replace(",", ".")
+    n = float(digits) * _UNITS.get(unit, 1)
+    if not abs(n) < 2 ** 62:
+        raise QueryError(f"{f.name}: {text!r} is too large")
+    return n, _UNITS.get(unit, 1) > 1
 
 
 def parse_number(text: str, f: Filter) -> float:
     """'5m' -> 5000000.0, '2,5 mkr' -> 2500000.0; QueryError naming the filter when it is no number."""
-    m = re.fullmatch(r"(\d+(?:[.,]\d+)?)\s*([a-zA-Z]*)%?", text.replace(" ", "").replace("\u00a0", ""))
-    if not m or (m.group(2) and m.group(2).lower() not in _NUM_SUFFIX and m.group(2).lower() not in ("kr", "sek")):
-        raise QueryError(f"{f.name}: expects a number such as 1000000, 5m or 2.5mkr, not {text!r}")
-    value = float(m.group(1).replace(",", "."))
-    return value * _NUM_SUFFIX.get(m.group(2).lower(), 1)
+    return _amount(text, f)[0]
+
+
+def _plain(n: float) -> str:
+    return str(int(n)) if float(n).is_integer() else repr(n)
+
+
+def canonical_number(value: str, f: Filter) -> str:
+    """A number filter's value in plain form: '>5 mkr' -> '>5000000', '1–5 mkr' -> '1000000..5000000'
+    (a unit written once after a range is the unit of both ends)."""
+    text = " ".join(value.split())
+    m = re.fullmatch(r"(>=|<=|>|<|=)?\s?(.*)", text)
+    op, rest = m.group(1) or "", m.group(2)
+    parts = re.split(r"\s?(?:\.\.|–|—)\s?", rest, maxsplit=1)
+    if len(parts) == 1 and not op:
+        dash = re.fullmatch(rf"({_DIGITS})-(.+)", rest)
+        if dash:
+            parts = [dash.group(1), dash.group(2)]
+    if len(parts) == 1:
+        return op + _plain(_amount(rest, f)[0]) if rest else value
+    if op:
+        raise QueryError(f"{f.name}: use either a comparison or a range, not both ({value!r})")
+    lo_text, hi_text = parts
+    hi, hi_unit = _amount(hi_text, f) if hi_text else (None, False)
+    lo, lo_unit = _amount(lo_text, f) if lo_text else (None, False)
+    if lo is not None and hi_unit and not lo_unit:
+        lo *= _UNITS[_ONE_AMOUNT.fullmatch(hi_text.strip()).group("unit").lower()]
+    return f"{'' if lo is None else _plain(lo)}..{'' if hi is None else _plain(hi)}"
+
+
+def plain_amount(name: str, text: str) -> str:
+    """One amount given on its own (an option's value) in plain numbers: '5 mkr' -> '5000000'."""
+    f = Filter(name, FIELDS[name], text)
+    return _plain(_amount(text, f)[0])
+
+
+def normalise_filter(f: Filter) -> Filter:
+    """The filter's value in the form the index is searched with: an amount in plain numbers, another
+    name of a value (data/value_aliases.txt) as the value; `typed` keeps what the user wrote."""
+    if f.spec.kind == NUMBER:
+        value = canonical_number(f.value, f)
+    elif f.spec.kind in (WORDS, VALUE):
+        from .aliases import aliases
+
+        value = aliases().get((f.spec.index_field, normalise_value(f.value)), f.value)
+    else:
+        return f
+    if value != f.value:
+        f.typed, f.value = f.typed or f.value, value
+    return f
 
 
 def number_bounds(text: str, f: Filter) -> tuple[float, float]:
@@ -168,7 +358,7 @@ def parse_range(value: str, f: Filter, parse: Callable[[str, Filter], tuple[Any,
 
 def filter_query(f: Filter) -> Q.Query:
     spec = f.spec
-    if spec.kind == WORDS:
+    if spec.kind in (WORDS, CONTACT):
         words = [w for w in re.findall(r"[\w+]+(?:[-/.][\w+]+)*", normalise_value(f.value))]
         if not words:
             raise QueryError(f"{f.name}: the value {f.value!r} has no words to match")
@@ -282,7 +472,10 @@ class Rewriter:
         self.info_words: list[str] = []
         self.stems: set[str] = set()
         self.folded: set[str] = set()
+        self.splits: list[CompoundSplit] = []
         self.terms = 0
+        self.notes: list[dict] = []      # how each word was searched, for saying what was understood
+        self.ignored: list[str] = []     # stop words left out
 
     def __call__(self, q: Q.Query, positive: bool = True) -> Q.Query:
         if isinstance(q, Q.Phrase) and q.fieldname == "text":
@@ -292,6 +485,7 @@ class Rewriter:
         if isinstance(q, Q.Prefix) and q.fieldname == "text":
             return self.prefix(q.text, q.boost)
         if isinstance(q, Q.Wildcard) and q.fieldname == "text":
+            self.notes.append({"word": q.text.lower(), "kind": "wildcard", "negated": not positive})
             return Q.Or([Q.Wildcard(f, q.text.lower()) for f in ("title", "body")], boost=q.boost)
         if isinstance(q, Q.Term) and q.fieldname == "text":
             return self.word(q.text, q.boost, positive)
@@ -312,6 +506,7 @@ class Rewriter:
         self._count()
         word = word.lower()
         if word in STOPWORDS or (word in FOLDED_STOPWORDS and word.isascii()):
+            self.ignored.append(word)
             return Q.NullQuery      # 'for' typed for 'för', 'pa' for 'på'
 
         stem = self.stem(word)
@@ -322,6 +517,8 @@ class Rewriter:
             Q.Or([Q.Term("title", stem), Q.Term("body", stem)]),
             Q.Term("parts", stem, boost=WEIGHTS["parts"]),
         ]
+        if WEIGHTS["objectives"]:   # thematic objective, priority axis, specific objective, programme area
+            alternatives.append(Q.Term("objectives", stem, boost=WEIGHTS["objectives"]))
         if not has_accents(word) or self._unknown(stem):
             # typed without å/ä/ö, or with only some of them ('kompetensforsörjning')
             folded = self.stem(fold(word))
@@ -330,10 +527,14 @@ class Rewriter:
                 self.folded.add(folded)
         if any(ch.isdigit() for ch in word):
             alternatives.append(Q.Term("id_v", normalise_value(word), boost=WEIGHTS["id"]))
-        split = self.split_compound(word)
+        split, source, scale, folded_split = self.split_compound(word), "index", 1.0, None
+        if not split and WEIGHTS["lexicon_split"] and self._unseen(stem):
+            split, source, scale = self.split_with_lexicon(word), "lexicon", WEIGHTS["lexicon_split"]
         if split:
-            alternatives += self._split_alternatives(split, stem, ("title", "body", "parts"), ("body", "parts"), 1.0,
+            alternatives += self._split_alternatives(split, stem, ("title", "body", "parts"), ("body", "parts"), scale,
                                                      positive)
+            if positive:
+                self.splits.append(CompoundSplit(word, split, source))
         elif not has_accents(word) and WEIGHTS["folded_split"]:
             # typed without å/ä/ö: split against the folded vocabulary ('halsoinnovation')
             folded_split = self.split_compound(fold(word), field="folded")
@@ -342,7 +543,16 @@ class Rewriter:
                                                          WEIGHTS["folded_split"], positive)
         for synonym in self.synonyms.get(word, ()):
             alternatives.append(self._synonym(synonym, positive))
+        self._note(word, "word", positive, stem, split or folded_split,
+                   folded=not has_accents(word) or self._unknown(stem))
         return _Or(alternatives, boost=boost)
+
+    def _note(self, word: str, kind: str, positive: bool, stem: str | None = None,
+              split: tuple[str, str] | None = None, folded: bool = False, synonym_of: str | None = None) -> None:
+        self.notes.append({"word": word, "kind": kind, "negated": not positive, "stem": stem,
+                           "forms": stem is not None and stem != word, "accents": folded,
+                           "split": list(split) if split else None,
+                           "synonyms": list(self.synonyms.get(synonym_of or word, ()))})
 
     def _split_alternatives(self, split: tuple[str, str], stem: str, fields: tuple[str, ...],
                             counted_in: tuple[str, ...], scale: float, positive: bool) -> list[Q.Query]:
@@ -361,6 +571,39 @@ class Rewriter:
                     if positive:    # snippets then show the part that made a record a hit
                         (self.folded if fields == ("folded",) else self.stems).add(part)
         return alternatives
+
+    def share(self, stems: tuple[str, ...]) -> float:
+        """The share of the records that have the rarest of these stems (a phrase is no more common than
+        its rarest word); 0 when the index is not known."""
+        if not self.doc_frequency or not self.doc_count or not stems:
+            return 0.0
+        return min(max(self.doc_frequency("title", s), self.doc_frequency("body", s)) for s in stems) / self.doc_count
+
+    def _unseen(self, stem: str) -> bool:
+        """No record has the word, neither alone nor inside a longer compound."""
+        return self._unknown(stem) and self.doc_frequency is not None and not self.doc_frequency("parts", stem)
+
+    def split_with_lexicon(self, word: str) -> tuple[str, str] | None:
+        """A compound no record contains, split with the Swedish lexicon (`compounds.py`: modifier + head,
+        linking -s/-e/-a/-u/-o handled there) into two stems that the texts do have as words:
+        'ungdomsarbetslöshet' -> ungdom + arbetslös, although no text has either inside a compound."""
+        if self.doc_frequency is None or len(word) < 7 or not word.isalpha():
+            return None
+        from .compounds import default_splitter
+
+        atoms = default_splitter()._atoms(word)
+        best: tuple[int, tuple[str, str]] | None = None
+        for k in range(1, len(atoms)):
+            # modifier: the surface forms up to its last part, which is taken in base form
+            modifier = "".join(surf for surf, _ in atoms[:k - 1]) + atoms[k - 1][1]
+            head = "".join(surf for surf, _ in atoms[k:-1]) + atoms[-1][1]
+            stems = (self.stem(modifier), self.stem(head))
+            if any(s in STOPWORDS for s in stems):
+                continue
+            known = [sum(self.doc_frequency(f, s) for f in ("title", "body", "parts")) for s in stems]
+            if all(known) and (best is None or min(known) > best[0]):
+                best = (min(known), stems)
+        return best[1] if best else None
 
     def _unknown(self, stem: str) -> bool:
         """No title or body in the index has this term (the word is only known in another form)."""
@@ -423,6 +666,8 @@ class Rewriter:
         if positive:
             self.info_words.extend(content)
             self.stems.update(stems)
+        self._note(" ".join(content), "phrase", positive, " ".join(stems),
+                   folded=not any(has_accents(w) for w in content), synonym_of=" ".join(tokens))
         slop = 1 + (len(tokens) - len(content))
         alternatives: list[Q.Query] = [Q.Or([Q.Phrase(f, stems, slop=slop) for f in ("title", "body")])]
         if not any(has_accents(w) for w in content):
@@ -441,6 +686,7 @@ class Rewriter:
         if len(text) < 2:
             raise QueryError(f"the prefix {text + '*'!r} is too short; give at least two letters")
         stem = self.stem(text) if len(text) > 4 else text
+        self.notes.append({"word": text + "*", "kind": "prefix", "negated": False})
         alternatives = [Q.Prefix("title", stem), Q.Prefix("body", stem)]
         if not has_accents(text):
             alternatives.append(Q.Prefix("folded", fold(stem), boost=WEIGHTS["folded"]))
@@ -453,39 +699,118 @@ class Rewriter:
         stem = self.stem(word)
         self.info_words.append(word)
         self.stems.add(stem)
+        self.notes.append({"word": word, "kind": "fuzzy", "negated": False, "distance": maxdist})
         return Q.Or([Q.FuzzyTerm(f, stem, maxdist=maxdist, prefixlength=max(1, q.prefixlength))
                      for f in ("title", "body")], boost=q.boost)
 
 
+_OPERATORS = re.compile(r"\b(?:AND|OR|NOT|TO)\b")
+MATCH_ALL = "*:*"     # typed alone (or nothing at all): every project, newest first
+
+
+def nothing_searchable(text: str) -> bool:
+    """Only operators, brackets, symbols or emoji: no letter or digit to search for."""
+    return not re.search(r"[^\W_]", _OPERATORS.sub(" ", text))
+
+
+def check_values(filters: list[Filter], values: FilterValues) -> None:
+    """Every filter value is one some record has; else a QueryError naming the filter ("unknown_value")."""
+    for f in filters:
+        if f.spec.kind not in (WORDS, VALUE, CONTACT):
+            continue
+        if not values.matches(Filter(f.name, f.spec, f.value)):
+            spaced = " ".join(re.split(r"[-_/]+", f.value))      # 'ovre-norrland' for 'Övre Norrland'
+            whole = values.part_of(f)                            # 'Skåne' for 'Skåne-Blekinge'
+            if spaced != f.value and values.matches(Filter(f.name, f.spec, spaced)):
+                f.typed, f.value = f.typed or f.value, spaced
+            elif whole:
+                f.typed, f.value = f.typed or f.value, whole
+            else:
+                near = values.nearest(f)
+                shown = f.typed or f.value
+                hint = f"; did you mean {near!r}?" if near else ""
+                raise QueryError(f"no project has {f.spec.label} {shown!r}{hint}", kind="unknown_value",
+                                 field=f.spec.label, value=shown, suggestion=near)
+        known = values.known(f)
+        f.whole = bool(known)
+        if known and known != f.value:
+            f.typed, f.value = f.typed or f.value, known
+
+
 def parse_query(text: str, extra_filters: list[Filter] | None = None,
                 synonyms: dict[str, list[str]] | None = None,
-                doc_frequency: Callable[[str, str], int] | None = None, doc_count: int = 0
-                ) -> tuple[Q.Query | None, list[Filter], QueryInfo]:
+                doc_frequency: Callable[[str, str], int] | None = None, doc_count: int = 0,
+                values: FilterValues | None = None) -> tuple[Q.Query | None, list[Filter], QueryInfo]:
     """(scoring query or None for 'everything', filters, info). `doc_frequency` and `doc_count` describe
-    the index the query will run on: compound splitting and accent fallbacks look at its vocabulary."""
+    the index the query will run on: compound splitting and accent fallbacks look at its vocabulary;
+    `values` lets unquoted filter values run over several words, and checks every value exists."""
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"the query is longer than {MAX_QUERY_CHARS} characters; shorten it")
     text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", text)
-    free, filters = split_filters(text)
+    free, filters = split_filters(text, values)
     filters = filters + list(extra_filters or [])
     for f in filters:
         filter_query(f)  # validate early, so errors name the filter
+    if values is not None:
+        check_values(filters, values)
     info = QueryInfo(text=free, filters=filters)
-    if not free.strip() or free.strip() == "*":
+    if not free.strip() or free.strip() == MATCH_ALL:
+        info.match_all = True
+        return None, filters, info
+    if nothing_searchable(free):
+        if not filters:
+            raise QueryError(f"nothing to search for in {free!r}", kind="nothing_searchable", value=free)
+        info.ignored, info.match_all = free.split(), True
         return None, filters, info
     rewriter = Rewriter(synonyms, doc_frequency, doc_count)
-    scoring = rewriter(parse_free_text(free)).normalize()
+    parsed = parse_free_text(free)
+    concepts: list[Concept] = []
+    if isinstance(parsed, Q.Or) and type(parsed) is Q.Or or _is_word(parsed):
+        # a plain list of words and phrases: each positive one is a concept ('all concepts first')
+        children = parsed.subqueries if isinstance(parsed, Q.Or) else [parsed]
+        rewritten = []
+        for child in children:
+            sub = rewriter(child)
+            rewritten.append(sub)
+            if _is_word(child) and sub is not Q.NullQuery:
+                stems = _concept_stems(child, rewriter)
+                concepts.append(Concept(_concept_text(child), sub, stems, rewriter.share(stems)))
+        scoring = _Or(rewritten + concept_clauses(concepts)).normalize()
+    else:
+        scoring = rewriter(parsed).normalize()
     info.words, info.stems, info.folded_stems = rewriter.info_words, rewriter.stems, rewriter.folded
+    info.terms, info.ignored = rewriter.notes, rewriter.ignored
+    info.compound_splits = rewriter.splits
+    info.concepts = [c.text for c in concepts]
+    info.direct_floor = min((concept_step(c) for c in concepts), default=0.0)
     if scoring is Q.NullQuery or isinstance(scoring, Q.NullQuery.__class__):
+        if not rewriter.terms and not filters:
+            raise QueryError(f"nothing to search for in {free!r}", kind="nothing_searchable", value=free)
         scoring = None if not rewriter.terms else Q.NullQuery
+        info.match_all = scoring is None
     return scoring, filters, info
+
+
+def _is_word(q: Q.Query) -> bool:
+    return isinstance(q, (Q.Term, Q.Phrase)) and not isinstance(q, (Q.FuzzyTerm, Q.Prefix, Q.Wildcard)) \
+        and q.fieldname == "text"
+
+
+def _concept_text(q: Q.Query) -> str:
+    return q.text if isinstance(q, Q.Term) else '"' + " ".join(q.words) + '"'
+
+
+def _concept_stems(q: Q.Query, rewriter: Rewriter) -> tuple[str, ...]:
+    words = [q.text] if isinstance(q, Q.Term) else list(q.words)
+    tokens = [w for raw in words for w, _s, _e in iter_words(raw.lower())]
+    return tuple(rewriter.stem(w) for w in tokens if w not in STOPWORDS and w not in FOLDED_STOPWORDS)
 
 
 def make_filter(name: str, value: str, negate: bool = False) -> Filter:
     """A filter from a CLI option (`--region`, `--year` ...), validated like one typed in the query."""
     spec = FIELDS.get(name)
     if spec is None:
-        raise QueryError(f"unknown field {name!r}. Valid fields: {field_help()}")
-    f = Filter(name, spec, value, negate)
+        raise unknown_field(name)
+    f = normalise_filter(Filter(name, spec, value, negate))
     filter_query(f)
     return f

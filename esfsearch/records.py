@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -52,6 +53,13 @@ class ProjectRecord:
     contact_name: str | None = None
     contact_email: str | None = None
     contact_phone: str | None = None
+    # Provenance (see esfsearch.merge): fields the reader inferred rather than read from a label or
+    # layout; for a project merged from several records, every source file, the file each field came
+    # from, and the fields whose sources disagree ({"field", "values": [{"value", "source"}]}).
+    derived: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    origins: dict[str, str] = field(default_factory=dict)
+    conflicts: list[dict] = field(default_factory=list)
     content_hash: str = ""
 
     CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone")
@@ -60,6 +68,12 @@ class ProjectRecord:
         """Hash of everything but the hash itself, so a changed record re-indexes."""
         data = self.to_dict()
         data.pop("content_hash", None)
+        # Provenance is not content: a record read from one file hashes as it did before merging
+        # existed (saved searches compare these hashes); a merged project's sources and conflicts count.
+        data.pop("derived", None)
+        if len(self.sources) <= 1:
+            for name in ("sources", "origins", "conflicts"):
+                data.pop(name, None)
         payload = repr(sorted(data.items())).encode("utf-8")
         return hashlib.sha1(payload).hexdigest()
 
@@ -73,6 +87,20 @@ class ProjectRecord:
         parts = [self.summary] if self.summary else []
         parts += [f"{s.heading}\n{s.text}" for s in self.sections if s.text != self.summary]
         return "\n\n".join(p for p in parts if p)
+
+    @property
+    def has_project_id(self) -> bool:
+        """The id was stated by the source (a diarienummer, an ärende-id), not made from the file path."""
+        return "id" not in self.derived
+
+    @property
+    def short_id(self) -> str:
+        """The id for lists: a path-made id ('texter/uppdrag/regeringsuppdrag-esf-2019') is shortened
+        to its last part; detail views and exports show the full id."""
+        if self.has_project_id:
+            return self.id
+        last = self.id.rstrip("/").rsplit("/", 1)[-1]
+        return last if len(last) <= 28 else last[:27] + "…"
 
     @property
     def years(self) -> tuple[int, int] | None:
@@ -92,6 +120,8 @@ class ProjectRecord:
                 value = [{"heading": s.heading, "text": s.text} for s in value]
             elif isinstance(value, date):
                 value = value.isoformat()
+            elif isinstance(value, (list, dict)):
+                value = json.loads(json.dumps(value)) if f.name == "conflicts" else type(value)(value)
             out[f.name] = value
         if not contacts:
             for name in self.CONTACT_FIELDS:

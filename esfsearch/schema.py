@@ -13,13 +13,16 @@ import unicodedata
 from typing import Any, Iterable
 
 from whoosh.analysis import Composable, Token
+from whoosh.compat import dumps
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.formats import Frequency, Positions
+from whoosh.system import pack_uint
 
 from .analysis import SwedishAnalyzer, fold
-from .fields import DATE, NUMBER, REGISTRY, VALUE, WORDS, YEAR, yyyymmdd
+from .fields import CONTACT, DATE, NUMBER, REGISTRY, VALUE, WORDS, YEAR, yyyymmdd
 from .records import ProjectRecord
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 11   # 11: one document per project (merged records), objectives field, narrower date terms
 VALUE_SEP = "\x1f"
 
 
@@ -56,6 +59,15 @@ class ValueAnalyzer(Composable):
                 token.startchar, token.endchar = start_char, start_char + len(item)
             yield token
 
+    def term_positions(self, value: str) -> dict[str, list[int]]:
+        """What indexing `value` gives (see FastIndex), without a token stream."""
+        out: dict[str, list[int]] = {}
+        for pos, item in enumerate(value.split(VALUE_SEP)):
+            item = normalise_value(item) if self.normalise else item.strip()
+            if item:
+                out.setdefault(item, []).append(pos)
+        return out
+
 
 class WordsAnalyzer(Composable):
     """Folded lower-case words of field values, with a position gap between values so that a
@@ -82,9 +94,58 @@ class WordsAnalyzer(Composable):
                 pos += 1
             pos += 10
 
+    def term_positions(self, value: str) -> dict[str, list[int]]:
+        """What indexing `value` gives (see FastIndex), without a token stream."""
+        out: dict[str, list[int]] = {}
+        pos = 0
+        for item in value.split(VALUE_SEP):
+            for word in _WORDS.findall(normalise_value(item)):
+                out.setdefault(word, []).append(pos)
+                pos += 1
+            pos += 10
+        return out
+
+
+_WORDS = re.compile(r"[\w+]+(?:[-/.][\w+]+)*")
+
+
+class FastIndex:
+    """A field mixin: `index()` builds each term's postings value from the analyzer's term -> positions
+    table instead of a token stream, one step per distinct word rather than several generator steps
+    per token. The postings are exactly those of Whoosh's `Positions`/`Frequency` formats (weight =
+    frequency x field boost; all token boosts are 1.0); other formats and non-string values go the
+    ordinary way."""
+
+    def index(self, value, **kwargs):
+        fmt = self.format
+        kind = type(fmt)
+        if not isinstance(value, str) or kind not in (Positions, Frequency) \
+                or not hasattr(self.analyzer, "term_positions"):
+            yield from super().index(value, **kwargs)
+            return
+        boost = fmt.field_boost
+        if kind is Positions:
+            for term, positions in self.analyzer.term_positions(value).items():
+                n = len(positions)
+                deltas = [positions[0]]
+                deltas += [b - a for a, b in zip(positions, positions[1:])]
+                yield term.encode("utf-8"), n, n * boost, pack_uint(n) + dumps(deltas, 2)
+        else:
+            for term, positions in self.analyzer.term_positions(value).items():
+                n = len(positions)
+                yield term.encode("utf-8"), n, n * boost, pack_uint(n)
+
+
+class FastText(FastIndex, TEXT):
+    """TEXT indexed through FastIndex."""
+
+
+class FastKeyword(FastIndex, KEYWORD):
+    """KEYWORD indexed through FastIndex."""
+
 
 def _text(analyzer_mode: str, boost: float = 1.0, phrase: bool = True) -> TEXT:
-    return TEXT(analyzer=SwedishAnalyzer(analyzer_mode), phrase=phrase, field_boost=boost)
+    return FastText(analyzer=SwedishAnalyzer(analyzer_mode), phrase=phrase, field_boost=boost)
 
 
 # Index fields of the registry's filters and facets (fields.py), by how they are searched.
@@ -93,43 +154,52 @@ VALUE_FILTER_FIELDS = tuple(f.index_field for f in REGISTRY if f.kind == VALUE a
 FACET_FIELDS = {f.facet: f.facet_index for f in REGISTRY if f.facet}
 NUMERIC_FIELDS = tuple(f.index_field for f in REGISTRY if f.kind in (NUMBER, DATE) and f.index_field)
 YEAR_FIELDS = ("start_year", "end_year")   # a year filter: the project's first and last year
+# Whoosh indexes a number once per 4 bits of its width (for range queries): dates (yyyymmdd, from a
+# date) fit 32 bits and years 16, half and a quarter of the postings 64 bits cost; amounts keep 64.
+NUMERIC_BITS = {**{f.index_field: 32 for f in REGISTRY if f.kind == DATE and f.index_field},
+                **dict.fromkeys(YEAR_FIELDS, 16)}
 
 
 def fields_fingerprint() -> str:
     """What the index holds of the registry (index fields, kinds, facets): differs after a field edit."""
     import hashlib
 
-    spec = [(f.index_field, f.kind, f.decimal, f.facet) for f in REGISTRY if f.index_field or f.facet]
+    spec = [(f.index_field, f.kind, f.decimal, f.facet, NUMERIC_BITS.get(f.index_field or ""))
+            for f in REGISTRY if f.index_field or f.facet]
     return hashlib.sha1(repr(spec).encode("utf-8")).hexdigest()[:12]
 
 
 def build_schema() -> Schema:
     fields = {
         "key": ID(stored=True, unique=True),
-        "file": ID(stored=True),
+        "file": KEYWORD(stored=True, analyzer=ValueAnalyzer(normalise=False)),   # every source file
         "record": STORED(),
+        "merged_from": STORED(),   # the records the document was merged from (esfsearch.index)
         "title": _text("exact", boost=1.0),
         "body": _text("exact"),
         "parts": _text("parts", boost=2.0, phrase=False),
         "folded": _text("folded", phrase=True),
+        # thematic objective, priority axis, specific objective, programme area: searched at a low weight
+        "objectives": _text("exact", phrase=False),
         # the vocabulary for "did you mean": which documents, no frequencies or positions
-        "spell": KEYWORD(analyzer=SwedishAnalyzer("plain"), scorable=False),
+        "spell": FastKeyword(analyzer=SwedishAnalyzer("plain"), scorable=False),
     }
     for f in REGISTRY:
         if f.index_field is None:
             continue
-        if f.kind == WORDS:
-            fields[f.index_field] = TEXT(analyzer=WordsAnalyzer(), phrase=True)
+        if f.kind in (WORDS, CONTACT):
+            fields[f.index_field] = FastText(analyzer=WordsAnalyzer(), phrase=True)
         elif f.kind == VALUE:
-            fields[f.index_field] = KEYWORD(analyzer=ValueAnalyzer(normalise=True))
+            fields[f.index_field] = FastKeyword(analyzer=ValueAnalyzer(normalise=True))
         elif f.kind in (NUMBER, DATE):
-            fields[f.index_field] = (NUMERIC(float, bits=64, sortable=True, default=0) if f.decimal
-                                     else NUMERIC(int, bits=64, sortable=True, signed=True, default=0))
+            fields[f.index_field] = (NUMERIC(float, bits=64, sortable=True, default=0) if f.decimal else
+                                     NUMERIC(int, bits=NUMERIC_BITS.get(f.index_field, 64), sortable=True,
+                                             signed=True, default=0))
         elif f.kind == YEAR:
             for name in YEAR_FIELDS:
-                fields[name] = NUMERIC(int, bits=64, sortable=True, signed=True, default=0)
+                fields[name] = NUMERIC(int, bits=NUMERIC_BITS[name], sortable=True, signed=True, default=0)
         if f.facet_index:
-            fields[f.facet_index] = KEYWORD(analyzer=ValueAnalyzer(normalise=False))
+            fields[f.facet_index] = FastKeyword(analyzer=ValueAnalyzer(normalise=False))
     return Schema(**fields)
 
 
@@ -149,10 +219,13 @@ def record_document(record: ProjectRecord, key: str, file: str) -> dict:
         "parts": text,
         "folded": text,
         "spell": text,
+        # thematic objective, priority axis, specific objective, programme area: searched at a low weight
+        "objectives": "\n".join(v for v in (record.thematic_objective, record.priority_axis,
+                                            record.specific_objective, record.programme_area) if v),
     }
     for f in REGISTRY:
         if f.index_field is not None:
-            if f.kind in (WORDS, VALUE):
+            if f.kind in (WORDS, VALUE, CONTACT):
                 doc[f.index_field] = _join(str(v) for v in f.values(record))
             elif f.kind == NUMBER:
                 doc[f.index_field] = f.value(record)

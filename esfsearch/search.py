@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,11 +18,12 @@ from typing import Iterator
 from whoosh import query as Q
 from whoosh import scoring, sorting
 
+from .columns import ColumnsUnavailable
 from .index import IndexProblem, current_generation, is_stale, open_whoosh, read_meta
-from .querylang import Filter, QueryError, QueryInfo, parse_query
-from .records import ProjectRecord
+from .querylang import Filter, QueryError, QueryInfo, _Or, parse_query
 from .fields import BY_NAME, DEFAULT_FACETS, FACETS, SUMMARY_FIELDS, YEAR, json_value
 from .fields import SORTS as FIELD_SORTS
+from .records import ProjectRecord
 from .schema import FACET_FIELDS, normalise_value
 from .snippets import Snippet, highlight_all, make_snippet
 from .synonyms import load_synonyms
@@ -31,6 +34,8 @@ SORTS: dict[str, tuple[str, bool] | None] = {
 # Facet -> the index field its own filter searches: left out when counting that facet (disjunctive
 # counts). A year filter is a range over other fields, so the year facet always counts with it.
 FACET_FILTER_FIELD = {name: (f.index_field if f.kind != YEAR else None) for name, f in FACETS.items()}
+FAST_MIN_DOCS = 5000      # "auto" execution uses the vectorised path from this index size on
+FILTER_SCORE = 1.0        # what a filter adds to each hit's score on the Whoosh path (see _fast_ranking)
 QUERY_TIME_LIMIT = 10.0   # seconds; a pathological query is cut off, never hangs
 
 
@@ -78,8 +83,10 @@ class SearchResult:
     timed_out: bool = False
 
     def to_dict(self, contacts: bool = True, full: bool = False) -> dict:
+        from .understood import understood
+
         return {
-            "query": self.query,
+            "query": {"typed": self.query, **understood(self.info)},
             "total": self.total,
             "page": self.page,
             "limit": self.limit,
@@ -95,29 +102,58 @@ class SearchResult:
 class SearchEngine:
     """An open index. Keep one for many queries (the TUI does); it is cheap to `refresh()`."""
 
-    def __init__(self, index_dir: str | Path, synonyms_file: str | None = None) -> None:
+    def __init__(self, index_dir: str | Path, synonyms_file: str | None = None,
+                 exec_mode: str | None = None) -> None:
+        """`exec_mode` (else $ESFSEARCH_EXEC): "fast" runs the query shapes fastpath.py knows
+        vectorised over the columnar files, "whoosh" runs every query through Whoosh's matchers,
+        "auto" (default) is "fast" from FAST_MIN_DOCS records on or once numpy is loaded anyway:
+        below that, importing numpy would cost a one-shot query more than it saves."""
         self.index_dir = Path(index_dir)
         gen = current_generation(self.index_dir)
         if gen is None:
             raise IndexProblem(f"no index in {self.index_dir}; build one with `esfsearch index`")
-        self.generation = gen
-        self.meta = read_meta(gen)
-        self._ix = open_whoosh(gen)
-        try:
-            self._searcher = self._ix.searcher(weighting=scoring_model())
-        except Exception as exc:
-            raise IndexProblem(f"the index in {gen} cannot be read ({type(exc).__name__}: {exc}); "
-                               "rebuild with `esfsearch index --rebuild`") from exc
+        self.generation, self.meta, self._ix, self._searcher = self._open(gen)
+        self.synonyms_file = synonyms_file
         self.synonyms = load_synonyms(synonyms_file)
         self.snippet_width, self.snippet_fragments = 200, 1
         self._facet_cache: dict[int, dict[str, dict[str, set[int]]]] = {}
+        self.exec_mode = exec_mode or os.environ.get("ESFSEARCH_EXEC", "auto")
+        self._executor = None
+        self.fast_unavailable: str | None = None   # why queries run on the Whoosh path, if they must
+        self.last_path = ""                         # "fast" or "whoosh": how the last search() ran
+        self._counts_cache: dict[int, dict[int, dict[str, int]]] = {}
+        self._df_cache: dict[int, dict[str, int]] = {}
+
+    @staticmethod
+    def _open(gen: Path):
+        """(generation, meta, Whoosh index, searcher) of one index generation."""
+        meta = read_meta(gen)
+        ix = open_whoosh(gen)
+        try:
+            searcher = ix.searcher(weighting=scoring_model())
+        except Exception as exc:
+            ix.close()
+            raise IndexProblem(f"the index in {gen} cannot be read ({type(exc).__name__}: {exc}); "
+                               "rebuild with `esfsearch index --rebuild`") from exc
+        return gen, meta, ix, searcher
 
     def _doc_frequency(self, field: str, term: str) -> int:
+        ex = self._fast()
+        if ex is not None:
+            from .fastpath import Untranslatable
+
+            try:
+                return ex.fx.doc_frequency(field, term)
+            except (Untranslatable, ColumnsUnavailable, ValueError):
+                pass
         return self._searcher.doc_frequency(field, term)
 
     def _parse(self, text: str, filters: list[Filter] | None):
         """The query as this index understands it (its vocabulary decides compound splits)."""
-        return parse_query(text, filters, self.synonyms, self._doc_frequency, self.doc_count)
+        from .understood import IndexValues
+
+        return parse_query(text, filters, self.synonyms, self._doc_frequency, self.doc_count,
+                           values=IndexValues(self._searcher))
 
     # -- lifecycle
     def close(self) -> None:
@@ -134,14 +170,24 @@ class SearchEngine:
         """Pick up a newer generation or commit (after a rebuild or update ran elsewhere)."""
         gen = current_generation(self.index_dir)
         if gen != self.generation:
+            # The new generation is opened before the old one is let go; the engine's own settings
+            # (synonyms file, snippet width and fragments) stay as the caller set them.
+            if gen is None:
+                raise IndexProblem(f"no index in {self.index_dir}; build one with `esfsearch index`")
+            opened = self._open(gen)
             self.close()
-            self.__init__(self.index_dir)
+            self.generation, self.meta, self._ix, self._searcher = opened
+            self._facet_cache = {}
+            self._executor = None
+            self.fast_unavailable = None
             return
         # Whoosh's Searcher.refresh() reuses segment readers by id and misses deletions.
         if not self._searcher.up_to_date():
             old = self._searcher
             self._searcher = self._ix.searcher(weighting=scoring_model())
+            self._executor = None
             old.close()
+        self.fast_unavailable = None   # columnar files an update was still writing may be complete now
 
     @property
     def doc_count(self) -> int:
@@ -163,6 +209,16 @@ class SearchEngine:
         if limit < 1 or page < 1:
             raise ValueError(f"limit and page must be at least 1, not {limit} and {page}")
         scoring_q, all_filters, info = self._parse(text, filters)
+        if sort == "relevance":
+            scoring_q = self._expanded(scoring_q, all_filters, info)
+        fast = self._fast_search(scoring_q, all_filters, info, sort, limit, page, facets, snippets)
+        self.last_path = "whoosh" if fast is None else "fast"
+        if fast is not None:
+            fast.query = text
+            if fast.total == 0 and info.words:
+                fast.suggestion = self.suggest(info)
+            fast.seconds = time.monotonic() - started
+            return fast
         filter_q = _filters(all_filters)
         q, filter_q = self._final_query(scoring_q, filter_q)
         kwargs = self._sort_kwargs(sort, scoring_q)
@@ -194,6 +250,13 @@ class SearchEngine:
         """Every hit, for whole-result export: one search, and each record is read from the index
         only as it is yielded."""
         scoring_q, all_filters, info = self._parse(text, filters)
+        if sort == "relevance":
+            scoring_q = self._expanded(scoring_q, all_filters, info)
+        ranked = self._fast_ranking(scoring_q, all_filters, sort, None, filter_bonus=False)
+        if ranked is not None:
+            for docnum, score in zip(*ranked[:2]):
+                yield self._make_hit(self._searcher.stored_fields(int(docnum)), float(score), info, snippets)
+            return
         q, filter_q = self._final_query(scoring_q, _filters(all_filters))
         kwargs = self._sort_kwargs(sort, scoring_q)
         # One search over all hits; each record is read from the index only as it is yielded.
@@ -202,10 +265,94 @@ class SearchEngine:
         for hit in results:
             yield self._hit(hit, info, snippets, ranked)
 
+    def understand(self, text: str, filters: list[Filter] | None = None) -> QueryInfo:
+        """The query as this index reads it (QueryError if it cannot), without running it."""
+        return self._parse(text, filters)[2]
+
     def count(self, text: str, filters: list[Filter] | None = None) -> int:
-        scoring_q, all_filters, _info = self._parse(text, filters)
+        """How many records search() would report (expansion terms included, as in its total)."""
+        scoring_q, all_filters, info = self._parse(text, filters)
+        scoring_q = self._expanded(scoring_q, all_filters, info)
+        fast = self._fast_match(scoring_q, all_filters, scored=False)
+        if fast is not None:
+            return int(fast[0].sum())
         q, filter_q = self._final_query(scoring_q, _filters(all_filters))
         return self._searcher.search(q, limit=None, scored=False, filter=filter_q).scored_length()
+
+    def _expanded(self, scoring_q: Q.Query | None, filters: list[Filter], info: QueryInfo) -> Q.Query | None:
+        """The scoring query with expansion terms OR-ed in below every direct match (expansion.py):
+        pseudo-relevance feedback from the first results and the mined term associations of the
+        query's stems; the terms and their weights are recorded in `info.expansions`."""
+        from . import expansion
+
+        if scoring_q is None or not info.concepts or not expansion.FEEDBACK["weight"] or not info.direct_floor:
+            return scoring_q
+        ranked = self._fast_ranking(scoring_q, filters, "relevance", expansion.FEEDBACK["docs"])
+        if ranked is not None:
+            first = [(int(d), float(sc)) for d, sc in zip(*ranked[:2])]
+        else:
+            results, _timed_out = self._run(scoring_q, limit=expansion.FEEDBACK["docs"], filter=_filters(filters))
+            first = [(hit.docnum, hit.score or 0.0) for hit in results[:expansion.FEEDBACK["docs"]]]
+        docs = [(self._term_counts(docnum), score) for docnum, score in first]
+        query_stems = set(info.stems) | {p for s in info.compound_splits for p in s.parts}
+        terms = expansion.merge(
+            expansion.feedback_terms(docs, query_stems, self._body_frequency, self.doc_count),
+            expansion.associated_terms(query_stems, self._body_frequency, self.doc_count))
+        clause, terms = expansion.expansion_query(terms, self._body_frequency, self.doc_count, info.direct_floor)
+        if clause is None:
+            return scoring_q
+        info.expansions = [(t.stem, round(t.weight, 4)) for t in terms]
+        # one flat union: a union nested in another loses constant-score hits when Whoosh collects the top k
+        subqueries = list(scoring_q.subqueries) if isinstance(scoring_q, Q.Or) and scoring_q.boost == 1 else [scoring_q]
+        # (the union-tree matcher: Whoosh's array union, chosen automatically for long unions, drops hits
+        # from the top k when the query is ANDed with a filter)
+        return _Or(subqueries + (list(clause.subqueries) if type(clause) is Q.Or else [clause]))
+
+    def explain(self, text: str, filters: list[Filter] | None = None) -> dict:
+        """How a query is understood and widened: its concepts (each a ranking step), compound splits
+        (from the index's parts or the lexicon) and the feedback expansion terms with their weights."""
+        from . import concepts
+
+        scoring_q, all_filters, info = self._parse(text, filters)
+        self._expanded(scoring_q, all_filters, info)
+        return {
+            "query": text,
+            "words": info.words,
+            "stems": sorted(info.stems),
+            "concepts": info.concepts,
+            "concept_step": concepts.CONCEPT_STEP,
+            "direct_floor": round(info.direct_floor, 3),
+            "compound_splits": [{"word": s.word, "parts": list(s.parts), "source": s.source}
+                                for s in info.compound_splits],
+            "expansions": [{"term": t, "weight": w} for t, w in info.expansions],
+            "filters": [f.describe() for f in info.filters],
+        }
+
+    def _body_frequency(self, stem: str) -> int:
+        """Records with the stem in title or body (the larger count), cached per searcher."""
+        cache = self._df_cache.get(id(self._searcher))
+        if cache is None:
+            cache = {}
+            self._df_cache = {id(self._searcher): cache}
+        df = cache.get(stem)
+        if df is None:
+            df = cache[stem] = max(self._searcher.doc_frequency("body", stem),
+                                   self._searcher.doc_frequency("title", stem))
+        return df
+
+    def _term_counts(self, docnum: int) -> dict[str, int]:
+        """A record's stems and counts (its title and text analysed as the body field is), cached per searcher."""
+        from .expansion import term_counts
+
+        cache = self._counts_cache.get(id(self._searcher))
+        if cache is None:
+            cache = {}
+            self._counts_cache = {id(self._searcher): cache}
+        counts = cache.get(docnum)
+        if counts is None:
+            record = ProjectRecord.from_dict(json.loads(self._searcher.stored_fields(docnum)["record"]))
+            counts = cache[docnum] = term_counts(f"{record.title}\n{record.full_text}")
+        return counts
 
     def _final_query(self, scoring_q: Q.Query | None, filter_q: Q.Query | None) -> tuple[Q.Query, Q.Query | None]:
         """(query to score, filter that only restricts the documents: it adds nothing to scores)."""
@@ -229,6 +376,10 @@ class SearchEngine:
 
         if filter is not None:
             q = Q.And([q, Q.ConstantScoreQuery(filter, 0.0)])
+        if "sortedby" not in kwargs:
+            # Whoosh's top-k collector loses hits of these unions (a true top hit missing from the
+            # first page): ranked results are collected whole, which the vectorised path also does
+            limit = None
         collector = TimeLimitCollector(self._searcher.collector(limit=limit, **kwargs),
                                        timelimit=QUERY_TIME_LIMIT, use_alarm=False)
         try:
@@ -238,14 +389,121 @@ class SearchEngine:
         return collector.results(), False
 
     def _hit(self, hit, info: QueryInfo, snippets: bool, ranked: bool = True) -> Hit:
-        fields = hit.fields()
+        score = hit.score if (ranked and hit.score is not None) else 0.0
+        return self._make_hit(hit.fields(), float(score), info, snippets)
+
+    def _make_hit(self, fields: dict, score: float, info: QueryInfo, snippets: bool) -> Hit:
         record = ProjectRecord.from_dict(json.loads(fields["record"]))
         snippet = None
         if snippets:
             snippet = make_snippet(record.full_text or record.title, info.stems, info.folded_stems,
                                    width=self.snippet_width, fragments=self.snippet_fragments)
-        score = hit.score if (ranked and hit.score is not None) else 0.0
-        return Hit(key=fields["key"], record=record, score=float(score), snippet=snippet)
+        return Hit(key=fields["key"], record=record, score=score, snippet=snippet)
+
+    # -- the vectorised path (fastpath.py); each returns None when the query must run on Whoosh
+    def _fast(self):
+        """The executor over this searcher's columnar files, or None: Whoosh path chosen, or the
+        files are missing or damaged (the reason is kept in `fast_unavailable`)."""
+        if self.exec_mode == "whoosh" or self.fast_unavailable is not None:
+            return None
+        if self.exec_mode == "auto" and self._executor is None and "numpy" not in sys.modules:
+            if self._searcher.reader().doc_count_all() < FAST_MIN_DOCS:
+                return None
+        if self._executor is None:
+            from .fastpath import Executor, FastIndex
+
+            try:
+                self._executor = Executor(FastIndex(self.generation, self._searcher))
+            except ColumnsUnavailable as exc:
+                self.fast_unavailable = exc.reason
+                return None
+        return self._executor
+
+    def _fast_match(self, scoring_q: Q.Query | None, filters: list[Filter], scored: bool,
+                    exclude: str | None = None):
+        """(match, scores or None, match before the filters) as arrays, or None."""
+        ex = self._fast()
+        if ex is None:
+            return None
+        from .fastpath import Untranslatable
+
+        try:
+            if scoring_q is None:
+                qmatch, scores = ex.fx.live, None
+            else:
+                qmatch, scores = ex.run(scoring_q, scored)
+            filter_q = _filters(filters, exclude=exclude)
+            match = qmatch if filter_q is None else qmatch & ex.run(filter_q, False)[0]
+        except (Untranslatable, ColumnsUnavailable) as exc:
+            if isinstance(exc, ColumnsUnavailable):
+                self.fast_unavailable = exc.reason
+            return None
+        return match, scores, qmatch
+
+    def _fast_ranking(self, scoring_q: Q.Query | None, filters: list[Filter], sort: str, k: int | None,
+                      filter_bonus: bool = True):
+        """(document numbers in result order, their scores, match, match before filters) or None.
+        `filter_bonus`: score filtered hits as search() does on the Whoosh path (not iter_hits)."""
+        from .fastpath import sorted_by_column, top_by_score
+
+        spec = SORTS[sort]
+        if spec is None and scoring_q is None:
+            spec = ("start", True)      # no words: newest first (as _sort_kwargs)
+        got = self._fast_match(scoring_q, filters, scored=spec is None)
+        if got is None:
+            return None
+        match, scores, qmatch = got
+        if spec is None:
+            if filter_bonus and match is not qmatch:
+                # The Whoosh path ANDs the filter in as ConstantScoreQuery(filter, 0.0), whose
+                # matcher treats the falsy 0.0 as "no constant" and scores every match 1.0.
+                scores = scores + FILTER_SCORE
+            docs, doc_scores = top_by_score(match, scores, k)
+        else:
+            try:
+                raw = self._executor.fx.numbers(spec[0])[0]
+            except ColumnsUnavailable as exc:
+                self.fast_unavailable = exc.reason
+                return None
+            docs = sorted_by_column(match, raw, spec[1], k)
+            doc_scores = [0.0] * len(docs)
+        return docs, doc_scores, match, qmatch
+
+    def _fast_search(self, scoring_q, filters, info, sort, limit, page, facets, snippets) -> SearchResult | None:
+        ranked = self._fast_ranking(scoring_q, filters, sort, page * limit)
+        if ranked is None:
+            return None
+        docs, doc_scores, match, qmatch = ranked
+        facet_counts = {}
+        if facets:
+            names = DEFAULT_FACETS if facets is True else tuple(facets)
+            facet_counts = self._fast_facets(qmatch, filters, names, {None: match})
+            if facet_counts is None:
+                return None
+        hits = [self._make_hit(self._searcher.stored_fields(int(d)), float(s), info, snippets)
+                for d, s in list(zip(docs, doc_scores))[(page - 1) * limit: page * limit]]
+        return SearchResult(query="", total=int(match.sum()), hits=hits, page=page, limit=limit, info=info,
+                            facets=facet_counts)
+
+    def _fast_facets(self, qmatch, filters: list[Filter], names: tuple[str, ...], matching: dict):
+        """Disjunctive facet counts (as facet_counts) with np.bincount; None to use Whoosh."""
+        from .fastpath import Untranslatable, facet_counts
+
+        ex = self._executor
+        out = {}
+        try:
+            for name in names:
+                own = FACET_FILTER_FIELD.get(name)
+                key = own if any(f.spec.index_field == own for f in filters) else None
+                if key not in matching:
+                    filter_q = _filters(filters, exclude=key)
+                    matching[key] = qmatch if filter_q is None else qmatch & ex.run(filter_q, False)[0]
+                out[name] = facet_counts(ex.fx, FACET_FIELDS[name], matching[key])
+        except (Untranslatable, ColumnsUnavailable) as exc:
+            if isinstance(exc, ColumnsUnavailable):
+                self.fast_unavailable = exc.reason
+            return None
+        return out
 
     # -- facets
     def facet_counts(self, scoring_q: Q.Query | None, filters: list[Filter],
@@ -254,6 +512,11 @@ class SearchEngine:
         """Disjunctive counts: a facet's own filter is left out when counting that facet, so the
         counts show what switching to another value would give. The matching documents are found
         once per distinct filter set and intersected with each value's cached document set."""
+        fast = self._fast_match(scoring_q, [], scored=False)
+        if fast is not None:
+            counts = self._fast_facets(fast[0], filters, names, {})
+            if counts is not None:
+                return counts
         out: dict[str, list[tuple[str, int]]] = {}
         matching = {} if matching is None else matching    # filter left out (None: none) -> docs
         for name in names:
@@ -341,6 +604,11 @@ class SearchEngine:
         if not hits:
             results = self._searcher.search(Q.Term("key", record_id), limit=1)
             hits = [self._hit(h, QueryInfo(text=""), False) for h in results]
+        if not hits and "/" not in record_id and record_id.strip():
+            # the short id lists show for a path-made id ('uppdrag-2019' for 'texter/uppdrag-2019')
+            q = Q.Wildcard("id_v", "*/" + normalise_value(record_id).replace("*", "").replace("?", ""))
+            hits = [h for h in (self._hit(h, QueryInfo(text=""), False) for h in self._searcher.search(q, limit=None))
+                    if h.record.short_id == record_id]
         return hits
 
     def highlight(self, record: ProjectRecord, text: str) -> Snippet:
@@ -348,18 +616,58 @@ class SearchEngine:
         return highlight_all(record.full_text, info.stems, info.folded_stems)
 
     def similar(self, record_id: str, limit: int = 10) -> SearchResult:
-        """More-like-this over the record's own words (its title and text)."""
+        """Projects like this one, from what makes it distinctive: its most significant terms against the
+        corpus (KL contribution, not raw frequency; expansion.significant_terms), their compound parts at a
+        lower weight, and its programme area or thematic objective. The project itself is never listed."""
+        from . import expansion
+
         started = time.monotonic()
         matches = self.get(record_id)
         if not matches:
             raise QueryError(f"no project with id {record_id!r}")
         source = matches[0]
         docnum = self._searcher.document_number(key=source.key)
-        text = f"{source.record.title}\n{source.record.full_text}"
-        results = self._searcher.more_like(docnum, "body", text=text, top=limit, numterms=25)
-        hits = [self._hit(h, QueryInfo(text=""), False) for h in results]
+        counts = self._term_counts(docnum)
+        body_length = self._searcher.field_length("body") or 1
+        terms = expansion.significant_terms(counts, lambda t: self._searcher.frequency("body", t), body_length,
+                                            self._body_frequency, self.doc_count)
+        top = terms[0][1] if terms else 1.0
+        clauses: list[Q.Query] = []
+        for term, value in terms:
+            w = value / top
+            clauses.append(_Or([Q.Term("title", term), Q.Term("body", term),
+                                Q.Term("parts", term, boost=expansion.SIMILAR["parts"])], boost=w))
+        area = _area_value(source.record)
+        if area and expansion.SIMILAR["area"]:
+            clauses.append(Q.Term("area_v", normalise_value(area), boost=expansion.SIMILAR["area"]))
+        if not clauses:
+            return SearchResult(query=f"similar:{record_id}", total=0, hits=[], limit=limit,
+                                seconds=time.monotonic() - started)
+        own = [Q.Term("key", h.key) for h in matches]
+        q = Q.AndNot(_Or(clauses), Q.Or(own))   # union tree: the array union drops hits from the top k
+        hits = self._fast_top(q, limit)
+        if hits is None:
+            results = self._searcher.search(q, limit=limit)
+            hits = [self._hit(h, QueryInfo(text=""), False) for h in results]
+        hits = [h for h in hits if h.id != source.id]
         return SearchResult(query=f"similar:{record_id}", total=len(hits), hits=hits, limit=limit,
+                            info=QueryInfo(text="", words=[t for t, _ in terms]),
                             seconds=time.monotonic() - started)
+
+    def _fast_top(self, q: Q.Query, limit: int) -> list[Hit] | None:
+        """The top `limit` hits of an unfiltered query, run vectorised; None to use Whoosh."""
+        ex = self._fast()
+        if ex is None:
+            return None
+        from .fastpath import Untranslatable, top_by_score
+
+        try:
+            match, scores = ex.run(q, True)
+        except (Untranslatable, ColumnsUnavailable):
+            return None
+        docs, doc_scores = top_by_score(match, scores, limit)
+        return [self._make_hit(self._searcher.stored_fields(int(d)), float(s), QueryInfo(text=""), False)
+                for d, s in zip(docs, doc_scores)]
 
     def stats(self) -> dict:
         meta = self.meta
@@ -384,6 +692,12 @@ class SearchEngine:
             "stale": self.is_stale(),
             "schema_version": meta.get("schema_version"),
         }
+
+
+def _area_value(record: ProjectRecord) -> str | None:
+    from .fields import facet_area
+
+    return facet_area(record)
 
 
 def _filters(filters: list[Filter], exclude: str | None = None) -> Q.Query | None:

@@ -10,8 +10,10 @@ Textual is imported here only: the CLI imports this module inside its `tui` comm
 
 from __future__ import annotations
 
+import re
 import threading
 import time
+from datetime import date
 from pathlib import Path
 from typing import Iterable
 
@@ -21,18 +23,22 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape as escape_markup
 from textual.screen import ModalScreen, Screen
 from textual.widgets import (Button, ContentSwitcher, Footer, Header, Input, OptionList, ProgressBar,
                              Static)
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from .fields import DEFAULT_FACETS, FACETS as FACET_FIELDS
+from .export import ExportExists, export_file
+from .fields import DEFAULT_FACETS
+from .fields import FACETS as FACET_FIELDS
 from .index import IndexProblem, build_index, index_exists
-from .presentation import hit_details, json_row, record_rows, write_csv
+from .presentation import hit_details, query_error_text, record_rows, understood_line
 from .querylang import QueryError, field_help, make_filter
 from .records import ProjectRecord
 from .search import Hit, SearchEngine, SearchResult
+from .understood import understood
 
 DEBOUNCE = 0.15          # seconds of quiet typing before a search runs
 PAGE = 15                # hits fetched per page (snippets cost most); more load at the end of the list
@@ -58,7 +64,7 @@ def hit_card(hit: Hit, number: int | None = None) -> Text:
     if number is not None:
         card.append(f"{number}. ", style="dim")
     card.append(r.title or "(untitled)", style="bold")
-    card.append(f"  {r.id}", style="dim")
+    card.append(f"  {r.short_id}", style="dim")
     meta = " · ".join(hit_details(r))
     if meta:
         card.append("\n" + meta, style="italic")
@@ -111,27 +117,36 @@ def year_bars(counts: dict[int, int], width: int) -> Text:
 
 
 def record_table(record: ProjectRecord) -> Table:
+    """Every field; for a project merged from several files, the file each value came from."""
+    merged = len(record.sources) > 1
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
-    for label, text in record_rows(record):
-        table.add_row(label, text)
+    if merged:
+        table.add_column(style="dim")
+    for row in record_rows(record):
+        cells = [row.label, Text(row.text, style="yellow" if row.conflict else "")]   # record text, never markup
+        table.add_row(*cells, *([row.origin] if merged else []))
     return table
 
 
-def export_hits(hits: Iterable[Hit], path: Path) -> int:
-    """Every hit with all record fields to CSV, or to a JSON list when the path ends in .json."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        if path.suffix.lower() != ".json":
-            return write_csv(hits, fh, full=True)
-        count = 0
-        fh.write("[\n")
-        for hit in hits:
-            fh.write((",\n" if count else "") + json_row(hit))
-            count += 1
-        fh.write("\n]\n")
-        return count
+def export_name(query: str, folder: Path, today: date | None = None) -> Path:
+    """The file name the export dialog offers: the query and the date, as a workbook."""
+    words = re.sub(r"[^\w]+", "-", query.lower()).strip("-")[:40].strip("-") or "alla"
+    return folder / f"esfsearch-{words}-{(today or date.today()).isoformat()}.xlsx"
+
+
+def default_export_dir() -> Path:
+    """The user's download folder when there is one, else the current folder."""
+    try:
+        from platformdirs import user_downloads_dir
+
+        downloads = Path(user_downloads_dir())
+        if downloads.is_dir():
+            return downloads
+    except Exception:   # no such folder on this system
+        pass
+    return Path.cwd()
 
 
 # ---------------------------------------------------------------- widgets
@@ -142,6 +157,25 @@ class ResultList(OptionList):
         Binding("k", "cursor_up", "Up", show=False),
     ]
 
+    def action_cursor_up(self) -> None:
+        """↑ on the first hit of the main list goes back up to the search box."""
+        if self.id == "results" and (self.highlighted is None or self.highlighted == 0):
+            self.app.query_one("#search", Input).focus()
+            return
+        super().action_cursor_up()
+
+
+class SearchInput(Input):
+    BINDINGS = [Binding("down", "to_results", "To the results", show=False)]
+
+    def action_to_results(self) -> None:
+        """↓ in the search box moves into the results (when there are any)."""
+        results = self.app.query_one("#results", ResultList)
+        if results.option_count:
+            results.focus()
+            if results.highlighted is None:
+                results.highlighted = 0
+
 
 class FacetList(OptionList):
     BINDINGS = [
@@ -149,26 +183,41 @@ class FacetList(OptionList):
         Binding("k", "cursor_up", "Up", show=False),
     ]
 
+    def on_resize(self) -> None:
+        """Facet values are clipped to the list's width: once the list is laid out (or its width
+        changes) they are clipped again, whether the search result came before or after layout."""
+        self.app.facets_resized()
+
+
+class Timeline(Static):
+    def on_resize(self) -> None:
+        self.app.timeline_resized()
+
 
 # ---------------------------------------------------------------- screens
 
 HELP = """\
 [b]Keys[/b]
-  /       search box                  ↑ ↓ j k  move in a list
-  enter   open project / run search   esc      back, or to the list
-  tab     next pane                   ctrl+p   command palette
-  s       similar projects            e        export all hits
+  /       search box                  ?        this help
+  ↓       from the search box to the results; ↑ on the first hit goes back
+  ↑ ↓ j k move in a list              enter    open project / run search
+  esc     back, or between box and list
+  tab     next pane (search, filters, results)   shift+tab  previous pane
+  enter   on a filter value: toggle it (● marks the active one)
+  x       clear the facet filters     f        show/hide the filters panel
+  s       similar projects            e        export all hits (.xlsx, .csv, .json)
   o       sort: relevance/start/amount
-  x       clear the facet filters     f        show/hide the facets
-  b       build the index (if none)   ?        this help
+  b       build the index (if none)   ctrl+p   command palette
   q       quit (ctrl+q while typing)
+  In a project: esc/backspace/q back, s similar, j k scroll.
+  Export dialog: enter writes, esc cancels; replacing a file asks first (y/n).
 
 [b]Query language[/b] (the same as `esfsearch query`)
   kompetensförsörjning   inflections, compounds (…sbehov, …en)
   kompetensforsorjning   without å/ä/ö works too
   "psykisk ohälsa"       phrase
   unga AND arbete   unga OR ungdomar   NOT skola   integr*   digi~
-  region:Sydsverige fond:ESF år:2016..2018 stöd:>5m -fas:avslutat
+  region:Sydsverige fond:Socialfonden år:2016..2018 stöd:>5 mkr -fas:förstudie
 
 [b]Fields[/b]
 """
@@ -189,15 +238,16 @@ class HelpScreen(ModalScreen[None]):
 class ExportScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, total: int, default: str = "esfsearch-export.csv") -> None:
+    def __init__(self, total: int, default: str) -> None:
         super().__init__()
         self.total, self.default = total, default
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export-box"):
-            yield Static(f"Export all {self.total} hits. File (.csv or .json):")
+            yield Static(f"Export all {self.total} hits to this file:")
             yield Input(self.default, id="export-path")
-            yield Static("[dim]enter writes · esc cancels[/dim]", markup=True)
+            yield Static("[dim].xlsx Excel workbook · .csv Excel CSV (semicolons) · .json\n"
+                         "enter writes · esc cancels[/dim]", markup=True)
 
     def on_mount(self) -> None:
         self.query_one(Input).cursor_blink = not self.app.is_headless
@@ -208,6 +258,33 @@ class ExportScreen(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A yes/no question; y or the first button says yes, n/esc or the second no."""
+
+    BINDINGS = [Binding("y", "answer(True)", "Yes"), Binding("n,escape", "answer(False)", "No")]
+
+    def __init__(self, question: str, yes: str = "Overwrite", no: str = "Cancel") -> None:
+        super().__init__()
+        self.question, self.yes, self.no = question, yes, no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="export-box"):
+            yield Static(self.question, id="confirm-question")
+            with Horizontal(id="confirm-buttons"):
+                yield Button(f"{self.yes} (y)", id="yes", variant="warning")
+                yield Button(f"{self.no} (n)", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
 
 
 class DetailScreen(Screen[None]):
@@ -303,8 +380,10 @@ class EsfSearchApp(App[None]):
         Binding("escape", "escape", "Back", show=False),
     ]
 
-    def __init__(self, index_dir: Path, corpus_dir: Path, query: str = "", *, show_timing: bool = True) -> None:
+    def __init__(self, index_dir: Path, corpus_dir: Path, query: str = "", *, show_timing: bool = True,
+                 export_dir: Path | None = None) -> None:
         super().__init__()
+        self.export_dir = export_dir
         self.index_dir, self.corpus_dir = Path(index_dir), Path(corpus_dir)
         self.initial_query = query
         self.show_timing = show_timing
@@ -322,13 +401,15 @@ class EsfSearchApp(App[None]):
         self._loading_more = False
         self.index_state = "ok"   # ok | missing | broken | building
         self.shown_at = self.timeline_at = 0.0
+        self._facets_width = self._timeline_width = 0   # the widths facets and timeline were drawn for
         self.last_export: tuple[Path, int] | None = None
 
     # -- layout
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(self.initial_query, placeholder="Search projects — words, \"phrases\", region:… år:… (? for help)",
+        yield SearchInput(self.initial_query, placeholder="Search projects — words, \"phrases\", region:… år:… (? for help)",
                     id="search")
+        yield Static("", id="understood", markup=False)
         yield Static("", id="status")
         yield Static("", id="filters")
         with ContentSwitcher(initial="results-pane", id="main"):
@@ -336,7 +417,7 @@ class EsfSearchApp(App[None]):
                 yield FacetList(id="facets")
                 with Vertical(id="right"):
                     yield ResultList(id="results")
-                    yield Static("", id="timeline")
+                    yield Timeline("", id="timeline")
             with Vertical(id="setup-pane"):
                 yield Static("", id="setup-msg")
                 yield Button("Build the index", id="build", variant="primary")
@@ -435,11 +516,11 @@ class EsfSearchApp(App[None]):
 
     def _build_progress(self, what: str, done: int, total: int) -> None:
         self.query_one("#build-progress", ProgressBar).update(total=max(total, 1), progress=done)
-        self.query_one("#build-what", Static).update(f"{what} {done}/{total}")
+        self.query_one("#build-what", Static).update(Text(f"{what} {done}/{total}"))
 
     def _build_failed(self, message: str) -> None:
         self._setup(f"Building the index failed: {message}", missing=not index_exists(self.index_dir))
-        self.notify(message, title="Index build failed", severity="error")
+        self.notify(message, title="Index build failed", severity="error", markup=False)
 
     def _build_done(self, engine: SearchEngine, records: int, seconds: float) -> None:
         self.engine = engine
@@ -489,7 +570,7 @@ class EsfSearchApp(App[None]):
             try:
                 result = self.engine.search(text, filters=filters, sort=sort, limit=PAGE, facets=True)
             except QueryError as exc:
-                self.call_from_thread(self._show_error, seq, str(exc))
+                self.call_from_thread(self._show_error, seq, query_error_text(exc))
                 return
             except Exception as exc:   # a searcher problem must not kill the UI
                 self.call_from_thread(self._show_error, seq, f"{type(exc).__name__}: {exc}")
@@ -503,6 +584,7 @@ class EsfSearchApp(App[None]):
         self.shown_seq = seq
         self.error = message
         self.result, self.hits = None, []
+        self.query_one("#understood", Static).update("")
         self.query_one("#status", Static).update(Text.assemble(("Query error: ", "bold red"), message))
         results = self.query_one("#results", ResultList)
         results.set_options([Option(Text(f"Fix the query to see results.\n{message}", style="red"),
@@ -516,6 +598,7 @@ class EsfSearchApp(App[None]):
         self.error = None
         self.result = result
         self.hits = list(result.hits)
+        self.query_one("#understood", Static).update(Text(understood_line(understood(result.info))))
         self._render_status()
         self._render_filters()
         self._render_results()
@@ -533,7 +616,8 @@ class EsfSearchApp(App[None]):
             status.append("No projects match", style="bold")
         else:
             status.append(f"{r.total} project{'s' if r.total != 1 else ''}", style="bold")
-            status.append(" match" if words or self.facet_filters or (r.info and r.info.filters) else " in the index")
+            verb = " matches" if r.total == 1 else " match"
+            status.append(verb if words or self.facet_filters or (r.info and r.info.filters) else " in the index")
         if self.show_timing:
             status.append(f" · {r.seconds * 1000:.0f} ms", style="dim")
         order = SORT_LABEL[self.sort] if (words or self.sort != "relevance") else "newest first"
@@ -551,10 +635,10 @@ class EsfSearchApp(App[None]):
         typed = [f.describe() for f in (self.result.info.filters if self.result and self.result.info else [])
                  if not any(f.name == n and f.value == v for n, v in self.facet_filters.items())]
         for name, value in self.facet_filters.items():
-            safe = value.replace("[", r"\[").replace("'", "")
+            safe = escape_markup(value)
             parts.append(f"[reverse] {name}: {safe} [@click=app.remove_filter('{name}')]✕[/][/reverse]")
         for t in typed:
-            parts.append(f"[dim]typed[/dim] {t.replace('[', chr(92) + '[')}")
+            parts.append(f"[dim]typed[/dim] {escape_markup(t)}")
         widget = self.query_one("#filters", Static)
         if parts:
             widget.update("Filters: " + "  ".join(parts) + ("  [dim](x clears)[/dim]" if self.facet_filters else ""))
@@ -581,11 +665,22 @@ class EsfSearchApp(App[None]):
         if self.hits or r.suggestion:
             results.highlighted = 0
 
+    def facets_resized(self) -> None:
+        width = self.query_one("#facets", FacetList).scrollable_content_region.width
+        if self.result is not None and width and width != self._facets_width:
+            self._render_facets()
+
+    def timeline_resized(self) -> None:
+        width = self.query_one("#timeline", Static).size.width
+        if self.timeline_at and width and width != self._timeline_width:
+            self._render_timeline()
+
     def _render_facets(self) -> None:
         facets = self.query_one("#facets", FacetList)
         before = facets.highlighted
         r = self.result
-        room = max(8, (facets.scrollable_content_region.width or 30) - 8)
+        self._facets_width = facets.scrollable_content_region.width
+        room = max(8, (self._facets_width or 30) - 8)
         options: list = []
         for name, label in FACETS:
             counts = (r.facets.get(name) if r else None) or []
@@ -626,8 +721,12 @@ class EsfSearchApp(App[None]):
             return
         self.year_counts = counts
         self.timeline_at = time.perf_counter()
+        self._render_timeline()
+
+    def _render_timeline(self) -> None:
         widget = self.query_one("#timeline", Static)
-        widget.update(year_bars(counts, max(widget.size.width, 40)))
+        self._timeline_width = widget.size.width
+        widget.update(year_bars(self.year_counts, max(self._timeline_width, 40)))
 
     # -- results list
     @on(OptionList.OptionHighlighted, "#results")
@@ -700,7 +799,8 @@ class EsfSearchApp(App[None]):
         if not query.strip() or self.engine is None:
             return Text(text)
         try:
-            snippet = self.engine.highlight(record, query)   # parses only; does not touch the searcher
+            with self.lock:   # highlighting reads the searcher (term statistics), which workers share
+                snippet = self.engine.highlight(record, query)
         except QueryError:
             return Text(text)
         return snippet_text(snippet.segments)
@@ -720,7 +820,7 @@ class EsfSearchApp(App[None]):
             try:
                 make_filter(name, value)
             except QueryError as exc:
-                self.notify(str(exc), severity="error")
+                self.notify(query_error_text(exc), severity="error", markup=False)
                 return
             self.facet_filters[name] = value
         self.run_search()
@@ -780,7 +880,7 @@ class EsfSearchApp(App[None]):
             with self.lock:
                 result = self.engine.similar(record.id, limit=20)
         except QueryError as exc:
-            self.call_from_thread(self.notify, str(exc), severity="error")
+            self.call_from_thread(self.notify, str(exc), severity="error", markup=False)
             return
         self.call_from_thread(self.push_screen, SimilarScreen(record, result))
 
@@ -789,24 +889,42 @@ class EsfSearchApp(App[None]):
             self.notify("Nothing to export.", severity="warning")
             return
         total = self.result.total
+        query, filters, sort = self.result.query, self.filters(), self.sort
+        offered = export_name(query, self.export_dir or default_export_dir())
 
-        def chosen(path: str | None) -> None:
-            if path:
-                self._export_worker(Path(path).expanduser(), self.result.query if self.result else "",
-                                    self.filters(), self.sort)
+        def chosen(name: str | None) -> None:
+            if not name:
+                return
+            path = Path(name).expanduser()
+            if not path.exists():
+                self._export_worker(path, query, filters, sort, False)
+                return
 
-        self.push_screen(ExportScreen(total), chosen)
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    self._export_worker(path, query, filters, sort, True)
+                else:
+                    self.notify(f"Not exported: {path} is unchanged.", title="Export")
+
+            self.push_screen(ConfirmScreen(f"{path} exists. Replace it with the {total} hits?"), confirmed)
+
+        self.push_screen(ExportScreen(total, str(offered)), chosen)
 
     @work(thread=True, exclusive=True, group="export")
-    def _export_worker(self, path: Path, text: str, filters: list, sort: str) -> None:
+    def _export_worker(self, path: Path, text: str, filters: list, sort: str, force: bool) -> None:
         try:
             with self.lock:
-                count = export_hits(self.engine.iter_hits(text, filters=filters, sort=sort, snippets=False), path)
+                count = export_file(self.engine.iter_hits(text, filters=filters, sort=sort, snippets=False), path,
+                                    force=force)
+        except ExportExists as exc:
+            self.call_from_thread(self.notify, f"Not exported: {exc.path} exists.", severity="warning")
+            return
         except (OSError, QueryError) as exc:
-            self.call_from_thread(self.notify, f"Export failed: {exc}", severity="error")
+            self.call_from_thread(self.notify, f"Export failed: {exc}", severity="error", markup=False)
             return
         self.last_export = (path.resolve(), count)
-        self.call_from_thread(self.notify, f"Exported {count} projects to {path.resolve()}", title="Export")
+        self.call_from_thread(self.notify, f"Exported {count} projects to {path.resolve()}", title="Export",
+                              markup=False)
 
     MAIN_ONLY = {"cycle_sort", "export", "clear_filters", "toggle_facets", "similar", "escape"}
 
@@ -824,7 +942,7 @@ class EsfSearchApp(App[None]):
         yield SystemCommand("Sort: next order", "Relevance → start date → amount (o)", self.action_cycle_sort)
         yield SystemCommand("Clear filters", "Remove the facet filters (x)", self.action_clear_filters)
         yield SystemCommand("Similar projects", "More like the selected project (s)", self.action_similar)
-        yield SystemCommand("Export results", "Write all hits to CSV or JSON (e)", self.action_export)
+        yield SystemCommand("Export results", "Write all hits to Excel, CSV or JSON (e)", self.action_export)
         yield SystemCommand("Show/hide facets", "Toggle the filter panel (f)", self.action_toggle_facets)
         yield SystemCommand("Help", "Keys and query language (?)", self.action_help)
         if self.index_state in ("missing", "broken"):

@@ -115,6 +115,30 @@ def derive_period(fund: str | None, start: date | None, programme_area: str | No
     return None
 
 
+_AREA_PREFIX = re.compile(r"^\s*(?:programområde|po)\b\s*[:.]?\s*", re.I)
+_AREA_CODE = re.compile(r"^(\d{1,2}|[A-Fa-f])(?=$|[\s.:,;–-])")
+
+
+def programme_area_label(value: str | None) -> str | None:
+    """One label per programme area, however the source writes it: '2', 'Programområde 2' and
+    'Programområde 2 Ökade övergångar till arbete' are all 'Programområde 2' (ESF+ areas are letters:
+    'Programområde D'). A value without a code ('Ökat arbetskraftsutbud') keeps its name."""
+    if not value or not str(value).strip():
+        return None
+    text = " ".join(str(value).split())
+    while True:
+        stripped = _AREA_PREFIX.sub("", text, count=1)
+        if stripped == text:
+            break
+        text = stripped
+    if not text:
+        return None
+    m = _AREA_CODE.match(text)
+    if m:
+        return f"Programområde {m.group(1).upper()}"
+    return text[:1].upper() + text[1:]
+
+
 def split_list(text: str | None) -> list[str]:
     """'Arvika, Eda, Filipstad' -> ['Arvika', 'Eda', 'Filipstad']."""
     if not text:

@@ -17,7 +17,8 @@ from esfsearch.records import ProjectRecord
 ROOT = Path(__file__).resolve().parents[1]
 # Overall nDCG@10 floor for esfsearch on all 58 queries: the issue's target. Measured 0.812 (tune split
 # 0.847, holdout 0.734; eval/README.md); a ranking change that drops below it fails CI.
-NDCG_FLOOR = 0.80
+NDCG_FLOOR = 0.81   # measured 0.814 on all 78 queries (issue 14)
+NDCG_FLOOR_FIRST_58 = 0.85   # the first six classes (58 queries): measured 0.850, was 0.812
 
 
 # ---------------------------------------------------------------- metrics by hand
@@ -82,14 +83,14 @@ def test_record_passes(query, passes):
 # ---------------------------------------------------------------- the whole evaluation
 
 @pytest.fixture(scope="module")
-def report():
-    return ev.evaluate()
+def report(shipped_index):
+    return ev.evaluate(shipped_index)
 
 
 def test_judged_set_loads():
     queries = ev.load_queries()
     qrels = ev.load_qrels()
-    assert len(queries) == 58 and {q.cls for q in queries} == set(ev.CLASSES)
+    assert len(queries) == 78 and {q.cls for q in queries} <= set(ev.CLASSES)
     assert all(q.id in qrels for q in queries)
 
 
@@ -100,6 +101,11 @@ def test_esfsearch_beats_baselines(report):
     for baseline in ev.BASELINES:
         assert overall[ev.ESFSEARCH] > overall[baseline] + 0.1, overall
     assert overall[ev.ESFSEARCH] >= NDCG_FLOOR, overall
+    first = [q for q in report.queries if q.cls in ("inflected", "compound", "ascii", "multiword", "phrase",
+                                                      "filtered")]
+    assert len(first) == 58
+    mean = sum(report.runs[ev.ESFSEARCH][q.id].ndcg for q in first) / len(first)
+    assert mean >= NDCG_FLOOR_FIRST_58 - 0.0005, mean
     # the Swedish-specific classes are where the analyzer must win
     for cls in ("inflected", "compound", "ascii"):
         mine = report.aggregate(ev.ESFSEARCH, "all", cls)["ndcg"]
@@ -118,24 +124,21 @@ def test_no_filter_violations(report):
 def test_results_json_shape(report, tmp_path):
     data = json.loads(ev.write_results(report, tmp_path / "results.json").read_text(encoding="utf-8"))
     assert set(data["summary"]) == {"tune", "holdout", "all"}
-    assert data["summary"]["all"][ev.ESFSEARCH]["overall"]["n"] == 58
+    assert data["summary"]["all"][ev.ESFSEARCH]["overall"]["n"] == 78
     assert data["filter_violations"] == {s: 0 for s in ev.SYSTEMS}
-    assert len(data["per_query"][ev.ESFSEARCH]) == 58
+    assert len(data["per_query"][ev.ESFSEARCH]) == 78
 
 
-def test_cli_eval(tmp_path):
+def test_cli_eval(tmp_path, shipped_index):
     from esfsearch.cli import app
 
-    index = tmp_path / "ix"
-    from esfsearch.index import build_index
-
-    build_index([ROOT / "corpus"], index)
+    index = shipped_index
     out = tmp_path / "r.json"
     result = CliRunner().invoke(app, ["eval", "--index", str(index), "--split", "holdout", "--no-baselines",
                                       "--output", str(out)])
     assert result.exit_code == 0, result.output
     assert "overall" in result.output and "esfsearch" in result.output
-    assert json.loads(out.read_text(encoding="utf-8"))["queries"] == 18
+    assert json.loads(out.read_text(encoding="utf-8"))["queries"] == 24
     bad = CliRunner().invoke(app, ["eval", "--index", str(index), "--split", "nope", "--no-write"])
     assert bad.exit_code == 2
     missing = CliRunner().invoke(app, ["eval", "--queries", str(tmp_path / "none.json"), "--no-write"])

@@ -53,7 +53,8 @@ SEED_EXPECTATIONS = {
         end_date=date(2023, 11, 6), cofinancing_rate=40.0, total_budget=None, eu_support=None,
     ),
     "003": dict(
-        id="seeds/003_052bf66439122f87", title="Förstudie ESF Västmanland", layout="text", fund="ESF",
+        # a slide deck states no fund: "ESF" in its words does not make it one (issue 18)
+        id="seeds/003_052bf66439122f87", title="Förstudie ESF Västmanland", layout="text", fund=None,
         phase="förstudie", owner=None, start_date=None,
     ),
     "004": dict(
@@ -212,7 +213,8 @@ BAD_INPUTS = [
     ("empty.txt", b"", "empty"),
     ("blank.txt", b"  \n\t\n", "empty"),
     ("binary.bin", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, "binary"),
-    ("broken.json", b'[{"projektnamn": "A", ', "invalid JSON"),
+    ("broken.json", b'[{"projektnamn": "A", }, {"projektnamn": "B"}]', "invalid JSON"),
+    ("cut.json", b'[{"projektnamn": "A", ', "no readable records"),   # cut off: reported as such
     ("numbers.json", b"[1, 2, 3]", "no readable records"),
     ("only-furniture.txt", b"Ladda ner presentationen\n1\n2\n", "no text left"),
 ]

@@ -51,12 +51,10 @@ def config(tmp_path, monkeypatch) -> Path:
     return cfg
 
 
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory) -> Path:
-    """The shipped corpus, indexed once for the tests that do not change it."""
-    ix = tmp_path_factory.mktemp("saved") / "ix"
-    build_index([CORPUS], ix)
-    return ix
+@pytest.fixture
+def index_dir(shipped_index) -> Path:
+    """The shipped corpus, indexed once per session for the tests that do not change it."""
+    return shipped_index
 
 
 def cli(*args, index: Path | None = None):

@@ -7,17 +7,14 @@ import io
 import json
 import pickle
 import random
-from pathlib import Path
 
 import pytest
 from whoosh.filedb import structfile
 
 from esfsearch import segment_files
-from esfsearch.index import build_index
 from esfsearch.search import SearchEngine
 from esfsearch.segment_files import MemoryReader, read_segments_in_place
 
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 DATA = bytes(random.Random(7).randrange(256) for _ in range(5000)) + b"line one\nline two\n\nlast"
 
 
@@ -70,12 +67,11 @@ def test_reader_lines_pickles_and_no_copy():
         reader.read(1)
 
 
-def test_index_answers_the_same_read_in_place(tmp_path, monkeypatch):
-    build_index([CORPUS], tmp_path / "ix")
-    queries = ["kompetensförsörjning", "hallbar stadsutveckling", '"life science"', "region:Skåne energi", "*"]
+def test_index_answers_the_same_read_in_place(monkeypatch, shipped_index):
+    queries = ["kompetensförsörjning", "hallbar stadsutveckling", '"life science"', "region:Skåne energi", "*:*"]
 
     def answers():
-        with SearchEngine(tmp_path / "ix") as engine:
+        with SearchEngine(shipped_index) as engine:
             assert isinstance(structfile.BufferFile(b"x").file, MemoryReader) == in_place
             return json.dumps([[(h.id, round(h.score, 6)) for h in engine.search(q, limit=20, snippets=False).hits]
                                + [engine.search(q).total] for q in queries])

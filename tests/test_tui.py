@@ -23,8 +23,9 @@ from textual.content import Content  # noqa: E402
 from textual.worker import WorkerCancelled  # noqa: E402
 
 from esfsearch.index import build_index  # noqa: E402
-from esfsearch.tui import (DetailScreen, EsfSearchApp, ExportScreen, HelpScreen, SimilarScreen,  # noqa: E402
-                           export_hits, hit_card, year_bars)
+from esfsearch.export import export_file  # noqa: E402
+from esfsearch.tui import (HELP, ConfirmScreen, DetailScreen, EsfSearchApp, ExportScreen,  # noqa: E402
+                           HelpScreen, SimilarScreen, hit_card, year_bars)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -38,16 +39,9 @@ def sync(coro_fn):
 SIZE = (100, 30)
 
 
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory) -> Path:
-    ix = tmp_path_factory.mktemp("tui") / "ix"
-    cwd = os.getcwd()
-    os.chdir(REPO)
-    try:
-        build_index([Path("corpus")], ix)
-    finally:
-        os.chdir(cwd)
-    return ix
+@pytest.fixture
+def index_dir(shipped_index) -> Path:
+    return shipped_index   # built from the repository root: `source_path` is relative
 
 
 def make_app(index_dir: Path, query: str = "", **kw) -> EsfSearchApp:
@@ -246,29 +240,103 @@ async def test_sort_cycles(index_dir: Path) -> None:
         assert app.sort == "amount" and amounts == sorted(amounts, reverse=True)
 
 
+async def _export(app, pilot, path: Path | None) -> None:
+    """Press e on the result list and accept the dialog (with this file name, if given)."""
+    app.query_one("#results").focus()   # in the search box, e is just a letter
+    await pilot.press("e")
+    await pilot.pause()
+    assert isinstance(app.screen, ExportScreen)
+    if path is not None:
+        app.screen.query_one("#export-path").value = str(path)
+    await pilot.press("enter")
+    await settle(app, pilot)
+
+
 @sync
 async def test_export_all_hits(index_dir: Path, tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
     app = make_app(index_dir, "kompetensförsörjning")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        for name in ("hits.csv", "hits.json"):
-            app.query_one("#results").focus()   # in the search box, e is just a letter
-            await pilot.press("e")
-            await pilot.pause()
-            assert isinstance(app.screen, ExportScreen)
-            app.screen.query_one("#export-path").value = str(tmp_path / name)
-            await pilot.press("enter")
-            await settle(app, pilot)
-        rows = list(csv.DictReader((tmp_path / "hits.csv").open(encoding="utf-8")))
+        for name in ("hits.csv", "hits.json", "hits.xlsx"):
+            await _export(app, pilot, tmp_path / name)
+        raw = (tmp_path / "hits.csv").read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf")          # Excel CSV: UTF-8 with a BOM, semicolons
+        rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines(), delimiter=";"))
         data = json.loads((tmp_path / "hits.json").read_text(encoding="utf-8"))
-        assert len(rows) == len(data) == app.result.total
+        sheet = openpyxl.load_workbook(tmp_path / "hits.xlsx").active
+        assert len(rows) == len(data) == sheet.max_row - 1 == app.result.total
         assert "Stärkt utvecklingskraft" in {r["title"] for r in rows}
-        assert app.last_export == ((tmp_path / "hits.json").resolve(), app.result.total)
+        assert app.last_export == ((tmp_path / "hits.xlsx").resolve(), app.result.total)
 
 
-def test_export_hits_empty(tmp_path: Path) -> None:
-    assert export_hits([], tmp_path / "none.csv") == 0
-    assert (tmp_path / "none.csv").read_text().startswith("id,title")
+@sync
+async def test_export_offers_a_name_and_asks_before_overwriting(index_dir: Path, tmp_path: Path) -> None:
+    app = make_app(index_dir, "kompetensförsörjning", export_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.query_one("#results").focus()
+        await pilot.press("e")
+        await pilot.pause()
+        offered = Path(app.screen.query_one("#export-path").value)
+        assert offered.parent == tmp_path and offered.name.startswith("esfsearch-kompetensf")
+        assert offered.suffix == ".xlsx"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert offered.exists() and app.last_export == (offered.resolve(), app.result.total)
+        target = tmp_path / "mine.csv"
+        target.write_text("keep me", encoding="utf-8")
+        app.last_export = None
+        await _export(app, pilot, target)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")                             # no: the file stays as it was
+        await settle(app, pilot)
+        assert target.read_text(encoding="utf-8") == "keep me" and app.last_export is None
+        await _export(app, pilot, target)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert target.read_text(encoding="utf-8-sig").startswith("id;title")
+        assert app.last_export == (target.resolve(), app.result.total)
+
+
+def test_export_file_empty_and_no_overwrite(tmp_path: Path) -> None:
+    assert export_file([], tmp_path / "none.csv") == 0
+    assert (tmp_path / "none.csv").read_text(encoding="utf-8-sig").startswith("id;title")
+    with pytest.raises(FileExistsError):
+        export_file([], tmp_path / "none.csv")
+    assert export_file([], tmp_path / "none.csv", force=True) == 0
+
+
+@sync
+async def test_down_and_up_move_between_search_box_and_results(index_dir: Path) -> None:
+    app = make_app(index_dir, "kompetensförsörjning")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        search_box, results = app.query_one("#search"), app.query_one("#results")
+        search_box.focus()
+        await pilot.press("down")
+        await pilot.pause()
+        assert results.has_focus and results.highlighted == 0
+        await pilot.press("down")
+        await pilot.pause()
+        assert results.highlighted > 0
+        await pilot.press("up")
+        await pilot.pause()
+        assert results.has_focus and results.highlighted == 0
+        await pilot.press("up")
+        await pilot.pause()
+        assert search_box.has_focus
+
+
+def test_help_lists_every_key() -> None:
+    keys = {"/": "/", "o": "o", "s": "s", "e": "e", "x": "x", "f": "f", "b": "b", "question_mark": "?",
+            "q": "q", "escape": "esc"}
+    for binding in EsfSearchApp.BINDINGS:
+        for key in binding.key.split(","):
+            assert f"  {keys[key]} " in HELP, key
+    for words in ("↓", "↑", "toggle", "tab", "enter", "ctrl+p"):
+        assert words in HELP
 
 
 @sync

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from ..presentation import conflict_text, plural, query_error_text
 from . import saved
 from .engine import build, open_engine, paths
 from .eval import eval_command
@@ -42,9 +43,13 @@ from .output import (
     console,
     err,
     export_all,
+    export_xlsx,
     fail,
+    matches,
     print_record,
     print_result,
+    query_failed,
+    say_understood,
     write_hits,
     write_json,
 )
@@ -69,7 +74,7 @@ app = typer.Typer(
 def query(
     text: list[str] = typer.Argument(None, help='Query text: words, "phrases", AND/OR/NOT, prefix*, fuzzy~, '
                                                'and filters such as region:"Övre Norrland", fond:esf+, år:2018..2020, '
-                                               'stöd:>5000000, start:>=2016-01-01. Empty: every project.'),
+                                               'stöd:>5 mkr, start:>=2016-01-01. Empty or *:*: every project.'),
     filters: list[Filter] = [],   # noqa: B006 - with_filter_options puts the filter options here
     sort: str = SortOpt,
     limit: int = LimitOpt,
@@ -78,6 +83,10 @@ def query(
     facets: bool = FacetsOpt,
     as_json: bool = JsonOpt,
     as_csv: bool = CsvOpt,
+    excel: bool = typer.Option(False, "--excel", help="CSV for Excel: semicolons, UTF-8 with BOM (implies --csv)"),
+    xlsx: Path | None = typer.Option(None, "--xlsx", metavar="FILE",
+                                     help="Write every hit to an Excel workbook (typed cells, autofilter)"),
+    force: bool = typer.Option(False, "--force", help="Let --xlsx replace an existing file"),
     ids: bool = IdsOpt,
     no_snippets: bool = NoSnippetsOpt,
     no_contacts: bool = NoContactsOpt,
@@ -88,24 +97,46 @@ def query(
     """Search the projects; best matches first."""
     from ..querylang import QueryError
 
-    if sum([as_json, as_csv, ids]) > 1:
-        fail("choose one of --json, --csv and --ids", EXIT_USAGE)
+    as_csv = as_csv or excel
+    if sum([as_json, as_csv, ids, xlsx is not None]) > 1:
+        fail("choose one of --json, --csv (--excel), --ids and --xlsx", EXIT_USAGE)
+    if xlsx is not None and xlsx.exists() and not force:
+        fail(f"{xlsx} exists; add --force to replace it", EXIT_USAGE)
     q = join_query_args(text or [])
     engine = open_engine(index, corpus, quiet=quiet)
     try:
+        if xlsx is not None:
+            count = export_xlsx(engine, q, filters, sort, xlsx, force, not no_contacts, not no_snippets)
+            raise typer.Exit(EXIT_OK if count else EXIT_NONE)
         if all_hits:
-            count = export_all(engine, q, filters, sort, as_json, as_csv, ids, not no_contacts, not no_snippets)
+            info = engine.understand(q, filters)
+            if not quiet:
+                say_understood(info)
+            count = export_all(engine, q, filters, sort, as_json, as_csv, ids, not no_contacts, not no_snippets,
+                               info, excel)
             raise typer.Exit(EXIT_OK if count else EXIT_NONE)
         result = engine.search(q, filters=filters, sort=sort, limit=limit, page=page, facets=facets,
                                snippets=not no_snippets)
     except QueryError as exc:
-        fail(str(exc), EXIT_USAGE)
+        query_failed(exc)
     finally:
         engine.close()
+    if not quiet:
+        say_understood(result.info)
     if result.timed_out:
         err("Note: the query took too long and was cut off; the hits may be incomplete.")
-    write_hits(result, as_json, as_csv, ids, contacts=not no_contacts)
-    raise typer.Exit(EXIT_OK if result.total else EXIT_NONE)
+    past_end = result.total > 0 and not result.hits
+    if past_end:
+        pages = -(-result.total // result.limit)
+        err(f"esfsearch: page {result.page} is past the end: {matches(result.total)}, "
+            f"{plural(pages, 'page', 'pages')} of {result.limit}")
+    elif (as_json or as_csv or ids) and not quiet and len(result.hits) < result.total:
+        first = (result.page - 1) * result.limit + 1
+        shown = f"{len(result.hits)}" if first == 1 else f"{first}–{first + len(result.hits) - 1}"
+        err(f"showing {shown} of {result.total}; --all for every hit")
+    if as_json or as_csv or ids or not past_end:
+        write_hits(result, as_json, as_csv, ids, contacts=not no_contacts, excel=excel)
+    raise typer.Exit(EXIT_OK if result.hits else EXIT_NONE)
 
 
 # ---------------------------------------------------------------- index / parse
@@ -155,6 +186,13 @@ def _print_summary(summary: BuildSummary, index_dir: Path) -> None:
             out.print(f"  {path}: {reason}", markup=False)
     if summary.ignored:
         out.print(f"Not project texts, left out: {', '.join(p for p, _ in summary.ignored)}", markup=False)
+    if summary.conflicts:
+        ids = list(dict.fromkeys(c["id"] for c in summary.conflicts))
+        out.print(f"Sources disagree for {plural(len(ids), 'project', 'projects')} "
+                  "(the first value is shown; `esfsearch show ID` lists them):", markup=False)
+        for record_id in ids:
+            out.print(f"  {record_id}: {conflict_text([c for c in summary.conflicts if c['id'] == record_id])}",
+                      markup=False)
 
 
 @app.command()
@@ -168,6 +206,9 @@ def parse(
     report = ingest(files)
     records = [r.to_dict(contacts=not no_contacts) for r in report.records]
     write_json(records)
+    for f in report.files:
+        if f.format_info and f.records:     # a web page or document: what was read from it
+            err(f"read {f.path}: {f.format_info} -> {len(f.records)} record(s), layout {f.layout}")
     for path, reason in report.problems:
         err(f"skipped {path}: {reason}")
     for path, reason in report.ignored:
@@ -198,7 +239,7 @@ def show(
             fail(f"no project with id {record_id!r}", EXIT_NONE)
         highlights = [engine.highlight(h.record, query_text) for h in hits] if query_text else [None] * len(hits)
     except QueryError as exc:
-        fail(str(exc), EXIT_USAGE)
+        fail(query_error_text(exc), EXIT_USAGE)
     finally:
         engine.close()
     if as_json:
@@ -266,10 +307,20 @@ def stats(
 
 @app.command()
 def analyze(
-    text: list[str] = typer.Argument(..., help="Text to analyse"),
+    text: list[str] = typer.Argument(None, help="Text to analyse"),
+    query_text: str | None = typer.Option(None, "--query", help="Explain how this query is searched: its "
+                                          "concepts, compound splits and expansion terms with their weights"),
     as_json: bool = JsonOpt,
+    index: Path | None = IndexOpt,
+    corpus: Path | None = CorpusOpt,
 ) -> None:
-    """Show the index terms the Swedish analyzer makes of a text (exact, compound parts, folded)."""
+    """Show the index terms the Swedish analyzer makes of a text (exact, compound parts, folded),
+    or with --query how a query is understood and widened."""
+    if query_text is not None:
+        _explain(query_text, as_json, index, corpus)
+        return
+    if not text:
+        fail("give a text to analyse, or --query TEXT", EXIT_USAGE)
     from ..analysis import analyze as run
 
     joined = " ".join(text)
@@ -279,6 +330,31 @@ def analyze(
         return
     for mode, terms in data.items():
         sys.stdout.write(f"{mode:<7} {' '.join(terms)}\n")
+
+
+def _explain(query_text: str, as_json: bool, index: Path | None, corpus: Path | None) -> None:
+    """`analyze --query`: the query's concepts, compound splits and expansion terms."""
+    from ..querylang import QueryError
+
+    engine = open_engine(index, corpus)
+    try:
+        data = engine.explain(query_text)
+    except QueryError as exc:
+        fail(str(exc), EXIT_USAGE)
+    finally:
+        engine.close()
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+        return
+    sys.stdout.write(f"concepts  {' | '.join(data['concepts']) or '-'}"
+                     f"  (each a ranking step of up to {data['concept_step']:g})\n")
+    for split in data["compound_splits"]:
+        sys.stdout.write(f"split     {split['word']} -> {' + '.join(split['parts'])} ({split['source']})\n")
+    if data["expansions"]:
+        sys.stdout.write("expanded  " + ", ".join(f"{e['term']} {e['weight']:.3f}" for e in data["expansions"])
+                         + "  (below every direct match)\n")
+    else:
+        sys.stdout.write("expanded  -\n")
 
 
 @app.command()

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import typer
 
 from ..fields import DATE, DEFAULT_FACETS, FACETS, NUMBER, SORTS, YEAR, Field, filter_fields, option_fields
-from .output import EXIT_USAGE, fail
+from .output import query_failed
 
 # Settings every esfsearch Typer app shares: -h as well as --help, no shell-completion commands,
 # plain help text (no rich markup).
@@ -53,11 +53,11 @@ def _filter_parameters() -> list[inspect.Parameter]:
     for f in option_fields():
         opt = f.option
         assert opt is not None
-        if f.kind == NUMBER:
-            kind: type = float if f.decimal else int
-            for bound, words in (("min", "at least"), ("max", "at most")):
+        if f.kind == NUMBER:   # an amount each: '5 mkr', '500 000 kr'
+            for bound, words in (("min", "at least: 5000000, 5 000 000 kr, 5 mkr, 500 tkr, 5m"),
+                                 ("max", f"at most (an amount, as --min-{opt.flag})")):
                 params.append(inspect.Parameter(
-                    f"{bound}_{_param(opt.flag)}", inspect.Parameter.KEYWORD_ONLY, annotation=kind | None,
+                    f"{bound}_{_param(opt.flag)}", inspect.Parameter.KEYWORD_ONLY, annotation=str | None,
                     default=typer.Option(None, f"--{bound}-{opt.flag}", help=opt.help.format(words))))
         elif f.kind in (DATE, YEAR):
             params.append(inspect.Parameter(_param(opt.flag), inspect.Parameter.KEYWORD_ONLY, annotation=str | None,
@@ -70,7 +70,7 @@ def _filter_parameters() -> list[inspect.Parameter]:
 
 def option_filters(values: Mapping[str, Any]) -> list:
     """The filters the options ask for (QueryError for a bad value), as if typed in the query."""
-    from ..querylang import make_filter
+    from ..querylang import make_filter, plain_amount
 
     filters = []
     for f in option_fields():
@@ -79,8 +79,9 @@ def option_filters(values: Mapping[str, Any]) -> list:
         name, key = opt.name or opt.flag, _param(opt.flag)
         if f.kind == NUMBER:
             lo, hi = values.get(f"min_{key}"), values.get(f"max_{key}")
-            if lo is not None or hi is not None:
-                filters.append(make_filter(name, f"{'' if lo is None else lo}..{'' if hi is None else hi}"))
+            if lo is not None or hi is not None:     # each bound an amount of its own
+                lo, hi = (plain_amount(name, str(v)) if v is not None else "" for v in (lo, hi))
+                filters.append(make_filter(name, f"{lo}..{hi}"))
         elif f.kind in (DATE, YEAR):
             if values.get(key):
                 filters.append(make_filter(name, opt.op + values[key]))
@@ -110,7 +111,7 @@ def with_filter_options(command: Command) -> Command:
         try:
             kwargs["filters"] = option_filters(values)
         except QueryError as exc:
-            fail(str(exc), EXIT_USAGE)
+            query_failed(exc)
         return command(*args, **kwargs)
 
     wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]

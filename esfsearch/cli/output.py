@@ -6,17 +6,18 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
-from ..presentation import hit_details, record_rows, write_csv
+from ..presentation import hit_details, plural, query_error_text, record_rows, understood_line
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
-    from ..querylang import Filter
+    from ..querylang import Filter, QueryInfo
     from ..records import ProjectRecord
     from ..search import Hit, SearchEngine, SearchResult
     from ..snippets import Snippet
@@ -42,6 +43,23 @@ def fail(message: str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
+def query_failed(exc: Exception) -> NoReturn:
+    """A query error, worded for the user: a filter value no project has exits 1 (nothing can match);
+    anything else the user must fix exits 2."""
+    fail(query_error_text(exc), EXIT_NONE if getattr(exc, "kind", None) == "unknown_value" else EXIT_USAGE)
+
+
+def say_understood(info: QueryInfo | None) -> None:
+    """The query as it was understood, one line on stderr ('Searched: … · region = Övre Norrland')."""
+    from ..understood import understood
+
+    err(understood_line(understood(info)))
+
+
+def matches(n: int) -> str:
+    return plural(n, "project matches", "projects match")
+
+
 def write_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
@@ -54,13 +72,19 @@ def write_ids(hits: Iterable[Hit]) -> int:
     return count
 
 
+def write_csv(hits: Iterable[Hit], contacts: bool, full: bool = False, excel: bool = False) -> int:
+    from ..export import columns_for, write_csv
+
+    return write_csv(hits, sys.stdout, columns_for(full, contacts), excel=excel)
+
+
 def write_hits(result: SearchResult, as_json: bool, as_csv: bool, ids: bool, contacts: bool,
-               extra: dict | None = None) -> None:
+               extra: dict | None = None, excel: bool = False) -> None:
     """One page of hits in the chosen format (`query`, `saved run`); `extra` is added to the JSON."""
     if as_json:
         write_json({**result.to_dict(contacts=contacts), **(extra or {})})
     elif as_csv:
-        write_csv(result.hits, sys.stdout, contacts)
+        write_csv(result.hits, contacts, excel=excel)
     elif ids:
         write_ids(result.hits)
     else:
@@ -78,18 +102,38 @@ def rich_snippet(snippet: Snippet | None) -> Text:
     return text
 
 
+def export_xlsx(engine: SearchEngine, q: str, filters: list[Filter], sort: str, path: Path, force: bool,
+                contacts: bool, snippets: bool) -> int:
+    """Every hit (as --all) to a workbook; an existing file only with --force."""
+    from ..export import ExportExists, export_file
+
+    try:
+        count = export_file(engine.iter_hits(q, filters=filters, sort=sort, snippets=snippets), path,
+                            force=force, contacts=contacts)
+    except ExportExists as exc:
+        fail(f"{exc.path} exists; add --force to replace it", EXIT_USAGE)
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}", EXIT_USAGE)
+    err(f"Wrote {plural(count, 'project', 'projects')} to {path}")
+    return count
+
+
 def export_all(engine: SearchEngine, q: str, filters: list[Filter], sort: str, as_json: bool, as_csv: bool,
-               ids: bool, contacts: bool, snippets: bool) -> int:
+               ids: bool, contacts: bool, snippets: bool, info: QueryInfo | None = None,
+               excel: bool = False) -> int:
     """Stream every hit with all record fields, without holding the result set in memory."""
+    from ..understood import understood
+
     if not (as_json or as_csv or ids):
-        fail("--all needs --json, --csv or --ids", EXIT_USAGE)
+        fail("--all needs --json, --csv, --ids or --xlsx FILE", EXIT_USAGE)
     hits = engine.iter_hits(q, filters=filters, sort=sort, snippets=snippets)
     if ids:
         return write_ids(hits)
     if as_csv:
-        return write_csv(hits, sys.stdout, contacts, full=True)
+        return write_csv(hits, contacts, full=True, excel=excel)
     count = 0
-    sys.stdout.write('{"query": ' + json.dumps(q, ensure_ascii=False) + ', "hits": [\n')
+    query = {"typed": q, **understood(info)}     # the same `query` object as without --all
+    sys.stdout.write('{"query": ' + json.dumps(query, ensure_ascii=False) + ', "hits": [\n')
     for hit in hits:
         if count:
             sys.stdout.write(",\n")
@@ -100,18 +144,19 @@ def export_all(engine: SearchEngine, q: str, filters: list[Filter], sort: str, a
 
 
 def print_result(result: SearchResult) -> None:
+    """Query and record text is printed as Text, never read as Rich markup ('[/x]' in a title)."""
     from rich.table import Table
     from rich.text import Text
 
     out = console()
     if not result.total:
-        out.print(f"No projects match [bold]{result.query or '(everything)'}[/bold].")
+        out.print(Text.assemble("No projects match ", (result.query or "(everything)", "bold"), "."))
         if result.suggestion:
-            out.print(f"Did you mean: [bold]{result.suggestion}[/bold] ?", markup=True)
+            out.print(Text.assemble("Did you mean: ", (result.suggestion, "bold"), " ?"))
         return
     first = (result.page - 1) * result.limit + 1
-    out.print(f"{result.total} projects match; showing {first}–{first + len(result.hits) - 1} "
-              f"({result.seconds * 1000:.0f} ms)")
+    shown = f"{first}" if len(result.hits) == 1 else f"{first}–{first + len(result.hits) - 1}"
+    out.print(f"{matches(result.total)}; showing {shown} ({result.seconds * 1000:.0f} ms)", markup=False)
     table = Table(show_lines=True, expand=True)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("Project", ratio=3)
@@ -120,28 +165,34 @@ def print_result(result: SearchResult) -> None:
         r = hit.record
         cell = Text()
         cell.append(r.title, style="bold")
-        cell.append(f"  {r.id}", style="dim")
+        cell.append(f"  {r.short_id}", style="dim")
         if hit.snippet:
             cell.append("\n")
             cell.append_text(rich_snippet(hit.snippet))
         table.add_row(str(n), cell, Text("\n".join(hit_details(r))))
     out.print(table)
     for name, counts in result.facets.items():
-        shown = ", ".join(f"{v} ({c})" for v, c in counts[:8])
-        out.print(f"[bold]{name}[/bold]: {shown}", markup=True)
+        values = ", ".join(f"{v} ({c})" for v, c in counts[:8])
+        out.print(Text.assemble((name, "bold"), ": ", values))
 
 
 def print_record(record: ProjectRecord, highlighted: Snippet | None, contacts: bool) -> None:
-    """One project: its title, a label/value line per field, then its text (matches highlighted)."""
+    """One project: its title, a label/value line per field (for a project merged from several files,
+    with the file each value came from), then its text (matches highlighted)."""
     from rich.table import Table
+    from rich.text import Text
 
     out = console()
-    out.print(f"[bold]{record.title}[/bold]", markup=True)
+    out.print(Text(record.title or "", style="bold"))
+    merged = len(record.sources) > 1
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="dim", no_wrap=True)
     table.add_column()
-    for label, text in record_rows(record, contacts):
-        table.add_row(label, text)
+    if merged:
+        table.add_column(style="dim")   # which source file each field came from
+    for row in record_rows(record, contacts):
+        cells = [row.label, Text(row.text)]   # record text, never markup
+        table.add_row(*cells, *([row.origin] if merged else []), style="yellow" if row.conflict else None)
     out.print(table)
     out.print()
     if highlighted is not None:

@@ -54,11 +54,9 @@ def make_tiny_corpus(dst: Path) -> int:
 
 
 @pytest.fixture(scope="session")
-def full_index(tmp_path_factory) -> Path:
-    """The repository corpus indexed once (read-only for the tests that use it)."""
-    root = tmp_path_factory.mktemp("full") / "ix"
-    build_index([CORPUS], root)
-    return root
+def full_index(shipped_index) -> Path:
+    """The repository corpus indexed once per session (tests/conftest.py; read-only here)."""
+    return shipped_index
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,72 @@
+"""All concepts first: the clauses that rank a record covering every concept of a multi-word query above
+records covering fewer, and records where the words stand near each other above scattered ones.
+
+A *concept* is one positive word or quoted phrase of the free text (stopwords are none). Its query is the
+word's whole disjunction built by `querylang.Rewriter` (exact stem, compound parts, accent-folded form,
+synonyms, the query compound's modifier AND head), so a compound and its parts count as one concept.
+
+Whoosh 2.7's DisjunctionMax matcher gives every hit the top score, and the OrGroup coordination scale
+is dropped by `Query.apply`, so the coordination is built from ordinary query classes, which any
+executor of the query tree (Whoosh's matchers or a vectorised one) scores the same way:
+
+- each concept adds a constant `CONCEPT_STEP` (`ConstantScoreQuery`): a record with more concepts lies a
+  whole step above one with fewer; within a step, BM25F decides. A single-word query gets its step too,
+  so a record with any direct match ranks above every record that only an expansion term found
+  (`expansion.py` keeps its clause below one step);
+- a sloppy phrase of the concepts' stems (title or body) adds `PROXIMITY` to records where the words stand
+  near each other.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from whoosh import query as Q
+
+# A record's concept count decides its tier; BM25F scores of one query stay well below this.
+CONCEPT_STEP = 100.0
+PROXIMITY = {"boost": 0.3, "slop": 8}
+INFORMATIVE = {"off": False, "rare": 0.1, "floor": 0.0}
+
+
+@dataclass
+class Concept:
+    text: str                 # as typed ('nyanlända', '"hållbara transporter"')
+    query: Q.Query            # everything that counts as a match of it
+    stems: tuple[str, ...]    # exact stems, for the proximity clause (empty: no proximity)
+    share: float = 0.0        # share of the records that have its most frequent word (0: unknown)
+
+
+def concept_clauses(concepts: list[Concept], step: float | None = None) -> list[Q.Query]:
+    """The clauses to OR into the scoring query (none for a query without concepts)."""
+    step = CONCEPT_STEP if step is None else step
+    if not concepts:
+        return []
+    clauses: list[Q.Query] = []
+    if step:
+        clauses += [Q.ConstantScoreQuery(c.query, concept_step(c, step)) for c in concepts]
+    stems = [s for c in concepts for s in c.stems]
+    if len(concepts) > 1 and PROXIMITY["boost"] and all(c.stems for c in concepts) and len(stems) <= 8:
+        clauses.append(Q.Or([Q.Phrase(f, stems, slop=PROXIMITY["slop"] + len(stems) - 2)
+                             for f in ("title", "body")], boost=PROXIMITY["boost"]))
+    return clauses
+
+
+def concept_step(c: Concept, step: float | None = None) -> float:
+    """The constant a record gets for covering this concept."""
+    return (CONCEPT_STEP if step is None else step) * informativeness(c)
+
+
+def informativeness(c: Concept) -> float:
+    """1 for a concept in few records, falling to COMMON_FLOOR for one in most: a concept that half the
+    records share ('små och medelstora företag') tells little about what a record is about."""
+    if INFORMATIVE["off"]:
+        return 1.0
+    return max(INFORMATIVE["floor"], min(1.0, math.log(1.0 / max(c.share, 1e-9)) / math.log(1.0 / INFORMATIVE["rare"])))
+
+
+def concepts_matched(score: float, step: float | None = None) -> int:
+    """How many concepts a hit's score says it covers (for explanations)."""
+    step = CONCEPT_STEP if step is None else step
+    return int(score // step) if step else 0

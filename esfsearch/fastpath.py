@@ -1,0 +1,381 @@
+"""Vectorised execution of the query trees querylang builds, over the files columns.py writes.
+
+Whoosh steps every posting of every term through Python matchers; here a query node becomes a
+dense boolean match array and a float64 score array over all documents, computed with numpy from
+whole posting lists. Scores use Whoosh's own BM25F formula, statistics, operation order and
+boost rules (a compound with one subquery ignores its boost; a multi-term query with one
+expansion ignores its boost), so both paths rank alike; ties go to the lower document number, as
+Whoosh's collector does.
+
+Node types not handled here raise `Untranslatable`, and the caller runs the whole query on the
+Whoosh path instead: answers stay right whatever new query shapes querylang adds. Phrases are the
+one place Whoosh still runs: the vectorised AND of their terms gives the candidates, and only
+those are checked (and scored) by Whoosh's phrase matcher.
+"""
+
+from __future__ import annotations
+
+from math import log
+from pathlib import Path
+
+import numpy as np
+from whoosh import query as Q
+from whoosh.util.numeric import byte_to_length
+
+from .columns import COLUMNS, ColumnsUnavailable, SegmentColumns, leaf_readers, segment_id
+
+_LENGTH_TABLE = np.array([byte_to_length(b) if b else 0 for b in range(256)], dtype=np.float64)
+
+
+class Untranslatable(Exception):
+    """A query node the fast path does not execute; the whole query goes to Whoosh."""
+
+
+class FastIndex:
+    """The columnar view of one open Whoosh searcher: global document numbers, live mask, and
+    per-field postings gathered over the segments."""
+
+    def __init__(self, gen: Path, searcher) -> None:
+        self.searcher = searcher
+        reader = searcher.reader()
+        self.segments: list[tuple[SegmentColumns, int, object]] = []
+        self.doc_count_all = reader.doc_count_all()
+        live = np.ones(self.doc_count_all, dtype=bool)
+        for segreader, offset in leaf_readers(reader):
+            n = segreader.doc_count_all()
+            cols = SegmentColumns(Path(gen) / COLUMNS / segment_id(segreader), n)
+            self.segments.append((cols, offset, segreader))
+            if segreader.has_deletions():
+                dead = np.fromiter(segreader.segment().deleted_docs(), dtype=np.int64)
+                live[offset + dead] = False
+        self.live = live
+        self.schema = searcher.schema
+        w = searcher.weighting
+        self.K1 = w.K1
+        self._B, self._field_B = w.B, dict(getattr(w, "_field_B", {}))
+        self._lengths: dict[str, np.ndarray] = {}
+        self._avgfl: dict[str, float] = {}
+        self._numbers: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._facets: dict[str, tuple[list[str], np.ndarray, np.ndarray]] = {}
+
+    # -- postings
+    def postings(self, field: str, term: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """(global document numbers, weights) of one term over every segment."""
+        ids, ws = [], []
+        for cols, offset, _r in self.segments:
+            if not cols.has(f"{field}.terms"):
+                raise Untranslatable(field)
+            terms = cols.array(f"{field}.terms")
+            i = int(np.searchsorted(terms, term))
+            if i < len(terms) and terms[i] == term:
+                offs = cols.array(f"{field}.offs")
+                a, b = int(offs[i]), int(offs[i + 1])
+                ids.append(cols.array(f"{field}.ids")[a:b].astype(np.int64) + offset)
+                ws.append(cols.array(f"{field}.w")[a:b])
+        if not ids:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        if len(ids) == 1:
+            return ids[0], ws[0]
+        return np.concatenate(ids), np.concatenate(ws)
+
+    def doc_frequency(self, field: str, text: str) -> int:
+        """Whoosh's document frequency (deleted documents included), from the term dictionaries."""
+        term = self.schema[field].to_bytes(text)
+        n = 0
+        for cols, _offset, _r in self.segments:
+            if not cols.has(f"{field}.terms"):
+                raise Untranslatable(field)
+            terms = cols.array(f"{field}.terms")
+            i = int(np.searchsorted(terms, term))
+            if i < len(terms) and terms[i] == term:
+                offs = cols.array(f"{field}.offs")
+                n += int(offs[i + 1] - offs[i])
+        return n
+
+    @staticmethod
+    def expand_prefix(cols: SegmentColumns, field: str, prefix: bytes) -> list[bytes]:
+        """One segment's terms of the field that start with `prefix`, sorted (Whoosh's order)."""
+        if not cols.has(f"{field}.terms"):
+            raise Untranslatable(field)
+        terms = cols.array(f"{field}.terms")
+        a = int(np.searchsorted(terms, prefix, "left"))
+        b = int(np.searchsorted(terms, prefix + b"\xff", "left"))
+        return [bytes(t) for t in terms[a:b]]
+
+    def lengths(self, field: str) -> np.ndarray:
+        arr = self._lengths.get(field)
+        if arr is None:
+            parts = []
+            for cols, _offset, _r in self.segments:
+                parts.append(_LENGTH_TABLE[np.asarray(cols.array(f"{field}.len"))])
+            arr = self._lengths[field] = np.concatenate(parts) if parts else np.zeros(0)
+        return arr
+
+    def numbers(self, field: str) -> tuple[np.ndarray, np.ndarray]:
+        """(sortable raw value per document, has a value) of a numeric field."""
+        got = self._numbers.get(field)
+        if got is None:
+            nums = [np.asarray(c.array(f"{field}.num")) for c, _o, _r in self.segments]
+            has = [np.asarray(c.array(f"{field}.has")) for c, _o, _r in self.segments]
+            got = self._numbers[field] = (np.concatenate(nums), np.concatenate(has))
+        return got
+
+    def facet(self, field: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """(values, value index per posting, document per posting) of a facet field."""
+        got = self._facets.get(field)
+        if got is None:
+            per_seg = []
+            for cols, offset, _r in self.segments:
+                terms = np.asarray(cols.array(f"{field}.terms"))
+                offs = np.asarray(cols.array(f"{field}.offs"))
+                ids = np.asarray(cols.array(f"{field}.ids")).astype(np.int64) + offset
+                per_seg.append((terms, np.diff(offs), ids))
+            allterms = sorted({bytes(t) for terms, _c, _i in per_seg for t in terms})
+            index = {t: i for i, t in enumerate(allterms)}
+            value_of, docs = [], []
+            for terms, counts, ids in per_seg:
+                local = np.array([index[bytes(t)] for t in terms], dtype=np.int64)
+                value_of.append(np.repeat(local, counts))
+                docs.append(ids)
+            got = self._facets[field] = (
+                [t.decode("utf-8") for t in allterms],
+                np.concatenate(value_of) if value_of else np.zeros(0, np.int64),
+                np.concatenate(docs) if docs else np.zeros(0, np.int64))
+        return got
+
+    # -- scoring statistics, as Whoosh's BM25F computes them
+    def B(self, field: str) -> float:
+        return self._field_B.get(field, self._B)
+
+    def idf(self, df: int) -> float:
+        return log(self.doc_count_all / (df + 1)) + 1
+
+    def avgfl(self, field: str) -> float:
+        got = self._avgfl.get(field)
+        if got is None:
+            got = self._avgfl[field] = self.searcher.avg_field_length(field) or 1
+        return got
+
+
+class Executor:
+    """Evaluates a query tree to (match, scores) arrays; scores is None when not asked for."""
+
+    def __init__(self, fx: FastIndex) -> None:
+        self.fx = fx
+        self.n = fx.doc_count_all
+
+    def run(self, q, scored: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        match, scores = self._eval(q, scored)
+        return match & self.fx.live, scores
+
+    def _empty(self, scored: bool):
+        return np.zeros(self.n, dtype=bool), (np.zeros(self.n) if scored else None)
+
+    def _eval(self, q, scored: bool):
+        if q is Q.NullQuery or isinstance(q, Q.NullQuery.__class__):
+            return self._empty(scored)
+        kind = type(q)
+        if kind is Q.Term:
+            return self._term(q.fieldname, q.text, q.boost, scored)
+        if isinstance(q, Q.Or) and type(q).matcher is Q.Or.matcher and not isinstance(q, Q.DisjunctionMax):
+            if getattr(q, "minmatch", 0) or getattr(q, "scale", None):
+                raise Untranslatable("Or with minmatch or scale")
+            return self._compound(q, scored, union=True)
+        if kind is Q.And:
+            return self._compound(q, scored, union=False)
+        if kind is Q.AndNot:
+            match, scores = self._eval(q.a, scored)
+            other, _ = self._eval(q.b, False)
+            match = match & ~other
+            if scored:
+                scores = np.where(match, scores, 0.0)
+            return match, scores
+        if kind is Q.Not and not scored:
+            other, _ = self._eval(q.query, False)
+            return ~other, None
+        if kind is Q.Every and not q.fieldname and not scored:
+            return np.ones(self.n, dtype=bool), None
+        if kind is Q.ConstantScoreQuery:
+            match, _ = self._eval(q.child, False)
+            if not scored:
+                return match, None
+            # Whoosh's ListMatcher scores a falsy constant (0.0) as 1.0
+            return match, np.where(match, q.score or 1.0, 0.0)
+        if kind is Q.NumericRange and not scored:
+            return self._numeric_range(q), None
+        if kind is Q.Prefix:
+            prefix = q.text.encode("utf-8")
+            return self._multiterm(q, lambda cols, _r: self.fx.expand_prefix(cols, q.fieldname, prefix), scored)
+        if kind in (Q.FuzzyTerm, Q.Wildcard):
+            return self._multiterm(q, lambda _c, segreader: list(q._btexts(segreader)), scored)
+        if kind is Q.Phrase:
+            return self._phrase(q, scored)
+        raise Untranslatable(type(q).__name__)
+
+    def _compound(self, q, scored: bool, union: bool):
+        subs = q.subqueries
+        if not subs:
+            return self._empty(scored)
+        if len(subs) == 1:          # Whoosh ignores the boost of a one-subquery compound
+            return self._eval(subs[0], scored)
+        match, scores = self._eval(subs[0], scored)
+        match = match.copy()
+        if scored:
+            scores = scores.copy()
+        for sub in subs[1:]:
+            m, s = self._eval(sub, scored)
+            if union:
+                match |= m
+            else:
+                match &= m
+            if scored:
+                scores += s
+        if scored and not union:
+            scores[~match] = 0.0        # an intersection scores only where all of it matches
+        if scored and q.boost != 1.0:
+            scores *= q.boost
+        return match, scores
+
+    def _term(self, field: str, text, boost: float, scored: bool):
+        fx = self.fx
+        if field not in fx.schema:
+            return self._empty(scored)
+        try:
+            btext = fx.schema[field].to_bytes(text)
+        except ValueError:
+            return self._empty(scored)
+        ids, weights = fx.postings(field, btext)
+        match = np.zeros(self.n, dtype=bool)
+        match[ids] = True
+        if not scored:
+            return match, None
+        scores = np.zeros(self.n)
+        scores[ids] = self._bm25(field, len(ids), ids, weights)
+        if boost != 1.0:
+            scores[ids] *= boost
+        return match, scores
+
+    def _bm25(self, field: str, df: int, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        fx = self.fx
+        tf = weights.astype(np.float64)
+        if not fx.schema[field].scorable:
+            return tf                               # Whoosh's WeightScorer
+        idf, K1, B, avgfl = fx.idf(df), fx.K1, fx.B(field), fx.avgfl(field)
+        fl = fx.lengths(field)[ids]
+        # scoring.bm25, operation for operation
+        return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+
+    def _multiterm(self, q, expand, scored: bool):
+        """Prefix, wildcard and fuzzy terms, as Whoosh's MultiTerm.matcher scores them segment by
+        segment: one expansion is a plain Term (no boost); several are an Or with the boost, which
+        Whoosh builds as a union tree (BM25 sums) when there are two terms or the segment has more
+        than 5 000 documents, and otherwise as an unscored array union (every match scores 1.0)."""
+        match, scores = self._empty(scored)
+        field = q.fieldname
+        if field not in self.fx.schema:
+            return match, scores
+        for cols, offset, segreader in self.fx.segments:
+            words = [w.encode("utf-8") if isinstance(w, str) else w for w in expand(cols, segreader) if w]
+            if not words:
+                continue
+            n_seg = segreader.doc_count_all()
+            lo, hi = offset, offset + n_seg
+            constant = len(words) >= Q.Or.TOO_MANY_CLAUSES or (len(words) > 2 and n_seg <= 5000)
+            part = np.zeros(n_seg) if scored else None
+            for word in words:
+                ids, weights = self.fx.postings(field, word)
+                inside = (ids >= lo) & (ids < hi)
+                match[ids[inside]] = True
+                if scored and not constant:
+                    part[ids[inside] - lo] += self._bm25(field, len(ids), ids, weights)[inside]
+            if scored:
+                if constant:
+                    part[match[lo:hi]] = 1.0
+                elif len(words) > 1 and q.boost != 1.0:
+                    part *= q.boost
+                scores[lo:hi] += part
+        return match, scores
+
+    def _numeric_range(self, q) -> np.ndarray:
+        fieldobj = self.fx.schema[q.fieldname]
+        raw, has = self.fx.numbers(q.fieldname)
+        match = has.copy()
+        if q.start is not None:
+            lo = np.uint64(fieldobj.to_column_value(q.start))
+            match &= (raw > lo) if q.startexcl else (raw >= lo)
+        if q.end is not None:
+            hi = np.uint64(fieldobj.to_column_value(q.end))
+            match &= (raw < hi) if q.endexcl else (raw <= hi)
+        return match
+
+    def _phrase(self, q, scored: bool):
+        """Candidates: documents with every word (vectorised). Whoosh's phrase matcher then checks
+        positions, and scores, on those only."""
+        candidates = np.ones(self.n, dtype=bool)
+        for word in q.words:
+            m, _ = self._term(q.fieldname, word, 1.0, False)
+            candidates &= m
+        candidates &= self.fx.live
+        match, scores = self._empty(scored)
+        todo = np.flatnonzero(candidates)
+        if not len(todo):
+            return match, scores
+        searcher = self.fx.searcher
+        subs = [(searcher, 0)] if searcher.is_atomic() else list(searcher.subsearchers)
+        for k, (sub, offset) in enumerate(subs):
+            end = subs[k + 1][1] if k + 1 < len(subs) else self.n
+            local = todo[(todo >= offset) & (todo < end)] - offset
+            if not len(local):
+                continue
+            m = q.matcher(sub, sub.boolean_context() if not scored else None)
+            for doc in local.tolist():
+                if not m.is_active():
+                    break
+                m.skip_to(doc)
+                if m.is_active() and m.id() == doc:
+                    match[offset + doc] = True
+                    if scored:
+                        scores[offset + doc] = m.score()
+        return match, scores
+
+
+# ---------------------------------------------------------------- ranking
+
+def top_by_score(match: np.ndarray, scores: np.ndarray, k: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Matching documents by score (highest first), ties by document number: Whoosh's order."""
+    docs = np.flatnonzero(match)
+    s = scores[docs]
+    if k is not None and len(docs) > k:
+        part = np.argpartition(-s, k - 1)[:k]
+        threshold = s[part].min()
+        keep = s >= threshold
+        docs, s = docs[keep], s[keep]
+    order = np.lexsort((docs, -s))
+    if k is not None:
+        order = order[:k]
+    return docs[order], s[order]
+
+
+def sorted_by_column(match: np.ndarray, raw: np.ndarray, reverse: bool, k: int | None) -> np.ndarray:
+    """Matching documents by a numeric column, ties by document number: Whoosh's sorted order."""
+    docs = np.flatnonzero(match)
+    keys = raw[docs]
+    if reverse:
+        keys = ~keys                # order-reversing on uint64, like Whoosh's 0 - value
+    order = np.lexsort((docs, keys))
+    if k is not None:
+        order = order[:k]
+    return docs[order]
+
+
+def facet_counts(fx: FastIndex, field: str, match: np.ndarray) -> list[tuple[str, int]]:
+    """(value, matching documents) for every value with any, most first, then by value."""
+    values, value_of, docs = fx.facet(field)
+    counts = np.bincount(value_of[match[docs]], minlength=len(values))
+    out = [(values[i], int(counts[i])) for i in np.flatnonzero(counts) if values[i]]
+    out.sort(key=lambda vc: (-vc[1], vc[0]))
+    return out
+
+
+__all__ = ["ColumnsUnavailable", "Executor", "FastIndex", "Untranslatable", "facet_counts",
+           "sorted_by_column", "top_by_score"]

@@ -1,0 +1,55 @@
+"""The environment the whole suite depends on, set here instead of inherited from the user's shell,
+and the one index of the shipped corpus that the tests which only read it share.
+
+The variables are set when pytest loads this file, before any test module is imported, so that
+subprocesses (the CLI run for real) see the same environment as the tests in this process.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "corpus"
+
+_HOME = Path(tempfile.mkdtemp(prefix="esfsearch-tests-"))
+
+# Output width, colour and locale: what the expected texts and the TUI snapshots were written with.
+for _name in ("NO_COLOR", "FORCE_COLOR", "COLORTERM", "TEXTUAL", "PYTHONWARNINGS",
+              "ESFSEARCH_CORPUS", "ESFSEARCH_SYNONYMS", "LANGUAGE"):
+    os.environ.pop(_name, None)
+for _name in [n for n in os.environ if n.startswith("LC_")]:
+    os.environ.pop(_name, None)
+os.environ.update({
+    "COLUMNS": "80",
+    "LINES": "25",
+    "TERM": "xterm-256color",
+    "LANG": "C.UTF-8",
+    "LC_ALL": "C.UTF-8",
+    "PYTHONIOENCODING": "utf-8",
+    # The user's saved searches, synonyms and index are never read or written by a test.
+    "ESFSEARCH_CONFIG_DIR": str(_HOME / "config"),
+    "XDG_CONFIG_HOME": str(_HOME / "xdg-config"),
+    "ESFSEARCH_INDEX": str(_HOME / "no-index"),
+})
+
+
+@pytest.fixture(scope="session")
+def shipped_index(tmp_path_factory) -> Path:
+    """The shipped corpus indexed once per session, for the tests that only read it. Built from
+    the repository root with a relative corpus path, so `source_path` stays relative (stable TUI
+    snapshots wherever the checkout lives). Copy it before changing it."""
+    from esfsearch.index import build_index
+
+    ix = tmp_path_factory.mktemp("shipped") / "ix"
+    cwd = os.getcwd()
+    os.chdir(REPO)
+    try:
+        build_index([Path("corpus")], ix)
+    finally:
+        os.chdir(cwd)
+    return ix

@@ -1,0 +1,121 @@
+"""Identical answers: every query of the benchmark's mix (on a generated corpus) and of the judged
+set (on the shipped corpus) gives the same totals, facet counts, pages and scores on the
+vectorised path (fastpath.py) as on Whoosh's matchers."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import corpus as bench_corpus  # noqa: E402
+from bench.run import query_mix  # noqa: E402
+from esfsearch.index import build_index  # noqa: E402
+from esfsearch.ingest import ingest  # noqa: E402
+from esfsearch.search import SearchEngine  # noqa: E402
+
+from samepath import differences, outcome, whoosh_reference  # noqa: E402
+
+N = 1500
+VARIANTS = ({}, {"sort": "budget"}, {"sort": "start-asc", "limit": 5, "page": 3})
+EXTRA = ['innova*', 'sol*', 'ut*', '"digital kompetens"', 'kompetens region:"övre norrland"', 'x -fond:esf',
+         'unga år:2016..2018', 'budget:>5m', 'stöd:1m..3m', 'kompetensforsörjning~1', 'NOT skola',
+         'skola AND NOT arbete', '', '*', 'integration -region:stockholm', 'fond:eruf', 'innov?tion',
+         'start:2017 kommun:Umeå', 'deltagare:>100 unga', 'medfinansiering:>=50 energi', 'fas:avslutat']
+
+
+def _compare(engines: tuple[SearchEngine, SearchEngine], text: str, **kwargs) -> list[str]:
+    fast, slow = engines
+    a = outcome(fast, text, **kwargs)
+    found = differences(a, outcome(slow, text, **kwargs))
+    if found:   # judge the page against Whoosh's complete ranking (see whoosh_reference)
+        found = differences(a, whoosh_reference(slow, text, **kwargs))
+    return [f"{text!r} {kwargs}: {d}" for d in found]
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> tuple[Path, Path]:
+    """A generated corpus indexed in two commits: several segments, one with deleted documents."""
+    root = tmp_path_factory.mktemp("fastpath")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    bench_corpus.generate(N, corpus, seed=3)
+    ix = root / "ix"
+    build_index([corpus], ix, rebuild=True)
+    victim = sorted(p for p in corpus.rglob("*") if p.is_file() and p.suffix in (".txt", ".json"))[0]
+    victim.write_bytes(victim.read_bytes() + "\nProjektet har även utökats med en ny insats för unga.\n".encode())
+    build_index([corpus], ix)
+    return corpus, ix
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory) -> Path:
+    ix = tmp_path_factory.mktemp("shipped") / "ix"
+    build_index([ROOT / "corpus"], ix, rebuild=True)
+    return ix
+
+
+def _engines(ix: Path) -> tuple[SearchEngine, SearchEngine]:
+    return SearchEngine(ix, exec_mode="fast"), SearchEngine(ix, exec_mode="whoosh")
+
+
+def test_benchmark_mix_same_answers(generated):
+    corpus, ix = generated
+    engines = _engines(ix)
+    assert len(engines[0]._searcher.reader().leaf_readers()) > 1   # several segments
+    assert engines[0]._searcher.reader().has_deletions()
+    queries = query_mix(ingest([corpus]).records, 200, seed=1)
+    problems, fast = [], 0
+    for n, q in enumerate(queries):
+        problems += _compare(engines, q["text"], facets=q["facets"] or n % 5 == 0)
+        fast += engines[0].last_path == "fast"
+        if n % 10 == 0:
+            for kwargs in VARIANTS[1:]:
+                problems += _compare(engines, q["text"], **kwargs)
+    assert engines[0].fast_unavailable is None
+    assert not problems, "\n".join(problems[:20])
+    assert fast >= 0.9 * len(queries)     # the common shapes do run vectorised
+
+
+def test_extra_shapes_same_answers(generated):
+    _corpus, ix = generated
+    engines = _engines(ix)
+    problems = []
+    for text in EXTRA:
+        for kwargs in ({"facets": True},) + VARIANTS[1:]:
+            problems += _compare(engines, text, **kwargs)
+    assert not problems, "\n".join(problems[:20])
+
+
+def test_judged_queries_same_answers(shipped):
+    engines = _engines(shipped)
+    problems = []
+    for q in json.loads((ROOT / "eval" / "queries.json").read_text(encoding="utf-8")):
+        for kwargs in ({"facets": True},) + VARIANTS[1:]:
+            problems += _compare(engines, q["text"], **kwargs)
+    assert engines[0].fast_unavailable is None
+    assert not problems, "\n".join(problems[:20])
+
+
+def test_count_and_iter_hits_agree(generated):
+    _corpus, ix = generated
+    fast, slow = _engines(ix)
+    for text in ("utveckling", "innova* fond:esf", "region:norr", "", "budget:>1m projekt"):
+        assert fast.count(text) == slow.count(text)
+        for sort in ("relevance", "end"):
+            a = [(h.key, round(h.score, 6)) for h in fast.iter_hits(text, sort=sort)]
+            b = [(h.key, round(h.score, 6)) for h in slow.iter_hits(text, sort=sort)]
+            assert [k for k, _ in a] == [k for k, _ in b] or sorted(a) == sorted(b)
+            assert sorted(s for _, s in a) == sorted(s for _, s in b)
+    assert fast.stats()["funds"] == slow.stats()["funds"]
+    for hit in fast.search("utveckling", limit=3).hits:
+        a, b = fast.similar(hit.id), slow.similar(hit.id)
+        same = [{"total": r.total, "facets": {}, "ids": [h.key for h in r.hits], "scores": [h.score for h in r.hits]}
+                for r in (a, b)]
+        assert not differences(*same)

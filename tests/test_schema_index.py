@@ -1,0 +1,117 @@
+"""The build's shortcuts write the index Whoosh would have written: FastIndex fields give the postings
+of Whoosh's token-stream path, and a build with fast_writing's flush gives the same segment contents."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from whoosh.fields import FieldType
+
+from esfsearch.ingest import ingest
+from esfsearch.schema import VALUE_SEP, FastIndex, build_schema, record_document
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+ODD_TEXTS = [
+    "",
+    "och att i",                                     # only stopwords
+    "Projektet projektet PROJEKTET projekt projekts",  # several words on one stem
+    "ESF-stöd 2014-2020, t.ex. bl.a. m.m. 11 256 577 kr; ESF+ och e-post: a.b@c.se",
+    "kompetensförsörjning kompetensforsorjning Kompetensförsörjningsbehov arbetsmarknaden",
+    "Cafe\u0301 e\u0301n ide\u0301 miljön",           # NFD input
+    "İstanbul ΣΟΦΙΑ Straße",                          # lower() changes the length / Greek sigma
+    "unga under 25 år, personer utan gymnasieutbildning",
+    f"Övre Norrland{VALUE_SEP}  {VALUE_SEP}Stockholm{VALUE_SEP}övre  norrland",
+]
+
+
+def _stock(field, value):
+    return sorted(FieldType.index(field, value))
+
+
+def _texts():
+    records = ingest([CORPUS]).records[:60]
+    docs = [record_document(r, f"k{n}", "f") for n, r in enumerate(records)]
+    return docs
+
+
+def test_fast_fields_give_whoosh_postings():
+    schema = build_schema()
+    fast = [name for name in schema.names() if isinstance(schema[name], FastIndex)]
+    assert {"title", "body", "parts", "folded", "spell", "region", "fund_v", "region_f"} <= set(fast)
+    docs = _texts()
+    assert docs
+    # field by field within each document, in Whoosh's (sorted) order, so that "title\ntext" meets
+    # the text's analysis as in a build
+    odd = [{name: text for name in fast} for text in ODD_TEXTS]
+    odd += [{"body": b, "folded": f"{a}\n{b}"} for a in ODD_TEXTS for b in ODD_TEXTS]
+    for doc in docs + odd:
+        for name in sorted(doc):
+            if name in fast:
+                field = schema[name]
+                assert sorted(field.index(doc[name])) == _stock(field, doc[name]), (name, doc[name])
+
+
+def test_fast_fields_survive_pickling():
+    import pickle
+
+    schema = pickle.loads(pickle.dumps(build_schema()))
+    field = schema["folded"]
+    value = "Kompetensförsörjning i Övre Norrland"
+    assert sorted(field.index(value)) == _stock(field, value)
+
+
+def _contents(root: Path) -> dict:
+    from esfsearch.index import current_generation, open_whoosh
+
+    ix = open_whoosh(current_generation(root))
+    out: dict = {}
+    try:
+        with ix.reader() as r:
+            keys = {d: s["key"] for d, s in r.iter_docs()}
+            for fname, text in r.all_terms():
+                ti = r.term_info(fname, text)
+                m = r.postings(fname, text)
+                posts = []
+                while m.is_active():
+                    posts.append((keys[m.id()], m.value(), m.weight()))
+                    m.next()
+                out[(fname, text)] = (ti.weight(), ti.doc_frequency(), ti.min_length(), ti.max_length(),
+                                      sorted(posts))
+            for fname in r.schema.names():
+                if r.schema[fname].scorable:
+                    out[("len", fname)] = sorted((keys[d], r.doc_field_length(d, fname)) for d in keys)
+            out["stored"] = sorted(json.dumps(s, sort_keys=True, default=str) for _, s in r.iter_docs())
+    finally:
+        ix.close()
+    return out
+
+
+def test_fast_flush_writes_what_whoosh_writes(tmp_path, monkeypatch):
+    from whoosh.codec.whoosh3 import W3FieldWriter
+    from whoosh.writing import PostingPool, SegmentWriter
+
+    from esfsearch import fast_writing
+    from esfsearch.index import build_index
+
+    fast_writing.speed_up_writing()
+    stock = dict(fast_writing._stock)
+    # a small pool forces several sorted runs through the patched run files
+    monkeypatch.setattr("esfsearch.index._writer", lambda ix, procs, n: ix.writer(limitmb=1))
+    build_index([CORPUS], tmp_path / "fast", rebuild=True)
+    fast = _contents(tmp_path / "fast")
+
+    monkeypatch.setattr(fast_writing, "_installed", True)     # keep speed_up_writing from patching
+    owner = {"_flush_segment": SegmentWriter, "add_postings": W3FieldWriter}
+    for name, fn in stock.items():
+        monkeypatch.setattr(owner.get(name, PostingPool), name, fn)
+    build_index([CORPUS], tmp_path / "stock", rebuild=True)
+    assert _contents(tmp_path / "stock") == fast
+
+
+@pytest.mark.parametrize("name", ["title", "parts", "spell", "fund_v"])
+def test_non_string_values_go_the_ordinary_way(name):
+    field = build_schema()[name]
+    assert sorted(field.index(["a", "b"])) == _stock(field, ["a", "b"])
