@@ -51,9 +51,9 @@ class Field:
     name: str                            # record attribute; the key in JSON and CSV rows
     label_sv: str                        # Swedish label shown beside the value (`show`, the TUI detail)
     label: str                           # English name in help texts and messages
-    kind: str | None = None              # filter kind (WORDS, VALUE, ...); None: not a filter
+    kind: str = ""                       # filter kind (WORDS, VALUE, ...); "": not a filter
     names: tuple[str, ...] = ()          # names in the query language, Swedish and English
-    index_field: str | None = None       # the index field a filter on it searches
+    index_field: str = ""                # the index field a filter on it searches ("": none)
     help: str = ""                       # what a filter matches, when the label does not say it
     short: str = ""                      # the label in one-line summaries ('Searched: … · EU support > 5 mkr')
     facet: str | None = None             # facet name (counted from the index field `<facet>_f`)

@@ -164,7 +164,7 @@ def fields_fingerprint() -> str:
     """What the index holds of the registry (index fields, kinds, facets): differs after a field edit."""
     import hashlib
 
-    spec = [(f.index_field, f.kind, f.decimal, f.facet, NUMERIC_BITS.get(f.index_field or ""))
+    spec = [(f.index_field, f.kind, f.decimal, f.facet, NUMERIC_BITS.get(f.index_field))
             for f in REGISTRY if f.index_field or f.facet]
     return hashlib.sha1(repr(spec).encode("utf-8")).hexdigest()[:12]
 
@@ -185,7 +185,7 @@ def build_schema() -> Schema:
         "spell": FastKeyword(analyzer=SwedishAnalyzer("plain"), scorable=False),
     }
     for f in REGISTRY:
-        if f.index_field is None:
+        if not f.index_field:
             continue
         if f.kind in (WORDS, CONTACT):
             fields[f.index_field] = FastText(analyzer=WordsAnalyzer(), phrase=True)
@@ -224,7 +224,7 @@ def record_document(record: ProjectRecord, key: str, file: str) -> dict:
                                             record.specific_objective, record.programme_area) if v),
     }
     for f in REGISTRY:
-        if f.index_field is not None:
+        if f.index_field:
             if f.kind in (WORDS, VALUE, CONTACT):
                 doc[f.index_field] = _join(str(v) for v in f.values(record))
             elif f.kind == NUMBER:
