@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from whoosh.analysis import Composable, Token
 
@@ -335,7 +335,7 @@ class SwedishAnalyzer(Composable):
         token.boost = 1.0
         for word, start, end in words:
             pos += 1
-            forms = cache.get(word, _MISS) if cache is not None else _MISS
+            forms: Any = cache.get(word, _MISS) if cache is not None else _MISS
             if forms is _MISS:
                 forms = None if word in stopwords else tuple(self.forms(word, stem))
                 if cache is not None:

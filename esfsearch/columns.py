@@ -25,6 +25,8 @@ so deleting documents never requires rewriting these files.
 
 from __future__ import annotations
 
+from typing import Any
+
 import io
 import json
 import os
@@ -54,7 +56,7 @@ def segment_id(segreader) -> str:
     return segreader.segment().segment_id()
 
 
-def leaf_readers(reader) -> list[tuple[object, int]]:
+def leaf_readers(reader) -> list[tuple[Any, int]]:
     """[(segment reader, global offset of its first document)] in Whoosh's document order."""
     return list(reader.leaf_readers())
 
@@ -269,7 +271,7 @@ class SegmentColumns:
         manifest = check_segment(folder, doc_count_all)
         self.entries: dict[str, list] = manifest["arrays"]
         self.size = manifest["size"]
-        self._map = None
+        self._map: Any = None
         self._arrays: dict[str, object] = {}
 
     def array(self, name: str):

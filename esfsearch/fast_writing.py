@@ -17,12 +17,14 @@ into a segment, and there three costs per posting had nothing to do with the ind
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshal
 from itertools import islice
 
 _RUN_BLOCK = 4096      # postings per marshalled block of a run file
 _installed = False
-_stock: dict[str, object] = {}   # Whoosh's own methods, for tests that compare
+_stock: dict[str, Any] = {}   # Whoosh's own methods, for tests that compare
 
 
 def speed_up_writing() -> None:
@@ -103,9 +105,10 @@ def _add_postings(self, schema, lengths, items) -> None:
 
     start_field, start_term = self.start_field, self.start_term
     finish_term, finish_field = self.finish_field_term, self.finish_field
-    decode = lengths.decode if lengths is not None else None
+    decode: Any = lengths.decode if lengths is not None else None
     lastfn = lasttext = None
-    column, ncolumn = False, 0
+    column: Any = False
+    ncolumn = 0
     ids: list[int] = []
     weights: list[float] = []
     values: list[bytes] = []

@@ -15,6 +15,8 @@ those are checked (and scored) by Whoosh's phrase matcher.
 
 from __future__ import annotations
 
+from typing import Any
+
 from math import log
 from pathlib import Path
 
@@ -38,7 +40,7 @@ class FastIndex:
     def __init__(self, gen: Path, searcher) -> None:
         self.searcher = searcher
         reader = searcher.reader()
-        self.segments: list[tuple[SegmentColumns, int, object]] = []
+        self.segments: list[tuple[SegmentColumns, int, Any]] = []
         self.doc_count_all = reader.doc_count_all()
         live = np.ones(self.doc_count_all, dtype=bool)
         for segreader, offset in leaf_readers(reader):
@@ -281,7 +283,7 @@ class Executor:
             n_seg = segreader.doc_count_all()
             lo, hi = offset, offset + n_seg
             constant = len(words) >= Q.Or.TOO_MANY_CLAUSES or (len(words) > 2 and n_seg <= 5000)
-            part = np.zeros(n_seg) if scored else None
+            part = np.zeros(n_seg if scored else 0)   # scores of this segment (only when scored)
             for word in words:
                 ids, weights = self.fx.postings(field, word)
                 inside = (ids >= lo) & (ids < hi)
