@@ -371,7 +371,7 @@ class SwedishAnalyzer(Composable):
         stopwords = self.stopwords
         out: dict[str, list[int]] = {}
         for word, positions in _grouped(value).items():
-            forms = cache.get(word, _MISS) if cache is not None else _MISS
+            forms: Any = cache.get(word, _MISS) if cache is not None else _MISS
             if forms is _MISS:
                 forms = None if word in stopwords else tuple(self.forms(word, stem))
                 if cache is not None:

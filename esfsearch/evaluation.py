@@ -346,7 +346,7 @@ class Report:
                "mrr": sum(r.rr for r in runs) / n if n else 0.0}
         checked = [r for r in runs if r.violations is not None]
         if checked:
-            agg["violations"] = sum(r.violations for r in checked)
+            agg["violations"] = sum(r.violations or 0 for r in checked)
         return agg
 
     def classes(self) -> list[str]:

@@ -20,13 +20,13 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from whoosh import query as Q
 
 from .analysis import STOPWORDS, analyze
 
-FEEDBACK = {
+FEEDBACK: dict[str, Any] = {
     "docs": 10,         # first results taken as relevant
     "terms": 20,        # expansion terms added
     "weight": 0.5,      # total boost of the expansion clause (shared by its terms)
@@ -173,7 +173,7 @@ def _idf(df: int, n: int) -> float:
 
 # ---------------------------------------------------------------- what makes a record distinctive
 
-SIMILAR = {"terms": 30, "parts": 0.5, "area": 4.0}   # tuned on the similar class (tune split)
+SIMILAR: dict[str, Any] = {"terms": 30, "parts": 0.5, "area": 4.0}   # tuned on the similar class (tune split)
 
 
 def significant_terms(counts: dict[str, int], collection_frequency: Callable[[str], int],

@@ -81,6 +81,7 @@ def export_row(hit, columns: list[str] | None = None) -> dict[str, Any]:
     r = hit.record
     row: dict[str, Any] = {}
     for name in columns or ALL_COLUMNS:
+        value: Any
         if name == "score":
             value = round(float(hit.score), 4) if hit.score is not None else None
         elif name == "snippet":

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, overload
 
 from .records import ProjectRecord
 from .values import programme_area_label
@@ -85,8 +85,9 @@ class Field:
         return self.name in ProjectRecord.CONTACT_FIELDS
 
     @property
-    def facet_index(self) -> str | None:
-        return f"{self.facet}_f" if self.facet else None
+    def facet_index(self) -> str:
+        """The index field the facet is counted from ("" when the field is no facet)."""
+        return f"{self.facet}_f" if self.facet else ""
 
     @property
     def short_label(self) -> str:
@@ -121,6 +122,10 @@ def json_value(value: Any) -> Any:
     return value
 
 
+@overload
+def yyyymmdd(d: date) -> int: ...
+@overload
+def yyyymmdd(d: None) -> None: ...
 def yyyymmdd(d: date | None) -> int | None:
     """A date as the number the index stores for it (2016-03-05 -> 20160305)."""
     return d.year * 10000 + d.month * 100 + d.day if d else None

@@ -308,7 +308,7 @@ def read_label_record(text: str, *, source_path: str, default_id: str) -> list[P
 
 def _is_label(line: str) -> bool:
     m = _LABEL_LINE.match(line)
-    return bool(m) and not m.group(2).strip() and len(line) < 70
+    return m is not None and not m.group(2).strip() and len(line) < 70
 
 
 def _labels_in(lines: list[str]) -> Iterator[str]:
@@ -495,15 +495,21 @@ def _json_records(items: list[tuple[str, Any]], problems: list[RecordProblem], *
 _WS = re.compile(r"[ \t\n\r]*")
 
 
+def _skip_ws(text: str, pos: int) -> int:
+    """The position of the first non-space character at or after `pos`."""
+    m = _WS.match(text, pos)
+    return m.end() if m else pos
+
+
 def _truncated_array(text: str) -> tuple[list[Any], bool] | None:
     """(the complete elements, whether the text ends inside one) when `text` is a JSON array cut off
     before its end (an interrupted download): valid JSON up to its last character, with the array
     still open. None for anything else, a syntax error inside the file included: nothing is guessed."""
     decoder = json.JSONDecoder()
-    pos = _WS.match(text, 0).end()
+    pos = _skip_ws(text, 0)
     if not text.startswith("[", pos):
         return None
-    pos = _WS.match(text, pos + 1).end()
+    pos = _skip_ws(text, pos + 1)
     items: list[Any] = []
     end = len(text)
     if pos < end and text[pos] == "]":
@@ -522,12 +528,12 @@ def _truncated_array(text: str) -> tuple[list[Any], bool] | None:
                       or (exc.msg.startswith("Expecting value") and any(w.startswith(rest) for w in ("true", "false", "null"))))
             return (items, True) if at_end else None
         items.append(item)
-        pos = _WS.match(text, after).end()
+        pos = _skip_ws(text, after)
         if pos >= end:
             return items, False            # cut right after a complete element
         if text[pos] != ",":
             return None                    # "]": the array is complete, the error is elsewhere
-        pos = _WS.match(text, pos + 1).end()
+        pos = _skip_ws(text, pos + 1)
 
 
 def _cut_reason(text: str, complete: int, inside: bool) -> str:

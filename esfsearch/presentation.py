@@ -206,8 +206,12 @@ def understood_line(u: dict) -> str:
 
 def query_error_text(exc: Exception) -> str:
     """A query error as the user reads it (errors that carry data are worded here)."""
-    kind = getattr(exc, "kind", None)
-    hint = f"; did you mean '{exc.suggestion}'?" if getattr(exc, "suggestion", None) else ""
+    from .querylang import QueryError
+
+    if not isinstance(exc, QueryError):
+        return str(exc)
+    kind = exc.kind
+    hint = f"; did you mean '{exc.suggestion}'?" if exc.suggestion else ""
     if kind == "unknown_value":
         return f"no project has {exc.field} '{exc.value}'{hint}"
     if kind == "unknown_field":

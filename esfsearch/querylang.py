@@ -170,6 +170,7 @@ def _filter_value(text: str, start: int, spec: Field, name: str, negate: bool,
         if m and m.group(0).strip() and (m.end() == len(text) or text[m.end()].isspace()):
             return m.group(0).strip(), m.end()
     m = re.compile(r"\S+").match(text, start)
+    assert m is not None   # the filter pattern saw a value here
     value, end = m.group(0), m.end()
     if values is None or spec.kind not in (WORDS, VALUE) or value.endswith("*"):
         return value, end
@@ -258,6 +259,7 @@ def canonical_number(value: str, f: Filter) -> str:
     (a unit written once after a range is the unit of both ends)."""
     text = " ".join(value.split())
     m = re.fullmatch(r"(>=|<=|>|<|=)?\s?(.*)", text)
+    assert m is not None   # (.*) matches anything
     op, rest = m.group(1) or "", m.group(2)
     parts = re.split(r"\s?(?:\.\.|–|—)\s?", rest, maxsplit=1)
     if len(parts) == 1 and not op:
@@ -271,8 +273,9 @@ def canonical_number(value: str, f: Filter) -> str:
     lo_text, hi_text = parts
     hi, hi_unit = _amount(hi_text, f) if hi_text else (None, False)
     lo, lo_unit = _amount(lo_text, f) if lo_text else (None, False)
-    if lo is not None and hi_unit and not lo_unit:
-        lo *= _UNITS[_ONE_AMOUNT.fullmatch(hi_text.strip()).group("unit").lower()]
+    unit = _ONE_AMOUNT.fullmatch(hi_text.strip()) if hi_unit else None
+    if lo is not None and unit is not None and not lo_unit:
+        lo *= _UNITS[unit.group("unit").lower()]
     return f"{'' if lo is None else _plain(lo)}..{'' if hi is None else _plain(hi)}"
 
 
@@ -640,6 +643,7 @@ class Rewriter:
         prefixes such as 'för-' and 'vid-' are stopwords and never stand alone."""
         if fold(modifier) in FOLDED_STOPWORDS:
             return False
+        assert self.doc_frequency is not None   # split_compound only runs with the index at hand
         return bool(self.doc_frequency("body" if field == "parts" else field, stem))
 
     def _synonym(self, text: str, positive: bool) -> Q.Query:

@@ -13,7 +13,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from whoosh import query as Q
 from whoosh import scoring, sorting
@@ -118,7 +118,7 @@ class SearchEngine:
         self.snippet_width, self.snippet_fragments = 200, 1
         self._facet_cache: dict[int, dict[str, dict[str, set[int]]]] = {}
         self.exec_mode = exec_mode or os.environ.get("ESFSEARCH_EXEC", "auto")
-        self._executor = None
+        self._executor: Any = None   # fastpath.Executor once the vectorised path is used
         self.fast_unavailable: str | None = None   # why queries run on the Whoosh path, if they must
         self.last_path = ""                         # "fast" or "whoosh": how the last search() ran
         self._counts_cache: dict[int, dict[int, dict[str, int]]] = {}
@@ -226,7 +226,7 @@ class SearchEngine:
         matching: dict[object, set[int]] = {}
         facet_counts = {}
         if facets:
-            names = DEFAULT_FACETS if facets is True else tuple(facets)
+            names = DEFAULT_FACETS if facets is True else tuple(facets or ())
             facet_counts = self.facet_counts(scoring_q, all_filters, names, matching)
         if results.scored_length() < page * limit:
             total = results.scored_length()
@@ -367,7 +367,7 @@ class SearchEngine:
         fieldname, reverse = spec
         return {"sortedby": sorting.FieldFacet(fieldname, reverse=reverse)}
 
-    def _run(self, q: Q.Query, limit: int, filter: Q.Query | None = None, **kwargs):
+    def _run(self, q: Q.Query, limit: int | None, filter: Q.Query | None = None, **kwargs):
         """Collect with a time limit. The filter is ANDed in at a constant score of 0: as a
         FilterCollector it would either be skipped by the TimeLimitCollector (which calls its
         child's collect() directly) or leave the total counting unfiltered matches."""
@@ -453,6 +453,7 @@ class SearchEngine:
         if got is None:
             return None
         match, scores, qmatch = got
+        doc_scores: Any
         if spec is None:
             if filter_bonus and match is not qmatch:
                 # The Whoosh path ANDs the filter in as ConstantScoreQuery(filter, 0.0), whose

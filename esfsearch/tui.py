@@ -25,6 +25,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape as escape_markup
 from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
 from textual.widgets import (Button, ContentSwitcher, Footer, Header, Input, OptionList, ProgressBar,
                              Static)
 from textual.widgets.option_list import Option
@@ -125,8 +126,8 @@ def record_table(record: ProjectRecord) -> Table:
     if merged:
         table.add_column(style="dim")
     for row in record_rows(record):
-        cells = [row.label, Text(row.text, style="yellow" if row.conflict else "")]   # record text, never markup
-        table.add_row(*cells, *([row.origin] if merged else []))
+        origin = [row.origin] if merged else []
+        table.add_row(row.label, Text(row.text, style="yellow" if row.conflict else ""), *origin)   # never markup
     return table
 
 
@@ -186,12 +187,14 @@ class FacetList(OptionList):
     def on_resize(self) -> None:
         """Facet values are clipped to the list's width: once the list is laid out (or its width
         changes) they are clipped again, whether the search result came before or after layout."""
-        self.app.facets_resized()
+        if isinstance(self.app, EsfSearchApp):
+            self.app.facets_resized()
 
 
 class Timeline(Static):
     def on_resize(self) -> None:
-        self.app.timeline_resized()
+        if isinstance(self.app, EsfSearchApp):
+            self.app.timeline_resized()
 
 
 # ---------------------------------------------------------------- screens
@@ -397,7 +400,7 @@ class EsfSearchApp(App[None]):
         self.error: str | None = None
         self.search_seq = 0       # bumped for every search started
         self.shown_seq = 0        # the search whose result is on screen
-        self._timer = None
+        self._timer: Timer | None = None
         self._loading_more = False
         self.index_state = "ok"   # ok | missing | broken | building
         self.shown_at = self.timeline_at = 0.0
@@ -438,6 +441,11 @@ class EsfSearchApp(App[None]):
                 self.engine.close()
 
     # -- index
+    def ready_engine(self) -> SearchEngine:
+        """The open engine: the workers that use it start only once it is open."""
+        assert self.engine is not None
+        return self.engine
+
     def open_engine(self) -> None:
         if not index_exists(self.index_dir):
             self._setup(f"There is no index in {self.index_dir} yet.", missing=True)
@@ -568,7 +576,7 @@ class EsfSearchApp(App[None]):
             if worker.is_cancelled or seq != self.search_seq:
                 return
             try:
-                result = self.engine.search(text, filters=filters, sort=sort, limit=PAGE, facets=True)
+                result = self.ready_engine().search(text, filters=filters, sort=sort, limit=PAGE, facets=True)
             except QueryError as exc:
                 self.call_from_thread(self._show_error, seq, query_error_text(exc))
                 return
@@ -709,7 +717,7 @@ class EsfSearchApp(App[None]):
             return
         with self.lock:
             try:
-                result = self.engine.search(text, filters=filters, limit=1, facets=("year",), snippets=False)
+                result = self.ready_engine().search(text, filters=filters, limit=1, facets=("year",), snippets=False)
             except QueryError:
                 return
         counts = {int(year): n for year, n in result.facets.get("year", []) if year.isdigit()}
@@ -758,7 +766,7 @@ class EsfSearchApp(App[None]):
     def _more_worker(self, seq: int, text: str, filters: list, sort: str, page: int) -> None:
         try:
             with self.lock:
-                result = self.engine.search(text, filters=filters, sort=sort, limit=PAGE, page=page)
+                result = self.ready_engine().search(text, filters=filters, sort=sort, limit=PAGE, page=page)
         except QueryError:
             result = None
         self.call_from_thread(self._show_more, seq, result)
@@ -878,7 +886,7 @@ class EsfSearchApp(App[None]):
     def _similar_worker(self, record: ProjectRecord) -> None:
         try:
             with self.lock:
-                result = self.engine.similar(record.id, limit=20)
+                result = self.ready_engine().similar(record.id, limit=20)
         except QueryError as exc:
             self.call_from_thread(self.notify, str(exc), severity="error", markup=False)
             return
@@ -914,7 +922,7 @@ class EsfSearchApp(App[None]):
     def _export_worker(self, path: Path, text: str, filters: list, sort: str, force: bool) -> None:
         try:
             with self.lock:
-                count = export_file(self.engine.iter_hits(text, filters=filters, sort=sort, snippets=False), path,
+                count = export_file(self.ready_engine().iter_hits(text, filters=filters, sort=sort, snippets=False), path,
                                     force=force)
         except ExportExists as exc:
             self.call_from_thread(self.notify, f"Not exported: {exc.path} exists.", severity="warning")

@@ -121,6 +121,7 @@ def _bounds(f: Filter) -> dict:
     """A number, date or year filter as {op, low, high}: op is '=', '>', '>=', '<', '<=' or 'range'."""
     parse = {NUMBER: number_bounds, DATE: date_bounds, YEAR: year_bounds}[f.spec.kind]
     m = re.fullmatch(r"(>=|<=|>|<|=)?(.*)", f.value)
+    assert m is not None   # (.*) matches anything
     op, rest = m.group(1), m.group(2)
     if op is None and ".." in rest:
         lo_text, hi_text = rest.split("..", 1)

@@ -191,8 +191,8 @@ def print_record(record: ProjectRecord, highlighted: Snippet | None, contacts: b
     if merged:
         table.add_column(style="dim")   # which source file each field came from
     for row in record_rows(record, contacts):
-        cells = [row.label, Text(row.text)]   # record text, never markup
-        table.add_row(*cells, *([row.origin] if merged else []), style="yellow" if row.conflict else None)
+        origin = [row.origin] if merged else []
+        table.add_row(row.label, Text(row.text), *origin, style="yellow" if row.conflict else None)   # never markup
     out.print(table)
     out.print()
     if highlighted is not None:

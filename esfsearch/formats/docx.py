@@ -88,11 +88,11 @@ def _style_names(xml: bytes) -> dict[str, str]:
         root = ET.fromstring(xml)
     except ET.ParseError:
         return {}
-    names = {}
+    names: dict[str, str] = {}
     for el in root.iter(f"{W}style"):
-        name = el.find(f"{W}name")
-        if el.get(f"{W}styleId") and name is not None:
-            names[el.get(f"{W}styleId")] = name.get(f"{W}val") or ""
+        name, style_id = el.find(f"{W}name"), el.get(f"{W}styleId")
+        if style_id and name is not None:
+            names[style_id] = name.get(f"{W}val") or ""
     return names
 
 

@@ -12,6 +12,7 @@ there is none) and h2-h6 are sections. Entities are decoded by the parser; `<br>
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from .structure import Block, known_label, pair_from_text, render, squash
 
@@ -96,7 +97,7 @@ def _blocks(root) -> list[Block]:
             blocks.append((pair_from_text(text, after_pair) if text.count("\n") <= 1 else None)
                           or Block("para", text))
 
-    stack: list[tuple[object, bool, bool]] = [(root, False, False)]   # (node, closing, in_content)
+    stack: list[tuple[Any, bool, bool]] = [(root, False, False)]   # (node, closing, in_content)
     while stack:
         node, closing, in_content = stack.pop()
         if closing:

@@ -168,7 +168,7 @@ def _no_text(data: bytes, pages: int) -> DocumentError:
 
 def _has_image(page) -> bool:
     try:
-        resources = page.get("/Resources") or {}
+        resources = page.get("/Resources")
         xobjects = resources.get_object().get("/XObject") if resources else None
         if not xobjects:
             return bool(page.images)
