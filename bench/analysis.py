@@ -49,7 +49,7 @@ def speed(records, repeat: int = 3) -> dict:
     words = sum(len(A._tokenise(both)) for _t, _b, both in texts)
     title_words = sum(len(A._tokenise(t)) for t, _b, _both in texts)
     body_words = sum(len(A._tokenise(b)) for _t, b, _both in texts)
-    A.default_splitter()    # loading the compound lexicon is start-up, not analysis
+    A.default_splitter()  # loading the compound lexicon is start-up, not analysis
     A.default_stemmer()("projekt")
     exact = A.SwedishAnalyzer("exact")
     parts, folded, plain = A.SwedishAnalyzer("parts"), A.SwedishAnalyzer("folded"), A.SwedishAnalyzer("plain")
@@ -63,31 +63,39 @@ def speed(records, repeat: int = 3) -> dict:
 
     def run_all():
         n = 0
-        for title, body, both in texts:     # as Whoosh's add_document feeds the five fields
+        for title, body, both in texts:  # as Whoosh's add_document feeds the five fields
             for an, value in ((exact, body), (folded, both), (parts, both), (plain, both), (exact, title)):
                 for _tok in an(value, positions=True):
                     n += 1
         return n
 
     out = {"records": len(texts), "words": words}
-    for label, fn, tokens_in in (("exact", run_exact, words),
-                                 ("all_modes", run_all, title_words + body_words + 3 * words)):
+    for label, fn, tokens_in in (
+        ("exact", run_exact, words),
+        ("all_modes", run_all, title_words + body_words + 3 * words),
+    ):
         clear_caches()
         t0 = time.process_time()
         emitted = fn()
         cold = time.process_time() - t0
         warm = []
         for _ in range(repeat):
-            A._WORDS_CACHE.clear()   # the word-list cache only spans the fields of one record
+            A._WORDS_CACHE.clear()  # the word-list cache only spans the fields of one record
             t0 = time.process_time()
             fn()
             warm.append(time.process_time() - t0)
         best = min(warm)
-        out[label] = {"tokens_in": tokens_in, "terms_out": emitted, "cold_s": round(cold, 3),
-                      "warm_s": round(best, 3), "cold_tokens_per_s": round(tokens_in / cold),
-                      "warm_tokens_per_s": round(tokens_in / best),
-                      # input words of title + text per second, all five fields analysed
-                      "words_per_s_warm": round(words / best), "words_per_s_cold": round(words / cold)}
+        out[label] = {
+            "tokens_in": tokens_in,
+            "terms_out": emitted,
+            "cold_s": round(cold, 3),
+            "warm_s": round(best, 3),
+            "cold_tokens_per_s": round(tokens_in / cold),
+            "warm_tokens_per_s": round(tokens_in / best),
+            # input words of title + text per second, all five fields analysed
+            "words_per_s_warm": round(words / best),
+            "words_per_s_cold": round(words / cold),
+        }
     return out
 
 
@@ -132,10 +140,12 @@ def sizes(name: str, records, work: Path) -> dict:
     out = {}
     for label, drop in VARIANTS.items():
         out[label] = build_variant(records, drop, work / f"ix-size-{name}")
-        print(f"  {name:>10} {label:<22} {out[label]['size_mb']:8.2f} MB  build {out[label]['build_cpu_s']:6.1f} s cpu",
-              flush=True)
+        print(
+            f"  {name:>10} {label:<22} {out[label]['size_mb']:8.2f} MB  build {out[label]['build_cpu_s']:6.1f} s cpu",
+            flush=True,
+        )
     full = out["full"]
-    for label, v in out.items():
+    for v in out.values():
         v["size_vs_full"] = round(v["size_mb"] / full["size_mb"], 3)
         v["build_vs_full"] = round(v["build_cpu_s"] / full["build_cpu_s"], 3) if full["build_cpu_s"] else None
     shutil.rmtree(work / f"ix-size-{name}", ignore_errors=True)
@@ -145,7 +155,9 @@ def sizes(name: str, records, work: Path) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", type=Path, default=REPO / "corpus")
-    ap.add_argument("--n", type=int, default=5000, help="size of the generated corpus for the size test (0: none)")
+    ap.add_argument(
+        "--n", type=int, default=5000, help="size of the generated corpus for the size test (0: none)"
+    )
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--work", type=Path, default=Path("/tmp/esfsearch-bench"))
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "analysis.json")
@@ -161,10 +173,14 @@ def main(argv=None) -> int:
     print(f"analyzer speed on {args.corpus} ({sp['records']} records, {sp['words']:,} words), one core:")
     for label in ("exact", "all_modes"):
         s = sp[label]
-        print(f"  {label:<10} cold {s['cold_tokens_per_s']:>10,} tokens/s   warm {s['warm_tokens_per_s']:>10,} tokens/s"
-              f"   ({s['tokens_in']:,} tokens in, {s['terms_out']:,} terms out)")
+        print(
+            f"  {label:<10} cold {s['cold_tokens_per_s']:>10,} tokens/s   warm {s['warm_tokens_per_s']:>10,} tokens/s"
+            f"   ({s['tokens_in']:,} tokens in, {s['terms_out']:,} terms out)"
+        )
     s = sp["all_modes"]
-    print(f"  all five fields: {s['words_per_s_cold']:,} (cold) / {s['words_per_s_warm']:,} (warm) record words/s")
+    print(
+        f"  all five fields: {s['words_per_s_cold']:,} (cold) / {s['words_per_s_warm']:,} (warm) record words/s"
+    )
     ok = sp["exact"]["warm_tokens_per_s"] >= 200_000
     print(f"  target >= 200 000 tokens/s in exact mode: {'pass' if ok else 'FAIL'}")
     result["target_exact_200k"] = ok

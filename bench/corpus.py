@@ -38,11 +38,11 @@ import re
 import sys
 import time
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
 
 LAYOUTS = ("projektbank", "esfplus", "ebs2020", "json", "markdown")
 
@@ -84,41 +84,169 @@ COUNTY_REGION = {
     "Norrbotten": ("Övre Norrland", "SE33"),
 }
 REGION_OWNER = {
-    "Stockholm": "Region Stockholm", "Uppsala": "Region Uppsala", "Södermanland": "Region Sörmland",
-    "Östergötland": "Region Östergötland", "Örebro": "Region Örebro län",
-    "Västmanland": "Region Västmanland", "Jönköping": "Region Jönköpings län",
-    "Kronoberg": "Region Kronoberg", "Kalmar": "Region Kalmar län", "Gotland": "Region Gotland",
-    "Blekinge": "Region Blekinge", "Skåne": "Region Skåne", "Halland": "Region Halland",
-    "Västra Götaland": "Västra Götalandsregionen", "Värmland": "Region Värmland",
-    "Dalarna": "Region Dalarna", "Gävleborg": "Region Gävleborg",
-    "Västernorrland": "Region Västernorrland", "Jämtland": "Region Jämtland Härjedalen",
-    "Västerbotten": "Region Västerbotten", "Norrbotten": "Region Norrbotten",
+    "Stockholm": "Region Stockholm",
+    "Uppsala": "Region Uppsala",
+    "Södermanland": "Region Sörmland",
+    "Östergötland": "Region Östergötland",
+    "Örebro": "Region Örebro län",
+    "Västmanland": "Region Västmanland",
+    "Jönköping": "Region Jönköpings län",
+    "Kronoberg": "Region Kronoberg",
+    "Kalmar": "Region Kalmar län",
+    "Gotland": "Region Gotland",
+    "Blekinge": "Region Blekinge",
+    "Skåne": "Region Skåne",
+    "Halland": "Region Halland",
+    "Västra Götaland": "Västra Götalandsregionen",
+    "Värmland": "Region Värmland",
+    "Dalarna": "Region Dalarna",
+    "Gävleborg": "Region Gävleborg",
+    "Västernorrland": "Region Västernorrland",
+    "Jämtland": "Region Jämtland Härjedalen",
+    "Västerbotten": "Region Västerbotten",
+    "Norrbotten": "Region Norrbotten",
 }
 # Seed 001 lists Södermanland's municipalities; projects.json covers the rest.
 SEED_MUNICIPALITIES = {
-    "Södermanland": ["Eskilstuna", "Flen", "Gnesta", "Katrineholm", "Nyköping", "Oxelösund",
-                     "Strängnäs", "Trosa", "Vingåker"],
+    "Södermanland": [
+        "Eskilstuna",
+        "Flen",
+        "Gnesta",
+        "Katrineholm",
+        "Nyköping",
+        "Oxelösund",
+        "Strängnäs",
+        "Trosa",
+        "Vingåker",
+    ],
 }
 # projects.json writes a few names without their space; the other layouts don't.
 NAME_FIXES = {"LillaEdet": "Lilla Edet", "UpplandsVäsby": "Upplands Väsby", "ÖstraGöinge": "Östra Göinge"}
-CITY_OWNERS = {"Stockholm": "Stockholms stad", "Göteborg": "Göteborgs Stad", "Malmö": "Malmö stad",
-               "Falun": "Falu kommun"}
-DEPARTMENTS = ["Arbetsmarknadsförvaltningen", "Tillväxtavdelningen", "Arbetslivsförvaltningen",
-               "Vuxenutbildningen", "Socialförvaltningen", "Utbildningsförvaltningen",
-               "Kommunledningsförvaltningen", "Näringslivsavdelningen"]
-FIRST_NAMES = ["Anna", "Eva", "Maria", "Karin", "Sara", "Kristina", "Lena", "Emma", "Kerstin",
-               "Malin", "Ingrid", "Jenny", "Sofia", "Linda", "Helena", "Annika", "Camilla",
-               "Erik", "Lars", "Karl", "Anders", "Johan", "Per", "Mikael", "Jan", "Peter",
-               "Thomas", "Daniel", "Fredrik", "Magnus", "Stefan", "Mattias", "Henrik", "Jonas"]
-SURNAMES = ["Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson",
-            "Persson", "Svensson", "Gustafsson", "Pettersson", "Jonsson", "Jansson", "Hansson",
-            "Bengtsson", "Jönsson", "Lindberg", "Jakobsson", "Magnusson", "Lindström",
-            "Olofsson", "Lindqvist", "Lindgren", "Berg", "Axelsson", "Bergström", "Lundberg",
-            "Lundgren", "Lind", "Lundqvist", "Mattsson", "Berglund", "Fredriksson", "Sandberg"]
-AREA_CODES = ["08", "010", "011", "013", "016", "018", "019", "021", "023", "026", "031", "033",
-              "035", "036", "040", "042", "044", "046", "054", "060", "063", "090", "0155",
-              "0150", "0171", "0240", "0243", "0451", "0470", "0480", "0498", "0520", "0611",
-              "0920", "0980"]
+CITY_OWNERS = {
+    "Stockholm": "Stockholms stad",
+    "Göteborg": "Göteborgs Stad",
+    "Malmö": "Malmö stad",
+    "Falun": "Falu kommun",
+}
+DEPARTMENTS = [
+    "Arbetsmarknadsförvaltningen",
+    "Tillväxtavdelningen",
+    "Arbetslivsförvaltningen",
+    "Vuxenutbildningen",
+    "Socialförvaltningen",
+    "Utbildningsförvaltningen",
+    "Kommunledningsförvaltningen",
+    "Näringslivsavdelningen",
+]
+FIRST_NAMES = [
+    "Anna",
+    "Eva",
+    "Maria",
+    "Karin",
+    "Sara",
+    "Kristina",
+    "Lena",
+    "Emma",
+    "Kerstin",
+    "Malin",
+    "Ingrid",
+    "Jenny",
+    "Sofia",
+    "Linda",
+    "Helena",
+    "Annika",
+    "Camilla",
+    "Erik",
+    "Lars",
+    "Karl",
+    "Anders",
+    "Johan",
+    "Per",
+    "Mikael",
+    "Jan",
+    "Peter",
+    "Thomas",
+    "Daniel",
+    "Fredrik",
+    "Magnus",
+    "Stefan",
+    "Mattias",
+    "Henrik",
+    "Jonas",
+]
+SURNAMES = [
+    "Andersson",
+    "Johansson",
+    "Karlsson",
+    "Nilsson",
+    "Eriksson",
+    "Larsson",
+    "Olsson",
+    "Persson",
+    "Svensson",
+    "Gustafsson",
+    "Pettersson",
+    "Jonsson",
+    "Jansson",
+    "Hansson",
+    "Bengtsson",
+    "Jönsson",
+    "Lindberg",
+    "Jakobsson",
+    "Magnusson",
+    "Lindström",
+    "Olofsson",
+    "Lindqvist",
+    "Lindgren",
+    "Berg",
+    "Axelsson",
+    "Bergström",
+    "Lundberg",
+    "Lundgren",
+    "Lind",
+    "Lundqvist",
+    "Mattsson",
+    "Berglund",
+    "Fredriksson",
+    "Sandberg",
+]
+AREA_CODES = [
+    "08",
+    "010",
+    "011",
+    "013",
+    "016",
+    "018",
+    "019",
+    "021",
+    "023",
+    "026",
+    "031",
+    "033",
+    "035",
+    "036",
+    "040",
+    "042",
+    "044",
+    "046",
+    "054",
+    "060",
+    "063",
+    "090",
+    "0155",
+    "0150",
+    "0171",
+    "0240",
+    "0243",
+    "0451",
+    "0470",
+    "0480",
+    "0498",
+    "0520",
+    "0611",
+    "0920",
+    "0980",
+]
 
 # ESF 2014-2020 programme areas, specific objectives and intervention types.
 ESF_AREAS = {
@@ -133,11 +261,17 @@ ESFPLUS_INTERVENTIONS = ["134", "136", "138", "143", "145", "149", "150", "152",
 EBS_PHASES = [("Genomförande", 0.75), ("Analys och planering", 0.15), ("Förprojektering", 0.10)]
 
 EBS_FURNITURE = "Logotyp på utskrifter\n\nStäng\n\n"
-EBS_NOTICE = ("EBS2020 har driftstopp på söndag den 29 mars 2020\n\n"
-              "Driftstopp pga servicearbete söndagen 29/3 från kl 15.00 och framåt, arbetet "
-              "förväntas vara klart på måndag 30/3.\u00a0\n\n")
-EBS_EXTRA_SECTIONS = ["Tillgänglighet för personer med funktionsnedsättning",
-                      "Transnationellt samarbete", "Jämställdhet", "Icke-diskriminering"]
+EBS_NOTICE = (
+    "EBS2020 har driftstopp på söndag den 29 mars 2020\n\n"
+    "Driftstopp pga servicearbete söndagen 29/3 från kl 15.00 och framåt, arbetet "
+    "förväntas vara klart på måndag 30/3.\u00a0\n\n"
+)
+EBS_EXTRA_SECTIONS = [
+    "Tillgänglighet för personer med funktionsnedsättning",
+    "Transnationellt samarbete",
+    "Jämställdhet",
+    "Icke-diskriminering",
+]
 JSON_SOURCE = "http://projektbank.tillvaxtverket.se/projektbanken2020#page=eruf"
 
 # Stems that mark a government sentence as on the ESF topic.
@@ -145,11 +279,15 @@ TOPIC = re.compile(
     r"arbetsmarknad|arbetslös|kompetens|utbildning|sysselsättning|integration|nyanlända|"
     r"ungdomar|samverkan|jämställd|tillgänglighet|funktionsnedsättning|företag|kommuner|"
     r"projekt|insatser|deltagare|anställ|lärande|socialfond|etablering|försörjning|"
-    r"diskriminering|innovation|regional", re.I)
-GOVERNMENT = re.compile(r"[Rr]egering|[Dd]epartement|[Uu]ppdrag|redovisa|[Mm]yndigheten ska|"
-                        r"\bSFS\b|\bprop\.|\bdir\.|[Bb]etänkande|[Rr]ekvisition|[Aa]nslag|[Uu]tgiftsområde|senast den|"
-                        r"[Mm]yndighet|verket\b|styrelsen\b|inspektionen\b|[Ss]tatskontoret|[Ll]agen\b|"
-                        r"[Ff]örordning|[Pp]romemoria|[Uu]tredning|miljoner kronor|miljarder|Sveriges riksdag")
+    r"diskriminering|innovation|regional",
+    re.I,
+)
+GOVERNMENT = re.compile(
+    r"[Rr]egering|[Dd]epartement|[Uu]ppdrag|redovisa|[Mm]yndigheten ska|"
+    r"\bSFS\b|\bprop\.|\bdir\.|[Bb]etänkande|[Rr]ekvisition|[Aa]nslag|[Uu]tgiftsområde|senast den|"
+    r"[Mm]yndighet|verket\b|styrelsen\b|inspektionen\b|[Ss]tatskontoret|[Ll]agen\b|"
+    r"[Ff]örordning|[Pp]romemoria|[Uu]tredning|miljoner kronor|miljarder|Sveriges riksdag"
+)
 SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖÉ\"”])")
 OPENER = re.compile(r"^(Projektet|Projektets|Syftet|Förstudien|Målet|Förstudiens|Det övergripande)\b")
 BAD = re.compile(r"https?:|www\.|@|\t|\||\*|_{2}|\[|\]")
@@ -160,19 +298,19 @@ BAD = re.compile(r"https?:|www\.|@|\t|\||\*|_{2}|\[|\]")
 # ---------------------------------------------------------------------------
 @dataclass
 class Pools:
-    project: list[str] = field(default_factory=list)    # sentences of project descriptions
-    topical: list[str] = field(default_factory=list)    # on-topic government sentences
-    general: list[str] = field(default_factory=list)    # other non-administrative ones
+    project: list[str] = field(default_factory=list)  # sentences of project descriptions
+    topical: list[str] = field(default_factory=list)  # on-topic government sentences
+    general: list[str] = field(default_factory=list)  # other non-administrative ones
     government: list[str] = field(default_factory=list)  # all usable government sentences
     openers: list[str] = field(default_factory=list)
-    intros: list[str] = field(default_factory=list)     # sentences ending with ':'
+    intros: list[str] = field(default_factory=list)  # sentences ending with ':'
     bullets: list[str] = field(default_factory=list)
-    names: list[str] = field(default_factory=list)      # project names
+    names: list[str] = field(default_factory=list)  # project names
     gov_titles: list[str] = field(default_factory=list)
     json_owners: list[tuple[str, str]] = field(default_factory=list)  # (owner, county)
     county_munis: dict[str, list[str]] = field(default_factory=dict)
-    objectives: list[tuple[str, str]] = field(default_factory=list)   # (insatsområde, tematiskt mål)
-    eruf_area: dict[str, str] = field(default_factory=dict)           # county -> område
+    objectives: list[tuple[str, str]] = field(default_factory=list)  # (insatsområde, tematiskt mål)
+    eruf_area: dict[str, str] = field(default_factory=dict)  # county -> område
     sources: dict[str, str] = field(default_factory=dict)
 
 
@@ -243,11 +381,15 @@ def load_pools(sources: str | None = None) -> Pools:
     seeds = _find("seeds", roots)
     projects = _find("projektbanken-eruf-2014-2020/projects.json", roots)
     if projects is None:
-        raise FileNotFoundError("projektbanken-eruf-2014-2020/projects.json not found under "
-                                + ", ".join(map(str, roots)))
+        raise FileNotFoundError(
+            "projektbanken-eruf-2014-2020/projects.json not found under " + ", ".join(map(str, roots))
+        )
     gov_dirs = [p for p in (_find("regeringsuppdrag", roots), _find("regeringen-esf", roots)) if p]
-    pools.sources = {"projects": str(projects), "seeds": str(seeds),
-                     "government": ", ".join(map(str, gov_dirs))}
+    pools.sources = {
+        "projects": str(projects),
+        "seeds": str(seeds),
+        "government": ", ".join(map(str, gov_dirs)),
+    }
 
     project, intros, bullets = [], [], []
     owners: list[tuple[str, str]] = []
@@ -381,8 +523,8 @@ class UniqueIds:
 class Owner:
     name: str
     county: str
-    municipality: str       # home municipality (postal town)
-    kind: str               # kommun / region / other
+    municipality: str  # home municipality (postal town)
+    kind: str  # kommun / region / other
     domain: str
 
 
@@ -403,8 +545,10 @@ class World:
                 name = f"{m}s kommun"
             owners.append(Owner(name, c, m, "kommun", f"{_slug(m, '')}.se"))
         self.kommun_owners = owners
-        self.region_owners = [Owner(REGION_OWNER[c], c, pools.county_munis[c][0], "region",
-                                    f"region{_slug(c, '')}.se") for c in self.counties]
+        self.region_owners = [
+            Owner(REGION_OWNER[c], c, pools.county_munis[c][0], "region", f"region{_slug(c, '')}.se")
+            for c in self.counties
+        ]
         others = []
         for name, county in pools.json_owners:
             if county not in pools.county_munis:
@@ -415,8 +559,11 @@ class World:
         self.other_owners = others
         # where summary sentences come from: project descriptions first, then
         # on-topic government prose, then other (non-administrative) prose
-        self.sent_sources = [(pools.project, 0.50), (pools.topical or pools.project, 0.90),
-                             (pools.general or pools.project, 1.0)]
+        self.sent_sources = [
+            (pools.project, 0.50),
+            (pools.topical or pools.project, 0.90),
+            (pools.general or pools.project, 1.0),
+        ]
 
     # -- people and places --------------------------------------------------
     def owner(self, rng: random.Random) -> Owner:
@@ -453,9 +600,7 @@ class World:
     # -- text ------------------------------------------------------------
     def _sentence(self, rng: random.Random) -> str:
         r = rng.random()
-        for pool, upto in self.sent_sources:
-            if r < upto:
-                break
+        pool = next((p for p, upto in self.sent_sources if r < upto), self.sent_sources[-1][0])
         return pool[int(rng.random() * len(pool))]
 
     def paragraphs(self, rng: random.Random, target_words: int, gov: bool = False) -> list[list[str]]:
@@ -499,8 +644,9 @@ class World:
 # ---------------------------------------------------------------------------
 # Record renderers. Each returns (record id, text).
 # ---------------------------------------------------------------------------
-def _period(rng: random.Random, first: tuple[int, int], last: tuple[int, int],
-            feasibility: bool) -> tuple[date, date]:
+def _period(
+    rng: random.Random, first: tuple[int, int], last: tuple[int, int], feasibility: bool
+) -> tuple[date, date]:
     span = (last[0] * 12 + last[1]) - (first[0] * 12 + first[1])
     y, m = _add_months(first[0], first[1], rng.randint(0, span))
     months = rng.randint(3, 10) if feasibility else rng.randint(12, 40)
@@ -510,7 +656,9 @@ def _period(rng: random.Random, first: tuple[int, int], last: tuple[int, int],
 
 
 def _budget(rng: random.Random, feasibility: bool) -> tuple[int, int]:
-    lo, hi = (math.log(150_000), math.log(1_500_000)) if feasibility else (math.log(800_000), math.log(40_000_000))
+    lo, hi = (
+        (math.log(150_000), math.log(1_500_000)) if feasibility else (math.log(800_000), math.log(40_000_000))
+    )
     total = int(math.exp(rng.uniform(lo, hi)))
     if rng.random() < 0.25:
         return total, total
@@ -583,7 +731,7 @@ def render_esfplus(w: World, rng: random.Random, ids: UniqueIds, cap: int):
     pid = ids.draw(rng, lambda r: f"{yy:02d}-{r.randint(1, cap):03d}-S{r.randint(1, 60):02d}")
     title = w.title(rng, owner, start.year)
     if rng.random() < 0.3:
-        title = title[:1].lower() + title[1:]   # seed 002 has a lower-case title
+        title = title[:1].lower() + title[1:]  # seed 002 has a lower-case title
     area = rng.choice(sorted(ESFPLUS_AREAS))
     if owner.kind == "kommun":
         org = _luhn_complete(f"212000{rng.randint(0, 999):03d}")
@@ -593,15 +741,21 @@ def render_esfplus(w: World, rng: random.Random, ids: UniqueIds, cap: int):
         org = _luhn_complete(f"{rng.choice(('55', '71', '80', '82', '20'))}{rng.randint(0, 9_999_999):07d}")
     region, nuts = COUNTY_REGION[owner.county]
     pairs = [
-        ("Diarienummer", pid), ("Namn", title),
-        ("Startdatum", start.isoformat()), ("Slutdatum", end.isoformat()),
-        ("Land som berörs", "Sverige"), ("Berörd fond", "ESF+"), ("Program CCI", "2021SE05SFPR"),
+        ("Diarienummer", pid),
+        ("Namn", title),
+        ("Startdatum", start.isoformat()),
+        ("Slutdatum", end.isoformat()),
+        ("Land som berörs", "Sverige"),
+        ("Berörd fond", "ESF+"),
+        ("Program CCI", "2021SE05SFPR"),
         ("Projektägare organisationsnummer", org),
         ("Projektägare", owner.name.upper() if rng.random() < 0.7 else owner.name),
         ("Unionens medfinansieringsgrad", "40%" if rng.random() < 0.85 else "50%"),
-        ("Programområde", area), ("Specifikt mål", rng.choice(ESFPLUS_AREAS[area])),
+        ("Programområde", area),
+        ("Specifikt mål", rng.choice(ESFPLUS_AREAS[area])),
         ("Sekundärtema - Motverka barnfattigdom", "Ja" if rng.random() < 0.15 else "Nej"),
-        ("Region", region), ("NUTS-2 kod", nuts),
+        ("Region", region),
+        ("NUTS-2 kod", nuts),
         ("Stödmottagare postnr", f"{rng.randint(10000, 98499)}"),
         ("Stödmottagare ort", owner.municipality.upper()),
         ("Interventionstyp", rng.choice(ESFPLUS_INTERVENTIONS)),
@@ -638,8 +792,11 @@ def render_ebs(w: World, rng: random.Random, ids: UniqueIds, cap: int):
         "In English",
     ]
     target = w.target_words(rng)
-    sections = [("Sammanfattning", max(40, target // 4)), ("Bakgrund", max(60, target // 2)),
-                ("Målsättning", max(30, target // 5))]
+    sections = [
+        ("Sammanfattning", max(40, target // 4)),
+        ("Bakgrund", max(60, target // 2)),
+        ("Målsättning", max(30, target // 5)),
+    ]
     for extra in EBS_EXTRA_SECTIONS:
         if rng.random() < 0.3:
             sections.append((extra, rng.randint(25, 90)))
@@ -695,12 +852,19 @@ def render_markdown(w: World, rng: random.Random, ids: UniqueIds, cap: int):
     paras = w.paragraphs(rng, w.target_words(rng, median=200), gov=True)
     blocks = ["\n".join(p) for p in paras]
     if len(blocks) > 3 and rng.random() < 0.3:
-        blocks.insert(rng.randint(1, len(blocks) - 1), rng.choice(("## Bakgrund", "## Skälen för regeringens beslut")))
+        blocks.insert(
+            rng.randint(1, len(blocks) - 1), rng.choice(("## Bakgrund", "## Skälen för regeringens beslut"))
+        )
     return None, title, f"# {title}\n\n" + "\n\n".join(blocks) + "\n"
 
 
-RENDERERS = {"projektbank": render_projektbank, "esfplus": render_esfplus, "ebs2020": render_ebs,
-             "json": render_json, "markdown": render_markdown}
+RENDERERS = {
+    "projektbank": render_projektbank,
+    "esfplus": render_esfplus,
+    "ebs2020": render_ebs,
+    "json": render_json,
+    "markdown": render_markdown,
+}
 
 
 # ---------------------------------------------------------------------------
@@ -730,13 +894,17 @@ def iter_records(n: int, seed: int = 1, sources: str | None = None) -> Iterator[
     counts = split_counts(n)
     dnr_ids, plus_ids, json_ids = UniqueIds(), UniqueIds(), UniqueIds()
     n_dnr = counts["projektbank"] + counts["ebs2020"]
-    dnr_cap = max(2000, 3 * n_dnr // 8)          # per year, 8 years
+    dnr_cap = max(2000, 3 * n_dnr // 8)  # per year, 8 years
     plus_cap = max(150, 3 * counts["esfplus"] // (5 * 60) + 1)  # calls per year (5 years, S01-S60)
     json_cap = max(9999, 3 * counts["json"])
-    caps = {"projektbank": dnr_cap, "ebs2020": dnr_cap, "esfplus": plus_cap, "json": json_cap,
-            "markdown": 0}
-    ids = {"projektbank": dnr_ids, "ebs2020": dnr_ids, "esfplus": plus_ids, "json": json_ids,
-           "markdown": UniqueIds()}
+    caps = {"projektbank": dnr_cap, "ebs2020": dnr_cap, "esfplus": plus_cap, "json": json_cap, "markdown": 0}
+    ids = {
+        "projektbank": dnr_ids,
+        "ebs2020": dnr_ids,
+        "esfplus": plus_ids,
+        "json": json_ids,
+        "markdown": UniqueIds(),
+    }
     for layout in LAYOUTS:
         rng = random.Random(f"esfsearch-bench:{seed}:{layout}")
         render = RENDERERS[layout]
@@ -793,13 +961,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=20000, help="number of records (default 20000)")
     ap.add_argument("--out", type=Path, required=True, help="output folder")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--sources", default=None,
-                    help="folder with seeds/, projektbanken-eruf-2014-2020/, regeringsuppdrag/ ... "
-                         "(default: the repo's corpus/, then /work/shared/data and /work/shared)")
+    ap.add_argument(
+        "--sources",
+        default=None,
+        help="folder with seeds/, projektbanken-eruf-2014-2020/, regeringsuppdrag/ ... "
+        "(default: the repo's corpus/, then /work/shared/data and /work/shared)",
+    )
     args = ap.parse_args(argv)
     if args.out.exists() and any(args.out.iterdir()):
-        print(f"warning: {args.out} is not empty; files of earlier runs are kept and counted",
-              file=sys.stderr)
+        print(
+            f"warning: {args.out} is not empty; files of earlier runs are kept and counted", file=sys.stderr
+        )
     t0 = time.perf_counter()
     pools = load_pools(args.sources)
     t1 = time.perf_counter()
@@ -807,12 +979,16 @@ def main(argv: list[str] | None = None) -> int:
     t2 = time.perf_counter()
     files = sum(1 for p in args.out.rglob("*") if p.is_file())
     size = sum(p.stat().st_size for p in args.out.rglob("*") if p.is_file())
-    print(f"{args.n} records (seed {args.seed}) -> {args.out}: {files} files, {size / 1e6:.1f} MB, "
-          f"{t2 - t0:.1f} s (sources {t1 - t0:.1f} s)")
+    print(
+        f"{args.n} records (seed {args.seed}) -> {args.out}: {files} files, {size / 1e6:.1f} MB, "
+        f"{t2 - t0:.1f} s (sources {t1 - t0:.1f} s)"
+    )
     for layout in LAYOUTS:
         print(f"  {layout:<12} {counts[layout]:>8}")
-    print(f"  sentences: {len(pools.project)} project, {len(pools.topical)} + {len(pools.general)} government, "
-          f"{len(pools.government)} for Markdown; {len(pools.names)} project names")
+    print(
+        f"  sentences: {len(pools.project)} project, {len(pools.topical)} + {len(pools.general)} government, "
+        f"{len(pools.government)} for Markdown; {len(pools.names)} project names"
+    )
     return 0
 
 

@@ -35,9 +35,13 @@ def _warm(engine, queries: list[dict], snippets: bool) -> dict:
         times.append(dt)
         if q["facets"]:
             faceted.append(dt)
-    plain = [t for t, q in zip(times, queries) if not q["facets"]]
-    return {"p50_ms": pct(times, 0.5), "p95_ms": pct(times, 0.95), "plain_p95_ms": pct(plain, 0.95),
-            "faceted_p95_ms": pct(faceted, 0.95) if faceted else None}
+    plain = [t for t, q in zip(times, queries, strict=False) if not q["facets"]]
+    return {
+        "p50_ms": pct(times, 0.5),
+        "p95_ms": pct(times, 0.95),
+        "plain_p95_ms": pct(plain, 0.95),
+        "faceted_p95_ms": pct(faceted, 0.95) if faceted else None,
+    }
 
 
 def _cold(cmd: list[str], runs: int, env: dict) -> float:
@@ -65,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     out: dict = {"index": str(args.index), "loadavg_at_start": os.getloadavg()}
     for mode in ("whoosh", "fast"):
         engine = SearchEngine(args.index, exec_mode=mode)
-        for q in queries:    # warm-up: caches, mapped files
+        for q in queries:  # warm-up: caches, mapped files
             engine.search(q["text"], limit=10, facets=q["facets"], snippets=True)
         res = {"nosnip": _warm(engine, queries, False), "snip": _warm(engine, queries, True)}
         t0 = time.perf_counter()
@@ -81,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     cmd = esfsearch_cmd() + ["query", word, "--index", str(args.index), "-n", "10"]
     for mode in ("whoosh", "fast", "auto"):
         out[f"cold_{mode}_ms"] = _cold(cmd, args.cold, {**env, "ESFSEARCH_EXEC": mode})
-    out["floor_whoosh_ms"] = _cold([sys.executable, "-c", "import whoosh.index, whoosh.qparser"], args.cold, env)
+    out["floor_whoosh_ms"] = _cold(
+        [sys.executable, "-c", "import whoosh.index, whoosh.qparser"], args.cold, env
+    )
     out["floor_numpy_ms"] = _cold([sys.executable, "-c", "import numpy"], args.cold, env)
     out["floor_python_ms"] = _cold([sys.executable, "-c", "pass"], args.cold, env)
     print(json.dumps({k: v for k, v in out.items() if k.startswith(("cold", "floor"))}), flush=True)

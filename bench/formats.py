@@ -29,8 +29,9 @@ for extra in (REPO, REPO / "tests"):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
-from bench.corpus import MIX, iter_records  # noqa: E402
 from docgen import parse_seed_text, to_docx, to_html, to_odt, to_pdf  # noqa: E402
+
+from bench.corpus import MIX, iter_records  # noqa: E402
 from esfsearch.index import build_index  # noqa: E402
 from esfsearch.ingest import ingest  # noqa: E402
 
@@ -119,24 +120,42 @@ def main(argv: list[str] | None = None) -> int:
         got = {Path(f.path).stem: f.records[0] for f in report.files if f.records}
         if fmt == "txt":
             reference = {k: {f: getattr(v, f) for f in FIELDS} for k, v in got.items()}
-        differ = sum(1 for k, v in got.items()
-                     if reference and any(getattr(v, f) != reference.get(k, {}).get(f) for f in FIELDS))
+        differ = sum(
+            1
+            for k, v in got.items()
+            if reference and any(getattr(v, f) != reference.get(k, {}).get(f) for f in FIELDS)
+        )
         results[fmt] = {
-            "files": len(recs), "records": len(report.records), "problems": len(report.problems),
-            "differ_from_text": differ if reference else None, "write_s": round(written, 2),
-            "mb": round(size / 1e6, 2), "parse_s": round(parse_s, 2),
+            "files": len(recs),
+            "records": len(report.records),
+            "problems": len(report.problems),
+            "differ_from_text": differ if reference else None,
+            "write_s": round(written, 2),
+            "mb": round(size / 1e6, 2),
+            "parse_s": round(parse_s, 2),
             "parse_records_per_s": round(len(report.records) / parse_s, 1),
-            "index_s": round(index_s, 2), "index_records_per_s": round(summary.added / index_s, 1),
-            "parse_cpu_s": round(parse_cpu, 2), "parse_records_per_cpu_s": round(len(report.records) / parse_cpu, 1),
-            "index_cpu_s": round(index_cpu, 2), "index_records_per_cpu_s": round(summary.added / index_cpu, 1),
+            "index_s": round(index_s, 2),
+            "index_records_per_s": round(summary.added / index_s, 1),
+            "parse_cpu_s": round(parse_cpu, 2),
+            "parse_records_per_cpu_s": round(len(report.records) / parse_cpu, 1),
+            "index_cpu_s": round(index_cpu, 2),
+            "index_records_per_cpu_s": round(summary.added / index_cpu, 1),
         }
         r = results[fmt]
-        print(f"{fmt:5} {r['records']:4} records ({r['problems']} problems, {r['differ_from_text']} differ) "
-              f"{r['mb']:6.2f} MB  write {r['write_s']:6.2f} s | parse {r['parse_s']:6.2f} s wall, "
-              f"{r['parse_records_per_cpu_s']:7.1f} rec/CPU-s | index {r['index_s']:6.2f} s wall, "
-              f"{r['index_records_per_cpu_s']:6.1f} rec/CPU-s", flush=True)
-    out = {"n": args.n, "python": platform.python_version(), "nproc": os.cpu_count(),
-           "loadavg": os.getloadavg(), "results": results}
+        print(
+            f"{fmt:5} {r['records']:4} records ({r['problems']} problems, {r['differ_from_text']} differ) "
+            f"{r['mb']:6.2f} MB  write {r['write_s']:6.2f} s | parse {r['parse_s']:6.2f} s wall, "
+            f"{r['parse_records_per_cpu_s']:7.1f} rec/CPU-s | index {r['index_s']:6.2f} s wall, "
+            f"{r['index_records_per_cpu_s']:6.1f} rec/CPU-s",
+            flush=True,
+        )
+    out = {
+        "n": args.n,
+        "python": platform.python_version(),
+        "nproc": os.cpu_count(),
+        "loadavg": os.getloadavg(),
+        "results": results,
+    }
     if args.out:
         args.out.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     if args.work is None:

@@ -31,8 +31,9 @@ import os
 import re
 import sqlite3
 import subprocess
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 Analyze = Callable[[str], "Iterable[str] | str"]
 
@@ -59,7 +60,7 @@ def dir_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def _tokens(value: "Iterable[str] | str") -> list[str]:
+def _tokens(value: Iterable[str] | str) -> list[str]:
     if isinstance(value, str):
         return value.split()
     return [t for t in value if t]
@@ -81,9 +82,16 @@ class TantivyPeer:
 
     TOKENIZER = "sv_stem"
 
-    def __init__(self, analyze: Analyze | None = None, *, stored: bool = True,
-                 conjunction: bool = False, title_boost: float = 1.0,
-                 heap_bytes: int = 256_000_000, threads: int = 0) -> None:
+    def __init__(
+        self,
+        analyze: Analyze | None = None,
+        *,
+        stored: bool = True,
+        conjunction: bool = False,
+        title_boost: float = 1.0,
+        heap_bytes: int = 256_000_000,
+        threads: int = 0,
+    ) -> None:
         import tantivy  # noqa: F401  (fail early with ImportError)
 
         self.analyze = analyze
@@ -103,11 +111,13 @@ class TantivyPeer:
 
         if self.analyze is not None:
             return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
-        return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-                .filter(tantivy.Filter.remove_long(40))
-                .filter(tantivy.Filter.lowercase())
-                .filter(tantivy.Filter.stemmer("swedish"))
-                .build())
+        return (
+            tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+            .filter(tantivy.Filter.remove_long(40))
+            .filter(tantivy.Filter.lowercase())
+            .filter(tantivy.Filter.stemmer("swedish"))
+            .build()
+        )
 
     def _schema_for(self):
         import tantivy
@@ -178,8 +188,9 @@ class TantivyPeer:
                 subs.append((tantivy.Occur.Should, q))
             per_term.append(subs[0][1] if len(subs) == 1 else tantivy.Query.boolean_query(subs))
         occur = tantivy.Occur.Must if self.conjunction else tantivy.Occur.Should
-        query = per_term[0] if len(per_term) == 1 else tantivy.Query.boolean_query(
-            [(occur, q) for q in per_term])
+        query = (
+            per_term[0] if len(per_term) == 1 else tantivy.Query.boolean_query([(occur, q) for q in per_term])
+        )
         result = self._searcher.search(query, limit, count=False)
         return [self._searcher.doc(addr)["id"][0] for _, addr in result.hits]
 
@@ -203,9 +214,15 @@ class SqliteFtsPeer:
     name = "sqlite-fts5"
     FILE = "fts.sqlite"
 
-    def __init__(self, analyze: Analyze | None = None, *, stored: bool = True,
-                 conjunction: bool = False, title_weight: float = 1.0,
-                 batch: int = 2000) -> None:
+    def __init__(
+        self,
+        analyze: Analyze | None = None,
+        *,
+        stored: bool = True,
+        conjunction: bool = False,
+        title_weight: float = 1.0,
+        batch: int = 2000,
+    ) -> None:
         self.analyze = analyze
         self.stored = stored
         self.conjunction = conjunction
@@ -230,8 +247,10 @@ class SqliteFtsPeer:
             # searchable columns (contentless when stored=False).
             db.execute("CREATE TABLE docs(rowid INTEGER PRIMARY KEY, id TEXT NOT NULL)")
             content = "" if self.stored else ", content=''"
-            db.execute("CREATE VIRTUAL TABLE fts USING fts5(title, text, "
-                       f"tokenize='unicode61 remove_diacritics 0'{content})")
+            db.execute(
+                "CREATE VIRTUAL TABLE fts USING fts5(title, text, "
+                f"tokenize='unicode61 remove_diacritics 0'{content})"
+            )
             rows_docs, rows_fts = [], []
             for rowid, doc in enumerate(docs, 1):
                 title, text = self._doc_columns(doc)
@@ -264,8 +283,7 @@ class SqliteFtsPeer:
     def open(self, workdir: Path) -> None:
         if self._db is not None:
             self._db.close()
-        self._db = sqlite3.connect(f"file:{self._path(workdir)}?mode=ro", uri=True,
-                                   check_same_thread=False)
+        self._db = sqlite3.connect(f"file:{self._path(workdir)}?mode=ro", uri=True, check_same_thread=False)
 
     def match_expression(self, text: str) -> str:
         """FTS5 MATCH string: every term a quoted string, so no syntax can leak in."""
@@ -280,7 +298,8 @@ class SqliteFtsPeer:
         rows = self._db.execute(
             "SELECT docs.id FROM fts JOIN docs ON docs.rowid = fts.rowid "
             "WHERE fts MATCH ? ORDER BY bm25(fts, ?, 1.0) LIMIT ?",
-            (expr, self.title_weight, int(limit))).fetchall()
+            (expr, self.title_weight, int(limit)),
+        ).fetchall()
         return [r[0] for r in rows]
 
     def size_bytes(self, workdir: Path) -> int:
@@ -326,8 +345,9 @@ class GrepPeer:
             args += ["-e", w]
         args.append("--")
         args += files if files is not None else ["."]
-        proc = subprocess.run(args, cwd=self.corpus_dir, env=self.env,
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        proc = subprocess.run(
+            args, cwd=self.corpus_dir, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
         if proc.returncode > 1:
             raise RuntimeError(f"grep failed ({proc.returncode}): {' '.join(args[:6])} ...")
         return [ln.removeprefix("./") for ln in proc.stdout.decode("utf-8", "replace").splitlines()]

@@ -59,31 +59,59 @@ def _targets(r: dict) -> list[tuple[str, bool | None, str]]:
     if n == 20000 or (15000 <= n < 50000):
         out.append(("full build <= 30 s", es["build_s"] <= 30, f"{es['build_s']:.1f} s"))
         out.append(("build peak RSS <= 600 MB", es["peak_rss_mb"] <= 600, f"{es['peak_rss_mb']:.0f} MB"))
-        out.append(("incremental update of 1 file <= 2 s", es["incremental_s"] <= 2,
-                    f"{es['incremental_s']:.2f} s"))
+        out.append(
+            ("incremental update of 1 file <= 2 s", es["incremental_s"] <= 2, f"{es['incremental_s']:.2f} s")
+        )
         sq = peers.get("sqlite-fts5", {}).get("warm")
         if sq:
             limit = 2 * sq["p95_ms"]
-            out.append(("warm p95 no snippets <= 2x SQLite FTS5 p95", es["warm_nosnip"]["p95_ms"] <= limit,
-                        f"{es['warm_nosnip']['p95_ms']:.1f} ms vs 2x{sq['p95_ms']:.1f} ms"))
-        out.append(("warm p95 with snippets <= 30 ms", es["warm_snip"]["p95_ms"] <= 30,
-                    f"{es['warm_snip']['p95_ms']:.1f} ms"))
+            out.append(
+                (
+                    "warm p95 no snippets <= 2x SQLite FTS5 p95",
+                    es["warm_nosnip"]["p95_ms"] <= limit,
+                    f"{es['warm_nosnip']['p95_ms']:.1f} ms vs 2x{sq['p95_ms']:.1f} ms",
+                )
+            )
+        out.append(
+            (
+                "warm p95 with snippets <= 30 ms",
+                es["warm_snip"]["p95_ms"] <= 30,
+                f"{es['warm_snip']['p95_ms']:.1f} ms",
+            )
+        )
         if floor:
-            out.append(("cold query <= 2x import floor", es["cold_ms"] <= 2 * floor,
-                        f"{es['cold_ms']:.0f} ms vs 2x{floor:.0f} ms"))
+            out.append(
+                (
+                    "cold query <= 2x import floor",
+                    es["cold_ms"] <= 2 * floor,
+                    f"{es['cold_ms']:.0f} ms vs 2x{floor:.0f} ms",
+                )
+            )
     if n >= 100000:
         out.append(("build without OOM", es.get("build_ok", False), "ok" if es.get("build_ok") else "failed"))
-        out.append(("warm p95 < 100 ms", es["warm_nosnip"]["p95_ms"] < 100,
-                    f"{es['warm_nosnip']['p95_ms']:.1f} ms (no snippets), {es['warm_snip']['p95_ms']:.1f} ms (snippets)"))
+        out.append(
+            (
+                "warm p95 < 100 ms",
+                es["warm_nosnip"]["p95_ms"] < 100,
+                f"{es['warm_nosnip']['p95_ms']:.1f} ms (no snippets), {es['warm_snip']['p95_ms']:.1f} ms (snippets)",
+            )
+        )
         g = peers.get("grep", {}).get("cold_ms")
         if g:
-            out.append(("cold query faster than grep -ril", es["cold_ms"] < g, f"{es['cold_ms']:.0f} ms vs {g:.0f} ms"))
+            out.append(
+                (
+                    "cold query faster than grep -ril",
+                    es["cold_ms"] < g,
+                    f"{es['cold_ms']:.0f} ms vs {g:.0f} ms",
+                )
+            )
     return out
 
 
 # ---------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------
+
 
 def dir_size(path: Path) -> int:
     return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file())
@@ -98,14 +126,25 @@ def pct(values: list[float], q: float) -> float:
     return s[lo] + (s[hi] - s[lo]) * (k - lo)
 
 
-def run_measured(cmd: list[str], *, env: dict | None = None, cwd: Path | None = None,
-                 poll: float = 0.05, capture: bool = False) -> dict:
+def run_measured(
+    cmd: list[str],
+    *,
+    env: dict | None = None,
+    cwd: Path | None = None,
+    poll: float = 0.05,
+    capture: bool = False,
+) -> dict:
     """Run a command; wall time and the peak summed RSS of its process tree (psutil polling)."""
     import psutil
 
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        cmd,
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     peak = 0
     try:
         ps = psutil.Process(proc.pid)
@@ -120,12 +159,18 @@ def run_measured(cmd: list[str], *, env: dict | None = None, cwd: Path | None = 
         pass
     out, err = proc.communicate()
     wall = time.perf_counter() - started
-    return {"rc": proc.returncode, "wall_s": wall, "peak_rss_mb": peak / 1e6,
-            "stdout": out.decode("utf-8", "replace") if out else "",
-            "stderr": err.decode("utf-8", "replace")[-2000:] if err else ""}
+    return {
+        "rc": proc.returncode,
+        "wall_s": wall,
+        "peak_rss_mb": peak / 1e6,
+        "stdout": out.decode("utf-8", "replace") if out else "",
+        "stderr": err.decode("utf-8", "replace")[-2000:] if err else "",
+    }
 
 
-def median_wall(cmd: list[str], repeats: int, env: dict | None = None, cwd: Path | None = None) -> tuple[float, list[float]]:
+def median_wall(
+    cmd: list[str], repeats: int, env: dict | None = None, cwd: Path | None = None
+) -> tuple[float, list[float]]:
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -161,19 +206,33 @@ def machine() -> dict:
         pass
     try:
         import psutil
+
         ram = psutil.virtual_memory().total / 2**30
         load = os.getloadavg()
     except Exception:  # pragma: no cover
         ram, load = float("nan"), (float("nan"),) * 3
-    return {"nproc": os.cpu_count(), "cpu": cpu, "ram_gib": round(ram, 1), "python": platform.python_version(),
-            "platform": platform.platform(), "loadavg_at_start": [round(x, 2) for x in load]}
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "ram_gib": round(ram, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "loadavg_at_start": [round(x, 2) for x in load],
+    }
 
 
 # ---------------------------------------------------------------------------
 # the query mix: 200 queries drawn deterministically from the corpus
 # ---------------------------------------------------------------------------
-MIX = (("single", 50), ("compound", 25), ("accentless", 25), ("multi", 40), ("phrase", 25),
-       ("filtered", 20), ("faceted", 15))
+MIX = (
+    ("single", 50),
+    ("compound", 25),
+    ("accentless", 25),
+    ("multi", 40),
+    ("phrase", 25),
+    ("filtered", 20),
+    ("faceted", 15),
+)
 
 
 def query_mix(records, n_queries: int = 200, seed: int = 1) -> list[dict]:
@@ -188,12 +247,15 @@ def query_mix(records, n_queries: int = 200, seed: int = 1) -> list[dict]:
         docs_words.append(words)
         df.update(set(words))
     ndocs = max(1, len(records))
-    content = sorted(w for w, c in df.items()
-                     if w.isalpha() and len(w) >= 5 and w not in STOPWORDS and 2 <= c <= ndocs * 0.3)
+    content = sorted(
+        w
+        for w, c in df.items()
+        if w.isalpha() and len(w) >= 5 and w not in STOPWORDS and 2 <= c <= ndocs * 0.3
+    )
     # frequency strata: rare, medium, common (by document frequency)
     content.sort(key=lambda w: (df[w], w))
     third = max(1, len(content) // 3)
-    strata = [content[:third], content[third:2 * third], content[2 * third:]]
+    strata = [content[:third], content[third : 2 * third], content[2 * third :]]
     compounds = [w for w in content if len(w) >= 12 and _subwords(w)]
     accented = [w for w in content if has_accents(w)]
     regions = sorted({r.region for r in records if r.region})
@@ -205,11 +267,14 @@ def query_mix(records, n_queries: int = 200, seed: int = 1) -> list[dict]:
     def doc_run(k: int) -> list[str]:
         for _ in range(100):
             words = rng.choice(docs_words)
-            good = [i for i in range(len(words) - k) if all(
-                w.isalpha() and w not in STOPWORDS and len(w) >= 3 for w in words[i:i + k])]
+            good = [
+                i
+                for i in range(len(words) - k)
+                if all(w.isalpha() and w not in STOPWORDS and len(w) >= 3 for w in words[i : i + k])
+            ]
             if good:
                 i = rng.choice(good)
-                return words[i:i + k]
+                return words[i : i + k]
         return [pick_word() for _ in range(k)]
 
     scale = n_queries / sum(c for _, c in MIX)
@@ -253,6 +318,7 @@ def query_mix(records, n_queries: int = 200, seed: int = 1) -> list[dict]:
 # esfsearch
 # ---------------------------------------------------------------------------
 
+
 def esfsearch_cmd() -> list[str]:
     exe = BIN / "esfsearch"
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "esfsearch"]
@@ -264,7 +330,9 @@ def bench_esfsearch(corpus: Path, work: Path, n: int, queries: list[dict], cold:
     env = {**os.environ, "ESFSEARCH_CORPUS": str(corpus)}
     res: dict = {}
     log(f"  esfsearch: full build of {corpus} ...")
-    b = run_measured(esfsearch_cmd() + ["index", str(corpus), "--index", str(ix), "--rebuild", "--quiet"], env=env)
+    b = run_measured(
+        esfsearch_cmd() + ["index", str(corpus), "--index", str(ix), "--rebuild", "--quiet"], env=env
+    )
     res["build_ok"] = b["rc"] == 0
     if b["rc"] != 0:
         log(f"  esfsearch build failed (exit {b['rc']}): {b['stderr'][-500:]}")
@@ -274,8 +342,13 @@ def bench_esfsearch(corpus: Path, work: Path, n: int, queries: list[dict], cold:
 
     gen = current_generation(ix)
     records = read_meta(gen).get("records", 0)
-    res.update(build_s=b["wall_s"], records=records, docs_per_s=records / b["wall_s"],
-               peak_rss_mb=b["peak_rss_mb"], size_mb=dir_size(gen) / 1e6)
+    res.update(
+        build_s=b["wall_s"],
+        records=records,
+        docs_per_s=records / b["wall_s"],
+        peak_rss_mb=b["peak_rss_mb"],
+        size_mb=dir_size(gen) / 1e6,
+    )
     log(f"  esfsearch: {records} records in {b['wall_s']:.1f} s, peak RSS {b['peak_rss_mb']:.0f} MB")
 
     # incremental: change one record file, update, restore the file (the cached corpus stays pristine)
@@ -299,7 +372,7 @@ def bench_esfsearch(corpus: Path, work: Path, n: int, queries: list[dict], cold:
     t0 = time.perf_counter()
     engine = SearchEngine(ix)
     res["open_ms"] = (time.perf_counter() - t0) * 1000
-    for q in queries:   # warm-up pass: caches, lazily loaded column readers
+    for q in queries:  # warm-up pass: caches, lazily loaded column readers
         engine.search(q["text"], limit=10, facets=q["facets"], snippets=True)
     for label, snippets in (("warm_nosnip", False), ("warm_snip", True)):
         times, per_kind = [], {}
@@ -309,24 +382,37 @@ def bench_esfsearch(corpus: Path, work: Path, n: int, queries: list[dict], cold:
             dt = (time.perf_counter() - t0) * 1000
             times.append(dt)
             per_kind.setdefault(q["kind"], []).append(dt)
-        res[label] = {"p50_ms": pct(times, 0.5), "p95_ms": pct(times, 0.95), "max_ms": max(times),
-                      "per_kind_p95_ms": {k: round(pct(v, 0.95), 2) for k, v in per_kind.items()}}
+        res[label] = {
+            "p50_ms": pct(times, 0.5),
+            "p95_ms": pct(times, 0.95),
+            "max_ms": max(times),
+            "per_kind_p95_ms": {k: round(pct(v, 0.95), 2) for k, v in per_kind.items()},
+        }
     engine.close()
-    log(f"  esfsearch: warm p95 {res['warm_nosnip']['p95_ms']:.1f} ms (no snippets), "
-        f"{res['warm_snip']['p95_ms']:.1f} ms (snippets)")
+    log(
+        f"  esfsearch: warm p95 {res['warm_nosnip']['p95_ms']:.1f} ms (no snippets), "
+        f"{res['warm_snip']['p95_ms']:.1f} ms (snippets)"
+    )
 
     # cold: a new process per query, as a user runs it
     singles = [q["text"] for q in queries if q["kind"] in ("single", "multi")][:cold] or ["projekt"]
     times = []
     for i in range(cold):
         t0 = time.perf_counter()
-        subprocess.run(esfsearch_cmd() + ["query", *singles[i % len(singles)].split(), "--index", str(ix), "-n", "10"],
-                       env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            esfsearch_cmd() + ["query", *singles[i % len(singles)].split(), "--index", str(ix), "-n", "10"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         times.append((time.perf_counter() - t0) * 1000)
     res["cold_ms"] = statistics.median(times)
     res["cold_all_ms"] = [round(t, 1) for t in times]
     res["cold_nosnip_ms"], _ = median_wall(
-        esfsearch_cmd() + ["query", singles[0], "--index", str(ix), "-n", "10", "--no-snippets"], cold, env=env)
+        esfsearch_cmd() + ["query", singles[0], "--index", str(ix), "-n", "10", "--no-snippets"],
+        cold,
+        env=env,
+    )
     log(f"  esfsearch: cold query median {res['cold_ms']:.0f} ms")
     return res
 
@@ -334,6 +420,7 @@ def bench_esfsearch(corpus: Path, work: Path, n: int, queries: list[dict], cold:
 # ---------------------------------------------------------------------------
 # peers: built in a child process (``--_worker``), queried here
 # ---------------------------------------------------------------------------
+
 
 def _sv_analyze(text: str) -> list[str]:
     from esfsearch.analysis import analyze
@@ -360,7 +447,10 @@ def worker_build(name: str, corpus: Path, workdir: Path) -> dict:
     t0 = time.perf_counter()
     records = ingest([corpus]).records
     t1 = time.perf_counter()
-    docs = [{"id": r.id or f"rec-{i}", "title": r.title or "", "text": r.full_text or ""} for i, r in enumerate(records)]
+    docs = [
+        {"id": r.id or f"rec-{i}", "title": r.title or "", "text": r.full_text or ""}
+        for i, r in enumerate(records)
+    ]
     analyse_s = 0.0
     if name == "sqlite-fts5":
         for d in docs:
@@ -389,14 +479,22 @@ def bench_peer(name: str, corpus: Path, work: Path, n: int, queries: list[dict],
         return res
     workdir = work / f"ix-{name}-{n}"
     log(f"  {name}: build ...")
-    b = run_measured([sys.executable, str(Path(__file__).resolve()), "--_worker", name, str(corpus), str(workdir)],
-                     capture=True)
+    b = run_measured(
+        [sys.executable, str(Path(__file__).resolve()), "--_worker", name, str(corpus), str(workdir)],
+        capture=True,
+    )
     if b["rc"] != 0:
         log(f"  {name} build failed: {b['stderr'][-500:]}")
         return {"build_ok": False}
     info = json.loads(b["stdout"].strip().splitlines()[-1])
-    res.update(build_ok=True, build_s=b["wall_s"], peak_rss_mb=b["peak_rss_mb"], size_mb=peer.size_bytes(workdir) / 1e6,
-               docs_per_s=info["records"] / b["wall_s"], **{k: v for k, v in info.items()})
+    res.update(
+        build_ok=True,
+        build_s=b["wall_s"],
+        peak_rss_mb=b["peak_rss_mb"],
+        size_mb=peer.size_bytes(workdir) / 1e6,
+        docs_per_s=info["records"] / b["wall_s"],
+        **dict(info.items()),
+    )
     t0 = time.perf_counter()
     peer.open(workdir)
     res["open_ms"] = (time.perf_counter() - t0) * 1000
@@ -418,6 +516,12 @@ def bench_peer(name: str, corpus: Path, work: Path, n: int, queries: list[dict],
 # report
 # ---------------------------------------------------------------------------
 
+
+def _p50_p95(timing: dict) -> str:
+    """'1.20 / 3.40': median and 95th percentile in ms."""
+    return f"{_fmt(timing.get('p50_ms'), nd=2)} / {_fmt(timing.get('p95_ms'), nd=2)}"
+
+
 def _fmt(v, unit="", nd=1):
     if v is None or (isinstance(v, float) and v != v):
         return "—"
@@ -434,34 +538,75 @@ def print_report(results: list[dict], console) -> None:
     from rich.table import Table
 
     t = Table(title="esfsearch vs peers (ratio = peer / esfsearch; same run, same records)", show_lines=False)
-    for col in ("N", "engine", "build s", "docs/s", "size MB", "peak RSS MB", "incr. 1 file s",
-                "warm p50/p95 ms (no snip)", "warm p50/p95 ms (snip)", "cold query ms"):
+    for col in (
+        "N",
+        "engine",
+        "build s",
+        "docs/s",
+        "size MB",
+        "peak RSS MB",
+        "incr. 1 file s",
+        "warm p50/p95 ms (no snip)",
+        "warm p50/p95 ms (snip)",
+        "cold query ms",
+    ):
         t.add_column(col, justify="right" if col not in ("engine",) else "left")
     for r in results:
         es = r["esfsearch"]
-        t.add_row(f"{r['n']:,}", "esfsearch", _fmt(es.get("build_s")), _fmt(es.get("docs_per_s"), nd=0),
-                  _fmt(es.get("size_mb")), _fmt(es.get("peak_rss_mb"), nd=0), _fmt(es.get("incremental_s"), nd=2),
-                  f"{_fmt(es.get('warm_nosnip', {}).get('p50_ms'), nd=2)} / {_fmt(es.get('warm_nosnip', {}).get('p95_ms'), nd=2)}",
-                  f"{_fmt(es.get('warm_snip', {}).get('p50_ms'), nd=2)} / {_fmt(es.get('warm_snip', {}).get('p95_ms'), nd=2)}",
-                  _fmt(es.get("cold_ms"), nd=0))
+        t.add_row(
+            f"{r['n']:,}",
+            "esfsearch",
+            _fmt(es.get("build_s")),
+            _fmt(es.get("docs_per_s"), nd=0),
+            _fmt(es.get("size_mb")),
+            _fmt(es.get("peak_rss_mb"), nd=0),
+            _fmt(es.get("incremental_s"), nd=2),
+            _p50_p95(es.get("warm_nosnip", {})),
+            _p50_p95(es.get("warm_snip", {})),
+            _fmt(es.get("cold_ms"), nd=0),
+        )
         for name, p in r.get("peers", {}).items():
             if name == "grep":
-                t.add_row("", "grep -ril", "—", "—", "0", "—", "—", "—", "—",
-                          _fmt(p.get("cold_ms"), nd=0) + _ratio(p.get("cold_ms"), es.get("cold_ms")))
+                t.add_row(
+                    "",
+                    "grep -ril",
+                    "—",
+                    "—",
+                    "0",
+                    "—",
+                    "—",
+                    "—",
+                    "—",
+                    _fmt(p.get("cold_ms"), nd=0) + _ratio(p.get("cold_ms"), es.get("cold_ms")),
+                )
                 continue
             w = p.get("warm", {})
-            t.add_row("", name,
-                      _fmt(p.get("build_s")) + _ratio(p.get("build_s"), es.get("build_s")),
-                      _fmt(p.get("docs_per_s"), nd=0) + _ratio(p.get("docs_per_s"), es.get("docs_per_s")),
-                      _fmt(p.get("size_mb")) + _ratio(p.get("size_mb"), es.get("size_mb")),
-                      _fmt(p.get("peak_rss_mb"), nd=0) + _ratio(p.get("peak_rss_mb"), es.get("peak_rss_mb")),
-                      "—",
-                      f"{_fmt(w.get('p50_ms'), nd=2)} / {_fmt(w.get('p95_ms'), nd=2)}"
-                      + _ratio(w.get("p95_ms"), es.get("warm_nosnip", {}).get("p95_ms")),
-                      "—", "—")
+            t.add_row(
+                "",
+                name,
+                _fmt(p.get("build_s")) + _ratio(p.get("build_s"), es.get("build_s")),
+                _fmt(p.get("docs_per_s"), nd=0) + _ratio(p.get("docs_per_s"), es.get("docs_per_s")),
+                _fmt(p.get("size_mb")) + _ratio(p.get("size_mb"), es.get("size_mb")),
+                _fmt(p.get("peak_rss_mb"), nd=0) + _ratio(p.get("peak_rss_mb"), es.get("peak_rss_mb")),
+                "—",
+                f"{_fmt(w.get('p50_ms'), nd=2)} / {_fmt(w.get('p95_ms'), nd=2)}"
+                + _ratio(w.get("p95_ms"), es.get("warm_nosnip", {}).get("p95_ms")),
+                "—",
+                "—",
+            )
         if r.get("import_floor_ms"):
-            t.add_row("", "import floor", "", "", "", "", "", "", "",
-                      _fmt(r["import_floor_ms"], nd=0) + _ratio(r["import_floor_ms"], es.get("cold_ms")))
+            t.add_row(
+                "",
+                "import floor",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                _fmt(r["import_floor_ms"], nd=0) + _ratio(r["import_floor_ms"], es.get("cold_ms")),
+            )
         t.add_section()
     console.print(t)
     tt = Table(title="targets")
@@ -483,7 +628,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, action="append", help="corpus size (repeatable) [1000, 20000, 100000]")
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "run.json")
     ap.add_argument("--skip-100k", action="store_true", help="leave out N >= 100 000")
-    ap.add_argument("--work", type=Path, default=DEFAULT_WORK, help=f"work folder (corpora, indexes) [{DEFAULT_WORK}]")
+    ap.add_argument(
+        "--work", type=Path, default=DEFAULT_WORK, help=f"work folder (corpora, indexes) [{DEFAULT_WORK}]"
+    )
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--cold", type=int, default=10, help="runs of each cold measurement (median)")
@@ -513,10 +660,16 @@ def main(argv: list[str] | None = None) -> int:
         records = ingest([corpus]).records
         queries = query_mix(records, args.queries, args.seed)
         del records
-        r: dict = {"n": n, "corpus": str(corpus), "queries": len(queries),
-                   "query_kinds": dict(Counter(q["kind"] for q in queries)),
-                   "loadavg_before": [round(x, 2) for x in os.getloadavg()]}
-        floor, floor_all = median_wall([sys.executable, "-c", "import whoosh.index, whoosh.qparser"], args.cold)
+        r: dict = {
+            "n": n,
+            "corpus": str(corpus),
+            "queries": len(queries),
+            "query_kinds": dict(Counter(q["kind"] for q in queries)),
+            "loadavg_before": [round(x, 2) for x in os.getloadavg()],
+        }
+        floor, floor_all = median_wall(
+            [sys.executable, "-c", "import whoosh.index, whoosh.qparser"], args.cold
+        )
         r["import_floor_ms"] = floor
         r["python_startup_ms"], _ = median_wall([sys.executable, "-c", "pass"], args.cold)
         r["esfsearch"] = bench_esfsearch(corpus, args.work, n, queries, args.cold, log)
@@ -537,8 +690,13 @@ def main(argv: list[str] | None = None) -> int:
         results.append(r)
     print_report(results, console)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"machine": mach, "tantivy": _tantivy_version(), "sqlite": _sqlite_version(),
-                                    "results": results}, indent=1, ensure_ascii=False))
+    args.out.write_text(
+        json.dumps(
+            {"machine": mach, "tantivy": _tantivy_version(), "sqlite": _sqlite_version(), "results": results},
+            indent=1,
+            ensure_ascii=False,
+        )
+    )
     log(f"wrote {args.out}")
     return 0
 

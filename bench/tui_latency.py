@@ -37,7 +37,7 @@ QUERIES = [
     "digitalisering",
     "psykisk ohälsa",
     "integration nyanlända",
-    "\"hållbar utveckling\"",
+    '"hållbar utveckling"',
     "samverkan AND kommun",
     "energieffektivisering",
     "innova*",
@@ -84,33 +84,45 @@ async def wait_for(cond, timeout: float = 60.0, what: str = "") -> None:
         await asyncio.sleep(0.0005)
 
 
-async def measure(index: Path, corpus: Path, queries: list[str], repeat: int, size: tuple[int, int]) -> list[dict]:
+async def measure(
+    index: Path, corpus: Path, queries: list[str], repeat: int, size: tuple[int, int]
+) -> list[dict]:
     app = EsfSearchApp(index, corpus, "", show_timing=True)
     rows: list[dict] = []
     async with app.run_test(size=size) as pilot:
         await wait_for(lambda: app.result is not None or app.index_state != "ok", what="the first result")
         if app.index_state != "ok":
-            raise SystemExit("tui_latency: "
-                             f"{plain_status(app)}")
+            raise SystemExit(f"tui_latency: {plain_status(app)}")
         await idle(app)
         box = app.query_one("#search")
         for query in queries:
-            row = {"query": query or "(empty)", "enter": [], "pause": [], "timeline": [], "engine": [], "hits": 0}
+            row = {
+                "query": query or "(empty)",
+                "enter": [],
+                "pause": [],
+                "timeline": [],
+                "engine": [],
+                "hits": 0,
+            }
             for _ in range(repeat):
                 # 1. typed (pasted into the box), then Enter before the debounce runs
                 box.focus()
-                box.value = "§"                    # a different query, so Enter has work to do
+                box.value = "§"  # a different query, so Enter has work to do
                 await pilot.pause(DEBOUNCE * 2)
                 await idle(app)
                 box.value = query
                 seq_before = app.search_seq
                 t0 = time.perf_counter()
                 await pilot.press("enter")
-                await wait_for(lambda: app.search_seq > seq_before and app.shown_seq == app.search_seq)
+                await wait_for(
+                    lambda before=seq_before: app.search_seq > before and app.shown_seq == app.search_seq
+                )
                 row["enter"].append((app.shown_at - t0) * 1000)
                 row["engine"].append(app.result.seconds * 1000 if app.result else 0.0)
-                await wait_for(lambda: app.timeline_at > app.shown_at or app.error is not None,
-                               what=f"timeline for {query!r}")
+                await wait_for(
+                    lambda: app.timeline_at > app.shown_at or app.error is not None,
+                    what=f"timeline for {query!r}",
+                )
                 row["timeline"].append((max(app.timeline_at, app.shown_at) - t0) * 1000)
                 row["hits"] = app.result.total if app.result else 0
                 # 2. typed, then a pause (debounced)
@@ -124,7 +136,9 @@ async def measure(index: Path, corpus: Path, queries: list[str], repeat: int, si
                 seq_before = app.search_seq
                 t0 = time.perf_counter()
                 await pilot.press(text[-1])
-                await wait_for(lambda: app.search_seq > seq_before and app.shown_seq == app.search_seq)
+                await wait_for(
+                    lambda before=seq_before: app.search_seq > before and app.shown_seq == app.search_seq
+                )
                 row["pause"].append((app.shown_at - t0) * 1000)
                 await idle(app)
             rows.append(row)
@@ -141,23 +155,35 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--queries", type=Path, help="file with one query a line [default: a built-in set]")
     ap.add_argument("--size", default="100x30", help="terminal size WxH")
     args = ap.parse_args(argv)
-    queries = (args.queries.read_text(encoding="utf-8").splitlines() if args.queries else QUERIES)
+    queries = args.queries.read_text(encoding="utf-8").splitlines() if args.queries else QUERIES
     w, h = (int(x) for x in args.size.lower().split("x"))
     started = time.perf_counter()
     rows = asyncio.run(measure(args.index, args.corpus, queries, args.repeat, (w, h)))
-    print(f"index {args.index}, {len(queries)} queries × {args.repeat}, terminal {w}x{h}, "
-          f"debounce {DEBOUNCE * 1000:.0f} ms; times in ms (median per query)\n")
-    print(f"{'query':<28} {'hits':>6} {'engine':>7} {'enter→results':>14} {'pause→results':>14} {'timeline':>9}")
+    print(
+        f"index {args.index}, {len(queries)} queries × {args.repeat}, terminal {w}x{h}, "
+        f"debounce {DEBOUNCE * 1000:.0f} ms; times in ms (median per query)\n"
+    )
+    print(
+        f"{'query':<28} {'hits':>6} {'engine':>7} {'enter→results':>14} {'pause→results':>14} {'timeline':>9}"
+    )
     for r in rows:
-        print(f"{r['query'][:28]:<28} {r['hits']:>6} {statistics.median(r['engine']):>7.1f} "
-              f"{statistics.median(r['enter']):>14.1f} "
-              f"{statistics.median(r['pause']):>14.1f} {statistics.median(r['timeline']):>9.1f}")
+        print(
+            f"{r['query'][:28]:<28} {r['hits']:>6} {statistics.median(r['engine']):>7.1f} "
+            f"{statistics.median(r['enter']):>14.1f} "
+            f"{statistics.median(r['pause']):>14.1f} {statistics.median(r['timeline']):>9.1f}"
+        )
     allv = {k: [v for r in rows for v in r[k]] for k in ("engine", "enter", "pause", "timeline")}
     print()
-    for k, label in (("engine", "engine.search (SearchResult.seconds)"), ("enter", "enter → results"), ("pause", "last key → results (incl. debounce)"),
-                     ("timeline", "enter → start-year row")):
-        print(f"{label:<38} median {statistics.median(allv[k]):7.1f}  p95 {pct(allv[k], 0.95):7.1f}  "
-              f"max {max(allv[k]):7.1f}")
+    for k, label in (
+        ("engine", "engine.search (SearchResult.seconds)"),
+        ("enter", "enter → results"),
+        ("pause", "last key → results (incl. debounce)"),
+        ("timeline", "enter → start-year row"),
+    ):
+        print(
+            f"{label:<38} median {statistics.median(allv[k]):7.1f}  p95 {pct(allv[k], 0.95):7.1f}  "
+            f"max {max(allv[k]):7.1f}"
+        )
     print(f"\n({time.perf_counter() - started:.0f} s)")
     return 0
 

@@ -30,11 +30,15 @@ _PUBLIC = {
 }
 __all__ = ["search", *_PUBLIC]
 
-if TYPE_CHECKING:
-    from .index import BuildSummary, IndexProblem, build_index
-    from .querylang import QueryError
-    from .records import ProjectRecord
-    from .search import Hit, SearchEngine, SearchResult
+if TYPE_CHECKING:  # the names as type checkers see them (`as` marks a re-export)
+    from .index import BuildSummary as BuildSummary
+    from .index import IndexProblem as IndexProblem
+    from .index import build_index as build_index
+    from .querylang import QueryError as QueryError
+    from .records import ProjectRecord as ProjectRecord
+    from .search import Hit as Hit
+    from .search import SearchEngine as SearchEngine
+    from .search import SearchResult as SearchResult
 
 
 def __getattr__(name: str) -> Any:

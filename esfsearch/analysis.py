@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from whoosh.analysis import Composable, Token
 
@@ -27,27 +28,68 @@ vi dem vara vad över än dig kan sina här ha mot alla under någon eller allt 
 dess inom mellan sådant varför varje vilka ditt vem vilket sitt sådana vart dina vars vårt våra ert era
 vilkas""".split()
 KEEP_IN_PHRASES = {"under", "mellan", "inom", "utan", "inte", "ingen", "mot", "över", "efter", "upp", "ut"}
-EXTRA_STOPWORDS = {"ska", "skall", "även", "också", "samt", "genom", "bl.a", "t.ex", "s.k", "m.m", "o.s.v",
-                   "dvs", "etc", "m.fl"}
+EXTRA_STOPWORDS = {
+    "ska",
+    "skall",
+    "även",
+    "också",
+    "samt",
+    "genom",
+    "bl.a",
+    "t.ex",
+    "s.k",
+    "m.m",
+    "o.s.v",
+    "dvs",
+    "etc",
+    "m.fl",
+}
 STOPWORDS = frozenset((set(_SNOWBALL_SV) - KEEP_IN_PHRASES) | EXTRA_STOPWORDS)
 
 # Forms that Snowball Swedish leaves apart although they are one word (or joins although they are not).
 STEM_OVERRIDES: dict[str, str] = {
-    "ansökan": "ansök", "ansökans": "ansök", "ansökning": "ansök", "ansökningar": "ansök",
-    "ansökningarna": "ansök", "ansökningarnas": "ansök", "ansökningen": "ansök", "ansökningens": "ansök",
-    "utrikesfött": "utrikesföd", "nyanlänt": "nyanländ", "jämställt": "jämställd",
-    "funktionsnedsatt": "funktionsnedsat", "insatt": "insatt", "projektor": "projektor",
-    "projektorn": "projektor", "projektorer": "projektor", "män": "man", "männen": "man", "mannen": "man",
-    "kvinnor": "kvinn", "kvinnorna": "kvinn", "kvinnornas": "kvinn", "kvinnors": "kvinn",
-    "barnen": "barn", "unga": "ung", "ungas": "ung",
+    "ansökan": "ansök",
+    "ansökans": "ansök",
+    "ansökning": "ansök",
+    "ansökningar": "ansök",
+    "ansökningarna": "ansök",
+    "ansökningarnas": "ansök",
+    "ansökningen": "ansök",
+    "ansökningens": "ansök",
+    "utrikesfött": "utrikesföd",
+    "nyanlänt": "nyanländ",
+    "jämställt": "jämställd",
+    "funktionsnedsatt": "funktionsnedsat",
+    "insatt": "insatt",
+    "projektor": "projektor",
+    "projektorn": "projektor",
+    "projektorer": "projektor",
+    "män": "man",
+    "männen": "man",
+    "mannen": "man",
+    "kvinnor": "kvinn",
+    "kvinnorna": "kvinn",
+    "kvinnornas": "kvinn",
+    "kvinnors": "kvinn",
+    "barnen": "barn",
+    "unga": "ung",
+    "ungas": "ung",
     # short adjectives: Snowball keeps -a and -tt on words this short
-    "nya": "ny", "nytt": "ny", "fria": "fri", "fritt": "fri", "gott": "god", "brett": "bred",
-    "stort": "stor", "särskilt": "särskild",
+    "nya": "ny",
+    "nytt": "ny",
+    "fria": "fri",
+    "fritt": "fri",
+    "gott": "god",
+    "brett": "bred",
+    "stort": "stor",
+    "särskilt": "särskild",
 }
 
 # Verbs in -era and their nouns in -ering meet on one stem, as export/exportera and etablera/etablering
 # do in the texts: 'etablering på arbetsmarknaden' finds 'etablera sig på arbetsmarknaden'.
-_ERA_ERING = re.compile(r"er(?:a|ar|as|ade|ades|at|ats|ad|ande|andet|ing|ingen|ingens|ings|ingar|ingarna|ingarnas)$")
+_ERA_ERING = re.compile(
+    r"er(?:a|ar|as|ade|ades|at|ats|ad|ande|andet|ing|ingen|ingens|ings|ingar|ingarna|ingarnas)$"
+)
 
 # -or that is not the plural of an -a noun: inkubator, motor, sektor, kontor, medelstor, senior, sensor
 # and their definite and genitive forms; 'listor', 'kartor', 'rutor' stay plurals of lista, karta, ruta.
@@ -55,14 +97,43 @@ _NOT_PLURAL_OR = re.compile(r"((?:[aeio]t|kt|nt|[^i]st|i|ns)or)(?:n|ns|s|et|ets|
 
 # Neuter -t of adjectives (and supine -t) that Snowball leaves on: 'regionalt', 'innovativt',
 # 'nationellt', 'gemensamt', 'genomfört' meet 'regional', 'innovativ' ... (ending, shortest stem).
-_NEUTER_T = (("ivt", 5), ("ellt", 6), ("alt", 6), ("ärt", 6), ("ört", 6), ("önt", 5), ("ålt", 5),
-             ("amt", 6), ("årt", 5), ("ögt", 4), ("ågt", 4), ("bbt", 5))
+_NEUTER_T = (
+    ("ivt", 5),
+    ("ellt", 6),
+    ("alt", 6),
+    ("ärt", 6),
+    ("ört", 6),
+    ("önt", 5),
+    ("ålt", 5),
+    ("amt", 6),
+    ("årt", 5),
+    ("ögt", 4),
+    ("ågt", 4),
+    ("bbt", 5),
+)
 
 _ABBREVIATIONS = {"bl.a", "t.ex", "s.k", "m.m", "o.s.v", "dvs", "etc", "m.fl", "t.o.m", "fr.o.m"}
 _TOKEN = re.compile(r"\w+(?:[-/+.:]\w+)*\+?", re.UNICODE)
 _HAS_DIGIT = re.compile(r"\d")
-_FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "è": "e", "ü": "u", "á": "a", "à": "a",
-                       "æ": "a", "ø": "o", "ñ": "n", "ç": "c", "í": "i", "ó": "o", "ú": "u"})
+_FOLD = str.maketrans(
+    {
+        "å": "a",
+        "ä": "a",
+        "ö": "o",
+        "é": "e",
+        "è": "e",
+        "ü": "u",
+        "á": "a",
+        "à": "a",
+        "æ": "a",
+        "ø": "o",
+        "ñ": "n",
+        "ç": "c",
+        "í": "i",
+        "ó": "o",
+        "ú": "u",
+    }
+)
 _SWEDISH_LETTERS = re.compile(r"[åäöéüæøáàèíóúñç]")
 
 
@@ -77,6 +148,7 @@ def has_accents(word: str) -> bool:
 
 # ---------------------------------------------------------------- stemming
 
+
 @lru_cache(maxsize=1)
 def _snowball() -> Callable[[str], str]:
     import snowballstemmer  # returns PyStemmer's C stemmer when PyStemmer is installed
@@ -86,31 +158,32 @@ def _snowball() -> Callable[[str], str]:
 
 def correct_stem(stem: str, snowball: Callable[[str], str]) -> str:
     """Rules on top of Snowball so that the inflected forms of one word meet on one term."""
-    if stem.endswith("nad") and len(stem) >= 6:          # arbetsmarknad(en) -> arbetsmarkn
+    if stem.endswith("nad") and len(stem) >= 6:  # arbetsmarknad(en) -> arbetsmarkn
         return stem[:-2]
-    if stem.endswith("ts") and len(stem) >= 5:           # insats(er) -> insat
+    if stem.endswith("ts") and len(stem) >= 5:  # insats(er) -> insat
         return stem[:-1]
     if stem.endswith("et") and len(stem) >= 6 and stem[-3] not in "aeiouyåäö":
-        return snowball(stem[:-2])                       # projektet -> projekt -> projek
+        return snowball(stem[:-2])  # projektet -> projekt -> projek
     if stem.endswith("an") and len(stem) >= 6 and stem[-3] not in "aeiouyåäö":
-        return stem[:-2]                                 # kvinnan -> kvinn
-    if stem.endswith("mm") and len(stem) >= 6:          # gemensamma -> gemensam
+        return stem[:-2]  # kvinnan -> kvinn
+    if stem.endswith("mm") and len(stem) >= 6:  # gemensamma -> gemensam
         return stem[:-1]
-    if stem.endswith("fritt"):                           # fossilfritt -> fossilfri
+    if stem.endswith("fritt"):  # fossilfritt -> fossilfri
         return stem[:-2]
-    if stem.endswith("frit") and len(stem) >= 7:        # Snowball: fossilfritt -> fossilfrit
+    if stem.endswith("frit") and len(stem) >= 7:  # Snowball: fossilfritt -> fossilfrit
         return stem[:-1]
     for ending, shortest in _NEUTER_T:
         if stem.endswith(ending) and len(stem) >= shortest:
-            return stem[:-1]                             # regionalt -> regional
+            return stem[:-1]  # regionalt -> regional
     return stem
 
 
 class Stemmer:
     """Snowball Swedish plus corrections and overrides; memoised, since corpora repeat words."""
 
-    def __init__(self, overrides: dict[str, str] | None = None,
-                 snowball: Callable[[str], str] | None = None) -> None:
+    def __init__(
+        self, overrides: dict[str, str] | None = None, snowball: Callable[[str], str] | None = None
+    ) -> None:
         self.overrides = STEM_OVERRIDES if overrides is None else overrides
         self._snowball = snowball
         self._cache: dict[str, str] = {}
@@ -131,20 +204,20 @@ class Stemmer:
         if _HAS_DIGIT.search(word) or len(word) <= 2 or not word.isalpha():
             return word
         bar = word.rfind("bar", 3)
-        if bar > 0 and word[bar - 1] != "b" and word[bar + 3:] in ("", "a", "t", "are", "ast"):
-            return word[:bar + 3]                        # hållbar, -a, -t: Snowball cuts 'hållb' + 'ar'
+        if bar > 0 and word[bar - 1] != "b" and word[bar + 3 :] in ("", "a", "t", "are", "ast"):
+            return word[: bar + 3]  # hållbar, -a, -t: Snowball cuts 'hållb' + 'ar'
         derived = _ERA_ERING.search(word)
         if derived and derived.start() >= 4:
-            return word[:derived.start()]                # etablera, etablering(en), etablerad -> etabl
+            return word[: derived.start()]  # etablera, etablering(en), etablerad -> etabl
         kept = _NOT_PLURAL_OR.search(word)
         if kept and kept.start() >= 1:
-            return word[:kept.end(1)]                    # inkubator(n): Snowball cuts -or as a plural
+            return word[: kept.end(1)]  # inkubator(n): Snowball cuts -or as a plural
         if len(word) >= 5 and word[-1] == "n" and word[-2] in "öåé":
-            word = word[:-1]                             # miljön, nivån, idén: definite -n after a vowel
+            word = word[:-1]  # miljön, nivån, idén: definite -n after a vowel
         snowball = self._snowball or _snowball()
         stem = snowball(word)
         if stem == word[:-2] and word.endswith("et") and len(stem) >= 4:
-            stem = snowball(stem)                        # klimatet -> klimat -> klim, as klimat
+            stem = snowball(stem)  # klimatet -> klimat -> klim, as klimat
         return correct_stem(stem, snowball)
 
 
@@ -168,6 +241,7 @@ class _NoSplit:
 
 
 # ---------------------------------------------------------------- tokenising
+
 
 def iter_words(text: str) -> Iterator[tuple[str, int, int]]:
     """(lower-cased word, start, end). Ids and numbers stay whole; 'ESF-stöd' gives 'esf' and 'stöd'."""
@@ -213,7 +287,7 @@ def _tokenise(text: str) -> list[tuple[str, int, int]]:
     append = out.append
     for m in _TOKEN.finditer(low):
         raw = m.group()
-        if raw.isalpha():               # the common case: a plain word
+        if raw.isalpha():  # the common case: a plain word
             append((raw, m.start(), m.end()))
             continue
         start = m.start()
@@ -237,7 +311,7 @@ def _tokenise(text: str) -> list[tuple[str, int, int]]:
 # the word list of the last few texts is kept so that each is tokenised once.
 _WORDS_CACHE: dict[str, list[tuple[str, int, int]]] = {}
 _WORDS_CACHE_SIZE = 8
-_WORDS_CACHE_MIN_LEN = 64   # short strings are cheaper to tokenise than to hash and keep
+_WORDS_CACHE_MIN_LEN = 64  # short strings are cheaper to tokenise than to hash and keep
 
 
 def _words(text: str) -> list[tuple[str, int, int]]:
@@ -296,13 +370,18 @@ MODES = ("exact", "parts", "folded", "plain")
 class SwedishAnalyzer(Composable):
     """A Whoosh analyzer; `mode` picks which index field it feeds (see the module docstring)."""
 
-    def __init__(self, mode: str = "exact", stopwords: Iterable[str] | None = None,
-                 stemmer: Callable[[str], str] | None = None, splitter=None) -> None:
+    def __init__(
+        self,
+        mode: str = "exact",
+        stopwords: Iterable[str] | None = None,
+        stemmer: Callable[[str], str] | None = None,
+        splitter=None,
+    ) -> None:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}")
         self.mode = mode
         self.stopwords = frozenset(STOPWORDS if stopwords is None else stopwords)
-        self._stemmer = stemmer      # swapped in by tests; never pickled (see __getstate__)
+        self._stemmer = stemmer  # swapped in by tests; never pickled (see __getstate__)
         self._splitter = splitter
 
     def __getstate__(self) -> dict:
@@ -316,13 +395,27 @@ class SwedishAnalyzer(Composable):
         self.__dict__.setdefault("_splitter", None)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, SwedishAnalyzer) and (self.mode, self.stopwords) == (other.mode, other.stopwords)
+        return isinstance(other, SwedishAnalyzer) and (self.mode, self.stopwords) == (
+            other.mode,
+            other.stopwords,
+        )
 
     def __hash__(self) -> int:
         return hash((self.mode, len(self.stopwords)))
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         if not value.isascii() and not unicodedata.is_normalized("NFC", value):
             value = unicodedata.normalize("NFC", value)
@@ -342,7 +435,7 @@ class SwedishAnalyzer(Composable):
                     if len(cache) > 500_000:
                         cache.clear()
                     cache[word] = forms
-            if forms is None:       # a stopword
+            if forms is None:  # a stopword
                 if not removestops:
                     token.text, token.stopped, token.pos = word, True, pos
                     token.startchar, token.endchar = start_char + start, start_char + end

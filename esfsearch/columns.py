@@ -25,8 +25,6 @@ so deleting documents never requires rewriting these files.
 
 from __future__ import annotations
 
-from typing import Any
-
 import io
 import json
 import os
@@ -35,12 +33,13 @@ import shutil
 import struct
 import zlib
 from pathlib import Path
+from typing import Any
 
 COLUMNS = "columns"
 MANIFEST = "manifest.json"
 DATA = "arrays.bin"
 FORMAT_VERSION = 2
-SKIP_FIELDS = frozenset({"spell", "key", "file"})   # never queried by the fast path
+SKIP_FIELDS = frozenset({"spell", "key", "file"})  # never queried by the fast path
 _INT = struct.Struct("!i")
 
 
@@ -63,6 +62,7 @@ def leaf_readers(reader) -> list[tuple[Any, int]]:
 
 # ---------------------------------------------------------------- writing
 
+
 def _block_postings(postfile, terminfo):
     """(ids, weights) of one term, parsed straight from Whoosh 3's postings blocks: going through
     W3LeafMatcher costs several times more (it unpickles each block header from the file a byte at
@@ -73,7 +73,7 @@ def _block_postings(postfile, terminfo):
         ids, weights, _values = terminfo.inlined_postings()
         return np.asarray(ids, dtype=np.int32), _weights(weights, len(ids))
     offset, _length = terminfo.extent()
-    pos = offset + 4                                     # after the b"W3Bl" header tag
+    pos = offset + 4  # after the b"W3Bl" header tag
     id_parts, w_parts = [], []
     while True:
         head = postfile.get(pos, 4 + 256)
@@ -86,9 +86,9 @@ def _block_postings(postfile, terminfo):
         if compression:
             data = zlib.decompress(data)
         block = pickle.loads(data)
-        id_parts.append(np.cumsum(np.asarray(block[0], dtype=np.int64)))    # stored as deltas
+        id_parts.append(np.cumsum(np.asarray(block[0], dtype=np.int64)))  # stored as deltas
         w_parts.append(_weights(block[1], blocklength))
-        if length < 0:                                   # the last block
+        if length < 0:  # the last block
             break
         pos = following
     ids = np.concatenate(id_parts) if len(id_parts) > 1 else id_parts[0]
@@ -156,7 +156,9 @@ def _write_segment(segreader, schema, folder: Path) -> None:
                 has = np.zeros(ndocs, dtype=bool)
                 infos = list(segreader.iter_field(name, b"")) if name in indexed else []
                 if infos:
-                    coarsest = max(t[0] for t, _i in infos)   # the top tier's terms cover every valued document
+                    coarsest = max(
+                        t[0] for t, _i in infos
+                    )  # the top tier's terms cover every valued document
                     for t, info in infos:
                         if t[0] == coarsest:
                             has[_block_postings(postfile, info)[0]] = True
@@ -177,13 +179,21 @@ def _write_segment(segreader, schema, folder: Path) -> None:
             pack.add(f"{name}.w", np.concatenate(w_parts) if w_parts else np.zeros(0, np.float32))
             if fieldobj.scorable:
                 creader = _length_bytes(segreader, name) if name in indexed else None
-                lengths = (np.fromiter(creader, dtype=np.uint8, count=ndocs) if creader is not None
-                           else np.zeros(ndocs, dtype=np.uint8))
+                lengths = (
+                    np.fromiter(creader, dtype=np.uint8, count=ndocs)
+                    if creader is not None
+                    else np.zeros(ndocs, dtype=np.uint8)
+                )
                 pack.add(f"{name}.len", lengths)
     finally:
         size = pack.close()
-    manifest = {"version": FORMAT_VERSION, "segment": segment_id(segreader), "doc_count_all": ndocs,
-                "size": size, "arrays": pack.entries}
+    manifest = {
+        "version": FORMAT_VERSION,
+        "segment": segment_id(segreader),
+        "doc_count_all": ndocs,
+        "size": size,
+        "arrays": pack.entries,
+    }
     with open(folder / MANIFEST, "w", encoding="utf-8") as fh:
         json.dump(manifest, fh)
         fh.flush()
@@ -198,16 +208,21 @@ def check_segment(folder: Path, doc_count_all: int) -> dict:
         raise ColumnsUnavailable(f"the columnar files in {folder} are missing") from None
     except (OSError, ValueError) as exc:
         raise ColumnsUnavailable(f"the columnar manifest in {folder} is damaged ({exc})") from None
-    if (not isinstance(manifest, dict) or manifest.get("version") != FORMAT_VERSION
-            or manifest.get("doc_count_all") != doc_count_all or not isinstance(manifest.get("arrays"), dict)):
+    if (
+        not isinstance(manifest, dict)
+        or manifest.get("version") != FORMAT_VERSION
+        or manifest.get("doc_count_all") != doc_count_all
+        or not isinstance(manifest.get("arrays"), dict)
+    ):
         raise ColumnsUnavailable(f"the columnar manifest in {folder} does not match its segment")
     try:
         actual = (folder / DATA).stat().st_size
     except OSError:
         raise ColumnsUnavailable(f"the columnar file {folder / DATA} is missing") from None
     if actual != manifest.get("size"):
-        raise ColumnsUnavailable(f"the columnar file {folder / DATA} is damaged "
-                                 f"({actual} bytes, {manifest.get('size')} expected)")
+        raise ColumnsUnavailable(
+            f"the columnar file {folder / DATA} is damaged ({actual} bytes, {manifest.get('size')} expected)"
+        )
     for name, entry in manifest["arrays"].items():
         try:
             offset, dtype, count = entry
@@ -215,7 +230,9 @@ def check_segment(folder: Path, doc_count_all: int) -> dict:
         except (TypeError, ValueError):
             ok = False
         if not ok:
-            raise ColumnsUnavailable(f"the columnar manifest in {folder} is damaged ({name} lies outside the data)")
+            raise ColumnsUnavailable(
+                f"the columnar manifest in {folder} is damaged ({name} lies outside the data)"
+            )
     return manifest
 
 
@@ -263,6 +280,7 @@ def _fsync_dir(path: Path) -> None:
 
 # ---------------------------------------------------------------- reading
 
+
 class SegmentColumns:
     """One segment's columnar arrays: views of one memory-mapped file, made on first use."""
 
@@ -291,7 +309,9 @@ class SegmentColumns:
                     raise ValueError(f"{name} lies outside the file")
                 arr = np.frombuffer(self._map, dtype=dtype, count=count, offset=offset)
             except (OSError, ValueError, TypeError) as exc:
-                raise ColumnsUnavailable(f"the columnar file {self.folder / DATA} is damaged ({exc})") from None
+                raise ColumnsUnavailable(
+                    f"the columnar file {self.folder / DATA} is damaged ({exc})"
+                ) from None
             self._arrays[name] = arr
         return arr
 

@@ -43,34 +43,125 @@ _BEGIN, _MIDDLE, _END, _ONLYCPD = "X", "U", "Y", "Z"
 _NEEDAFFIX, _FORBIDDEN = "¤", "%"
 _PROPER = "^"  # added by build_lexicon.py: every dictionary entry of this word is capitalised
 
-MIN_PART = 3          # letters in every part (surface form)
-MIN_WORD = 6          # shorter words are never split
-MAX_PARTS = 5         # Hunspell sv allows 4 words; lexicalised roots may hide one more junction
+MIN_PART = 3  # letters in every part (surface form)
+MIN_WORD = 6  # shorter words are never split
+MAX_PARTS = 5  # Hunspell sv allows 4 words; lexicalised roots may hide one more junction
 MEMO_MAX = 1_000_000  # memoised words per cache before it is reset
-WHOLE_RATIO = 30.0    # a known word stays whole when (freq + 1) >= WHOLE_RATIO * geometric mean of parts
+WHOLE_RATIO = 30.0  # a known word stays whole when (freq + 1) >= WHOLE_RATIO * geometric mean of parts
 
 # Suffix-like words that Hunspell lets end a compound but that make derivations, not compounds:
 # arbets+lös, ung+dom, vänskap...  A word ending in them is split before them only if the
 # longer head (e.g. "arbetslöshet" in "ungdomsarbetslöshet") is itself legal.
-NON_HEADS = frozenset({"lös", "löst", "lösa", "het", "heten", "skap", "dom", "domen", "domar",
-                       "aktig", "ande", "ende", "ning", "else", "are", "ist", "ism", "lig"})
+NON_HEADS = frozenset(
+    {
+        "lös",
+        "löst",
+        "lösa",
+        "het",
+        "heten",
+        "skap",
+        "dom",
+        "domen",
+        "domar",
+        "aktig",
+        "ande",
+        "ende",
+        "ning",
+        "else",
+        "are",
+        "ist",
+        "ism",
+        "lig",
+    }
+)
 # Known words that Hunspell would let us split but that are not compounds in today's language
 # (verb-particle derivations and the like); checked against the word's dictionary lemmas.
-ATOMIC = frozenset({
-    "handledare", "handleda", "handledning", "deltagare", "deltaga", "delta", "deltagande",
-    "företag", "företagare", "företagsam", "verksamhet", "anställning", "ansökan", "allmänhet",
-    "medarbetare", "arbetare", "uppdrag", "myndighet", "sammanhang", "omfattning", "underlag",
-    "förutsättning", "åtgärd", "bedömning", "uppföljning", "inriktning", "bostad", "ledamot",
-    "överenskommelse", "tillgång", "tillväxt", "regering", "landsting", "inledning",
-    "ordförande", "fritid", "medborgare", "medlem", "företräda", "företrädare", "förening",
-})
+ATOMIC = frozenset(
+    {
+        "handledare",
+        "handleda",
+        "handledning",
+        "deltagare",
+        "deltaga",
+        "delta",
+        "deltagande",
+        "företag",
+        "företagare",
+        "företagsam",
+        "verksamhet",
+        "anställning",
+        "ansökan",
+        "allmänhet",
+        "medarbetare",
+        "arbetare",
+        "uppdrag",
+        "myndighet",
+        "sammanhang",
+        "omfattning",
+        "underlag",
+        "förutsättning",
+        "åtgärd",
+        "bedömning",
+        "uppföljning",
+        "inriktning",
+        "bostad",
+        "ledamot",
+        "överenskommelse",
+        "tillgång",
+        "tillväxt",
+        "regering",
+        "landsting",
+        "inledning",
+        "ordförande",
+        "fritid",
+        "medborgare",
+        "medlem",
+        "företräda",
+        "företrädare",
+        "förening",
+    }
+)
 # Words that must not begin a compound although the dictionary flags them so (prefix-like).
 # Particles and prepositions start verb-particle derivations (motsvara, genomföra, undersökning,
 # medlem), which are not compounds for search purposes.
-NON_MODIFIERS = frozenset({"an", "sam", "för", "be", "ge", "er", "bi", "upp", "mot", "över",
-                           "genom", "under", "efter", "från", "till", "utan", "inom", "bak",
-                           "fram", "före", "mellan", "bort", "med", "kring", "runt", "ihop",
-                           "vid", "utom", "inne", "ute", "uppe", "nere", "neder", "åter"})
+NON_MODIFIERS = frozenset(
+    {
+        "an",
+        "sam",
+        "för",
+        "be",
+        "ge",
+        "er",
+        "bi",
+        "upp",
+        "mot",
+        "över",
+        "genom",
+        "under",
+        "efter",
+        "från",
+        "till",
+        "utan",
+        "inom",
+        "bak",
+        "fram",
+        "före",
+        "mellan",
+        "bort",
+        "med",
+        "kring",
+        "runt",
+        "ihop",
+        "vid",
+        "utom",
+        "inne",
+        "ute",
+        "uppe",
+        "nere",
+        "neder",
+        "åter",
+    }
+)
 
 
 class CompoundSplitter:
@@ -112,7 +203,7 @@ class CompoundSplitter:
                     continue
                 # "key<TAB>value" lines -> dict, without a Python-level loop per line
                 cells = body.rstrip("\n").replace("\n", "\t").split("\t") if body.strip() else []
-                d = dict(zip(cells[0::2], cells[1::2]))
+                d = dict(zip(cells[0::2], cells[1::2], strict=False))
                 if head == "roots":
                     self._roots = d
                 elif head == "freq":
@@ -158,8 +249,11 @@ class CompoundSplitter:
 
     def lemmas(self, w: str) -> list[str]:
         """Dictionary lemmas of w as a standalone word ([] if unknown)."""
-        return [r for r, fl, cont in self.analyses(w)
-                if _ONLYCPD not in fl and _ONLYCPD not in cont and _FORBIDDEN not in fl]
+        return [
+            r
+            for r, fl, cont in self.analyses(w)
+            if _ONLYCPD not in fl and _ONLYCPD not in cont and _FORBIDDEN not in fl
+        ]
 
     def _end_lemma(self, w: str) -> str | None:
         """Lemma of w as the last part of a compound (a COMPOUNDEND word in any inflection)."""
@@ -265,7 +359,7 @@ class CompoundSplitter:
                     if k < last and surf.startswith(lem):
                         tail_s, tail_l = sub[-1]
                         out.extend(sub[:-1])
-                        out.append((tail_s + surf[len(lem):], tail_l))
+                        out.append((tail_s + surf[len(lem) :], tail_l))
                     else:
                         out.extend(sub)
                 else:
@@ -295,7 +389,7 @@ class CompoundSplitter:
             for span in range(k - 1, 0, -1):
                 for a in range(0, k - span + 1):
                     b = a + span
-                    s = "".join(surf for surf, _ in atoms[a:b - 1]) + atoms[b - 1][1]
+                    s = "".join(surf for surf, _ in atoms[a : b - 1]) + atoms[b - 1][1]
                     if s not in seen:
                         seen.add(s)
                         out.append(s)

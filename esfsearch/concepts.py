@@ -32,10 +32,10 @@ INFORMATIVE = {"off": False, "rare": 0.1, "floor": 0.0}
 
 @dataclass
 class Concept:
-    text: str                 # as typed ('nyanlända', '"hållbara transporter"')
-    query: Q.Query            # everything that counts as a match of it
-    stems: tuple[str, ...]    # exact stems, for the proximity clause (empty: no proximity)
-    share: float = 0.0        # share of the records that have its most frequent word (0: unknown)
+    text: str  # as typed ('nyanlända', '"hållbara transporter"')
+    query: Q.Query  # everything that counts as a match of it
+    stems: tuple[str, ...]  # exact stems, for the proximity clause (empty: no proximity)
+    share: float = 0.0  # share of the records that have its most frequent word (0: unknown)
 
 
 def concept_clauses(concepts: list[Concept], step: float | None = None) -> list[Q.Query]:
@@ -48,8 +48,12 @@ def concept_clauses(concepts: list[Concept], step: float | None = None) -> list[
         clauses += [Q.ConstantScoreQuery(c.query, concept_step(c, step)) for c in concepts]
     stems = [s for c in concepts for s in c.stems]
     if len(concepts) > 1 and PROXIMITY["boost"] and all(c.stems for c in concepts) and len(stems) <= 8:
-        clauses.append(Q.Or([Q.Phrase(f, stems, slop=PROXIMITY["slop"] + len(stems) - 2)
-                             for f in ("title", "body")], boost=PROXIMITY["boost"]))
+        clauses.append(
+            Q.Or(
+                [Q.Phrase(f, stems, slop=PROXIMITY["slop"] + len(stems) - 2) for f in ("title", "body")],
+                boost=PROXIMITY["boost"],
+            )
+        )
     return clauses
 
 
@@ -63,7 +67,10 @@ def informativeness(c: Concept) -> float:
     records share ('små och medelstora företag') tells little about what a record is about."""
     if INFORMATIVE["off"]:
         return 1.0
-    return max(INFORMATIVE["floor"], min(1.0, math.log(1.0 / max(c.share, 1e-9)) / math.log(1.0 / INFORMATIVE["rare"])))
+    return max(
+        INFORMATIVE["floor"],
+        min(1.0, math.log(1.0 / max(c.share, 1e-9)) / math.log(1.0 / INFORMATIVE["rare"])),
+    )
 
 
 def concepts_matched(score: float, step: float | None = None) -> int:

@@ -32,21 +32,39 @@ import re
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
 
-from .index import IndexProblem, build_index, current_generation, default_corpus_dir, open_whoosh
 from .fields import CONTACT, DATE, NUMBER, VALUE, WORDS, YEAR, yyyymmdd
-from .querylang import (Filter, QueryError, combine_filters, date_bounds, number_bounds, parse_range, split_filters,
-                        year_bounds)
+from .index import IndexProblem, build_index, current_generation, default_corpus_dir, open_whoosh
+from .querylang import (
+    Filter,
+    QueryError,
+    combine_filters,
+    date_bounds,
+    number_bounds,
+    parse_range,
+    split_filters,
+    year_bounds,
+)
 from .records import ProjectRecord
 from .schema import build_schema, normalise_value, record_document
 
 K = 10
-CLASSES = ("inflected", "compound", "ascii", "multiword", "phrase", "filtered", "allconcepts", "unseen_compound",
-           "vocabulary", "similar")
-SIMILAR_CLASS = "similar"   # the query text is a project id; systems answer with their similar projects
+CLASSES = (
+    "inflected",
+    "compound",
+    "ascii",
+    "multiword",
+    "phrase",
+    "filtered",
+    "allconcepts",
+    "unseen_compound",
+    "vocabulary",
+    "similar",
+)
+SIMILAR_CLASS = "similar"  # the query text is a project id; systems answer with their similar projects
 SPLITS = ("tune", "holdout", "all")
 ESFSEARCH = "esfsearch"
 BASELINES = ("whoosh-std", "whoosh-sv")
@@ -59,6 +77,7 @@ class EvalError(Exception):
 
 
 # ---------------------------------------------------------------- judged set
+
 
 @dataclass(frozen=True)
 class JudgedQuery:
@@ -77,8 +96,15 @@ def load_queries(path: str | Path | None = None) -> list[JudgedQuery]:
     out = []
     for i, item in enumerate(data):
         try:
-            out.append(JudgedQuery(id=str(item["id"]), text=str(item["text"]), cls=str(item["class"]),
-                                   split=str(item.get("split", "tune")), note=str(item.get("note", ""))))
+            out.append(
+                JudgedQuery(
+                    id=str(item["id"]),
+                    text=str(item["text"]),
+                    cls=str(item["class"]),
+                    split=str(item.get("split", "tune")),
+                    note=str(item.get("note", "")),
+                )
+            )
         except (KeyError, TypeError):
             raise EvalError(f"{path}: query #{i + 1} needs 'id', 'text' and 'class'") from None
     return out
@@ -108,6 +134,7 @@ def _load_json(path: Path):
 
 # ---------------------------------------------------------------- metrics
 
+
 def dcg(gains: Iterable[float], k: int = K) -> float:
     """Σ gain_i / log2(i + 1) over ranks i = 1..k."""
     return sum(g / math.log2(i + 2) for i, g in enumerate(list(gains)[:k]))
@@ -128,7 +155,9 @@ def recall_at_k(ranked: Sequence[str], grades: Mapping[str, int], k: int = K, mi
     return len(relevant & set(ranked[:k])) / len(relevant)
 
 
-def reciprocal_rank(ranked: Sequence[str], grades: Mapping[str, int], k: int = K, min_grade: int = 1) -> float:
+def reciprocal_rank(
+    ranked: Sequence[str], grades: Mapping[str, int], k: int = K, min_grade: int = 1
+) -> float:
     for i, doc in enumerate(ranked[:k], 1):
         if grades.get(doc, 0) >= min_grade:
             return 1.0 / i
@@ -153,8 +182,10 @@ def _contains_words(values: Iterable[str | None], wanted: list[str]) -> bool:
             continue
         words = _words(value)
         for i in range(len(words) - len(want) + 1):
-            window = words[i:i + len(want)]
-            if window[:-1] == want[:-1] and (window[-1].startswith(want[-1]) if prefix else window[-1] == want[-1]):
+            window = words[i : i + len(want)]
+            if window[:-1] == want[:-1] and (
+                window[-1].startswith(want[-1]) if prefix else window[-1] == want[-1]
+            ):
                 return True
     return False
 
@@ -212,6 +243,7 @@ def record_passes(record: ProjectRecord, filters: Iterable[Filter]) -> bool:
 
 # ---------------------------------------------------------------- systems
 
+
 class EsfsearchSystem:
     name = ESFSEARCH
 
@@ -248,7 +280,7 @@ class WhooshBaseline:
                 doc.pop(fname, None)
             writer.add_document(**doc)
         writer.commit()
-        self.searcher = self.ix.searcher()   # default weighting: BM25F()
+        self.searcher = self.ix.searcher()  # default weighting: BM25F()
         self.parser = MultifieldParser(["title", "body"], schema, group=OrGroup)
 
     def search(self, text: str, k: int = K) -> list[ProjectRecord]:
@@ -292,14 +324,17 @@ def indexed_records(index_dir: Path) -> list[tuple[ProjectRecord, str, str]]:
     ix = open_whoosh(gen)
     try:
         with ix.searcher() as s:
-            docs = [(ProjectRecord.from_dict(json.loads(f["record"])), f["key"], f.get("file", ""))
-                    for f in s.all_stored_fields()]
+            docs = [
+                (ProjectRecord.from_dict(json.loads(f["record"])), f["key"], f.get("file", ""))
+                for f in s.all_stored_fields()
+            ]
     finally:
         ix.close()
     return sorted(docs, key=lambda d: d[1])
 
 
 # ---------------------------------------------------------------- running
+
 
 @dataclass
 class QueryRun:
@@ -309,12 +344,16 @@ class QueryRun:
     ndcg: float
     recall: float
     rr: float
-    violations: int | None = None     # filtered queries only
+    violations: int | None = None  # filtered queries only
     error: str | None = None
 
     def to_dict(self, grades: Mapping[str, int]) -> dict:
-        out = {"ndcg": round(self.ndcg, 4), "recall": round(self.recall, 4), "rr": round(self.rr, 4),
-               "top": [[doc, grades.get(doc)] for doc in self.ranked]}
+        out = {
+            "ndcg": round(self.ndcg, 4),
+            "recall": round(self.recall, 4),
+            "rr": round(self.rr, 4),
+            "top": [[doc, grades.get(doc)] for doc in self.ranked],
+        }
         if self.violations is not None:
             out["violations"] = self.violations
         if self.error:
@@ -327,7 +366,7 @@ class Report:
     systems: list[str]
     queries: list[JudgedQuery]
     qrels: dict[str, dict[str, int]]
-    runs: dict[str, dict[str, QueryRun]] = field(default_factory=dict)   # system -> query id -> run
+    runs: dict[str, dict[str, QueryRun]] = field(default_factory=dict)  # system -> query id -> run
     seconds: float = 0.0
     records: int = 0
     k: int = K
@@ -337,13 +376,19 @@ class Report:
         return present + (["all"] if len(present) > 1 else [])
 
     def aggregate(self, system: str, split: str = "all", cls: str | None = None) -> dict:
-        runs = [r for q in self.queries if (split == "all" or q.split == split) and (cls is None or q.cls == cls)
-                for r in [self.runs[system][q.id]]]
+        runs = [
+            r
+            for q in self.queries
+            if (split == "all" or q.split == split) and (cls is None or q.cls == cls)
+            for r in [self.runs[system][q.id]]
+        ]
         n = len(runs)
-        agg = {"n": n,
-               "ndcg": sum(r.ndcg for r in runs) / n if n else 0.0,
-               "recall": sum(r.recall for r in runs) / n if n else 0.0,
-               "mrr": sum(r.rr for r in runs) / n if n else 0.0}
+        agg = {
+            "n": n,
+            "ndcg": sum(r.ndcg for r in runs) / n if n else 0.0,
+            "recall": sum(r.recall for r in runs) / n if n else 0.0,
+            "mrr": sum(r.rr for r in runs) / n if n else 0.0,
+        }
         checked = [r for r in runs if r.violations is not None]
         if checked:
             agg["violations"] = sum(r.violations or 0 for r in checked)
@@ -360,22 +405,29 @@ class Report:
         summary = {}
         for split in self.splits():
             summary[split] = {
-                system: {**{cls: _rounded(self.aggregate(system, split, cls)) for cls in self.classes()},
-                         "overall": _rounded(self.aggregate(system, split))}
-                for system in self.systems}
+                system: {
+                    **{cls: _rounded(self.aggregate(system, split, cls)) for cls in self.classes()},
+                    "overall": _rounded(self.aggregate(system, split)),
+                }
+                for system in self.systems
+            }
         return {
             "k": self.k,
             "records": self.records,
             "queries": len(self.queries),
             "systems": self.systems,
-            "metrics": {"ndcg": "nDCG@10, gains 0/1/2, log2 discount, ideal from all judged grades",
-                        "recall": "recall@10, relevant = grade >= 1",
-                        "mrr": "reciprocal rank of the first grade >= 1 in the top 10",
-                        "violations": "top-10 hits of filtered queries that break the filter"},
+            "metrics": {
+                "ndcg": "nDCG@10, gains 0/1/2, log2 discount, ideal from all judged grades",
+                "recall": "recall@10, relevant = grade >= 1",
+                "mrr": "reciprocal rank of the first grade >= 1 in the top 10",
+                "violations": "top-10 hits of filtered queries that break the filter",
+            },
             "summary": summary,
             "filter_violations": {s: self.violations(s) for s in self.systems},
-            "per_query": {s: {qid: run.to_dict(self.qrels.get(qid, {})) for qid, run in self.runs[s].items()}
-                          for s in self.systems},
+            "per_query": {
+                s: {qid: run.to_dict(self.qrels.get(qid, {})) for qid, run in self.runs[s].items()}
+                for s in self.systems
+            },
             "seconds": round(self.seconds, 2),
         }
 
@@ -398,9 +450,16 @@ def run_query(system, query: JudgedQuery, grades: Mapping[str, int], k: int = K)
     if query.cls != SIMILAR_CLASS and (query.cls == "filtered" or split_filters(query.text)[1]):
         filters = split_filters(query.text)[1]
         violations = sum(1 for r in records if not record_passes(r, filters))
-    return QueryRun(query=query, system=system.name, ranked=ranked, ndcg=ndcg_at_k(ranked, grades, k),
-                    recall=recall_at_k(ranked, grades, k), rr=reciprocal_rank(ranked, grades, k),
-                    violations=violations, error=error)
+    return QueryRun(
+        query=query,
+        system=system.name,
+        ranked=ranked,
+        ndcg=ndcg_at_k(ranked, grades, k),
+        recall=recall_at_k(ranked, grades, k),
+        rr=reciprocal_rank(ranked, grades, k),
+        violations=violations,
+        error=error,
+    )
 
 
 def select(queries: list[JudgedQuery], split: str = "all") -> list[JudgedQuery]:
@@ -409,9 +468,16 @@ def select(queries: list[JudgedQuery], split: str = "all") -> list[JudgedQuery]:
     return [q for q in queries if split == "all" or q.split == split]
 
 
-def evaluate(index_dir: str | Path | None = None, *, queries: str | Path | None = None,
-             qrels: str | Path | None = None, split: str = "all", baselines: bool = True,
-             corpus: str | Path | None = None, k: int = K) -> Report:
+def evaluate(
+    index_dir: str | Path | None = None,
+    *,
+    queries: str | Path | None = None,
+    qrels: str | Path | None = None,
+    split: str = "all",
+    baselines: bool = True,
+    corpus: str | Path | None = None,
+    k: int = K,
+) -> Report:
     """Run the judged queries on esfsearch (an existing index, or one built from the corpus in a
     temporary directory) and, unless `baselines=False`, on the two Whoosh baselines."""
     from .search import SearchEngine
@@ -434,7 +500,9 @@ def evaluate(index_dir: str | Path | None = None, *, queries: str | Path | None 
             if baselines:
                 for name, analyzer in baseline_analyzers().items():
                     systems.append(WhooshBaseline(name, analyzer, docs))
-            report = Report(systems=[s.name for s in systems], queries=judged, qrels=grades, records=len(docs), k=k)
+            report = Report(
+                systems=[s.name for s in systems], queries=judged, qrels=grades, records=len(docs), k=k
+            )
             for system in systems:
                 report.runs[system.name] = {q.id: run_query(system, q, grades[q.id], k) for q in judged}
         finally:
@@ -464,8 +532,9 @@ def format_text(report: Report) -> str:
             cells = " ".join(f"{a['ndcg']:>8.3f}{a['recall']:>8.3f}{a['mrr']:>8.3f}" for a in aggs)
             lines.append(f"{cls or 'overall':<10} {aggs[0]['n']:>3} {cells}")
         lines.append("")
-    lines.append("filter violations in the top 10: " +
-                 ", ".join(f"{s} {report.violations(s)}" for s in report.systems))
+    lines.append(
+        "filter violations in the top 10: " + ", ".join(f"{s} {report.violations(s)}" for s in report.systems)
+    )
     return "\n".join(lines)
 
 
@@ -481,8 +550,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--output", help="write results.json here (default: none)")
     args = p.parse_args(argv)
     try:
-        report = evaluate(args.index, queries=args.queries, qrels=args.qrels, split=args.split,
-                          baselines=not args.no_baselines, corpus=args.corpus)
+        report = evaluate(
+            args.index,
+            queries=args.queries,
+            qrels=args.qrels,
+            split=args.split,
+            baselines=not args.no_baselines,
+            corpus=args.corpus,
+        )
     except (EvalError, QueryError) as exc:
         print(f"esfsearch eval: {exc}", file=sys.stderr)
         return 2

@@ -17,38 +17,39 @@ from __future__ import annotations
 
 import gzip
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from whoosh import query as Q
 
 from .analysis import STOPWORDS, analyze
 
 FEEDBACK: dict[str, Any] = {
-    "docs": 10,         # first results taken as relevant
-    "terms": 20,        # expansion terms added
-    "weight": 0.5,      # total boost of the expansion clause (shared by its terms)
-    "min_docs": 2,      # a term must occur in at least this many feedback records
+    "docs": 10,  # first results taken as relevant
+    "terms": 20,  # expansion terms added
+    "weight": 0.5,  # total boost of the expansion clause (shared by its terms)
+    "min_docs": 2,  # a term must occur in at least this many feedback records
     "max_share": 0.25,  # ... and in at most this share of all records (else it says nothing)
-    "min_results": 2,   # no feedback from fewer direct hits than this
+    "min_results": 2,  # no feedback from fewer direct hits than this
     "candidates": 150,  # terms whose document frequency is looked up (by P(t|R))
 }
 ASSOCIATIONS = {
-    "weight": 0.5,      # total boost of the association terms (shared by them)
-    "per_stem": 4,      # associations taken per query stem
+    "weight": 0.5,  # total boost of the association terms (shared by them)
+    "per_stem": 4,  # associations taken per query stem
 }
 ASSOCIATIONS_FILE = Path(__file__).resolve().parent / "data" / "associations.tsv.gz"
-K1 = 1.2               # the BM25F K1 of search.scoring_model(): a term's score is below idf * (K1 + 1)
+K1 = 1.2  # the BM25F K1 of search.scoring_model(): a term's score is below idf * (K1 + 1)
 EXPANSION_FIELDS = ("title", "body")
 
 
 @dataclass(frozen=True)
 class ExpansionTerm:
     stem: str
-    weight: float      # the boost it is searched with
-    support: int       # how many feedback records have it
+    weight: float  # the boost it is searched with
+    support: int  # how many feedback records have it
 
 
 def _usable(term: str) -> bool:
@@ -63,8 +64,12 @@ def term_counts(text: str) -> dict[str, int]:
     return counts
 
 
-def feedback_terms(docs: Iterable[tuple[dict[str, int], float]], query_stems: set[str],
-                   doc_frequency: Callable[[str], int], doc_count: int) -> list[ExpansionTerm]:
+def feedback_terms(
+    docs: Iterable[tuple[dict[str, int], float]],
+    query_stems: set[str],
+    doc_frequency: Callable[[str], int],
+    doc_count: int,
+) -> list[ExpansionTerm]:
     """RM3 term selection. `docs`: (stem counts, retrieval score) of the feedback records;
     `doc_frequency(stem)`: records that have the stem. Returns the terms with their boosts."""
     docs = [(c, s) for c, s in docs if c]
@@ -75,7 +80,7 @@ def feedback_terms(docs: Iterable[tuple[dict[str, int], float]], query_stems: se
     support: dict[str, int] = {}
     for counts, score in docs:
         length = sum(counts.values())
-        weight = math.exp(score / top - 1.0)           # later results count less
+        weight = math.exp(score / top - 1.0)  # later results count less
         for term, n in counts.items():
             if term in query_stems or not _usable(term):
                 continue
@@ -84,7 +89,7 @@ def feedback_terms(docs: Iterable[tuple[dict[str, int], float]], query_stems: se
     scored = []
     # the idf factor is at most log(N / 2): only the strongest candidates by P(t|R) need a lookup
     candidates = sorted((t for t in model if support[t] >= FEEDBACK["min_docs"]), key=lambda t: -model[t])
-    for term in candidates[:FEEDBACK["candidates"]]:
+    for term in candidates[: FEEDBACK["candidates"]]:
         p = model[term]
         df = doc_frequency(term)
         if not df or df > FEEDBACK["max_share"] * doc_count:
@@ -92,7 +97,7 @@ def feedback_terms(docs: Iterable[tuple[dict[str, int], float]], query_stems: se
         idf = math.log(doc_count / df)
         scored.append((p * idf, term))
     scored.sort(reverse=True)
-    chosen = scored[:FEEDBACK["terms"]]
+    chosen = scored[: FEEDBACK["terms"]]
     if not chosen:
         return []
     total = sum(v for v, _ in chosen)
@@ -115,8 +120,9 @@ def associations() -> dict[str, list[tuple[str, float]]]:
     return table
 
 
-def associated_terms(query_stems: Iterable[str], doc_frequency: Callable[[str], int],
-                     doc_count: int) -> list[ExpansionTerm]:
+def associated_terms(
+    query_stems: Iterable[str], doc_frequency: Callable[[str], int], doc_count: int
+) -> list[ExpansionTerm]:
     """The mined associations of the query's stems that the index has (in more than one record and at
     most FEEDBACK['max_share'] of them), their boosts sharing ASSOCIATIONS['weight']."""
     query_stems = set(query_stems)
@@ -137,8 +143,10 @@ def associated_terms(query_stems: Iterable[str], doc_frequency: Callable[[str], 
     total = sum(found.values())
     if not total or not ASSOCIATIONS["weight"]:
         return []
-    return [ExpansionTerm(t, ASSOCIATIONS["weight"] * v / total, 0) for t, v in
-            sorted(found.items(), key=lambda kv: -kv[1])]
+    return [
+        ExpansionTerm(t, ASSOCIATIONS["weight"] * v / total, 0)
+        for t, v in sorted(found.items(), key=lambda kv: -kv[1])
+    ]
 
 
 def merge(*lists: list[ExpansionTerm]) -> list[ExpansionTerm]:
@@ -147,19 +155,24 @@ def merge(*lists: list[ExpansionTerm]) -> list[ExpansionTerm]:
     for terms in lists:
         for t in terms:
             old = merged.get(t.stem)
-            merged[t.stem] = t if old is None else ExpansionTerm(t.stem, old.weight + t.weight,
-                                                                 max(old.support, t.support))
+            merged[t.stem] = (
+                t
+                if old is None
+                else ExpansionTerm(t.stem, old.weight + t.weight, max(old.support, t.support))
+            )
     return sorted(merged.values(), key=lambda t: -t.weight)
 
 
-def expansion_query(terms: list[ExpansionTerm], doc_frequency: Callable[[str], int], doc_count: int,
-                    ceiling: float) -> tuple[Q.Query | None, list[ExpansionTerm]]:
+def expansion_query(
+    terms: list[ExpansionTerm], doc_frequency: Callable[[str], int], doc_count: int, ceiling: float
+) -> tuple[Q.Query | None, list[ExpansionTerm]]:
     """The clause to OR into the query, scaled so that its largest possible score stays below
     `ceiling` (a direct match's smallest bonus). Returns the clause and the terms as searched."""
     if not terms:
         return None, []
-    bound = sum(t.weight * len(EXPANSION_FIELDS) * (K1 + 1) * _idf(doc_frequency(t.stem), doc_count)
-                for t in terms)
+    bound = sum(
+        t.weight * len(EXPANSION_FIELDS) * (K1 + 1) * _idf(doc_frequency(t.stem), doc_count) for t in terms
+    )
     scale = min(1.0, 0.9 * ceiling / bound) if bound and ceiling else 1.0
     terms = [ExpansionTerm(t.stem, t.weight * scale, t.support) for t in terms]
     clause = Q.Or([Q.Term(f, t.stem, boost=t.weight) for t in terms for f in EXPANSION_FIELDS])
@@ -173,12 +186,17 @@ def _idf(df: int, n: int) -> float:
 
 # ---------------------------------------------------------------- what makes a record distinctive
 
-SIMILAR: dict[str, Any] = {"terms": 30, "parts": 0.5, "area": 4.0}   # tuned on the similar class (tune split)
+SIMILAR: dict[str, Any] = {"terms": 30, "parts": 0.5, "area": 4.0}  # tuned on the similar class (tune split)
 
 
-def significant_terms(counts: dict[str, int], collection_frequency: Callable[[str], int],
-                      collection_length: int, doc_frequency: Callable[[str], int], doc_count: int,
-                      n: int | None = None) -> list[tuple[str, float]]:
+def significant_terms(
+    counts: dict[str, int],
+    collection_frequency: Callable[[str], int],
+    collection_length: int,
+    doc_frequency: Callable[[str], int],
+    doc_count: int,
+    n: int | None = None,
+) -> list[tuple[str, float]]:
     """The record's terms ranked by their contribution to its KL divergence from the corpus
     (p_d log(p_d / p_C), times how few records share it): what it says more than the others do,
     not what it says most."""
@@ -189,7 +207,7 @@ def significant_terms(counts: dict[str, int], collection_frequency: Callable[[st
         if not _usable(term):
             continue
         df = doc_frequency(term)
-        if df <= 1 or df > 0.5 * doc_count:      # only in this record, or in most: no neighbour signal
+        if df <= 1 or df > 0.5 * doc_count:  # only in this record, or in most: no neighbour signal
             continue
         p_d = c / length
         p_c = max(collection_frequency(term), 1) / max(collection_length, 1)

@@ -18,9 +18,10 @@ import csv
 import dataclasses
 import json
 import os
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import IO, Any, Iterable
+from typing import IO, Any
 
 from .fields import BY_NAME, DATE, NUMBER, REGISTRY, SUMMARY_FIELDS, Field
 from .presentation import conflict_text
@@ -32,9 +33,9 @@ def _kind(field: Field) -> str:
     list of objects, written as JSON text), from the record type's annotation (or the filter kind of a
     derived field)."""
     if field.name == "conflicts":
-        return "text"                       # worded: 'eu_support: 400000 (a.txt) / 450000 (b.txt)'
+        return "text"  # worded: 'eu_support: 400000 (a.txt) / 450000 (b.txt)'
     annotation = _ANNOTATIONS.get(field.name)
-    if annotation is None:                  # derived: computed from the record
+    if annotation is None:  # derived: computed from the record
         if field.kind == NUMBER:
             return "float" if field.decimal else "int"
         return "date" if field.kind == DATE else "text"
@@ -49,8 +50,14 @@ _ANNOTATIONS = {f.name: str(f.type) for f in dataclasses.fields(ProjectRecord)}
 # Every record field (and derived summary fields) in the registry's order, with the score after the
 # title and the snippet last; the full export has every ProjectRecord field (tests/test_saved.py).
 COLUMNS: list[tuple[str, str]] = [
-    ("id", "text"), ("title", "text"), ("score", "float"),
-    *((f.name, _kind(f)) for f in REGISTRY if (f.derive is None or f.summary) and f.name not in ("id", "title")),
+    ("id", "text"),
+    ("title", "text"),
+    ("score", "float"),
+    *(
+        (f.name, _kind(f))
+        for f in REGISTRY
+        if (f.derive is None or f.summary) and f.name not in ("id", "title")
+    ),
     ("snippet", "text"),
 ]
 KIND = dict(COLUMNS)
@@ -58,9 +65,17 @@ ALL_COLUMNS = [name for name, _kind in COLUMNS]
 BRIEF_COLUMNS = ["id", "title", "score", *(n for n in SUMMARY_FIELDS if n not in ("id", "title")), "snippet"]
 CONTACT_COLUMNS = ProjectRecord.CONTACT_FIELDS
 WIDTHS = {"text": 24, "int": 14, "float": 10, "date": 12, "list": 24, "json": 40}
-WIDE = {"title": 48, "owner": 32, "summary": 80, "snippet": 60, "source_path": 40, "sources": 40,
-        "conflicts": 40, "id": 16}
-XLSX_CELL_LIMIT = 32_767     # characters Excel keeps in one cell
+WIDE = {
+    "title": 48,
+    "owner": 32,
+    "summary": 80,
+    "snippet": 60,
+    "source_path": 40,
+    "sources": 40,
+    "conflicts": 40,
+    "id": 16,
+}
+XLSX_CELL_LIMIT = 32_767  # characters Excel keeps in one cell
 
 
 class ExportExists(FileExistsError):
@@ -91,7 +106,7 @@ def export_row(hit, columns: list[str] | None = None) -> dict[str, Any]:
         elif name == "conflicts":
             value = conflict_text(r.conflicts) or None
         elif KIND[name] == "json":
-            value = r.to_dict().get(name)     # as the record serialises it (sections are objects)
+            value = r.to_dict().get(name)  # as the record serialises it (sections are objects)
         else:
             value = BY_NAME[name].value(r)
         row[name] = None if value in ("", [], {}) else value
@@ -113,7 +128,7 @@ def text_value(value: Any, kind: str, excel: bool = False) -> str:
         return text.replace(".", ",") if excel else text
     text = str(value)
     if excel and kind in ("text", "list") and text[:1] in ("=", "+", "-", "@"):
-        text = "'" + text   # Excel would run it as a formula
+        text = "'" + text  # Excel would run it as a formula
     return text
 
 
@@ -183,7 +198,7 @@ def write_xlsx(hits: Iterable, path: Path, columns: list[str], sheet: str = "Pro
                 value = ILLEGAL_CHARACTERS_RE.sub("", value)[:XLSX_CELL_LIMIT]
             cell = WriteOnlyCell(ws, value=value)
             if isinstance(value, str):
-                cell.data_type = "s"    # text, never a formula
+                cell.data_type = "s"  # text, never a formula
             elif kind == "date" and value is not None:
                 cell.number_format = "yyyy-mm-dd"
             elif kind == "int" and value is not None:
@@ -196,8 +211,9 @@ def write_xlsx(hits: Iterable, path: Path, columns: list[str], sheet: str = "Pro
     return count
 
 
-def export_file(hits: Iterable, path: Path, *, force: bool = False, full: bool = True,
-                contacts: bool = True) -> int:
+def export_file(
+    hits: Iterable, path: Path, *, force: bool = False, full: bool = True, contacts: bool = True
+) -> int:
     """Write the hits to `path`: .xlsx a workbook, .json a JSON list, anything else Excel CSV.
     The file is written beside its target and moved into place when complete, so a failed export
     leaves no half file; an existing file is replaced only with `force` (else ExportExists)."""
@@ -217,7 +233,7 @@ def export_file(hits: Iterable, path: Path, *, force: bool = False, full: bool =
                     count = write_json(hits, fh, columns)
                 else:
                     count = write_csv(hits, fh, columns, excel=True)
-        if path.exists() and not force:   # appeared while we wrote
+        if path.exists() and not force:  # appeared while we wrote
             raise ExportExists(path)
         os.replace(tmp, path)
     finally:

@@ -17,14 +17,13 @@ into a segment, and there three costs per posting had nothing to do with the ind
 
 from __future__ import annotations
 
-from typing import Any
-
 import marshal
 from itertools import islice
+from typing import Any
 
-_RUN_BLOCK = 4096      # postings per marshalled block of a run file
+_RUN_BLOCK = 4096  # postings per marshalled block of a run file
 _installed = False
-_stock: dict[str, Any] = {}   # Whoosh's own methods, for tests that compare
+_stock: dict[str, Any] = {}  # Whoosh's own methods, for tests that compare
 
 
 def speed_up_writing() -> None:
@@ -34,8 +33,12 @@ def speed_up_writing() -> None:
         return
     from whoosh.writing import PostingPool, SegmentWriter
 
-    _stock.update(_write_run=PostingPool._write_run, _read_run=PostingPool._read_run, add=PostingPool.add,
-                  _flush_segment=SegmentWriter._flush_segment)
+    _stock.update(
+        _write_run=PostingPool._write_run,
+        _read_run=PostingPool._read_run,
+        add=PostingPool.add,
+        _flush_segment=SegmentWriter._flush_segment,
+    )
     from whoosh.codec.whoosh3 import W3FieldWriter
 
     _stock["add_postings"] = W3FieldWriter.add_postings
@@ -115,9 +118,9 @@ def _add_postings(self, schema, lengths, items) -> None:
     lens: list = []
     for fieldname, btext, docnum, weight, value in items:
         if lastfn is not None and fieldname < lastfn:
-            raise OutOfOrderError("Field %r .. %r" % (lastfn, fieldname))
+            raise OutOfOrderError(f"Field {lastfn!r} .. {fieldname!r}")
         if fieldname == lastfn and lasttext and btext < lasttext:
-            raise OutOfOrderError("Term %s:%r .. %s:%r" % (lastfn, lasttext, fieldname, btext))
+            raise OutOfOrderError(f"Term {lastfn}:{lasttext!r} .. {fieldname}:{btext!r}")
         if fieldname != lastfn:
             if lasttext is not None:
                 finish_term(ids, weights, values, lens)
@@ -128,7 +131,7 @@ def _add_postings(self, schema, lengths, items) -> None:
             lastfn, lasttext = fieldname, None
             column = lengths.column(fieldname) if lengths is not None else False
             ncolumn = len(column) if column else 0
-        if docnum == -1:    # Whoosh's marker for spelling words; skipped there too
+        if docnum == -1:  # Whoosh's marker for spelling words; skipped there too
             continue
         if btext != lasttext:
             if lasttext is not None:

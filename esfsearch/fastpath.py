@@ -15,10 +15,9 @@ those are checked (and scored) by Whoosh's phrase matcher.
 
 from __future__ import annotations
 
-from typing import Any
-
 from math import log
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from whoosh import query as Q
@@ -142,7 +141,8 @@ class FastIndex:
             got = self._facets[field] = (
                 [t.decode("utf-8") for t in allterms],
                 np.concatenate(value_of) if value_of else np.zeros(0, np.int64),
-                np.concatenate(docs) if docs else np.zeros(0, np.int64))
+                np.concatenate(docs) if docs else np.zeros(0, np.int64),
+            )
         return got
 
     # -- scoring statistics, as Whoosh's BM25F computes them
@@ -207,7 +207,9 @@ class Executor:
             return self._numeric_range(q), None
         if kind is Q.Prefix:
             prefix = q.text.encode("utf-8")
-            return self._multiterm(q, lambda cols, _r: self.fx.expand_prefix(cols, q.fieldname, prefix), scored)
+            return self._multiterm(
+                q, lambda cols, _r: self.fx.expand_prefix(cols, q.fieldname, prefix), scored
+            )
         if kind in (Q.FuzzyTerm, Q.Wildcard):
             return self._multiterm(q, lambda _c, segreader: list(q._btexts(segreader)), scored)
         if kind is Q.Phrase:
@@ -218,7 +220,7 @@ class Executor:
         subs = q.subqueries
         if not subs:
             return self._empty(scored)
-        if len(subs) == 1:          # Whoosh ignores the boost of a one-subquery compound
+        if len(subs) == 1:  # Whoosh ignores the boost of a one-subquery compound
             return self._eval(subs[0], scored)
         match, scores = self._eval(subs[0], scored)
         match = match.copy()
@@ -233,7 +235,7 @@ class Executor:
             if scored:
                 scores += s
         if scored and not union:
-            scores[~match] = 0.0        # an intersection scores only where all of it matches
+            scores[~match] = 0.0  # an intersection scores only where all of it matches
         if scored and q.boost != 1.0:
             scores *= q.boost
         return match, scores
@@ -261,7 +263,7 @@ class Executor:
         fx = self.fx
         tf = weights.astype(np.float64)
         if not fx.schema[field].scorable:
-            return tf                               # Whoosh's WeightScorer
+            return tf  # Whoosh's WeightScorer
         idf, K1, B, avgfl = fx.idf(df), fx.K1, fx.B(field), fx.avgfl(field)
         fl = fx.lengths(field)[ids]
         # scoring.bm25, operation for operation
@@ -283,7 +285,7 @@ class Executor:
             n_seg = segreader.doc_count_all()
             lo, hi = offset, offset + n_seg
             constant = len(words) >= Q.Or.TOO_MANY_CLAUSES or (len(words) > 2 and n_seg <= 5000)
-            part = np.zeros(n_seg if scored else 0)   # scores of this segment (only when scored)
+            part = np.zeros(n_seg if scored else 0)  # scores of this segment (only when scored)
             for word in words:
                 ids, weights = self.fx.postings(field, word)
                 inside = (ids >= lo) & (ids < hi)
@@ -343,6 +345,7 @@ class Executor:
 
 # ---------------------------------------------------------------- ranking
 
+
 def top_by_score(match: np.ndarray, scores: np.ndarray, k: int | None) -> tuple[np.ndarray, np.ndarray]:
     """Matching documents by score (highest first), ties by document number: Whoosh's order."""
     docs = np.flatnonzero(match)
@@ -363,7 +366,7 @@ def sorted_by_column(match: np.ndarray, raw: np.ndarray, reverse: bool, k: int |
     docs = np.flatnonzero(match)
     keys = raw[docs]
     if reverse:
-        keys = ~keys                # order-reversing on uint64, like Whoosh's 0 - value
+        keys = ~keys  # order-reversing on uint64, like Whoosh's 0 - value
     order = np.lexsort((docs, keys))
     if k is not None:
         order = order[:k]
@@ -379,5 +382,12 @@ def facet_counts(fx: FastIndex, field: str, match: np.ndarray) -> list[tuple[str
     return out
 
 
-__all__ = ["ColumnsUnavailable", "Executor", "FastIndex", "Untranslatable", "facet_counts",
-           "sorted_by_column", "top_by_score"]
+__all__ = [
+    "ColumnsUnavailable",
+    "Executor",
+    "FastIndex",
+    "Untranslatable",
+    "facet_counts",
+    "sorted_by_column",
+    "top_by_score",
+]

@@ -21,18 +21,18 @@ from .records import ProjectRecord
 from .values import programme_area_label
 
 # How a filter on the field matches (see querylang.filter_query).
-WORDS = "words"      # a phrase of the value's words, in any of the field's values ('region:"övre norrland"')
-VALUE = "value"      # one exact value, case and accents aside; 'prefix*' allowed ('fond:esf+')
-NUMBER = "number"    # a number or range ('stöd:>5m', 'budget:1m..2m')
-DATE = "date"        # a date or range ('start:>=2016-01')
-YEAR = "year"        # the project's years overlap the year or range ('år:2018..2020')
+WORDS = "words"  # a phrase of the value's words, in any of the field's values ('region:"övre norrland"')
+VALUE = "value"  # one exact value, case and accents aside; 'prefix*' allowed ('fond:esf+')
+NUMBER = "number"  # a number or range ('stöd:>5m', 'budget:1m..2m')
+DATE = "date"  # a date or range ('start:>=2016-01')
+YEAR = "year"  # the project's years overlap the year or range ('år:2018..2020')
 CONTACT = "contact"  # WORDS over the contact name, e-mail and phone; one word at a time ('kontakt:anna')
 
 # How a value is shown (see presentation.format_value).
-PLAIN = "plain"      # text; lists joined with ", "
-MONEY = "money"      # '1 250 000 kr'
+PLAIN = "plain"  # text; lists joined with ", "
+MONEY = "money"  # '1 250 000 kr'
 PERCENT = "percent"  # '50 %'
-PATHS = "paths"      # source files, each as its folder and name
+PATHS = "paths"  # source files, each as its folder and name
 
 
 @dataclass(frozen=True)
@@ -40,32 +40,32 @@ class FilterOption:
     """A CLI option that adds a filter on the field: `--region X` (text and value fields, repeatable),
     `--year X`, `--min-budget N`/`--max-budget N` (number fields), `--start-from D` (date fields)."""
 
-    flag: str                 # without dashes; number fields get min-/max- in front
+    flag: str  # without dashes; number fields get min-/max- in front
     help: str
-    name: str | None = None   # the filter name the option writes (default: `flag`); one of the field's names
-    op: str = ""              # date fields: '>=' (from) or '<=' (before)
+    name: str | None = None  # the filter name the option writes (default: `flag`); one of the field's names
+    op: str = ""  # date fields: '>=' (from) or '<=' (before)
 
 
 @dataclass(frozen=True)
 class Field:
-    name: str                            # record attribute; the key in JSON and CSV rows
-    label_sv: str                        # Swedish label shown beside the value (`show`, the TUI detail)
-    label: str                           # English name in help texts and messages
-    kind: str = ""                       # filter kind (WORDS, VALUE, ...); "": not a filter
-    names: tuple[str, ...] = ()          # names in the query language, Swedish and English
-    index_field: str = ""                # the index field a filter on it searches ("": none)
-    help: str = ""                       # what a filter matches, when the label does not say it
-    short: str = ""                      # the label in one-line summaries ('Searched: … · EU support > 5 mkr')
-    facet: str | None = None             # facet name (counted from the index field `<facet>_f`)
-    default_facet: bool = False          # counted by `--facets` and shown in the TUI's filter panel
-    facet_label: str = ""                # heading of the facet in the TUI (default: the label, capitalised)
-    option: FilterOption | None = None   # CLI filter option of `query` and `saved add`
+    name: str  # record attribute; the key in JSON and CSV rows
+    label_sv: str  # Swedish label shown beside the value (`show`, the TUI detail)
+    label: str  # English name in help texts and messages
+    kind: str = ""  # filter kind (WORDS, VALUE, ...); "": not a filter
+    names: tuple[str, ...] = ()  # names in the query language, Swedish and English
+    index_field: str = ""  # the index field a filter on it searches ("": none)
+    help: str = ""  # what a filter matches, when the label does not say it
+    short: str = ""  # the label in one-line summaries ('Searched: … · EU support > 5 mkr')
+    facet: str | None = None  # facet name (counted from the index field `<facet>_f`)
+    default_facet: bool = False  # counted by `--facets` and shown in the TUI's filter panel
+    facet_label: str = ""  # heading of the facet in the TUI (default: the label, capitalised)
+    option: FilterOption | None = None  # CLI filter option of `query` and `saved add`
     display: str = PLAIN
-    decimal: bool = False                # a number field holds decimals (else whole numbers)
-    summary: bool = False                # in the short hit row (`query --json/--csv`)
-    shown: bool = True                   # a line in `show` and the TUI detail
-    derive: Callable[[ProjectRecord], Any] | None = None    # computed from the record, not an attribute
-    facet_value: Callable[[ProjectRecord], Any] | None = None   # facet value, when not the field's value
+    decimal: bool = False  # a number field holds decimals (else whole numbers)
+    summary: bool = False  # in the short hit row (`query --json/--csv`)
+    shown: bool = True  # a line in `show` and the TUI detail
+    derive: Callable[[ProjectRecord], Any] | None = None  # computed from the record, not an attribute
+    facet_value: Callable[[ProjectRecord], Any] | None = None  # facet value, when not the field's value
 
     def value(self, record: ProjectRecord) -> Any:
         """The field's value in a record (computed for derived fields)."""
@@ -135,64 +135,247 @@ def yyyymmdd(d: date | None) -> int | None:
 REGISTRY: tuple[Field, ...] = (
     Field("id", "Id", "id", VALUE, ("id", "diarienummer", "dnr"), "id_v", summary=True),
     Field("title", "Titel", "title", WORDS, ("titel", "title"), "title_words", summary=True, shown=False),
-    Field("owner", "Projektägare", "owner", WORDS,
-          ("ägare", "agare", "owner", "projektägare", "projektagare", "stödmottagare", "stodmottagare"), "owner",
-          option=FilterOption("owner", "Project owner (words of its name)"), summary=True),
-    Field("owner_org_number", "Org.nr", "owner org number", WORDS, ("orgnr", "organisationsnummer", "org"),
-          "owner_org_number", short="org number"),
-    Field("region", "Region", "region", WORDS, ("region", "område", "omrade"), "region", facet="region",
-          default_facet=True, option=FilterOption("region", "Region (område), e.g. 'Övre Norrland'"), summary=True),
-    Field("county", "Län", "county", WORDS, ("län", "lan", "county"), "county", facet="county",
-          option=FilterOption("county", "County (län)"), summary=True),
-    Field("municipalities", "Kommuner", "municipality", WORDS, ("kommun", "kommuner", "municipality"),
-          "municipality", option=FilterOption("municipality", "Municipality (kommun)", name="kommun"), summary=True),
-    Field("fund", "Fond", "fund", VALUE, ("fond", "fund"), "fund_v", facet="fund", default_facet=True,
-          option=FilterOption("fund", "Fund: ESF, ESF+ or ERUF"), summary=True),
-    Field("programme_period", "Programperiod", "programme period", VALUE, ("period", "programperiod"), "period_v",
-          short="period", facet="period", default_facet=True,
-          option=FilterOption("period", "Programme period, e.g. 2014-2020"), summary=True),
-    Field("programme_area", "Programområde", "programme area", WORDS, ("programområde", "programomrade", "po"),
-          "programme_area", option=FilterOption("area", "Programme area (programområde)", name="programområde"),
-          summary=True),
+    Field(
+        "owner",
+        "Projektägare",
+        "owner",
+        WORDS,
+        ("ägare", "agare", "owner", "projektägare", "projektagare", "stödmottagare", "stodmottagare"),
+        "owner",
+        option=FilterOption("owner", "Project owner (words of its name)"),
+        summary=True,
+    ),
+    Field(
+        "owner_org_number",
+        "Org.nr",
+        "owner org number",
+        WORDS,
+        ("orgnr", "organisationsnummer", "org"),
+        "owner_org_number",
+        short="org number",
+    ),
+    Field(
+        "region",
+        "Region",
+        "region",
+        WORDS,
+        ("region", "område", "omrade"),
+        "region",
+        facet="region",
+        default_facet=True,
+        option=FilterOption("region", "Region (område), e.g. 'Övre Norrland'"),
+        summary=True,
+    ),
+    Field(
+        "county",
+        "Län",
+        "county",
+        WORDS,
+        ("län", "lan", "county"),
+        "county",
+        facet="county",
+        option=FilterOption("county", "County (län)"),
+        summary=True,
+    ),
+    Field(
+        "municipalities",
+        "Kommuner",
+        "municipality",
+        WORDS,
+        ("kommun", "kommuner", "municipality"),
+        "municipality",
+        option=FilterOption("municipality", "Municipality (kommun)", name="kommun"),
+        summary=True,
+    ),
+    Field(
+        "fund",
+        "Fond",
+        "fund",
+        VALUE,
+        ("fond", "fund"),
+        "fund_v",
+        facet="fund",
+        default_facet=True,
+        option=FilterOption("fund", "Fund: ESF, ESF+ or ERUF"),
+        summary=True,
+    ),
+    Field(
+        "programme_period",
+        "Programperiod",
+        "programme period",
+        VALUE,
+        ("period", "programperiod"),
+        "period_v",
+        short="period",
+        facet="period",
+        default_facet=True,
+        option=FilterOption("period", "Programme period, e.g. 2014-2020"),
+        summary=True,
+    ),
+    Field(
+        "programme_area",
+        "Programområde",
+        "programme area",
+        WORDS,
+        ("programområde", "programomrade", "po"),
+        "programme_area",
+        option=FilterOption("area", "Programme area (programområde)", name="programområde"),
+        summary=True,
+    ),
     # derived (not a line of its own in `show`): programme area or thematic objective
-    Field("area", "Område", "area", VALUE, ("area", "fokus"), "area_v",
-          help="programme area or thematic objective (the area facet)", facet="area", default_facet=True, facet_label="Programme area", shown=False, derive=facet_area),
-    Field("specific_objective", "Specifikt mål", "specific objective", WORDS, ("specifikt", "mål", "objective"),
-          "specific_objective"),
-    Field("thematic_objective", "Tematiskt mål", "thematic objective", WORDS, ("tematiskt", "tema", "thematic"),
-          "thematic_objective"),
-    Field("priority_axis", "Insatsområde", "priority axis", WORDS, ("insatsområde", "insatsomrade", "axis", "priority"),
-          "priority_axis"),
-    Field("intervention_type", "Interventionstyp", "intervention type", WORDS, ("interventionstyp", "intervention"),
-          "intervention_type"),
-    Field("phase", "Fas", "phase", VALUE, ("fas", "phase"), "phase_v", facet="phase",
-          option=FilterOption("phase", "förstudie or genomförande"), summary=True),
-    Field("start_date", "Start", "start date", DATE, ("start",), "start", short="start",
-          option=FilterOption("start-from", "Started on or after (YYYY[-MM[-DD]])", name="start", op=">="),
-          summary=True),
-    Field("end_date", "Slut", "end date", DATE, ("slut", "end"), "end", short="end",
-          option=FilterOption("end-before", "Ended on or before (YYYY[-MM[-DD]])", name="end", op="<="),
-          summary=True),
+    Field(
+        "area",
+        "Område",
+        "area",
+        VALUE,
+        ("area", "fokus"),
+        "area_v",
+        help="programme area or thematic objective (the area facet)",
+        facet="area",
+        default_facet=True,
+        facet_label="Programme area",
+        shown=False,
+        derive=facet_area,
+    ),
+    Field(
+        "specific_objective",
+        "Specifikt mål",
+        "specific objective",
+        WORDS,
+        ("specifikt", "mål", "objective"),
+        "specific_objective",
+    ),
+    Field(
+        "thematic_objective",
+        "Tematiskt mål",
+        "thematic objective",
+        WORDS,
+        ("tematiskt", "tema", "thematic"),
+        "thematic_objective",
+    ),
+    Field(
+        "priority_axis",
+        "Insatsområde",
+        "priority axis",
+        WORDS,
+        ("insatsområde", "insatsomrade", "axis", "priority"),
+        "priority_axis",
+    ),
+    Field(
+        "intervention_type",
+        "Interventionstyp",
+        "intervention type",
+        WORDS,
+        ("interventionstyp", "intervention"),
+        "intervention_type",
+    ),
+    Field(
+        "phase",
+        "Fas",
+        "phase",
+        VALUE,
+        ("fas", "phase"),
+        "phase_v",
+        facet="phase",
+        option=FilterOption("phase", "förstudie or genomförande"),
+        summary=True,
+    ),
+    Field(
+        "start_date",
+        "Start",
+        "start date",
+        DATE,
+        ("start",),
+        "start",
+        short="start",
+        option=FilterOption("start-from", "Started on or after (YYYY[-MM[-DD]])", name="start", op=">="),
+        summary=True,
+    ),
+    Field(
+        "end_date",
+        "Slut",
+        "end date",
+        DATE,
+        ("slut", "end"),
+        "end",
+        short="end",
+        option=FilterOption("end-before", "Ended on or before (YYYY[-MM[-DD]])", name="end", op="<="),
+        summary=True,
+    ),
     # derived: the years from start to end
-    Field("year", "År", "year", YEAR, ("år", "ar", "year"), "year", facet="year",
-          option=FilterOption("year", "Year or range the project ran: 2019, 2018..2020"), shown=False,
-          derive=lambda r: r.years, facet_value=_start_year),
-    Field("total_budget", "Total budget", "total budget (SEK)", NUMBER, ("budget",), "total_budget", short="budget",
-          option=FilterOption("budget", "Total budget {}"), display=MONEY, summary=True),
-    Field("eu_support", "Beviljat stöd", "granted EU support (SEK)", NUMBER, ("stöd", "stod", "support", "beviljat"),
-          "eu_support", short="EU support", option=FilterOption("support", "Granted EU support {}"), display=MONEY, summary=True),
-    Field("cofinancing_rate", "Medfinansieringsgrad", "co-financing rate (%)", NUMBER, ("medfinansiering", "rate"),
-          "cofinancing_rate", short="co-financing rate", display=PERCENT, decimal=True),
-    Field("planned_participants", "Planerade deltagare", "planned participants", NUMBER, ("deltagare", "participants"),
-          "participants", short="participants"),
+    Field(
+        "year",
+        "År",
+        "year",
+        YEAR,
+        ("år", "ar", "year"),
+        "year",
+        facet="year",
+        option=FilterOption("year", "Year or range the project ran: 2019, 2018..2020"),
+        shown=False,
+        derive=lambda r: r.years,
+        facet_value=_start_year,
+    ),
+    Field(
+        "total_budget",
+        "Total budget",
+        "total budget (SEK)",
+        NUMBER,
+        ("budget",),
+        "total_budget",
+        short="budget",
+        option=FilterOption("budget", "Total budget {}"),
+        display=MONEY,
+        summary=True,
+    ),
+    Field(
+        "eu_support",
+        "Beviljat stöd",
+        "granted EU support (SEK)",
+        NUMBER,
+        ("stöd", "stod", "support", "beviljat"),
+        "eu_support",
+        short="EU support",
+        option=FilterOption("support", "Granted EU support {}"),
+        display=MONEY,
+        summary=True,
+    ),
+    Field(
+        "cofinancing_rate",
+        "Medfinansieringsgrad",
+        "co-financing rate (%)",
+        NUMBER,
+        ("medfinansiering", "rate"),
+        "cofinancing_rate",
+        short="co-financing rate",
+        display=PERCENT,
+        decimal=True,
+    ),
+    Field(
+        "planned_participants",
+        "Planerade deltagare",
+        "planned participants",
+        NUMBER,
+        ("deltagare", "participants"),
+        "participants",
+        short="participants",
+    ),
     Field("nuts2", "NUTS-2", "NUTS-2 code", WORDS, ("nuts", "nuts2"), "nuts2", short="NUTS-2"),
     Field("cci", "CCI", "programme CCI", WORDS, ("cci",), "cci", short="CCI"),
     Field("contact_name", "Kontaktperson", "contact name"),
     Field("contact_email", "E-post", "contact e-mail"),
     Field("contact_phone", "Telefon", "contact phone"),
     # derived: name, e-mail and phone
-    Field("contact", "Kontakt", "contact name, e-mail or phone", CONTACT, ("kontakt", "contact"), "contact",
-          shown=False, derive=_contact),
+    Field(
+        "contact",
+        "Kontakt",
+        "contact name, e-mail or phone",
+        CONTACT,
+        ("kontakt", "contact"),
+        "contact",
+        shown=False,
+        derive=_contact,
+    ),
     Field("layout", "Källformat", "source layout", VALUE, ("layout", "format"), "layout_v", facet="layout"),
     Field("source_path", "Källfil", "source file", summary=True),
     # Provenance (esfsearch.merge): a project merged from several files shows them, the file each
@@ -218,7 +401,7 @@ SORTS: dict[str, tuple[str, bool] | None] = {
     "start": ("start_date", True),
     "start-asc": ("start_date", False),
     "end": ("end_date", True),
-    "amount": ("eu_support", True),    # largest granted support first
+    "amount": ("eu_support", True),  # largest granted support first
     "budget": ("total_budget", True),
 }
 

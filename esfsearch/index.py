@@ -16,11 +16,11 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterator
 
 from .atomic import write_atomic
 from .columns import write_columns
@@ -52,7 +52,7 @@ class SchemaMismatch(IndexProblem):
 
 @dataclass
 class BuildSummary:
-    added: int = 0          # records
+    added: int = 0  # records
     updated: int = 0
     removed: int = 0
     unchanged: int = 0
@@ -60,12 +60,12 @@ class BuildSummary:
     files_updated: int = 0
     files_removed: int = 0
     files_unchanged: int = 0
-    skipped: list[tuple[str, str]] = field(default_factory=list)   # (file or record, reason)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file or record, reason)
     ignored: list[tuple[str, str]] = field(default_factory=list)
-    records: int = 0        # in the index afterwards
+    records: int = 0  # in the index afterwards
     seconds: float = 0.0
     rebuilt: bool = False
-    new_keys: list[str] = field(default_factory=list)   # keys of records added or changed
+    new_keys: list[str] = field(default_factory=list)  # keys of records added or changed
     # projects whose sources state different values: {"id", "field", "values": [{"value", "source"}]},
     # for every project in the index (see esfsearch.merge)
     conflicts: list[dict] = field(default_factory=list)
@@ -103,22 +103,26 @@ def default_index_dir() -> Path:
 
 # ---------------------------------------------------------------- locations and metadata
 
+
 def current_generation(root: Path) -> Path | None:
     try:
         name = (root / CURRENT).read_text(encoding="utf-8").strip()
     except (FileNotFoundError, NotADirectoryError):
         return None
     except UnicodeDecodeError:
-        name = ""   # garbled: reported as damaged below
+        name = ""  # garbled: reported as damaged below
     except OSError as exc:
-        raise IndexProblem(f"cannot read {root / CURRENT}: {exc.strerror}; "
-                           "rebuild with `esfsearch index --rebuild`") from exc
+        raise IndexProblem(
+            f"cannot read {root / CURRENT}: {exc.strerror}; rebuild with `esfsearch index --rebuild`"
+        ) from exc
     if not name or "/" in name or "\\" in name or name.startswith(".") or not name.isprintable():
         raise IndexProblem(f"{root / CURRENT} is damaged; rebuild with `esfsearch index --rebuild`")
     gen = root / name
     if not gen.is_dir():
-        raise IndexProblem(f"index generation {name} named in {root / CURRENT} is missing; "
-                           "rebuild with `esfsearch index --rebuild`")
+        raise IndexProblem(
+            f"index generation {name} named in {root / CURRENT} is missing; "
+            "rebuild with `esfsearch index --rebuild`"
+        )
     return gen
 
 
@@ -139,13 +143,18 @@ def read_meta(gen: Path) -> dict:
             return _META_CACHE[cache_key]
         meta = json.loads((gen / META).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise IndexProblem(f"index metadata {gen / META} is missing; rebuild with `esfsearch index --rebuild`") from exc
-    except (OSError, ValueError) as exc:   # ValueError covers JSON and UTF-8 decoding errors
-        raise IndexProblem(f"index metadata {gen / META} is damaged ({exc}); "
-                           "rebuild with `esfsearch index --rebuild`") from exc
+        raise IndexProblem(
+            f"index metadata {gen / META} is missing; rebuild with `esfsearch index --rebuild`"
+        ) from exc
+    except (OSError, ValueError) as exc:  # ValueError covers JSON and UTF-8 decoding errors
+        raise IndexProblem(
+            f"index metadata {gen / META} is damaged ({exc}); rebuild with `esfsearch index --rebuild`"
+        ) from exc
     if not isinstance(meta, dict) or not isinstance(meta.get("files", {}), dict):
-        raise IndexProblem(f"index metadata {gen / META} is damaged (not an object with a 'files' table); "
-                           "rebuild with `esfsearch index --rebuild`")
+        raise IndexProblem(
+            f"index metadata {gen / META} is damaged (not an object with a 'files' table); "
+            "rebuild with `esfsearch index --rebuild`"
+        )
     _META_CACHE.clear()
     _META_CACHE[cache_key] = meta
     return meta
@@ -160,21 +169,32 @@ def open_whoosh(gen: Path):
     read_segments_in_place()
     meta = read_meta(gen)
     if meta.get("schema_version") != SCHEMA_VERSION:
-        raise SchemaMismatch(f"the index was built by another version of esfsearch (schema "
-                             f"{meta.get('schema_version')}, this is {SCHEMA_VERSION}); "
-                             "rebuild with `esfsearch index --rebuild`", meta.get("schema_version"), meta.get("corpus"))
-    if meta.get("fields", fields_fingerprint()) != fields_fingerprint():   # indexes before 2026-11 have none
-        raise SchemaMismatch("the index was built with other record fields than this esfsearch has; "
-                             "rebuild with `esfsearch index --rebuild`", meta.get("schema_version"), meta.get("corpus"),
-                             older=True)
+        raise SchemaMismatch(
+            f"the index was built by another version of esfsearch (schema "
+            f"{meta.get('schema_version')}, this is {SCHEMA_VERSION}); "
+            "rebuild with `esfsearch index --rebuild`",
+            meta.get("schema_version"),
+            meta.get("corpus"),
+        )
+    if meta.get("fields", fields_fingerprint()) != fields_fingerprint():  # indexes before 2026-11 have none
+        raise SchemaMismatch(
+            "the index was built with other record fields than this esfsearch has; "
+            "rebuild with `esfsearch index --rebuild`",
+            meta.get("schema_version"),
+            meta.get("corpus"),
+            older=True,
+        )
     try:
         return windex.open_dir(str(gen))
     except Exception as exc:  # Whoosh raises many types for damaged files
-        raise IndexProblem(f"the index in {gen} cannot be opened ({type(exc).__name__}: {exc}); "
-                           "rebuild with `esfsearch index --rebuild`") from exc
+        raise IndexProblem(
+            f"the index in {gen} cannot be opened ({type(exc).__name__}: {exc}); "
+            "rebuild with `esfsearch index --rebuild`"
+        ) from exc
 
 
 # ---------------------------------------------------------------- locking
+
 
 @contextmanager
 def write_lock(root: Path, timeout: float = 10.0) -> Iterator[None]:
@@ -184,13 +204,16 @@ def write_lock(root: Path, timeout: float = 10.0) -> Iterator[None]:
         with file_lock(root / LOCK, timeout):
             yield
     except LockTimeout as exc:
-        raise IndexProblem(f"another esfsearch process is writing the index in {root} ({exc.holder}; "
-                           f"waited {timeout:.0f} s); try again when it has finished") from None
+        raise IndexProblem(
+            f"another esfsearch process is writing the index in {root} ({exc.holder}; "
+            f"waited {timeout:.0f} s); try again when it has finished"
+        ) from None
     except LockUnavailable as exc:
         raise IndexProblem(f"cannot use {root} as the index directory: {exc.reason}") from exc
 
 
 # ---------------------------------------------------------------- corpus scanning
+
 
 def file_digest(path: Path) -> str:
     h = hashlib.sha1()
@@ -233,11 +256,18 @@ def is_stale(root: Path) -> bool:
 
 # ---------------------------------------------------------------- building
 
-Progress = Callable[[str, int, int], None]   # (what, done, total)
+Progress = Callable[[str, int, int], None]  # (what, done, total)
 
 
-def build_index(corpus: list[Path], root: Path, *, rebuild: bool = False, progress: Progress | None = None,
-                lock_timeout: float = 10.0, procs: int | None = None) -> BuildSummary:
+def build_index(
+    corpus: list[Path],
+    root: Path,
+    *,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    lock_timeout: float = 10.0,
+    procs: int | None = None,
+) -> BuildSummary:
     """Bring the index at `root` in line with the files under `corpus` (see the module docstring)."""
     started = time.monotonic()
     corpus = [Path(p) for p in corpus]
@@ -258,9 +288,11 @@ def build_index(corpus: list[Path], root: Path, *, rebuild: bool = False, progre
         if summary is None:
             try:
                 summary = _full(corpus, root, progress, procs)
-            except OSError as exc:   # disk full, permissions: the previous generation is untouched
-                raise IndexProblem(f"cannot write the index in {root}: {exc.strerror or exc}; "
-                                   "the previous index is unchanged") from exc
+            except OSError as exc:  # disk full, permissions: the previous generation is untouched
+                raise IndexProblem(
+                    f"cannot write the index in {root}: {exc.strerror or exc}; "
+                    "the previous index is unchanged"
+                ) from exc
     summary.seconds = time.monotonic() - started
     return summary
 
@@ -270,17 +302,17 @@ def _usable_generation(root: Path, corpus: list[Path]) -> Path | None:
         gen = current_generation(root)
         if gen is None:
             return None
-        ix = open_whoosh(gen)   # SchemaMismatch for another schema version or other registry fields
+        ix = open_whoosh(gen)  # SchemaMismatch for another schema version or other registry fields
         try:
-            with ix.reader() as reader:   # opens every segment file: a missing or truncated one fails here
+            with ix.reader() as reader:  # opens every segment file: a missing or truncated one fails here
                 reader.doc_count()
         finally:
             ix.close()
         return gen
     except IndexProblem:
-        return None   # damaged or old: rebuild from scratch
+        return None  # damaged or old: rebuild from scratch
     except Exception:
-        return None   # Whoosh raises assorted errors on damaged files
+        return None  # Whoosh raises assorted errors on damaged files
 
 
 @dataclass
@@ -293,8 +325,13 @@ class _ScanState:
     seen: set[str] = field(default_factory=set)
 
 
-def _scan_iter(entries: list, known: dict[str, dict], progress: Progress | None, state: _ScanState,
-               stage: str = "reading") -> Iterator[tuple[str, FileResult, dict]]:
+def _scan_iter(
+    entries: list,
+    known: dict[str, dict],
+    progress: Progress | None,
+    state: _ScanState,
+    stage: str = "reading",
+) -> Iterator[tuple[str, FileResult, dict]]:
     """Yield new and changed files one at a time, so that a full build never holds the whole
     corpus's records in memory."""
     for n, (path, root, problem) in enumerate(entries, 1):
@@ -315,7 +352,7 @@ def _scan_iter(entries: list, known: dict[str, dict], progress: Progress | None,
         old = known.get(key)
         if old and old.get("size") == st.st_size and old.get("mtime_ns") == st.st_mtime_ns:
             state.unchanged[key] = old
-            state.problems.extend((p, r) for p, r in old.get("problems", []))   # still reported on every run
+            state.problems.extend((p, r) for p, r in old.get("problems", []))  # still reported on every run
             continue
         try:
             digest = file_digest(path)
@@ -333,16 +370,28 @@ def _scan_iter(entries: list, known: dict[str, dict], progress: Progress | None,
         file_problems = [(result.path, result.problem)] if result.problem else []
         file_problems += [(p.where, p.reason) for p in result.record_problems]
         state.problems.extend(file_problems)
-        info = {"sha1": digest, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
-                "records": len(result.records), "layout": result.layout,
-                "hashes": [r.content_hash for r in result.records]}
+        info = {
+            "sha1": digest,
+            "size": st.st_size,
+            "mtime_ns": st.st_mtime_ns,
+            "records": len(result.records),
+            "layout": result.layout,
+            "hashes": [r.content_hash for r in result.records],
+        }
         if file_problems:
             info["problems"] = [list(p) for p in file_problems]
         yield key, result, info
 
 
-def _scan_corpus(corpus: list[Path], known: dict[str, dict], progress: Progress | None
-          ) -> tuple[list[tuple[str, FileResult, dict]], dict[str, dict], list[str], list[tuple[str, str]], list[tuple[str, str]]]:
+def _scan_corpus(
+    corpus: list[Path], known: dict[str, dict], progress: Progress | None
+) -> tuple[
+    list[tuple[str, FileResult, dict]],
+    dict[str, dict],
+    list[str],
+    list[tuple[str, str]],
+    list[tuple[str, str]],
+]:
     """Read new and changed files. Returns (changed, unchanged_meta, removed_file_keys, problems, ignored)."""
     entries = list(iter_files(corpus))
     state = _ScanState()
@@ -358,6 +407,7 @@ def _scan_corpus(corpus: list[Path], known: dict[str, dict], progress: Progress 
 # document's `file` field holds every contributing file, and its stored `merged_from` the contributing
 # records (only their positions when there is one: the stored record is then that record), so that a
 # changed or removed file re-derives each affected project from the other files' records.
+
 
 def _project_document(key: str, parts: list[Part]) -> tuple[dict, list[dict]]:
     """The index document of one project and its conflicts (as BuildSummary holds them)."""
@@ -383,8 +433,11 @@ def _stored_parts(fields: dict) -> list[Part]:
 
         record = ProjectRecord.from_dict(json.loads(fields["record"]))
         record.sources, record.origins, record.conflicts = [], {}, []
-        return [Part(stored[0]["file"], int(stored[0]["n"]), int(stored[0].get("mtime_ns") or 0),
-                     record.finalise())]
+        return [
+            Part(
+                stored[0]["file"], int(stored[0]["n"]), int(stored[0].get("mtime_ns") or 0), record.finalise()
+            )
+        ]
     return [Part.from_dict(d) for d in stored if isinstance(d, dict) and "record" in d]
 
 
@@ -411,7 +464,7 @@ def _full(corpus: list[Path], root: Path, progress: Progress | None, procs: int 
     summary = BuildSummary(rebuilt=True)
     entries = list(iter_files(corpus))
     state = _ScanState()
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     gen = root / f"gen-{stamp}"
     tmp = root / f".building-{stamp}-{os.getpid()}"
     tmp.mkdir(parents=True)
@@ -421,7 +474,7 @@ def _full(corpus: list[Path], root: Path, progress: Progress | None, procs: int 
         writer = _writer(ix, procs, _estimated_records(entries))
         total = len(entries)
         files: dict[str, dict] = {}
-        with PartSpill(tmp) as spill:   # records with a project id wait here for the project's others
+        with PartSpill(tmp) as spill:  # records with a project id wait here for the project's others
             for key, result, info in _scan_iter(entries, {}, progress, state, stage="indexing"):
                 for part in _parts_of(key, result, info):
                     pkey = project_key(part.record)
@@ -438,7 +491,7 @@ def _full(corpus: list[Path], root: Path, progress: Progress | None, procs: int 
             progress("committing", total, total)
         writer.commit()
         summary.records = ix.doc_count()
-        write_columns(tmp, ix)   # part of the generation: written before it can become live
+        write_columns(tmp, ix)  # part of the generation: written before it can become live
         ix.close()
         write_atomic(tmp / META, json.dumps(_meta(corpus, files, summary), ensure_ascii=False))
         os.replace(tmp, gen)
@@ -449,7 +502,7 @@ def _full(corpus: list[Path], root: Path, progress: Progress | None, procs: int 
     try:
         previous = current_generation(root)
     except IndexProblem:
-        previous = None   # CURRENT garbled or naming a missing generation: the new one replaces it
+        previous = None  # CURRENT garbled or naming a missing generation: the new one replaces it
     write_atomic(root / CURRENT, gen.name)
     _prune(root, keep={gen.name, previous.name if previous else ""})
     return summary
@@ -485,7 +538,7 @@ def _stop_writer_processes(writer) -> None:
             pass
     for q in (getattr(writer, "jobqueue", None), getattr(writer, "resultqueue", None)):
         if q is not None:
-            q.cancel_join_thread()   # nobody will read what is still buffered
+            q.cancel_join_thread()  # nobody will read what is still buffered
 
 
 def _writer(ix, procs: int | None, n_docs: int):
@@ -499,8 +552,9 @@ def _writer(ix, procs: int | None, n_docs: int):
     return ix.writer(limitmb=128)
 
 
-def _incremental(corpus: list[Path], root: Path, gen: Path, progress: Progress | None,
-                 procs: int | None) -> BuildSummary:
+def _incremental(
+    corpus: list[Path], root: Path, gen: Path, progress: Progress | None, procs: int | None
+) -> BuildSummary:
     summary = BuildSummary()
     meta = read_meta(gen)
     known: dict[str, dict] = meta.get("files", {})
@@ -558,8 +612,9 @@ def _incremental(corpus: list[Path], root: Path, gen: Path, progress: Progress |
     return summary
 
 
-def _affected_projects(ix, changed: list[tuple[str, FileResult, dict]], removed: list[str]
-                       ) -> tuple[dict[str, list[Part]], dict[str, str | None]]:
+def _affected_projects(
+    ix, changed: list[tuple[str, FileResult, dict]], removed: list[str]
+) -> tuple[dict[str, list[Part]], dict[str, str | None]]:
     """Every project a changed or removed file contributes to, now or before, with the parts it keeps
     from the other files plus the changed files' new records; and the old content hash of each
     project that is in the index. A file that is not in the metadata but already in the index (a run
@@ -601,7 +656,7 @@ def _meta(corpus: list[Path], files: dict[str, dict], summary: BuildSummary) -> 
         "fields": fields_fingerprint(),
         "corpus": [str(p.resolve()) for p in corpus],
         "fingerprint": corpus_fingerprint(corpus),
-        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "records": summary.records,
         "files": files,
         "skipped": [[p, r] for p, r in summary.skipped],

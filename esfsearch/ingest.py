@@ -6,40 +6,41 @@ Nothing is silently dropped: each input file ends in `FileResult.records` or in 
 from __future__ import annotations
 
 import codecs
+import functools
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from . import formats
 from .layouts import READERS, LayoutError, RecordProblem, detect_layout, read_json
 from .records import ProjectRecord, Section
 from .textio import UnreadableText, clean_text, decode_bytes
 
-MAX_TEXT_BYTES = 20_000_000             # a single project text larger than this is not a project text
+MAX_TEXT_BYTES = 20_000_000  # a single project text larger than this is not a project text
 # What one record may bring into the index: its text (summary and sections) and its title. More is
 # cut (at a word boundary) and the cut reported, so that indexing memory stays bounded whatever the
 # size of a file or record (analysing a text costs many times its size while a document is indexed).
-MAX_RECORD_CHARS = 1_000_000            # a project description is a few thousand characters
+MAX_RECORD_CHARS = 1_000_000  # a project description is a few thousand characters
 MAX_TITLE_CHARS = 1_000
 # Of a text file (one project), only so many bytes are read and parsed: more cannot fit in one record.
 MAX_PARSE_BYTES = 3 * MAX_RECORD_CHARS
 MAX_JSON_BYTES = 1_000_000_000
-MAX_DOCUMENT_BYTES = 200_000_000        # PDF/DOCX/ODT: mostly images and fonts besides the text
+MAX_DOCUMENT_BYTES = 200_000_000  # PDF/DOCX/ODT: mostly images and fonts besides the text
 IGNORED_NAMES = ("readme", "license", "licence", "attribution", "notice")
 
 
 @dataclass
 class FileResult:
-    path: str                       # as shown to the user
-    rel_path: str                   # relative to the corpus root; part of record ids and index keys
+    path: str  # as shown to the user
+    rel_path: str  # relative to the corpus root; part of record ids and index keys
     records: list[ProjectRecord] = field(default_factory=list)
-    problem: str | None = None      # why the file gave no records
+    problem: str | None = None  # why the file gave no records
     record_problems: list[RecordProblem] = field(default_factory=list)
     layout: str | None = None
     encoding: str | None = None
-    ignored: bool = False           # documentation files beside the texts (README, LICENSE)
-    format: str | None = None       # "html", "pdf", "docx", "odt" when the file was a document
+    ignored: bool = False  # documentation files beside the texts (README, LICENSE)
+    format: str | None = None  # "html", "pdf", "docx", "odt" when the file was a document
     format_info: str | None = None  # what was read from it ("PDF, 3 pages, 2 dropped lines")
 
 
@@ -127,7 +128,7 @@ def cap_record(record: ProjectRecord) -> str | None:
         room -= len(summary)
         sections = []
         for section in record.sections:
-            if section.text == record.summary:   # shown once, as the summary: cut the same way
+            if section.text == record.summary:  # shown once, as the summary: cut the same way
                 sections.append(Section(section.heading, summary))
                 continue
             if room <= len(section.heading):
@@ -138,8 +139,10 @@ def cap_record(record: ProjectRecord) -> str | None:
             sections.append(Section(section.heading, text))
         kept = len(summary) + sum(len(s.heading) + len(s.text) for s in sections if s.text != summary)
         record.summary, record.sections = summary, sections
-        reasons.append(f"text cut to its first {kept:,} of {total:,} characters (the limit for one project "
-                       f"is {MAX_RECORD_CHARS:,}); the rest is neither searchable nor stored")
+        reasons.append(
+            f"text cut to its first {kept:,} of {total:,} characters (the limit for one project "
+            f"is {MAX_RECORD_CHARS:,}); the rest is neither searchable nor stored"
+        )
     if not reasons:
         return None
     record.finalise()
@@ -150,16 +153,16 @@ def _cut_bytes(data: bytes) -> bytes:
     """The start of a file's bytes cut where its text can still be decoded: at a line end for
     UTF-8 and single-byte encodings, at a whole code unit for UTF-16/32 (with a byte order mark)."""
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        return data[:len(data) - len(data) % 4]
+        return data[: len(data) - len(data) % 4]
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data[:len(data) - len(data) % 2]
+        return data[: len(data) - len(data) % 2]
     line_end = data.rfind(b"\n")
     if line_end > len(data) // 2:
         return data[:line_end]
     end = len(data)
-    while end > 0 and data[end - 1] & 0xC0 == 0x80:   # never end inside a UTF-8 character
+    while end > 0 and data[end - 1] & 0xC0 == 0x80:  # never end inside a UTF-8 character
         end -= 1
-    return data[:end - 1] if end and data[end - 1] >= 0xC0 else data[:end]
+    return data[: end - 1] if end and data[end - 1] >= 0xC0 else data[:end]
 
 
 def read_file(path: Path, root: Path | None = None) -> FileResult:
@@ -184,15 +187,18 @@ def read_file(path: Path, root: Path | None = None) -> FileResult:
                 data = fh.read(MAX_PARSE_BYTES + 1)
             if len(data) > MAX_PARSE_BYTES:
                 data = _cut_bytes(data[:MAX_PARSE_BYTES])
-                cut = RecordProblem(str(path), f"only the first {len(data):,} of {size:,} bytes read (one project's "
-                                               f"text is at most {MAX_RECORD_CHARS:,} characters); the rest is "
-                                               "neither searchable nor stored")
+                cut = RecordProblem(
+                    str(path),
+                    f"only the first {len(data):,} of {size:,} bytes read (one project's "
+                    f"text is at most {MAX_RECORD_CHARS:,} characters); the rest is "
+                    "neither searchable nor stored",
+                )
     except OSError as exc:
         result.problem = f"cannot read: {exc.strerror or exc}"
         return result
     fmt = formats.sniff(data)
     if fmt is not None:
-        _read_document(result, lambda: formats.read_document(data, fmt), str(path))
+        _read_document(result, functools.partial(formats.read_document, data, fmt), str(path))
         return result
     try:
         text, result.encoding = decode_bytes(data)

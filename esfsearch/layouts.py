@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from .records import RECORD_FIELDS, ProjectRecord, Section
 from .textio import clean_text, clean_value
-from .values import (derive_period, parse_amount, parse_date, parse_int, parse_period, parse_rate,
-                     split_list)
+from .values import derive_period, parse_amount, parse_date, parse_int, parse_period, parse_rate, split_list
 
 
 class LayoutError(ValueError):
@@ -117,9 +117,17 @@ def _dedupe_owner(value: str | None) -> str | None:
     return value
 
 
-def build_record(fields: dict[str, Any], *, layout: str, source_path: str, default_id: str,
-                 summary: str = "", sections: list[Section] | None = None, title_hint: str | None = None,
-                 fund_hint: str | None = None) -> ProjectRecord:
+def build_record(
+    fields: dict[str, Any],
+    *,
+    layout: str,
+    source_path: str,
+    default_id: str,
+    summary: str = "",
+    sections: list[Section] | None = None,
+    title_hint: str | None = None,
+    fund_hint: str | None = None,
+) -> ProjectRecord:
     """Turn label-mapped raw values into a typed record; derive what the source leaves implicit."""
     f = {k: (clean_value(v) if isinstance(v, str) else v) for k, v in fields.items()}
     start, end = parse_date(f.get("start_date")), parse_date(f.get("end_date"))
@@ -165,9 +173,9 @@ def build_record(fields: dict[str, Any], *, layout: str, source_path: str, defau
     )
     for name in ("total_budget", "eu_support", "planned_participants"):
         value = getattr(record, name)
-        if value is not None and not -2 ** 63 < value < 2 ** 63:
-            setattr(record, name, None)   # not a real figure, and more than the index can hold
-    derived = []   # what the source did not state (see esfsearch.merge for how this ranks)
+        if value is not None and not -(2**63) < value < 2**63:
+            setattr(record, name, None)  # not a real figure, and more than the index can hold
+    derived = []  # what the source did not state (see esfsearch.merge for how this ranks)
     if not f.get("id"):
         derived.append("id")
     if not f.get("title"):
@@ -209,10 +217,26 @@ def _phase_from_text(title: str | None) -> str | None:
 # ---------------------------------------------------------------- sections
 
 SECTION_HEADINGS = (
-    "sammanfattning", "bakgrund", "målsättning", "mål", "syfte", "målgrupp", "genomförande",
-    "aktiviteter", "resultat", "förväntade resultat", "tillgänglighet för personer med funktionsnedsättning",
-    "transnationellt samarbete", "jämställdhet", "horisontella principer", "organisation",
-    "projektorganisation", "metod", "effekter", "summary", "background",
+    "sammanfattning",
+    "bakgrund",
+    "målsättning",
+    "mål",
+    "syfte",
+    "målgrupp",
+    "genomförande",
+    "aktiviteter",
+    "resultat",
+    "förväntade resultat",
+    "tillgänglighet för personer med funktionsnedsättning",
+    "transnationellt samarbete",
+    "jämställdhet",
+    "horisontella principer",
+    "organisation",
+    "projektorganisation",
+    "metod",
+    "effekter",
+    "summary",
+    "background",
 )
 
 
@@ -222,8 +246,13 @@ def _is_heading(block: list[str]) -> bool:
     line = block[0]
     if line.lower() in SECTION_HEADINGS:
         return True
-    return (len(line) <= 70 and line[:1].isupper() and not line.endswith((".", ":", ",", ";", "?", "!"))
-            and len(line.split()) <= 8 and not re.search(r"\d{3}", line))
+    return (
+        len(line) <= 70
+        and line[:1].isupper()
+        and not line.endswith((".", ":", ",", ";", "?", "!"))
+        and len(line.split()) <= 8
+        and not re.search(r"\d{3}", line)
+    )
 
 
 def split_sections(body: str) -> tuple[str, list[Section]]:
@@ -302,8 +331,18 @@ def read_label_record(text: str, *, source_path: str, default_id: str) -> list[P
     if not is_plus and any(k.lower().startswith("beviljat esf") for k in _labels_in(lines[start:i])):
         fund_hint = "ESF"
     summary, sections = split_sections(body)
-    return [build_record(fields, layout=layout, source_path=source_path, default_id=default_id,
-                         summary=summary, sections=sections, title_hint=title_hint, fund_hint=fund_hint)]
+    return [
+        build_record(
+            fields,
+            layout=layout,
+            source_path=source_path,
+            default_id=default_id,
+            summary=summary,
+            sections=sections,
+            title_hint=title_hint,
+            fund_hint=fund_hint,
+        )
+    ]
 
 
 def _is_label(line: str) -> bool:
@@ -322,10 +361,24 @@ def _labels_in(lines: list[str]) -> Iterator[str]:
 
 # Glued labels, longest first so 'Total projektbudget' wins over shorter prefixes.
 _GLUED = sorted(
-    ["Programområde", "Projektfas", "Projektägare", "Kontaktperson", "E-post", "Telefonnummer",
-     "Beviljat ESF-stöd", "Total projektbudget", "Projektperiod", "Region", "Diarienummer",
-     "Organisationsnummer", "Specifikt mål", "Insatsområde"],
-    key=len, reverse=True,
+    [
+        "Programområde",
+        "Projektfas",
+        "Projektägare",
+        "Kontaktperson",
+        "E-post",
+        "Telefonnummer",
+        "Beviljat ESF-stöd",
+        "Total projektbudget",
+        "Projektperiod",
+        "Region",
+        "Diarienummer",
+        "Organisationsnummer",
+        "Specifikt mål",
+        "Insatsområde",
+    ],
+    key=len,
+    reverse=True,
 )
 _GLUED_RE = re.compile(r"^(" + "|".join(re.escape(g) for g in _GLUED) + r")(?=\S)(.+)$")
 _FURNITURE = re.compile(
@@ -348,7 +401,7 @@ def read_ebs_page(text: str, *, source_path: str, default_id: str) -> list[Proje
         stripped = line.strip()
         m = _GLUED_RE.match(stripped)
         if first_field is None:
-            if m and sum(1 for ln in lines[i:i + 4] if _GLUED_RE.match(ln.strip())) >= 3:
+            if m and sum(1 for ln in lines[i : i + 4] if _GLUED_RE.match(ln.strip())) >= 3:
                 first_field = i
             else:
                 continue
@@ -367,21 +420,32 @@ def read_ebs_page(text: str, *, source_path: str, default_id: str) -> list[Proje
         if line.strip() and not _FURNITURE.match(line.strip()):
             title = line.strip()
             break
-    body_lines = [ln for ln in lines[last_field + 1:] if not _FURNITURE.match(ln.strip())]
+    body_lines = [ln for ln in lines[last_field + 1 :] if not _FURNITURE.match(ln.strip())]
     body = "\n".join(body_lines).strip()
     municipalities: list[str] = []
     kommun = re.search(r"(?m)^Kommun(?:er)?\n\n?((?:[•\-*·] ?.+(?:\n|$))+)", body + "\n")
     if kommun:
-        municipalities = [re.sub(r"^\s*[•\-*·]\s*", "", ln).strip()
-                          for ln in kommun.group(1).split("\n") if ln.strip()]
-        body = (body[:kommun.start()] + body[kommun.end():]).strip()
+        municipalities = [
+            re.sub(r"^\s*[•\-*·]\s*", "", ln).strip() for ln in kommun.group(1).split("\n") if ln.strip()
+        ]
+        body = (body[: kommun.start()] + body[kommun.end() :]).strip()
     summary, sections = split_sections(body)
     if municipalities:
         fields["municipalities"] = municipalities  # type: ignore[assignment]
     # The page states the fund in its 'Beviljat ESF-stöd' field, not in its prose.
     fund_hint = "ESF" if "eu_support" in fields else None
-    return [build_record(fields, layout="ebs2020", source_path=source_path, default_id=default_id,
-                         summary=summary, sections=sections, title_hint=title, fund_hint=fund_hint)]
+    return [
+        build_record(
+            fields,
+            layout="ebs2020",
+            source_path=source_path,
+            default_id=default_id,
+            summary=summary,
+            sections=sections,
+            title_hint=title,
+            fund_hint=fund_hint,
+        )
+    ]
 
 
 # ---------------------------------------------------------------- layout 4: free text / slide decks
@@ -396,7 +460,7 @@ _SLIDE_CHROME = re.compile(
 
 def read_free_text(text: str, *, source_path: str, default_id: str) -> list[ProjectRecord]:
     """Slide decks and plain prose: first meaningful short line is the title; chrome dropped."""
-    lines = [ln for ln in text.split("\n")]
+    lines = list(text.split("\n"))
     kept = [ln for ln in lines if not _SLIDE_CHROME.match(ln.strip())]
     content = [ln for ln in kept if ln.strip()]
     if not content:
@@ -414,8 +478,16 @@ def read_free_text(text: str, *, source_path: str, default_id: str) -> list[Proj
     summary = "\n".join(body_lines).strip() or title
     # No fund, period or other structured field from words in the prose: a text that mentions
     # "ESF-rådet" is not therefore an ESF project.
-    return [build_record({}, layout="text", source_path=source_path, default_id=default_id,
-                         summary=summary, title_hint=title)]
+    return [
+        build_record(
+            {},
+            layout="text",
+            source_path=source_path,
+            default_id=default_id,
+            summary=summary,
+            title_hint=title,
+        )
+    ]
 
 
 def _first_words(text: str, n: int) -> str:
@@ -426,36 +498,61 @@ def _first_words(text: str, n: int) -> str:
 # ---------------------------------------------------------------- layout 5: JSON / JSON Lines
 
 JSON_KEYS: dict[str, str] = {
-    "ärende-id": "id", "ärendeid": "id", "diarienummer": "id", "id": "id",
-    "projektnamn": "title", "namn": "title", "title": "title",
-    "projektbeskrivning": "summary", "beskrivning": "summary", "summary": "summary",
-    "stödmottagare": "owner", "projektägare": "owner", "owner": "owner",
+    "ärende-id": "id",
+    "ärendeid": "id",
+    "diarienummer": "id",
+    "id": "id",
+    "projektnamn": "title",
+    "namn": "title",
+    "title": "title",
+    "projektbeskrivning": "summary",
+    "beskrivning": "summary",
+    "summary": "summary",
+    "stödmottagare": "owner",
+    "projektägare": "owner",
+    "owner": "owner",
     "organisationsnummer": "owner_org_number",
-    "beviljat_belopp_sek": "eu_support", "beviljat_belopp": "eu_support", "beviljat esf-stöd": "eu_support",
-    "total_projektbudget": "total_budget", "total projektbudget": "total_budget",
-    "projekt_starttid": "start_date", "startdatum": "start_date",
-    "projekt_sluttid": "end_date", "slutdatum": "end_date",
-    "län": "county", "kommuner": "municipalities", "kommun": "municipalities",
-    "område": "region", "region": "region",
-    "insatsområde": "priority_axis", "tematiskt_mål": "thematic_objective",
-    "programområde": "programme_area", "specifikt_mål": "specific_objective",
-    "fond": "fund", "berörd fond": "fund",
-    "kontaktperson": "contact_name", "e-post": "contact_email", "telnr": "contact_phone",
+    "beviljat_belopp_sek": "eu_support",
+    "beviljat_belopp": "eu_support",
+    "beviljat esf-stöd": "eu_support",
+    "total_projektbudget": "total_budget",
+    "total projektbudget": "total_budget",
+    "projekt_starttid": "start_date",
+    "startdatum": "start_date",
+    "projekt_sluttid": "end_date",
+    "slutdatum": "end_date",
+    "län": "county",
+    "kommuner": "municipalities",
+    "kommun": "municipalities",
+    "område": "region",
+    "region": "region",
+    "insatsområde": "priority_axis",
+    "tematiskt_mål": "thematic_objective",
+    "programområde": "programme_area",
+    "specifikt_mål": "specific_objective",
+    "fond": "fund",
+    "berörd fond": "fund",
+    "kontaktperson": "contact_name",
+    "e-post": "contact_email",
+    "telnr": "contact_phone",
     "projektledare": "contact_name",
 }
 # `beviljat_belopp_eur` is not mapped: the project bank always gives 0 there, which means "not given".
 # Likewise an amount of 0 in a JSON record is read as missing, not as zero kronor.
 
 
-def read_json(text: str, *, source_path: str, default_id: str) -> tuple[list[ProjectRecord], list[RecordProblem]]:
+def read_json(
+    text: str, *, source_path: str, default_id: str
+) -> tuple[list[ProjectRecord], list[RecordProblem]]:
     """A JSON list (or object, or JSON Lines) of project records; a broken record is reported, not fatal."""
     items: list[tuple[str, Any]] = []
     problems: list[RecordProblem] = []
     try:
         data = json.loads(text)
         if isinstance(data, dict):
-            data = next((v for v in data.values() if isinstance(v, list) and v and isinstance(v[0], dict)),
-                        [data])
+            data = next(
+                (v for v in data.values() if isinstance(v, list) and v and isinstance(v[0], dict)), [data]
+            )
         if not isinstance(data, list):
             raise LayoutError("JSON holds neither a list of records nor a record")
         items = [(f"record {n + 1}", item) for n, item in enumerate(data)]
@@ -479,12 +576,15 @@ def read_json(text: str, *, source_path: str, default_id: str) -> tuple[list[Pro
     return _json_records(items, problems, source_path=source_path, default_id=default_id)
 
 
-def _json_records(items: list[tuple[str, Any]], problems: list[RecordProblem], *, source_path: str,
-                  default_id: str) -> tuple[list[ProjectRecord], list[RecordProblem]]:
+def _json_records(
+    items: list[tuple[str, Any]], problems: list[RecordProblem], *, source_path: str, default_id: str
+) -> tuple[list[ProjectRecord], list[RecordProblem]]:
     records: list[ProjectRecord] = []
     for where, item in items:
         try:
-            records.append(_json_record(item, source_path=source_path, default_id=f"{default_id}#{where.split()[-1]}"))
+            records.append(
+                _json_record(item, source_path=source_path, default_id=f"{default_id}#{where.split()[-1]}")
+            )
         except (LayoutError, TypeError, ValueError) as exc:
             problems.append(RecordProblem(f"{source_path} ({where})", str(exc)))
     if not records and not problems:
@@ -513,35 +613,43 @@ def _truncated_array(text: str) -> tuple[list[Any], bool] | None:
     items: list[Any] = []
     end = len(text)
     if pos < end and text[pos] == "]":
-        return None   # a complete (empty) array: not cut
+        return None  # a complete (empty) array: not cut
     while True:
         if pos >= end:
-            return items, False            # cut after "[" or after a ","
+            return items, False  # cut after "[" or after a ","
         try:
             item, after = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             # The element runs to the end of the text: cut inside it. Any other error is a syntax
             # error in the file, which the caller reports as such.
-            rest = text[exc.pos:].rstrip()
-            at_end = (not rest or exc.msg.startswith("Unterminated string")
-                      or (exc.msg.startswith("Invalid \\uXXXX") and len(rest) < 6)
-                      or (exc.msg.startswith("Expecting value") and any(w.startswith(rest) for w in ("true", "false", "null"))))
+            rest = text[exc.pos :].rstrip()
+            at_end = (
+                not rest
+                or exc.msg.startswith("Unterminated string")
+                or (exc.msg.startswith("Invalid \\uXXXX") and len(rest) < 6)
+                or (
+                    exc.msg.startswith("Expecting value")
+                    and any(w.startswith(rest) for w in ("true", "false", "null"))
+                )
+            )
             return (items, True) if at_end else None
         items.append(item)
         pos = _skip_ws(text, after)
         if pos >= end:
-            return items, False            # cut right after a complete element
+            return items, False  # cut right after a complete element
         if text[pos] != ",":
-            return None                    # "]": the array is complete, the error is elsewhere
+            return None  # "]": the array is complete, the error is elsewhere
         pos = _skip_ws(text, pos + 1)
 
 
 def _cut_reason(text: str, complete: int, inside: bool) -> str:
     line = text.count("\n") + 1
     where = f"inside record {complete + 1}" if inside else f"after record {complete}"
-    return (f"JSON cut off at line {line}, the end of the file, {where} (an interrupted download?): "
-            f"the {complete} complete record{'s' if complete != 1 else ''} before the cut are read"
-            + ("; the incomplete one is not" if inside else ""))
+    return (
+        f"JSON cut off at line {line}, the end of the file, {where} (an interrupted download?): "
+        f"the {complete} complete record{'s' if complete != 1 else ''} before the cut are read"
+        + ("; the incomplete one is not" if inside else "")
+    )
 
 
 _JSON_LIST_FIELDS = ("county", "municipalities")
@@ -558,7 +666,7 @@ def _json_value(value: Any, target: str) -> Any:
         items = [v for v in items if v.strip()]
         return items if target in _JSON_LIST_FIELDS else (", ".join(items) or None)
     if isinstance(value, (int, float)):
-        if value != value or value in (float("inf"), float("-inf")):   # NaN, Infinity
+        if value != value or value in (float("inf"), float("-inf")):  # NaN, Infinity
             return None
         return value if target in _JSON_NUMBER_FIELDS else str(value)
     return str(value)
@@ -568,10 +676,11 @@ _TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {
     "str": lambda v: isinstance(v, str),
     "str | None": lambda v: v is None or isinstance(v, str),
     "list[str]": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
-    "int | None": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and abs(v) < 2 ** 63),
+    "int | None": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and abs(v) < 2**63),
     "dict[str, str]": lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()),
-    "float | None": lambda v: v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)
-                                           and v == v and abs(v) < 1e300),
+    "float | None": lambda v: (
+        v is None or (isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and abs(v) < 1e300)
+    ),
 }
 
 
@@ -598,7 +707,7 @@ def _json_record(item: Any, *, source_path: str, default_id: str) -> ProjectReco
         # Our own export format (esfsearch parse/query --json): read it back as it is.
         record = ProjectRecord.from_dict(item)
         record.source_path = source_path
-        record.sources, record.origins, record.conflicts = [], {}, []   # this file is its one source
+        record.sources, record.origins, record.conflicts = [], {}, []  # this file is its one source
         _check_types(record)
         return record.finalise()
     fields: dict[str, Any] = {}
@@ -620,11 +729,18 @@ def _json_record(item: Any, *, source_path: str, default_id: str) -> ProjectReco
     fund_hint = "ERUF" if ("eruf" in source or "regionalfond" in source) else None
     if fund_hint is None and "regionalfond" in str(fields.get("region", "")).lower():
         fund_hint = "ERUF"
-    return build_record(fields, layout="json", source_path=source_path, default_id=default_id,
-                        summary=summary, fund_hint=fund_hint)
+    return build_record(
+        fields,
+        layout="json",
+        source_path=source_path,
+        default_id=default_id,
+        summary=summary,
+        fund_hint=fund_hint,
+    )
 
 
 # ---------------------------------------------------------------- layout 6: Markdown
+
 
 def read_markdown(text: str, *, source_path: str, default_id: str) -> list[ProjectRecord]:
     lines = text.split("\n")
@@ -641,8 +757,17 @@ def read_markdown(text: str, *, source_path: str, default_id: str) -> list[Proje
     if not title:
         raise LayoutError("Markdown without a '# Title' line")
     # Like free text: no structured field from words in the prose (see read_free_text).
-    return [build_record({}, layout="markdown", source_path=source_path, default_id=default_id,
-                         summary=summary or title, sections=sections, title_hint=title)]
+    return [
+        build_record(
+            {},
+            layout="markdown",
+            source_path=source_path,
+            default_id=default_id,
+            summary=summary or title,
+            sections=sections,
+            title_hint=title,
+        )
+    ]
 
 
 # ---------------------------------------------------------------- detection

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-POLL = 0.1   # seconds between attempts while waiting
+POLL = 0.1  # seconds between attempts while waiting
 _PR_SET_PDEATHSIG = 1
 
 # Descriptors of the locks this process holds -> pid of the process that took them.
@@ -71,7 +71,7 @@ def _after_fork_in_child() -> None:
             libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         except (OSError, AttributeError):
             pass
-    if os.getppid() not in parents:   # the parent died before prctl took effect
+    if os.getppid() not in parents:  # the parent died before prctl took effect
         os._exit(1)
 
 
@@ -126,14 +126,16 @@ def describe_holder(path: Path) -> str:
         return f"pid {pid}"
     holders = _processes_with_open(path)
     if holders:
-        return (f"pid {pid} is gone, but its processes {', '.join(map(str, holders))} still hold the lock; "
-                f"stop them (kill {' '.join(map(str, holders))})")
+        return (
+            f"pid {pid} is gone, but its processes {', '.join(map(str, holders))} still hold the lock; "
+            f"stop them (kill {' '.join(map(str, holders))})"
+        )
     return f"pid {pid}"
 
 
 def _try_lock(fh: IO[str]) -> bool:
     """Take the lock without waiting; False when another process holds it."""
-    if sys.platform == "win32":   # pragma: no cover - exercised on Windows only
+    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
         import msvcrt
 
         try:
@@ -155,7 +157,7 @@ def _try_lock(fh: IO[str]) -> bool:
 
 
 def _unlock(fh: IO[str]) -> None:
-    if sys.platform == "win32":   # pragma: no cover
+    if sys.platform == "win32":  # pragma: no cover
         import msvcrt
 
         fh.seek(0)

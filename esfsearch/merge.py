@@ -34,9 +34,10 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterator
+from typing import Any
 
 from .records import ProjectRecord, Section
 from .values import programme_area_label
@@ -45,41 +46,72 @@ LAYOUT_RANK = {"esfplus": 0, "projectbank": 1, "json": 2, "ebs2020": 3, "markdow
 """Lower is better; layouts not listed (new readers) rank after these."""
 
 # Fields taken field by field from the best source that has them.
-MERGED_FIELDS = tuple(f.name for f in dataclasses.fields(ProjectRecord)
-                      if f.name not in ("id", "layout", "source_path", "summary", "sections", "derived",
-                                        "sources", "origins", "conflicts", "content_hash"))
+MERGED_FIELDS = tuple(
+    f.name
+    for f in dataclasses.fields(ProjectRecord)
+    if f.name
+    not in (
+        "id",
+        "layout",
+        "source_path",
+        "summary",
+        "sections",
+        "derived",
+        "sources",
+        "origins",
+        "conflicts",
+        "content_hash",
+    )
+)
 # Fields whose disagreeing stated values are reported as conflicts.
-CONFLICT_FIELDS = ("total_budget", "eu_support", "cofinancing_rate", "planned_participants", "start_date",
-                   "end_date", "fund", "programme_period", "programme_area", "owner_org_number")
+CONFLICT_FIELDS = (
+    "total_budget",
+    "eu_support",
+    "cofinancing_rate",
+    "planned_participants",
+    "start_date",
+    "end_date",
+    "fund",
+    "programme_period",
+    "programme_area",
+    "owner_org_number",
+)
 
 
 @dataclass
 class Part:
     """One record of a project as one source file holds it."""
 
-    file: str            # the file's key in the index (its resolved path)
-    n: int               # the record's position in that file
-    mtime_ns: int        # the file's modification time: the record date of the merge order
+    file: str  # the file's key in the index (its resolved path)
+    n: int  # the record's position in that file
+    mtime_ns: int  # the file's modification time: the record date of the merge order
     record: ProjectRecord
 
     def to_dict(self) -> dict:
         return {"file": self.file, "n": self.n, "mtime_ns": self.mtime_ns, "record": self.record.to_dict()}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Part":
-        return cls(data["file"], int(data["n"]), int(data.get("mtime_ns") or 0),
-                   ProjectRecord.from_dict(data["record"]))
+    def from_dict(cls, data: dict) -> Part:
+        return cls(
+            data["file"],
+            int(data["n"]),
+            int(data.get("mtime_ns") or 0),
+            ProjectRecord.from_dict(data["record"]),
+        )
 
 
 @dataclass
 class Conflict:
     id: str
     field: str
-    values: list[tuple[Any, str]]    # (value, source path), the shown value first
+    values: list[tuple[Any, str]]  # (value, source path), the shown value first
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "field": self.field,
-                "values": [{"value": v, "source": s} for v, s in self.values]}
+        return {
+            "id": self.id,
+            "field": self.field,
+            "values": [{"value": v, "source": s} for v, s in self.values],
+        }
 
 
 def normalise_id(record_id: str) -> str:
@@ -103,8 +135,13 @@ def part_key(part: Part) -> str:
 def rank(part: Part, field: str | None = None) -> tuple:
     """Sort key of the merge order (module docstring): stated, layout, newer file, path."""
     derived = field is not None and field in part.record.derived
-    return (derived, LAYOUT_RANK.get(part.record.layout, len(LAYOUT_RANK)), -part.mtime_ns,
-            part.record.source_path, part.n)
+    return (
+        derived,
+        LAYOUT_RANK.get(part.record.layout, len(LAYOUT_RANK)),
+        -part.mtime_ns,
+        part.record.source_path,
+        part.n,
+    )
 
 
 def _empty(value: Any) -> bool:
@@ -143,8 +180,9 @@ def merge(parts: list[Part]) -> tuple[ProjectRecord, list[Conflict]]:
     derived: list[str] = []
     conflicts: list[Conflict] = []
     for name in MERGED_FIELDS:
-        candidates = sorted((p for p in parts if not _empty(getattr(p.record, name))),
-                            key=lambda p: rank(p, name))
+        candidates = sorted(
+            (p for p in parts if not _empty(getattr(p.record, name))), key=lambda p: rank(p, name)
+        )
         if not candidates:
             continue
         chosen = candidates[0]
@@ -163,7 +201,7 @@ def merge(parts: list[Part]) -> tuple[ProjectRecord, list[Conflict]]:
     summary = next((p.record.summary for p in ordered if p.record.summary), "")
     sections: list[Section] = list(best.sections)
     kept = [_norm_text(t) for t in [summary] + [s.text for s in best.sections] if t]
-    for p in ordered[1:]:   # the other sources' texts, unless already there
+    for p in ordered[1:]:  # the other sources' texts, unless already there
         texts = [(s.heading, s.text) for s in p.record.sections] + [("Sammanfattning", p.record.summary)]
         for heading, text in texts:
             norm = _norm_text(text)
@@ -172,11 +210,19 @@ def merge(parts: list[Part]) -> tuple[ProjectRecord, list[Conflict]]:
                 sections.append(Section(heading, text))
     origins.setdefault("title", best.source_path)
     record = ProjectRecord(
-        id=best.id, title=values.pop("title", best.title), layout=best.layout, source_path=best.source_path,
-        summary=summary, sections=sections, **values,
-        derived=derived, sources=_unique(p.record.source_path for p in ordered), origins=origins,
-        conflicts=[{"field": c.field, "values": [{"value": v, "source": s} for v, s in c.values]}
-                   for c in conflicts],
+        id=best.id,
+        title=values.pop("title", best.title),
+        layout=best.layout,
+        source_path=best.source_path,
+        summary=summary,
+        sections=sections,
+        **values,
+        derived=derived,
+        sources=_unique(p.record.source_path for p in ordered),
+        origins=origins,
+        conflicts=[
+            {"field": c.field, "values": [{"value": v, "source": s} for v, s in c.values]} for c in conflicts
+        ],
     )
     return record.finalise(), conflicts
 
@@ -186,6 +232,7 @@ def _unique(items) -> list[str]:
 
 
 # ---------------------------------------------------------------- grouping a full build
+
 
 class PartSpill:
     """Parts grouped by project key without holding their texts in memory: each part is written to a
@@ -197,7 +244,7 @@ class PartSpill:
         self._fh = os.fdopen(fd, "w+b")
         self._offsets: dict[str, list[int]] = {}
 
-    def __enter__(self) -> "PartSpill":
+    def __enter__(self) -> PartSpill:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -57,7 +57,9 @@ def conflict_text(conflicts: list[dict]) -> str:
     """'eu_support: 400000 (bank/a.txt) / 450000 (ebs/a.txt)' per conflicting field."""
     parts = []
     for c in conflicts or []:
-        values = " / ".join(f"{v.get('value')} ({short_path(v.get('source', ''))})" for v in c.get("values", []))
+        values = " / ".join(
+            f"{v.get('value')} ({short_path(v.get('source', ''))})" for v in c.get("values", [])
+        )
         parts.append(f"{c.get('field')}: {values}")
     return "; ".join(parts)
 
@@ -109,8 +111,13 @@ def record_rows(record: ProjectRecord, contacts: bool = True) -> list[FieldRow]:
 
 def hit_details(record: ProjectRecord) -> list[str]:
     """The short facts beside a hit's title: owner, region, fund and period, dates, EU support."""
-    parts = [record.owner, record.region, " ".join(x for x in (record.fund, record.programme_period) if x),
-             period(record), money(record.eu_support)]
+    parts = [
+        record.owner,
+        record.region,
+        " ".join(x for x in (record.fund, record.programme_period) if x),
+        period(record),
+        money(record.eu_support),
+    ]
     return [p for p in parts if p]
 
 
@@ -129,6 +136,7 @@ def new_matches_en(n: int, name: str) -> str:
 
 
 # ---------------------------------------------------------------- what a query was understood as
+
 
 def _number(value: float, field: Field | None) -> str:
     if isinstance(value, float) and not value.is_integer():
@@ -219,6 +227,8 @@ def query_error_text(exc: Exception) -> str:
             return f"unknown field '{exc.value}'{hint}"
         return str(exc)
     if kind == "nothing_searchable":
-        return (f"nothing to search for in '{exc.value}': it has no words, only operators or symbols. "
-                "Leave the query empty (or type *:*) to list every project.")
+        return (
+            f"nothing to search for in '{exc.value}': it has no words, only operators or symbols. "
+            "Leave the query empty (or type *:*) to list every project."
+        )
     return str(exc)

@@ -10,9 +10,10 @@ Whoosh 2.7's DisjunctionMax matcher reports wrong scores (every match gets the t
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from whoosh import query as Q
 
@@ -26,9 +27,19 @@ FOLDED_STOPWORDS = frozenset(fold(w) for w in STOPWORDS if has_accents(w))
 MAX_QUERY_CHARS = 5000
 
 # Scoring weights, tuned on the judged query set (eval/).
-WEIGHTS = {"parts": 0.85, "folded": 0.9, "synonym": 0.7, "id": 5.0, "split": 0.4, "folded_split": 1.0,
-           "modifier": 0.1, "head": 0.05, "objectives": 0.1, "lexicon_split": 1.0}
-RELAX_BELOW = 10    # a query compound in fewer records than this also matches its parts one by one ...
+WEIGHTS = {
+    "parts": 0.85,
+    "folded": 0.9,
+    "synonym": 0.7,
+    "id": 5.0,
+    "split": 0.4,
+    "folded_split": 1.0,
+    "modifier": 0.1,
+    "head": 0.05,
+    "objectives": 0.1,
+    "lexicon_split": 1.0,
+}
+RELAX_BELOW = 10  # a query compound in fewer records than this also matches its parts one by one ...
 PART_AT_MOST = 0.2  # ... each part that is in at most this share of the records ('projekt' is everywhere)
 
 
@@ -39,8 +50,15 @@ class QueryError(ValueError):
     "nothing_searchable"), `field` (the field's label, for a value), `value` (what was typed) and
     `suggestion` (the nearest known field name or value, or None). Their message is a plain fallback."""
 
-    def __init__(self, message: str = "", *, kind: str | None = None, field: str | None = None,
-                 value: str | None = None, suggestion: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        kind: str | None = None,
+        field: str | None = None,
+        value: str | None = None,
+        suggestion: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.kind, self.field, self.value, self.suggestion = kind, field, value, suggestion
 
@@ -56,12 +74,12 @@ def field_help() -> str:
 
 @dataclass
 class Filter:
-    name: str              # as the user wrote it
+    name: str  # as the user wrote it
     spec: Field
-    value: str             # the value the index is searched for (an alias or amount in its plain form)
+    value: str  # the value the index is searched for (an alias or amount in its plain form)
     negate: bool = False
-    typed: str | None = None   # the value as the user wrote it, when it was read as another (alias, amount)
-    whole: bool = False        # the value is one whole value of the field in the index ('Övre Norrland')
+    typed: str | None = None  # the value as the user wrote it, when it was read as another (alias, amount)
+    whole: bool = False  # the value is one whole value of the field in the index ('Övre Norrland')
 
     def describe(self) -> str:
         return f"{'-' if self.negate else ''}{self.name}:{self.value}"
@@ -69,53 +87,56 @@ class Filter:
 
 @dataclass
 class QueryInfo:
-    text: str                                  # free text left after the filters
+    text: str  # free text left after the filters
     filters: list[Filter] = field(default_factory=list)
-    words: list[str] = field(default_factory=list)     # positive free-text words (lower case)
-    stems: set[str] = field(default_factory=set)       # their stems (for highlighting)
+    words: list[str] = field(default_factory=list)  # positive free-text words (lower case)
+    stems: set[str] = field(default_factory=set)  # their stems (for highlighting)
     folded_stems: set[str] = field(default_factory=set)
-    terms: list[dict] = field(default_factory=list)    # how each word was searched (Rewriter.notes)
-    ignored: list[str] = field(default_factory=list)   # typed text with nothing to search (stop words, symbols)
-    match_all: bool = False                            # no words: every project (that passes the filters)
+    terms: list[dict] = field(default_factory=list)  # how each word was searched (Rewriter.notes)
+    ignored: list[str] = field(
+        default_factory=list
+    )  # typed text with nothing to search (stop words, symbols)
+    match_all: bool = False  # no words: every project (that passes the filters)
     # how the query was widened (for the "Searched:" line and `analyze --query`):
     compound_splits: list[CompoundSplit] = field(default_factory=list)
-    expansions: list[tuple[str, float]] = field(default_factory=list)   # (stem, weight) from feedback
-    concepts: list[str] = field(default_factory=list)   # the words/phrases ranked "all concepts first"
-    direct_floor: float = 0.0   # the least score any direct match gets from its concepts
+    expansions: list[tuple[str, float]] = field(default_factory=list)  # (stem, weight) from feedback
+    concepts: list[str] = field(default_factory=list)  # the words/phrases ranked "all concepts first"
+    direct_floor: float = 0.0  # the least score any direct match gets from its concepts
 
 
 @dataclass(frozen=True)
 class CompoundSplit:
-    word: str                  # the query word as typed
-    parts: tuple[str, str]     # modifier and head stems it was also searched as
-    source: str                # "index" (parts known from the index) or "lexicon" (word not in any record)
+    word: str  # the query word as typed
+    parts: tuple[str, str]  # modifier and head stems it was also searched as
+    source: str  # "index" (parts known from the index) or "lexicon" (word not in any record)
 
 
 _FILTER_RE = re.compile(
-    r"""(?:(?<=\s)|^)(?P<neg>-|NOT\s+)?(?P<name>[^\W\d][\w]*):(?P<value>"[^"]*"?|\S+)""", re.UNICODE)
+    r"""(?:(?<=\s)|^)(?P<neg>-|NOT\s+)?(?P<name>[^\W\d][\w]*):(?P<value>"[^"]*"?|\S+)""", re.UNICODE
+)
 _URL_SCHEMES = frozenset("http https ftp ftps mailto file www tel sms".split())
 _TIME_RE = re.compile(r"\d{1,2}(?:[:.]\d{2}){1,2}(?:[-–]\d{1,2}(?:[:.]\d{2}){0,2})?")
-MAX_VALUE_WORDS = 8     # the longest unquoted multi-word filter value tried
+MAX_VALUE_WORDS = 8  # the longest unquoted multi-word filter value tried
 
 
 class FilterValues:
     """What the index knows about filter values; the search engine passes one to `parse_query`.
     Without one (no index at hand) an unquoted filter value is one word and values are not checked."""
 
-    def matches(self, f: "Filter") -> bool:       # pragma: no cover - interface
+    def matches(self, f: Filter) -> bool:  # pragma: no cover - interface
         """Some record has this value (the filter alone, not negated, matches a record)."""
         raise NotImplementedError
 
-    def nearest(self, f: "Filter", whole_only: bool = False) -> str | None:  # pragma: no cover - interface
+    def nearest(self, f: Filter, whole_only: bool = False) -> str | None:  # pragma: no cover - interface
         """The known value nearest to the filter's value (a did-you-mean), or None; `whole_only`: only
         among the values of fields that hold them whole (regions, funds …), not among single words."""
         raise NotImplementedError
 
-    def part_of(self, f: "Filter") -> str | None:  # pragma: no cover - interface
+    def part_of(self, f: Filter) -> str | None:  # pragma: no cover - interface
         """The one whole value that has the filter's value as a hyphenated part ('Skåne-Blekinge')."""
         raise NotImplementedError
 
-    def known(self, f: "Filter") -> str | None:    # pragma: no cover - interface
+    def known(self, f: Filter) -> str | None:  # pragma: no cover - interface
         """The value as the index spells it ('ESF' for 'esf'), when it is one whole value."""
         raise NotImplementedError
 
@@ -139,8 +160,12 @@ def nearest_field(name: str) -> str | None:
 def unknown_field(name: str) -> QueryError:
     suggestion = nearest_field(name)
     hint = f"; did you mean {suggestion!r}?" if suggestion else ""
-    return QueryError(f"unknown field {name!r}{hint} Valid fields: {field_help()}",
-                      kind="unknown_field", value=name, suggestion=suggestion)
+    return QueryError(
+        f"unknown field {name!r}{hint} Valid fields: {field_help()}",
+        kind="unknown_field",
+        value=name,
+        suggestion=suggestion,
+    )
 
 
 _STOP_TOKEN = re.compile(r'(?:AND|OR|NOT)$|[-+"(]|.*[:()"*?~^]')
@@ -158,30 +183,33 @@ def _following_words(text: str, pos: int) -> list[tuple[str, int]]:
     return out
 
 
-def _filter_value(text: str, start: int, spec: Field, name: str, negate: bool,
-                  values: FilterValues | None) -> tuple[str, int]:
+def _filter_value(
+    text: str, start: int, spec: Field, name: str, negate: bool, values: FilterValues | None
+) -> tuple[str, int]:
     """The value of the filter whose value starts at `start`, and where it ends."""
     if text.startswith('"', start):
         close = text.find('"', start + 1)
         end = len(text) if close < 0 else close + 1
-        return text[start + 1:end - 1 if close >= 0 else end], end
+        return text[start + 1 : end - 1 if close >= 0 else end], end
     if spec.kind == NUMBER:
         m = _NUMBER_VALUE.match(text, start)
         if m and m.group(0).strip() and (m.end() == len(text) or text[m.end()].isspace()):
             return m.group(0).strip(), m.end()
     m = re.compile(r"\S+").match(text, start)
-    assert m is not None   # the filter pattern saw a value here
+    assert m is not None  # the filter pattern saw a value here
     value, end = m.group(0), m.end()
     if values is None or spec.kind not in (WORDS, VALUE) or value.endswith("*"):
         return value, end
     more = _following_words(text, end)
     if not more:
         return value, end
-    runs = [(value + " " + " ".join(w for w, _e in more[:n]), more[n - 1][1]) for n in range(len(more), 0, -1)]
-    for run, run_end in runs:          # the longest run of words that is a value of this field
+    runs = [
+        (value + " " + " ".join(w for w, _e in more[:n]), more[n - 1][1]) for n in range(len(more), 0, -1)
+    ]
+    for run, run_end in runs:  # the longest run of words that is a value of this field
         if values.matches(normalise_filter(Filter(name, spec, run, negate))):
             return run, run_end
-    for run, run_end in runs:          # ... or is one, misspelt ('Övre Norland'): it is then reported
+    for run, run_end in runs:  # ... or is one, misspelt ('Övre Norland'): it is then reported
         near = values.nearest(normalise_filter(Filter(name, spec, run, negate)), whole_only=True)
         if near and len(near.split()) == len(run.split()):
             return run, run_end
@@ -204,7 +232,7 @@ def split_filters(text: str, values: FilterValues | None = None) -> tuple[str, l
         if spec is None:
             if not looks_like_text(name, m.group("value")):
                 raise unknown_field(name)
-            rest.append(text[pos:m.end()])
+            rest.append(text[pos : m.end()])
             pos = m.end()
             continue
         value, end = _filter_value(text, m.start("value"), spec, name, bool(m.group("neg")), values)
@@ -212,7 +240,7 @@ def split_filters(text: str, values: FilterValues | None = None) -> tuple[str, l
         if not value:
             raise QueryError(f"the filter {name}: has no value")
         filters.append(normalise_filter(Filter(name, spec, value, bool(m.group("neg")))))
-        rest.append(text[pos:m.start()] + " ")
+        rest.append(text[pos : m.start()] + " ")
         pos = end
     return re.sub(r"\s+", " ", "".join(rest)).strip(), filters
 
@@ -220,15 +248,35 @@ def split_filters(text: str, values: FilterValues | None = None) -> tuple[str, l
 # ---------------------------------------------------------------- filter values
 
 # Amounts as Swedes write them: 5 000 000, 5 000 000 kr, 5 mkr, 5,5 mkr, 500 tkr, 5m, 1–5 mkr.
-_UNITS = {"kr": 1, "kronor": 1, "sek": 1, ":-": 1, "%": 1, "k": 1_000, "t": 1_000, "tkr": 1_000,
-          "tsek": 1_000, "tusen": 1_000, "m": 1_000_000, "mn": 1_000_000, "mkr": 1_000_000,
-          "mnkr": 1_000_000, "msek": 1_000_000, "milj": 1_000_000, "miljon": 1_000_000,
-          "miljoner": 1_000_000, "mdr": 1_000_000_000, "miljard": 1_000_000_000, "miljarder": 1_000_000_000}
+_UNITS = {
+    "kr": 1,
+    "kronor": 1,
+    "sek": 1,
+    ":-": 1,
+    "%": 1,
+    "k": 1_000,
+    "t": 1_000,
+    "tkr": 1_000,
+    "tsek": 1_000,
+    "tusen": 1_000,
+    "m": 1_000_000,
+    "mn": 1_000_000,
+    "mkr": 1_000_000,
+    "mnkr": 1_000_000,
+    "msek": 1_000_000,
+    "milj": 1_000_000,
+    "miljon": 1_000_000,
+    "miljoner": 1_000_000,
+    "mdr": 1_000_000_000,
+    "miljard": 1_000_000_000,
+    "miljarder": 1_000_000_000,
+}
 _DIGITS = r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?"
 _SPACED_UNIT = r"mkr|mnkr|msek|miljoner|miljon|miljarder|miljard|milj|mdr|tkr|tsek|tusen|kronor|kr|sek|%"
 _AMOUNT = rf"(?:{_DIGITS})(?:\s?(?:{_SPACED_UNIT})\.?|k|m|mn|:-)?(?![\w+])"
 _NUMBER_VALUE = re.compile(
-    rf"(?:>=|<=|>|<|=)?\s?(?:{_AMOUNT})?(?:\s?(?:\.\.|–|—)\s?(?:{_AMOUNT})?|-(?:{_AMOUNT}))?", re.I)
+    rf"(?:>=|<=|>|<|=)?\s?(?:{_AMOUNT})?(?:\s?(?:\.\.|–|—)\s?(?:{_AMOUNT})?|-(?:{_AMOUNT}))?", re.I
+)
 _ONE_AMOUNT = re.compile(rf"(?P<n>{_DIGITS})\s?(?P<unit>[a-zåäö:%-]*)\.?", re.I)
 
 
@@ -237,10 +285,12 @@ def _amount(text: str, f: Filter) -> tuple[float, bool]:
     m = _ONE_AMOUNT.fullmatch(text.strip())
     unit = m.group("unit").lower() if m else ""
     if not m or unit not in _UNITS and unit:
-        raise QueryError(f"{f.name}: expects a number such as 1000000, 5 000 000 kr, 5m or 2,5 mkr, not {text!r}")
+        raise QueryError(
+            f"{f.name}: expects a number such as 1000000, 5 000 000 kr, 5m or 2,5 mkr, not {text!r}"
+        )
     digits = re.sub(r"[ \u00a0\u202f]", "", m.group("n")).replace(",", ".")
     n = float(digits) * _UNITS.get(unit, 1)
-    if not abs(n) < 2 ** 62:
+    if not abs(n) < 2**62:
         raise QueryError(f"{f.name}: {text!r} is too large")
     return n, _UNITS.get(unit, 1) > 1
 
@@ -259,7 +309,7 @@ def canonical_number(value: str, f: Filter) -> str:
     (a unit written once after a range is the unit of both ends)."""
     text = " ".join(value.split())
     m = re.fullmatch(r"(>=|<=|>|<|=)?\s?(.*)", text)
-    assert m is not None   # (.*) matches anything
+    assert m is not None  # (.*) matches anything
     op, rest = m.group(1) or "", m.group(2)
     parts = re.split(r"\s?(?:\.\.|–|—)\s?", rest, maxsplit=1)
     if len(parts) == 1 and not op:
@@ -333,8 +383,9 @@ def date_bounds(text: str, f: Filter) -> tuple[int, int]:
     return y * 10000 + 101, y * 10000 + 1231
 
 
-def parse_range(value: str, f: Filter, parse: Callable[[str, Filter], tuple[Any, Any]]
-                ) -> tuple[Any, Any, bool, bool]:
+def parse_range(
+    value: str, f: Filter, parse: Callable[[str, Filter], tuple[Any, Any]]
+) -> tuple[Any, Any, bool, bool]:
     """(low, high, low_inclusive, high_inclusive) from '>N', '>=N', '<N', '<=N', 'A..B', 'N'."""
     m = re.fullmatch(r"(>=|<=|>|<|=)?(.+)", value)
     if m is None:
@@ -362,7 +413,7 @@ def parse_range(value: str, f: Filter, parse: Callable[[str, Filter], tuple[Any,
 def filter_query(f: Filter) -> Q.Query:
     spec = f.spec
     if spec.kind in (WORDS, CONTACT):
-        words = [w for w in re.findall(r"[\w+]+(?:[-/.][\w+]+)*", normalise_value(f.value))]
+        words = list(re.findall(r"[\w+]+(?:[-/.][\w+]+)*", normalise_value(f.value)))
         if not words:
             raise QueryError(f"{f.name}: the value {f.value!r} has no words to match")
         if len(words) == 1:
@@ -373,8 +424,14 @@ def filter_query(f: Filter) -> Q.Query:
         if spec.index_field == "period_v":
             years = re.findall(r"\d{4}", value)
             if len(years) == 1:
-                return Q.Or([Q.Term("period_v", p) for p in ("2007-2013", "2014-2020", "2021-2027")
-                             if int(p[:4]) <= int(years[0]) <= int(p[5:])] or [Q.NullQuery])
+                return Q.Or(
+                    [
+                        Q.Term("period_v", p)
+                        for p in ("2007-2013", "2014-2020", "2021-2027")
+                        if int(p[:4]) <= int(years[0]) <= int(p[5:])
+                    ]
+                    or [Q.NullQuery]
+                )
             value = "-".join(years) if len(years) == 2 else value
         if value.endswith("*"):
             return Q.Prefix(spec.index_field, value[:-1])
@@ -382,7 +439,7 @@ def filter_query(f: Filter) -> Q.Query:
     if spec.kind == NUMBER:
         lo, hi, li, hi_inc = parse_range(f.value, f, number_bounds)
         for bound in (lo, hi):
-            if bound is not None and abs(bound) >= 2 ** 62:
+            if bound is not None and abs(bound) >= 2**62:
                 raise QueryError(f"{f.name}: {f.value!r} is too large")
         if not spec.decimal:
             lo = int(lo) if lo is not None else None
@@ -427,6 +484,7 @@ def combine_filters(filters: list[Filter], exclude: str | None = None) -> Q.Quer
 
 # ---------------------------------------------------------------- free text
 
+
 def _parser():
     from whoosh.fields import TEXT, Schema
     from whoosh.qparser import FuzzyTermPlugin, OrGroup, QueryParser
@@ -466,10 +524,14 @@ class _Or(Q.Or):
 class Rewriter:
     """Turns the parser's 'text' leaves into queries over the real index fields."""
 
-    def __init__(self, synonyms: dict[str, list[str]] | None = None,
-                 doc_frequency: Callable[[str, str], int] | None = None, doc_count: int = 0) -> None:
+    def __init__(
+        self,
+        synonyms: dict[str, list[str]] | None = None,
+        doc_frequency: Callable[[str, str], int] | None = None,
+        doc_count: int = 0,
+    ) -> None:
         self.synonyms = synonyms or {}
-        self.doc_frequency = doc_frequency   # (field, term) -> documents in the index that have it
+        self.doc_frequency = doc_frequency  # (field, term) -> documents in the index that have it
         self.doc_count = doc_count
         self.stem = default_stemmer()
         self.info_words: list[str] = []
@@ -477,8 +539,8 @@ class Rewriter:
         self.folded: set[str] = set()
         self.splits: list[CompoundSplit] = []
         self.terms = 0
-        self.notes: list[dict] = []      # how each word was searched, for saying what was understood
-        self.ignored: list[str] = []     # stop words left out
+        self.notes: list[dict] = []  # how each word was searched, for saying what was understood
+        self.ignored: list[str] = []  # stop words left out
 
     def __call__(self, q: Q.Query, positive: bool = True) -> Q.Query:
         if isinstance(q, Q.Phrase) and q.fieldname == "text":
@@ -510,7 +572,7 @@ class Rewriter:
         word = word.lower()
         if word in STOPWORDS or (word in FOLDED_STOPWORDS and word.isascii()):
             self.ignored.append(word)
-            return Q.NullQuery      # 'for' typed for 'för', 'pa' for 'på'
+            return Q.NullQuery  # 'for' typed for 'för', 'pa' for 'på'
 
         stem = self.stem(word)
         if positive:
@@ -520,7 +582,7 @@ class Rewriter:
             Q.Or([Q.Term("title", stem), Q.Term("body", stem)]),
             Q.Term("parts", stem, boost=WEIGHTS["parts"]),
         ]
-        if WEIGHTS["objectives"]:   # thematic objective, priority axis, specific objective, programme area
+        if WEIGHTS["objectives"]:  # thematic objective, priority axis, specific objective, programme area
             alternatives.append(Q.Term("objectives", stem, boost=WEIGHTS["objectives"]))
         if not has_accents(word) or self._unknown(stem):
             # typed without å/ä/ö, or with only some of them ('kompetensforsörjning')
@@ -534,44 +596,81 @@ class Rewriter:
         if not split and WEIGHTS["lexicon_split"] and self._unseen(stem):
             split, source, scale = self.split_with_lexicon(word), "lexicon", WEIGHTS["lexicon_split"]
         if split:
-            alternatives += self._split_alternatives(split, stem, ("title", "body", "parts"), ("body", "parts"), scale,
-                                                     positive)
+            alternatives += self._split_alternatives(
+                split, stem, ("title", "body", "parts"), ("body", "parts"), scale, positive
+            )
             if positive:
                 self.splits.append(CompoundSplit(word, split, source))
         elif not has_accents(word) and WEIGHTS["folded_split"]:
             # typed without å/ä/ö: split against the folded vocabulary ('halsoinnovation')
             folded_split = self.split_compound(fold(word), field="folded")
             if folded_split:
-                alternatives += self._split_alternatives(folded_split, self.stem(fold(word)), ("folded",), ("folded",),
-                                                         WEIGHTS["folded_split"], positive)
+                alternatives += self._split_alternatives(
+                    folded_split,
+                    self.stem(fold(word)),
+                    ("folded",),
+                    ("folded",),
+                    WEIGHTS["folded_split"],
+                    positive,
+                )
         for synonym in self.synonyms.get(word, ()):
             alternatives.append(self._synonym(synonym, positive))
-        self._note(word, "word", positive, stem, split or folded_split,
-                   folded=not has_accents(word) or self._unknown(stem))
+        self._note(
+            word,
+            "word",
+            positive,
+            stem,
+            split or folded_split,
+            folded=not has_accents(word) or self._unknown(stem),
+        )
         return _Or(alternatives, boost=boost)
 
-    def _note(self, word: str, kind: str, positive: bool, stem: str | None = None,
-              split: tuple[str, str] | None = None, folded: bool = False, synonym_of: str | None = None) -> None:
-        self.notes.append({"word": word, "kind": kind, "negated": not positive, "stem": stem,
-                           "forms": stem is not None and stem != word, "accents": folded,
-                           "split": list(split) if split else None,
-                           "synonyms": list(self.synonyms.get(synonym_of or word, ()))})
+    def _note(
+        self,
+        word: str,
+        kind: str,
+        positive: bool,
+        stem: str | None = None,
+        split: tuple[str, str] | None = None,
+        folded: bool = False,
+        synonym_of: str | None = None,
+    ) -> None:
+        self.notes.append(
+            {
+                "word": word,
+                "kind": kind,
+                "negated": not positive,
+                "stem": stem,
+                "forms": stem is not None and stem != word,
+                "accents": folded,
+                "split": list(split) if split else None,
+                "synonyms": list(self.synonyms.get(synonym_of or word, ())),
+            }
+        )
 
-    def _split_alternatives(self, split: tuple[str, str], stem: str, fields: tuple[str, ...],
-                            counted_in: tuple[str, ...], scale: float, positive: bool) -> list[Q.Query]:
+    def _split_alternatives(
+        self,
+        split: tuple[str, str],
+        stem: str,
+        fields: tuple[str, ...],
+        counted_in: tuple[str, ...],
+        scale: float,
+        positive: bool,
+    ) -> list[Q.Query]:
         """Modifier AND head ('utsläpp av koldioxid' for 'koldioxidutsläpp'); and, when the compound
         itself would not fill a page of hits, each part on its own at a low weight, so that 'tågtrafiken'
         also lists 'Åk tåg' and 'solenergi' 'Framtidens solel' - after every record that has the word."""
+
         def either(term: str, weight: float) -> Q.Query:
             return Q.Or([Q.Term(f, term) for f in fields], boost=weight * scale)
 
         alternatives: list[Q.Query] = [Q.And([either(p, 1.0) for p in split], boost=WEIGHTS["split"] * scale)]
         if self.doc_frequency and sum(self.doc_frequency(f, stem) for f in counted_in) < RELAX_BELOW:
-            for part, weight in zip(split, (WEIGHTS["modifier"], WEIGHTS["head"])):
+            for part, weight in zip(split, (WEIGHTS["modifier"], WEIGHTS["head"]), strict=False):
                 # a part in most records tells nothing and would make the query score them all
                 if max(self.doc_frequency(f, part) for f in fields) <= PART_AT_MOST * self.doc_count:
                     alternatives.append(either(part, weight))
-                    if positive:    # snippets then show the part that made a record a hit
+                    if positive:  # snippets then show the part that made a record a hit
                         (self.folded if fields == ("folded",) else self.stems).add(part)
         return alternatives
 
@@ -580,11 +679,16 @@ class Rewriter:
         its rarest word); 0 when the index is not known."""
         if not self.doc_frequency or not self.doc_count or not stems:
             return 0.0
-        return min(max(self.doc_frequency("title", s), self.doc_frequency("body", s)) for s in stems) / self.doc_count
+        return (
+            min(max(self.doc_frequency("title", s), self.doc_frequency("body", s)) for s in stems)
+            / self.doc_count
+        )
 
     def _unseen(self, stem: str) -> bool:
         """No record has the word, neither alone nor inside a longer compound."""
-        return self._unknown(stem) and self.doc_frequency is not None and not self.doc_frequency("parts", stem)
+        return (
+            self._unknown(stem) and self.doc_frequency is not None and not self.doc_frequency("parts", stem)
+        )
 
     def split_with_lexicon(self, word: str) -> tuple[str, str] | None:
         """A compound no record contains, split with the Swedish lexicon (`compounds.py`: modifier + head,
@@ -598,7 +702,7 @@ class Rewriter:
         best: tuple[int, tuple[str, str]] | None = None
         for k in range(1, len(atoms)):
             # modifier: the surface forms up to its last part, which is taken in base form
-            modifier = "".join(surf for surf, _ in atoms[:k - 1]) + atoms[k - 1][1]
+            modifier = "".join(surf for surf, _ in atoms[: k - 1]) + atoms[k - 1][1]
             head = "".join(surf for surf, _ in atoms[k:-1]) + atoms[-1][1]
             stems = (self.stem(modifier), self.stem(head))
             if any(s in STOPWORDS for s in stems):
@@ -620,20 +724,22 @@ class Rewriter:
         vocabulary decides, so no lexicon has to be loaded for a query."""
         if self.doc_frequency is None or len(word) < 9 or not word.isalpha():
             return None
-        for i in range(len(word) - 4, 2, -1):          # longest modifier first
+        for i in range(len(word) - 4, 2, -1):  # longest modifier first
             head = word[i:]
             modifiers = [word[:i]]
             if word[i - 1] == "s" and i - 1 >= 3:
-                modifiers.append(word[:i - 1])          # linking s: arbets|marknad
+                modifiers.append(word[: i - 1])  # linking s: arbets|marknad
             elif word[i - 1] in "ou" and i - 1 >= 3:
-                modifiers.append(word[:i - 1] + "a")    # hälso|vård, gatu|kök: hälsa, gata
+                modifiers.append(word[: i - 1] + "a")  # hälso|vård, gatu|kök: hälsa, gata
             head_stem = self.stem(head)
             if not self.doc_frequency(field, head_stem):
                 continue
             for modifier in modifiers:
                 mod_stem = self.stem(modifier)
-                if mod_stem in STOPWORDS or (len(modifier) < 4 and not self._short_modifier(modifier, mod_stem, field)):
-                    continue        # 'före|ställning', 'vidare|utveckling' are not compounds
+                if mod_stem in STOPWORDS or (
+                    len(modifier) < 4 and not self._short_modifier(modifier, mod_stem, field)
+                ):
+                    continue  # 'före|ställning', 'vidare|utveckling' are not compounds
                 if self.doc_frequency(field, mod_stem):
                     return mod_stem, head_stem
         return None
@@ -643,7 +749,7 @@ class Rewriter:
         prefixes such as 'för-' and 'vid-' are stopwords and never stand alone."""
         if fold(modifier) in FOLDED_STOPWORDS:
             return False
-        assert self.doc_frequency is not None   # split_compound only runs with the index at hand
+        assert self.doc_frequency is not None  # split_compound only runs with the index at hand
         return bool(self.doc_frequency("body" if field == "parts" else field, stem))
 
     def _synonym(self, text: str, positive: bool) -> Q.Query:
@@ -652,8 +758,14 @@ class Rewriter:
         if positive:
             self.stems.update(stems)
         if len(stems) == 1:
-            return Q.Or([Q.Term("title", stems[0]), Q.Term("body", stems[0]),
-                         Q.Term("parts", stems[0], boost=WEIGHTS["parts"])], boost=WEIGHTS["synonym"])
+            return Q.Or(
+                [
+                    Q.Term("title", stems[0]),
+                    Q.Term("body", stems[0]),
+                    Q.Term("parts", stems[0], boost=WEIGHTS["parts"]),
+                ],
+                boost=WEIGHTS["synonym"],
+            )
         slop = 1 + sum(1 for w in words if w in STOPWORDS)
         return Q.Or([Q.Phrase(f, stems, slop=slop) for f in ("title", "body")], boost=WEIGHTS["synonym"])
 
@@ -670,8 +782,14 @@ class Rewriter:
         if positive:
             self.info_words.extend(content)
             self.stems.update(stems)
-        self._note(" ".join(content), "phrase", positive, " ".join(stems),
-                   folded=not any(has_accents(w) for w in content), synonym_of=" ".join(tokens))
+        self._note(
+            " ".join(content),
+            "phrase",
+            positive,
+            " ".join(stems),
+            folded=not any(has_accents(w) for w in content),
+            synonym_of=" ".join(tokens),
+        )
         slop = 1 + (len(tokens) - len(content))
         alternatives: list[Q.Query] = [Q.Or([Q.Phrase(f, stems, slop=slop) for f in ("title", "body")])]
         if not any(has_accents(w) for w in content):
@@ -704,12 +822,17 @@ class Rewriter:
         self.info_words.append(word)
         self.stems.add(stem)
         self.notes.append({"word": word, "kind": "fuzzy", "negated": False, "distance": maxdist})
-        return Q.Or([Q.FuzzyTerm(f, stem, maxdist=maxdist, prefixlength=max(1, q.prefixlength))
-                     for f in ("title", "body")], boost=q.boost)
+        return Q.Or(
+            [
+                Q.FuzzyTerm(f, stem, maxdist=maxdist, prefixlength=max(1, q.prefixlength))
+                for f in ("title", "body")
+            ],
+            boost=q.boost,
+        )
 
 
 _OPERATORS = re.compile(r"\b(?:AND|OR|NOT|TO)\b")
-MATCH_ALL = "*:*"     # typed alone (or nothing at all): every project, newest first
+MATCH_ALL = "*:*"  # typed alone (or nothing at all): every project, newest first
 
 
 def nothing_searchable(text: str) -> bool:
@@ -723,8 +846,8 @@ def check_values(filters: list[Filter], values: FilterValues) -> None:
         if f.spec.kind not in (WORDS, VALUE, CONTACT):
             continue
         if not values.matches(Filter(f.name, f.spec, f.value)):
-            spaced = " ".join(re.split(r"[-_/]+", f.value))      # 'ovre-norrland' for 'Övre Norrland'
-            whole = values.part_of(f)                            # 'Skåne' for 'Skåne-Blekinge'
+            spaced = " ".join(re.split(r"[-_/]+", f.value))  # 'ovre-norrland' for 'Övre Norrland'
+            whole = values.part_of(f)  # 'Skåne' for 'Skåne-Blekinge'
             if spaced != f.value and values.matches(Filter(f.name, f.spec, spaced)):
                 f.typed, f.value = f.typed or f.value, spaced
             elif whole:
@@ -733,18 +856,27 @@ def check_values(filters: list[Filter], values: FilterValues) -> None:
                 near = values.nearest(f)
                 shown = f.typed or f.value
                 hint = f"; did you mean {near!r}?" if near else ""
-                raise QueryError(f"no project has {f.spec.label} {shown!r}{hint}", kind="unknown_value",
-                                 field=f.spec.label, value=shown, suggestion=near)
+                raise QueryError(
+                    f"no project has {f.spec.label} {shown!r}{hint}",
+                    kind="unknown_value",
+                    field=f.spec.label,
+                    value=shown,
+                    suggestion=near,
+                )
         known = values.known(f)
         f.whole = bool(known)
         if known and known != f.value:
             f.typed, f.value = f.typed or f.value, known
 
 
-def parse_query(text: str, extra_filters: list[Filter] | None = None,
-                synonyms: dict[str, list[str]] | None = None,
-                doc_frequency: Callable[[str, str], int] | None = None, doc_count: int = 0,
-                values: FilterValues | None = None) -> tuple[Q.Query | None, list[Filter], QueryInfo]:
+def parse_query(
+    text: str,
+    extra_filters: list[Filter] | None = None,
+    synonyms: dict[str, list[str]] | None = None,
+    doc_frequency: Callable[[str, str], int] | None = None,
+    doc_count: int = 0,
+    values: FilterValues | None = None,
+) -> tuple[Q.Query | None, list[Filter], QueryInfo]:
     """(scoring query or None for 'everything', filters, info). `doc_frequency` and `doc_count` describe
     the index the query will run on: compound splitting and accent fallbacks look at its vocabulary;
     `values` lets unquoted filter values run over several words, and checks every value exists."""
@@ -796,8 +928,11 @@ def parse_query(text: str, extra_filters: list[Filter] | None = None,
 
 
 def _is_word(q: Q.Query) -> bool:
-    return isinstance(q, (Q.Term, Q.Phrase)) and not isinstance(q, (Q.FuzzyTerm, Q.Prefix, Q.Wildcard)) \
+    return (
+        isinstance(q, (Q.Term, Q.Phrase))
+        and not isinstance(q, (Q.FuzzyTerm, Q.Prefix, Q.Wildcard))
         and q.fieldname == "text"
+    )
 
 
 def _concept_text(q: Q.Query) -> str:

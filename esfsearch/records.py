@@ -77,7 +77,7 @@ class ProjectRecord:
         payload = repr(sorted(data.items())).encode("utf-8")
         return hashlib.sha1(payload).hexdigest()
 
-    def finalise(self) -> "ProjectRecord":
+    def finalise(self) -> ProjectRecord:
         self.content_hash = self.compute_hash()
         return self
 
@@ -129,7 +129,7 @@ class ProjectRecord:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ProjectRecord":
+    def from_dict(cls, data: dict[str, Any]) -> ProjectRecord:
         kwargs = {}
         names = {f.name for f in dataclasses.fields(cls)}
         for key, value in data.items():

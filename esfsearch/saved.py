@@ -30,7 +30,7 @@ from .querylang import Filter, QueryError, parse_query, split_filters
 
 FILE_NAME = "saved-searches.json"
 FORMAT_VERSION = 1
-HASH_CHARS = 16          # 64 bits of the record's sha1 content hash: plenty, and half the file size
+HASH_CHARS = 16  # 64 bits of the record's sha1 content hash: plenty, and half the file size
 MAX_NAME = 80
 
 
@@ -58,6 +58,7 @@ class SavedSearchExists(SavedSearchError):
 
 # ---------------------------------------------------------------- where
 
+
 def store_path() -> Path:
     return config_dir() / FILE_NAME
 
@@ -68,15 +69,16 @@ def _now() -> str:
 
 # ---------------------------------------------------------------- one saved search
 
+
 @dataclass
 class SavedSearch:
     name: str
     query: str = ""
-    filters: list[str] = field(default_factory=list)   # text form: 'region:"Övre Norrland"'
+    filters: list[str] = field(default_factory=list)  # text form: 'region:"Övre Norrland"'
     created: str = ""
-    last_run: str | None = None      # last `saved run`
-    seen_at: str | None = None       # when `seen_*` was recorded (saved, run or marked)
-    index: str | None = None         # the index the seen set came from
+    last_run: str | None = None  # last `saved run`
+    seen_at: str | None = None  # when `seen_*` was recorded (saved, run or marked)
+    index: str | None = None  # the index the seen set came from
     seen_ids: set[str] = field(default_factory=set)
     seen_hashes: set[str] = field(default_factory=set)
 
@@ -102,15 +104,20 @@ class SavedSearch:
             "last_run": self.last_run,
             "seen_at": self.seen_at,
             "index": self.index,
-            "seen": {"count": len(self.seen_hashes), "ids": sorted(self.seen_ids),
-                     "hashes": sorted(self.seen_hashes)},
+            "seen": {
+                "count": len(self.seen_hashes),
+                "ids": sorted(self.seen_ids),
+                "hashes": sorted(self.seen_hashes),
+            },
         }
 
     @classmethod
     def from_json(cls, name: str, data: object, where: Path) -> SavedSearch:
         def bad(why: str) -> SavedSearchError:
-            return SavedSearchError(f"the saved searches file {where} is damaged: search {name!r} {why}; "
-                                    "fix it or remove that entry")
+            return SavedSearchError(
+                f"the saved searches file {where} is damaged: search {name!r} {why}; "
+                "fix it or remove that entry"
+            )
 
         if not isinstance(data, dict):
             raise bad("is not an object")
@@ -131,10 +138,17 @@ class SavedSearch:
             value = data.get(key)
             return value if isinstance(value, str) else None
 
-        return cls(name=name, query=query, filters=list(filters), created=text_or_none("created") or "",
-                   last_run=text_or_none("last_run"), seen_at=text_or_none("seen_at"),
-                   index=text_or_none("index"), seen_ids={str(i) for i in ids},
-                   seen_hashes={str(h) for h in hashes})
+        return cls(
+            name=name,
+            query=query,
+            filters=list(filters),
+            created=text_or_none("created") or "",
+            last_run=text_or_none("last_run"),
+            seen_at=text_or_none("seen_at"),
+            index=text_or_none("index"),
+            seen_ids={str(i) for i in ids},
+            seen_hashes={str(h) for h in hashes},
+        )
 
 
 def filter_text(f: Filter) -> str:
@@ -154,8 +168,6 @@ def validate(query: str, filters: Iterable[Filter] = ()) -> list[str]:
     return texts
 
 
-
-
 def check_name(name: str) -> str:
     clean = (name or "").strip()
     if not clean:
@@ -168,6 +180,7 @@ def check_name(name: str) -> str:
 
 
 # ---------------------------------------------------------------- records: identity and hash
+
 
 def hit_identity(hit) -> tuple[str, str]:
     """(project id, short content hash) of a Hit: what a saved search remembers having seen."""
@@ -190,11 +203,11 @@ class NewMatches:
     """What a saved search matches now that it did not match (with this content) when last seen."""
 
     search: SavedSearch
-    total: int = 0                                      # matches now
-    new: list = field(default_factory=list)             # Hits whose id was not seen
-    changed: list = field(default_factory=list)         # Hits whose id was seen with other content
-    gone: list[str] = field(default_factory=list)       # ids seen then, not matching now
-    now: list[tuple[str, str]] = field(default_factory=list)   # (id, hash) of every match now
+    total: int = 0  # matches now
+    new: list = field(default_factory=list)  # Hits whose id was not seen
+    changed: list = field(default_factory=list)  # Hits whose id was seen with other content
+    gone: list[str] = field(default_factory=list)  # ids seen then, not matching now
+    now: list[tuple[str, str]] = field(default_factory=list)  # (id, hash) of every match now
 
     @property
     def count(self) -> int:
@@ -208,7 +221,7 @@ def new_since(engine, search: SavedSearch, hits: Iterable | None = None) -> NewM
     """Compare the search's current matches with what it saw last (`hits`: its matches, if at hand)."""
     out = NewMatches(search)
     ids_now: set[str] = set()
-    for hit in (matching_hits(engine, search) if hits is None else hits):
+    for hit in matching_hits(engine, search) if hits is None else hits:
         out.total += 1
         ident, digest = hit_identity(hit)
         ids_now.add(ident)
@@ -221,6 +234,7 @@ def new_since(engine, search: SavedSearch, hits: Iterable | None = None) -> NewM
 
 
 # ---------------------------------------------------------------- the file
+
 
 class SavedSearches:
     """The saved-searches file. Every change re-reads the file under a lock, so concurrent runs
@@ -236,26 +250,37 @@ class SavedSearches:
         except FileNotFoundError:
             return {}
         except UnicodeDecodeError as exc:
-            raise SavedSearchError(f"the saved searches file {self.path} is damaged (not UTF-8 text: {exc.reason}); "
-                                   "fix or remove it") from exc
+            raise SavedSearchError(
+                f"the saved searches file {self.path} is damaged (not UTF-8 text: {exc.reason}); "
+                "fix or remove it"
+            ) from exc
         except OSError as exc:
-            raise SavedSearchError(f"cannot read the saved searches file {self.path}: {exc.strerror}") from exc
+            raise SavedSearchError(
+                f"cannot read the saved searches file {self.path}: {exc.strerror}"
+            ) from exc
         if not raw.strip():
             return {}
         try:
             data = json.loads(raw)
         except ValueError as exc:
-            raise SavedSearchError(f"the saved searches file {self.path} is damaged (not valid JSON: {exc}); "
-                                   "fix or remove it") from exc
+            raise SavedSearchError(
+                f"the saved searches file {self.path} is damaged (not valid JSON: {exc}); fix or remove it"
+            ) from exc
         if not isinstance(data, dict) or not isinstance(data.get("searches", {}), dict):
-            raise SavedSearchError(f"the saved searches file {self.path} is damaged (expected an object with "
-                                   "a 'searches' table); fix or remove it")
+            raise SavedSearchError(
+                f"the saved searches file {self.path} is damaged (expected an object with "
+                "a 'searches' table); fix or remove it"
+            )
         version = data.get("version", FORMAT_VERSION)
         if isinstance(version, int) and version > FORMAT_VERSION:
-            raise SavedSearchError(f"the saved searches file {self.path} was written by a newer esfsearch "
-                                   f"(format {version}); upgrade esfsearch")
-        return {name: SavedSearch.from_json(name, entry, self.path)
-                for name, entry in data.get("searches", {}).items()}
+            raise SavedSearchError(
+                f"the saved searches file {self.path} was written by a newer esfsearch "
+                f"(format {version}); upgrade esfsearch"
+            )
+        return {
+            name: SavedSearch.from_json(name, entry, self.path)
+            for name, entry in data.get("searches", {}).items()
+        }
 
     def list(self) -> list[SavedSearch]:
         return sorted(self.load().values(), key=lambda s: s.name.casefold())
@@ -268,8 +293,16 @@ class SavedSearches:
         return searches[key]
 
     # -- writing
-    def add(self, name: str, query: str, filters: Iterable[Filter] = (), *, replace: bool = False,
-            seen: Iterable[tuple[str, str]] | None = None, index: Path | str | None = None) -> SavedSearch:
+    def add(
+        self,
+        name: str,
+        query: str,
+        filters: Iterable[Filter] = (),
+        *,
+        replace: bool = False,
+        seen: Iterable[tuple[str, str]] | None = None,
+        index: Path | str | None = None,
+    ) -> SavedSearch:
         """Save a search (QueryError if it does not parse; SavedSearchError if the name is taken and
         not `replace`). `seen`: (id, hash) of its current matches (see `identities`), remembered so
         that only later additions count as new."""
@@ -300,8 +333,9 @@ class SavedSearches:
             self._write(searches)
         return gone
 
-    def mark_seen(self, name: str, seen: Iterable[tuple[str, str]], *, ran: bool = True,
-                  index: Path | str | None = None) -> SavedSearch:
+    def mark_seen(
+        self, name: str, seen: Iterable[tuple[str, str]], *, ran: bool = True, index: Path | str | None = None
+    ) -> SavedSearch:
         """Remember `seen`, (id, hash) of all the search's current matches; `ran` also sets last_run."""
         with self._locked():
             searches = self.load()
@@ -316,14 +350,17 @@ class SavedSearches:
         return search
 
     def _write(self, searches: dict[str, SavedSearch]) -> None:
-        data = {"version": FORMAT_VERSION,
-                "searches": {name: searches[name].to_json() for name in sorted(searches, key=str.casefold)}}
+        data = {
+            "version": FORMAT_VERSION,
+            "searches": {name: searches[name].to_json() for name in sorted(searches, key=str.casefold)},
+        }
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(self.path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         except OSError as exc:
-            raise SavedSearchError(f"cannot write the saved searches file {self.path}: "
-                                   f"{exc.strerror or exc}") from exc
+            raise SavedSearchError(
+                f"cannot write the saved searches file {self.path}: {exc.strerror or exc}"
+            ) from exc
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -360,6 +397,7 @@ def _names(searches: dict[str, SavedSearch]) -> list[str]:
 
 
 # ---------------------------------------------------------------- after `esfsearch index`
+
 
 def new_matches(index_dir: Path, summary, store: SavedSearches | None = None) -> list[dict]:
     """For each saved search: how many records added or changed by this index run (`summary.new_keys`)
@@ -399,5 +437,10 @@ def new_matches(index_dir: Path, summary, store: SavedSearches | None = None) ->
 
 
 def _entry(s: SavedSearch, new: list, changed: list) -> dict:
-    return {"name": s.name, "query": s.text, "count": len(new) + len(changed), "new": [h.id for h in new],
-            "changed": [h.id for h in changed]}
+    return {
+        "name": s.name,
+        "query": s.text,
+        "count": len(new) + len(changed),
+        "new": [h.id for h in new],
+        "changed": [h.id for h in changed],
+    }

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from whoosh.analysis import Composable, Token
 from whoosh.compat import dumps
@@ -22,7 +23,7 @@ from .analysis import SwedishAnalyzer, fold
 from .fields import CONTACT, DATE, NUMBER, REGISTRY, VALUE, WORDS, YEAR, yyyymmdd
 from .records import ProjectRecord
 
-SCHEMA_VERSION = 11   # 11: one document per project (merged records), objectives field, narrower date terms
+SCHEMA_VERSION = 11  # 11: one document per project (merged records), objectives field, narrower date terms
 VALUE_SEP = "\x1f"
 
 
@@ -44,8 +45,19 @@ class ValueAnalyzer(Composable):
     def __hash__(self) -> int:
         return hash(self.normalise)
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         values = value.split(VALUE_SEP) if tokenize else [value]
         for pos, item in enumerate(values, start_pos):
@@ -79,8 +91,19 @@ class WordsAnalyzer(Composable):
     def __hash__(self) -> int:
         return 7
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         pos = start_pos
         for item in value.split(VALUE_SEP):
@@ -119,8 +142,11 @@ class FastIndex:
     def index(self, value, **kwargs):
         fmt = self.format
         kind = type(fmt)
-        if not isinstance(value, str) or kind not in (Positions, Frequency) \
-                or not hasattr(self.analyzer, "term_positions"):
+        if (
+            not isinstance(value, str)
+            or kind not in (Positions, Frequency)
+            or not hasattr(self.analyzer, "term_positions")
+        ):
             yield from super().index(value, **kwargs)
             return
         boost = fmt.field_boost
@@ -128,7 +154,7 @@ class FastIndex:
             for term, positions in self.analyzer.term_positions(value).items():
                 n = len(positions)
                 deltas = [positions[0]]
-                deltas += [b - a for a, b in zip(positions, positions[1:])]
+                deltas += [b - a for a, b in zip(positions, positions[1:], strict=False)]
                 yield term.encode("utf-8"), n, n * boost, pack_uint(n) + dumps(deltas, 2)
         else:
             for term, positions in self.analyzer.term_positions(value).items():
@@ -153,28 +179,33 @@ WORD_FILTER_FIELDS = tuple(f.index_field for f in REGISTRY if f.kind == WORDS an
 VALUE_FILTER_FIELDS = tuple(f.index_field for f in REGISTRY if f.kind == VALUE and f.index_field)
 FACET_FIELDS = {f.facet: f.facet_index for f in REGISTRY if f.facet}
 NUMERIC_FIELDS = tuple(f.index_field for f in REGISTRY if f.kind in (NUMBER, DATE) and f.index_field)
-YEAR_FIELDS = ("start_year", "end_year")   # a year filter: the project's first and last year
+YEAR_FIELDS = ("start_year", "end_year")  # a year filter: the project's first and last year
 # Whoosh indexes a number once per 4 bits of its width (for range queries): dates (yyyymmdd, from a
 # date) fit 32 bits and years 16, half and a quarter of the postings 64 bits cost; amounts keep 64.
-NUMERIC_BITS = {**{f.index_field: 32 for f in REGISTRY if f.kind == DATE and f.index_field},
-                **dict.fromkeys(YEAR_FIELDS, 16)}
+NUMERIC_BITS = {
+    **{f.index_field: 32 for f in REGISTRY if f.kind == DATE and f.index_field},
+    **dict.fromkeys(YEAR_FIELDS, 16),
+}
 
 
 def fields_fingerprint() -> str:
     """What the index holds of the registry (index fields, kinds, facets): differs after a field edit."""
     import hashlib
 
-    spec = [(f.index_field, f.kind, f.decimal, f.facet, NUMERIC_BITS.get(f.index_field))
-            for f in REGISTRY if f.index_field or f.facet]
+    spec = [
+        (f.index_field, f.kind, f.decimal, f.facet, NUMERIC_BITS.get(f.index_field))
+        for f in REGISTRY
+        if f.index_field or f.facet
+    ]
     return hashlib.sha1(repr(spec).encode("utf-8")).hexdigest()[:12]
 
 
 def build_schema() -> Schema:
     fields = {
         "key": ID(stored=True, unique=True),
-        "file": KEYWORD(stored=True, analyzer=ValueAnalyzer(normalise=False)),   # every source file
+        "file": KEYWORD(stored=True, analyzer=ValueAnalyzer(normalise=False)),  # every source file
         "record": STORED(),
-        "merged_from": STORED(),   # the records the document was merged from (esfsearch.index)
+        "merged_from": STORED(),  # the records the document was merged from (esfsearch.index)
         "title": _text("exact", boost=1.0),
         "body": _text("exact"),
         "parts": _text("parts", boost=2.0, phrase=False),
@@ -192,9 +223,13 @@ def build_schema() -> Schema:
         elif f.kind == VALUE:
             fields[f.index_field] = FastKeyword(analyzer=ValueAnalyzer(normalise=True))
         elif f.kind in (NUMBER, DATE):
-            fields[f.index_field] = (NUMERIC(float, bits=64, sortable=True, default=0) if f.decimal else
-                                     NUMERIC(int, bits=NUMERIC_BITS.get(f.index_field, 64), sortable=True,
-                                             signed=True, default=0))
+            fields[f.index_field] = (
+                NUMERIC(float, bits=64, sortable=True, default=0)
+                if f.decimal
+                else NUMERIC(
+                    int, bits=NUMERIC_BITS.get(f.index_field, 64), sortable=True, signed=True, default=0
+                )
+            )
         elif f.kind == YEAR:
             for name in YEAR_FIELDS:
                 fields[name] = NUMERIC(int, bits=NUMERIC_BITS[name], sortable=True, signed=True, default=0)
@@ -220,8 +255,16 @@ def record_document(record: ProjectRecord, key: str, file: str) -> dict:
         "folded": text,
         "spell": text,
         # thematic objective, priority axis, specific objective, programme area: searched at a low weight
-        "objectives": "\n".join(v for v in (record.thematic_objective, record.priority_axis,
-                                            record.specific_objective, record.programme_area) if v),
+        "objectives": "\n".join(
+            v
+            for v in (
+                record.thematic_objective,
+                record.priority_axis,
+                record.specific_objective,
+                record.programme_area,
+            )
+            if v
+        ),
     }
     for f in REGISTRY:
         if f.index_field:
@@ -232,7 +275,7 @@ def record_document(record: ProjectRecord, key: str, file: str) -> dict:
             elif f.kind == DATE:
                 doc[f.index_field] = yyyymmdd(f.value(record))
             elif f.kind == YEAR and f.value(record):
-                doc.update(zip(YEAR_FIELDS, f.value(record)))
+                doc.update(zip(YEAR_FIELDS, f.value(record), strict=False))
         if f.facet_index:
             value = f.facet_value(record) if f.facet_value else f.values(record)
             doc[f.facet_index] = _join(str(v) for v in value) if isinstance(value, list) else value

@@ -1,8 +1,8 @@
 """The public search API that the CLI and the TUI both call.
 
-    from esfsearch.search import SearchEngine
-    with SearchEngine("index") as engine:
-        result = engine.search("kompetensförsörjning region:Sydsverige", facets=True)
+from esfsearch.search import SearchEngine
+with SearchEngine("index") as engine:
+    result = engine.search("kompetensförsörjning region:Sydsverige", facets=True)
 """
 
 from __future__ import annotations
@@ -11,18 +11,19 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from whoosh import query as Q
 from whoosh import scoring, sorting
 
 from .columns import ColumnsUnavailable
-from .index import IndexProblem, current_generation, is_stale, open_whoosh, read_meta
-from .querylang import Filter, QueryError, QueryInfo, _Or, parse_query
 from .fields import BY_NAME, DEFAULT_FACETS, FACETS, SUMMARY_FIELDS, YEAR, json_value
 from .fields import SORTS as FIELD_SORTS
+from .index import IndexProblem, current_generation, is_stale, open_whoosh, read_meta
+from .querylang import Filter, QueryError, QueryInfo, _Or, parse_query
 from .records import ProjectRecord
 from .schema import FACET_FIELDS, normalise_value
 from .snippets import Snippet, highlight_all, make_snippet
@@ -30,18 +31,20 @@ from .synonyms import load_synonyms
 
 # Sort name -> (index field, descending), from the registry's sort orders.
 SORTS: dict[str, tuple[str, bool] | None] = {
-    name: (BY_NAME[spec[0]].index_field or spec[0], spec[1]) if spec else None for name, spec in FIELD_SORTS.items()}
+    name: (BY_NAME[spec[0]].index_field or spec[0], spec[1]) if spec else None
+    for name, spec in FIELD_SORTS.items()
+}
 # Facet -> the index field its own filter searches: left out when counting that facet (disjunctive
 # counts). A year filter is a range over other fields, so the year facet always counts with it.
 FACET_FILTER_FIELD = {name: (f.index_field if f.kind != YEAR else None) for name, f in FACETS.items()}
-FAST_MIN_DOCS = 5000      # "auto" execution uses the vectorised path from this index size on
-FILTER_SCORE = 1.0        # what a filter adds to each hit's score on the Whoosh path (see _fast_ranking)
-QUERY_TIME_LIMIT = 10.0   # seconds; a pathological query is cut off, never hangs
+FAST_MIN_DOCS = 5000  # "auto" execution uses the vectorised path from this index size on
+FILTER_SCORE = 1.0  # what a filter adds to each hit's score on the Whoosh path (see _fast_ranking)
+QUERY_TIME_LIMIT = 10.0  # seconds; a pathological query is cut off, never hangs
 
 
 def scoring_model():
     """BM25F; title gets less length normalisation than the body (titles are short by nature)."""
-    return scoring.BM25F(B=0.5, K1=1.2, title_B=0.3)   # tuned on eval/ (tune split)
+    return scoring.BM25F(B=0.5, K1=1.2, title_B=0.3)  # tuned on eval/ (tune split)
 
 
 @dataclass
@@ -62,9 +65,14 @@ class Hit:
         out = {"id": data["id"], "title": data["title"], "score": round(self.score, 4)}
         if full:
             out.update(data)
-        else:   # derived fields (not attributes of the record) are computed
-            out.update({name: data[name] if name in data else json_value(BY_NAME[name].value(self.record))
-                        for name in SUMMARY_FIELDS if contacts or not BY_NAME[name].contact})
+        else:  # derived fields (not attributes of the record) are computed
+            out.update(
+                {
+                    name: data[name] if name in data else json_value(BY_NAME[name].value(self.record))
+                    for name in SUMMARY_FIELDS
+                    if contacts or not BY_NAME[name].contact
+                }
+            )
         out["snippet"] = self.snippet.marked() if self.snippet else None
         return out
 
@@ -91,8 +99,9 @@ class SearchResult:
             "page": self.page,
             "limit": self.limit,
             "hits": [h.to_dict(contacts=contacts, full=full) for h in self.hits],
-            "facets": {name: [{"value": v, "count": c} for v, c in counts]
-                       for name, counts in self.facets.items()},
+            "facets": {
+                name: [{"value": v, "count": c} for v, c in counts] for name, counts in self.facets.items()
+            },
             "suggestion": self.suggestion,
             "filters": [f.describe() for f in (self.info.filters if self.info else [])],
             "seconds": round(self.seconds, 4),
@@ -102,8 +111,9 @@ class SearchResult:
 class SearchEngine:
     """An open index. Keep one for many queries (the TUI does); it is cheap to `refresh()`."""
 
-    def __init__(self, index_dir: str | Path, synonyms_file: str | None = None,
-                 exec_mode: str | None = None) -> None:
+    def __init__(
+        self, index_dir: str | Path, synonyms_file: str | None = None, exec_mode: str | None = None
+    ) -> None:
         """`exec_mode` (else $ESFSEARCH_EXEC): "fast" runs the query shapes fastpath.py knows
         vectorised over the columnar files, "whoosh" runs every query through Whoosh's matchers,
         "auto" (default) is "fast" from FAST_MIN_DOCS records on or once numpy is loaded anyway:
@@ -118,9 +128,9 @@ class SearchEngine:
         self.snippet_width, self.snippet_fragments = 200, 1
         self._facet_cache: dict[int, dict[str, dict[str, set[int]]]] = {}
         self.exec_mode = exec_mode or os.environ.get("ESFSEARCH_EXEC", "auto")
-        self._executor: Any = None   # fastpath.Executor once the vectorised path is used
-        self.fast_unavailable: str | None = None   # why queries run on the Whoosh path, if they must
-        self.last_path = ""                         # "fast" or "whoosh": how the last search() ran
+        self._executor: Any = None  # fastpath.Executor once the vectorised path is used
+        self.fast_unavailable: str | None = None  # why queries run on the Whoosh path, if they must
+        self.last_path = ""  # "fast" or "whoosh": how the last search() ran
         self._counts_cache: dict[int, dict[int, dict[str, int]]] = {}
         self._df_cache: dict[int, dict[str, int]] = {}
 
@@ -133,8 +143,10 @@ class SearchEngine:
             searcher = ix.searcher(weighting=scoring_model())
         except Exception as exc:
             ix.close()
-            raise IndexProblem(f"the index in {gen} cannot be read ({type(exc).__name__}: {exc}); "
-                               "rebuild with `esfsearch index --rebuild`") from exc
+            raise IndexProblem(
+                f"the index in {gen} cannot be read ({type(exc).__name__}: {exc}); "
+                "rebuild with `esfsearch index --rebuild`"
+            ) from exc
         return gen, meta, ix, searcher
 
     def _doc_frequency(self, field: str, term: str) -> int:
@@ -152,15 +164,21 @@ class SearchEngine:
         """The query as this index understands it (its vocabulary decides compound splits)."""
         from .understood import IndexValues
 
-        return parse_query(text, filters, self.synonyms, self._doc_frequency, self.doc_count,
-                           values=IndexValues(self._searcher))
+        return parse_query(
+            text,
+            filters,
+            self.synonyms,
+            self._doc_frequency,
+            self.doc_count,
+            values=IndexValues(self._searcher),
+        )
 
     # -- lifecycle
     def close(self) -> None:
         self._searcher.close()
         self._ix.close()
 
-    def __enter__(self) -> "SearchEngine":
+    def __enter__(self) -> SearchEngine:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -187,7 +205,7 @@ class SearchEngine:
             self._searcher = self._ix.searcher(weighting=scoring_model())
             self._executor = None
             old.close()
-        self.fast_unavailable = None   # columnar files an update was still writing may be complete now
+        self.fast_unavailable = None  # columnar files an update was still writing may be complete now
 
     @property
     def doc_count(self) -> int:
@@ -200,9 +218,17 @@ class SearchEngine:
             return False
 
     # -- queries
-    def search(self, text: str, *, filters: list[Filter] | None = None, sort: str = "relevance",
-               limit: int = 10, page: int = 1, facets: bool | tuple[str, ...] = False,
-               snippets: bool = True) -> SearchResult:
+    def search(
+        self,
+        text: str,
+        *,
+        filters: list[Filter] | None = None,
+        sort: str = "relevance",
+        limit: int = 10,
+        page: int = 1,
+        facets: bool | tuple[str, ...] = False,
+        snippets: bool = True,
+    ) -> SearchResult:
         started = time.monotonic()
         if sort not in SORTS:
             raise QueryError(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}")
@@ -236,17 +262,31 @@ class SearchEngine:
             total = len(matching[None])
         hits = []
         ranked = "sortedby" not in kwargs
-        for hit in results[(page - 1) * limit: page * limit]:
+        for hit in results[(page - 1) * limit : page * limit]:
             hits.append(self._hit(hit, info, snippets, ranked))
-        result = SearchResult(query=text, total=total, hits=hits, page=page, limit=limit, info=info,
-                              timed_out=timed_out, facets=facet_counts)
+        result = SearchResult(
+            query=text,
+            total=total,
+            hits=hits,
+            page=page,
+            limit=limit,
+            info=info,
+            timed_out=timed_out,
+            facets=facet_counts,
+        )
         if total == 0 and info.words:
             result.suggestion = self.suggest(info)
         result.seconds = time.monotonic() - started
         return result
 
-    def iter_hits(self, text: str, *, filters: list[Filter] | None = None, sort: str = "relevance",
-                  snippets: bool = False) -> Iterator[Hit]:
+    def iter_hits(
+        self,
+        text: str,
+        *,
+        filters: list[Filter] | None = None,
+        sort: str = "relevance",
+        snippets: bool = False,
+    ) -> Iterator[Hit]:
         """Every hit, for whole-result export: one search, and each record is read from the index
         only as it is yielded."""
         scoring_q, all_filters, info = self._parse(text, filters)
@@ -254,7 +294,7 @@ class SearchEngine:
             scoring_q = self._expanded(scoring_q, all_filters, info)
         ranked = self._fast_ranking(scoring_q, all_filters, sort, None, filter_bonus=False)
         if ranked is not None:
-            for docnum, score in zip(*ranked[:2]):
+            for docnum, score in zip(*ranked[:2], strict=False):
                 yield self._make_hit(self._searcher.stored_fields(int(docnum)), float(score), info, snippets)
             return
         q, filter_q = self._final_query(scoring_q, _filters(all_filters))
@@ -285,25 +325,39 @@ class SearchEngine:
         query's stems; the terms and their weights are recorded in `info.expansions`."""
         from . import expansion
 
-        if scoring_q is None or not info.concepts or not expansion.FEEDBACK["weight"] or not info.direct_floor:
+        if (
+            scoring_q is None
+            or not info.concepts
+            or not expansion.FEEDBACK["weight"]
+            or not info.direct_floor
+        ):
             return scoring_q
         ranked = self._fast_ranking(scoring_q, filters, "relevance", expansion.FEEDBACK["docs"])
         if ranked is not None:
-            first = [(int(d), float(sc)) for d, sc in zip(*ranked[:2])]
+            first = [(int(d), float(sc)) for d, sc in zip(*ranked[:2], strict=False)]
         else:
-            results, _timed_out = self._run(scoring_q, limit=expansion.FEEDBACK["docs"], filter=_filters(filters))
-            first = [(hit.docnum, hit.score or 0.0) for hit in results[:expansion.FEEDBACK["docs"]]]
+            results, _timed_out = self._run(
+                scoring_q, limit=expansion.FEEDBACK["docs"], filter=_filters(filters)
+            )
+            first = [(hit.docnum, hit.score or 0.0) for hit in results[: expansion.FEEDBACK["docs"]]]
         docs = [(self._term_counts(docnum), score) for docnum, score in first]
         query_stems = set(info.stems) | {p for s in info.compound_splits for p in s.parts}
         terms = expansion.merge(
             expansion.feedback_terms(docs, query_stems, self._body_frequency, self.doc_count),
-            expansion.associated_terms(query_stems, self._body_frequency, self.doc_count))
-        clause, terms = expansion.expansion_query(terms, self._body_frequency, self.doc_count, info.direct_floor)
+            expansion.associated_terms(query_stems, self._body_frequency, self.doc_count),
+        )
+        clause, terms = expansion.expansion_query(
+            terms, self._body_frequency, self.doc_count, info.direct_floor
+        )
         if clause is None:
             return scoring_q
         info.expansions = [(t.stem, round(t.weight, 4)) for t in terms]
         # one flat union: a union nested in another loses constant-score hits when Whoosh collects the top k
-        subqueries = list(scoring_q.subqueries) if isinstance(scoring_q, Q.Or) and scoring_q.boost == 1 else [scoring_q]
+        subqueries = (
+            list(scoring_q.subqueries)
+            if isinstance(scoring_q, Q.Or) and scoring_q.boost == 1
+            else [scoring_q]
+        )
         # (the union-tree matcher: Whoosh's array union, chosen automatically for long unions, drops hits
         # from the top k when the query is ANDed with a filter)
         return _Or(subqueries + (list(clause.subqueries) if type(clause) is Q.Or else [clause]))
@@ -322,8 +376,9 @@ class SearchEngine:
             "concepts": info.concepts,
             "concept_step": concepts.CONCEPT_STEP,
             "direct_floor": round(info.direct_floor, 3),
-            "compound_splits": [{"word": s.word, "parts": list(s.parts), "source": s.source}
-                                for s in info.compound_splits],
+            "compound_splits": [
+                {"word": s.word, "parts": list(s.parts), "source": s.source} for s in info.compound_splits
+            ],
             "expansions": [{"term": t, "weight": w} for t, w in info.expansions],
             "filters": [f.describe() for f in info.filters],
         }
@@ -336,8 +391,9 @@ class SearchEngine:
             self._df_cache = {id(self._searcher): cache}
         df = cache.get(stem)
         if df is None:
-            df = cache[stem] = max(self._searcher.doc_frequency("body", stem),
-                                   self._searcher.doc_frequency("title", stem))
+            df = cache[stem] = max(
+                self._searcher.doc_frequency("body", stem), self._searcher.doc_frequency("title", stem)
+            )
         return df
 
     def _term_counts(self, docnum: int) -> dict[str, int]:
@@ -354,14 +410,16 @@ class SearchEngine:
             counts = cache[docnum] = term_counts(f"{record.title}\n{record.full_text}")
         return counts
 
-    def _final_query(self, scoring_q: Q.Query | None, filter_q: Q.Query | None) -> tuple[Q.Query, Q.Query | None]:
+    def _final_query(
+        self, scoring_q: Q.Query | None, filter_q: Q.Query | None
+    ) -> tuple[Q.Query, Q.Query | None]:
         """(query to score, filter that only restricts the documents: it adds nothing to scores)."""
         return (scoring_q if scoring_q is not None else Q.Every()), filter_q
 
     def _sort_kwargs(self, sort: str, scoring_q: Q.Query | None) -> dict:
         spec = SORTS[sort]
         if spec is None:
-            if scoring_q is None:   # no words: newest first is the useful order
+            if scoring_q is None:  # no words: newest first is the useful order
                 return {"sortedby": sorting.FieldFacet("start", reverse=True)}
             return {}
         fieldname, reverse = spec
@@ -380,8 +438,9 @@ class SearchEngine:
             # Whoosh's top-k collector loses hits of these unions (a true top hit missing from the
             # first page): ranked results are collected whole, which the vectorised path also does
             limit = None
-        collector = TimeLimitCollector(self._searcher.collector(limit=limit, **kwargs),
-                                       timelimit=QUERY_TIME_LIMIT, use_alarm=False)
+        collector = TimeLimitCollector(
+            self._searcher.collector(limit=limit, **kwargs), timelimit=QUERY_TIME_LIMIT, use_alarm=False
+        )
         try:
             self._searcher.search_with_collector(q, collector)
         except TimeLimit:
@@ -396,8 +455,13 @@ class SearchEngine:
         record = ProjectRecord.from_dict(json.loads(fields["record"]))
         snippet = None
         if snippets:
-            snippet = make_snippet(record.full_text or record.title, info.stems, info.folded_stems,
-                                   width=self.snippet_width, fragments=self.snippet_fragments)
+            snippet = make_snippet(
+                record.full_text or record.title,
+                info.stems,
+                info.folded_stems,
+                width=self.snippet_width,
+                fragments=self.snippet_fragments,
+            )
         return Hit(key=fields["key"], record=record, score=score, snippet=snippet)
 
     # -- the vectorised path (fastpath.py); each returns None when the query must run on Whoosh
@@ -419,8 +483,9 @@ class SearchEngine:
                 return None
         return self._executor
 
-    def _fast_match(self, scoring_q: Q.Query | None, filters: list[Filter], scored: bool,
-                    exclude: str | None = None):
+    def _fast_match(
+        self, scoring_q: Q.Query | None, filters: list[Filter], scored: bool, exclude: str | None = None
+    ):
         """(match, scores or None, match before the filters) as arrays, or None."""
         ex = self._fast()
         if ex is None:
@@ -440,15 +505,21 @@ class SearchEngine:
             return None
         return match, scores, qmatch
 
-    def _fast_ranking(self, scoring_q: Q.Query | None, filters: list[Filter], sort: str, k: int | None,
-                      filter_bonus: bool = True):
+    def _fast_ranking(
+        self,
+        scoring_q: Q.Query | None,
+        filters: list[Filter],
+        sort: str,
+        k: int | None,
+        filter_bonus: bool = True,
+    ):
         """(document numbers in result order, their scores, match, match before filters) or None.
         `filter_bonus`: score filtered hits as search() does on the Whoosh path (not iter_hits)."""
         from .fastpath import sorted_by_column, top_by_score
 
         spec = SORTS[sort]
         if spec is None and scoring_q is None:
-            spec = ("start", True)      # no words: newest first (as _sort_kwargs)
+            spec = ("start", True)  # no words: newest first (as _sort_kwargs)
         got = self._fast_match(scoring_q, filters, scored=spec is None)
         if got is None:
             return None
@@ -470,7 +541,9 @@ class SearchEngine:
             doc_scores = [0.0] * len(docs)
         return docs, doc_scores, match, qmatch
 
-    def _fast_search(self, scoring_q, filters, info, sort, limit, page, facets, snippets) -> SearchResult | None:
+    def _fast_search(
+        self, scoring_q, filters, info, sort, limit, page, facets, snippets
+    ) -> SearchResult | None:
         ranked = self._fast_ranking(scoring_q, filters, sort, page * limit)
         if ranked is None:
             return None
@@ -481,10 +554,19 @@ class SearchEngine:
             facet_counts = self._fast_facets(qmatch, filters, names, {None: match})
             if facet_counts is None:
                 return None
-        hits = [self._make_hit(self._searcher.stored_fields(int(d)), float(s), info, snippets)
-                for d, s in list(zip(docs, doc_scores))[(page - 1) * limit: page * limit]]
-        return SearchResult(query="", total=int(match.sum()), hits=hits, page=page, limit=limit, info=info,
-                            facets=facet_counts)
+        hits = [
+            self._make_hit(self._searcher.stored_fields(int(d)), float(s), info, snippets)
+            for d, s in list(zip(docs, doc_scores, strict=False))[(page - 1) * limit : page * limit]
+        ]
+        return SearchResult(
+            query="",
+            total=int(match.sum()),
+            hits=hits,
+            page=page,
+            limit=limit,
+            info=info,
+            facets=facet_counts,
+        )
 
     def _fast_facets(self, qmatch, filters: list[Filter], names: tuple[str, ...], matching: dict):
         """Disjunctive facet counts (as facet_counts) with np.bincount; None to use Whoosh."""
@@ -507,9 +589,13 @@ class SearchEngine:
         return out
 
     # -- facets
-    def facet_counts(self, scoring_q: Q.Query | None, filters: list[Filter],
-                     names: tuple[str, ...] = DEFAULT_FACETS,
-                     matching: dict[object, set[int]] | None = None) -> dict[str, list[tuple[str, int]]]:
+    def facet_counts(
+        self,
+        scoring_q: Q.Query | None,
+        filters: list[Filter],
+        names: tuple[str, ...] = DEFAULT_FACETS,
+        matching: dict[object, set[int]] | None = None,
+    ) -> dict[str, list[tuple[str, int]]]:
         """Disjunctive counts: a facet's own filter is left out when counting that facet, so the
         counts show what switching to another value would give. The matching documents are found
         once per distinct filter set and intersected with each value's cached document set."""
@@ -519,7 +605,7 @@ class SearchEngine:
             if counts is not None:
                 return counts
         out: dict[str, list[tuple[str, int]]] = {}
-        matching = {} if matching is None else matching    # filter left out (None: none) -> docs
+        matching = {} if matching is None else matching  # filter left out (None: none) -> docs
         for name in names:
             own = FACET_FILTER_FIELD.get(name)
             key = own if any(f.spec.index_field == own for f in filters) else None
@@ -584,7 +670,7 @@ class SearchEngine:
         changed = False
         words = []
         for word in info.words:
-            if len(word) > 40:      # no real word; the corrector would take seconds
+            if len(word) > 40:  # no real word; the corrector would take seconds
                 return None
             if self._searcher.frequency("spell", word) > 0:
                 words.append(word)
@@ -608,8 +694,13 @@ class SearchEngine:
         if not hits and "/" not in record_id and record_id.strip():
             # the short id lists show for a path-made id ('uppdrag-2019' for 'texter/uppdrag-2019')
             q = Q.Wildcard("id_v", "*/" + normalise_value(record_id).replace("*", "").replace("?", ""))
-            hits = [h for h in (self._hit(h, QueryInfo(text=""), False) for h in self._searcher.search(q, limit=None))
-                    if h.record.short_id == record_id]
+            hits = [
+                h
+                for h in (
+                    self._hit(h, QueryInfo(text=""), False) for h in self._searcher.search(q, limit=None)
+                )
+                if h.record.short_id == record_id
+            ]
         return hits
 
     def highlight(self, record: ProjectRecord, text: str) -> Snippet:
@@ -630,30 +721,53 @@ class SearchEngine:
         docnum = self._searcher.document_number(key=source.key)
         counts = self._term_counts(docnum)
         body_length = self._searcher.field_length("body") or 1
-        terms = expansion.significant_terms(counts, lambda t: self._searcher.frequency("body", t), body_length,
-                                            self._body_frequency, self.doc_count)
+        terms = expansion.significant_terms(
+            counts,
+            lambda t: self._searcher.frequency("body", t),
+            body_length,
+            self._body_frequency,
+            self.doc_count,
+        )
         top = terms[0][1] if terms else 1.0
         clauses: list[Q.Query] = []
         for term, value in terms:
             w = value / top
-            clauses.append(_Or([Q.Term("title", term), Q.Term("body", term),
-                                Q.Term("parts", term, boost=expansion.SIMILAR["parts"])], boost=w))
+            clauses.append(
+                _Or(
+                    [
+                        Q.Term("title", term),
+                        Q.Term("body", term),
+                        Q.Term("parts", term, boost=expansion.SIMILAR["parts"]),
+                    ],
+                    boost=w,
+                )
+            )
         area = _area_value(source.record)
         if area and expansion.SIMILAR["area"]:
             clauses.append(Q.Term("area_v", normalise_value(area), boost=expansion.SIMILAR["area"]))
         if not clauses:
-            return SearchResult(query=f"similar:{record_id}", total=0, hits=[], limit=limit,
-                                seconds=time.monotonic() - started)
+            return SearchResult(
+                query=f"similar:{record_id}",
+                total=0,
+                hits=[],
+                limit=limit,
+                seconds=time.monotonic() - started,
+            )
         own = [Q.Term("key", h.key) for h in matches]
-        q = Q.AndNot(_Or(clauses), Q.Or(own))   # union tree: the array union drops hits from the top k
+        q = Q.AndNot(_Or(clauses), Q.Or(own))  # union tree: the array union drops hits from the top k
         hits = self._fast_top(q, limit)
         if hits is None:
             results = self._searcher.search(q, limit=limit)
             hits = [self._hit(h, QueryInfo(text=""), False) for h in results]
         hits = [h for h in hits if h.id != source.id]
-        return SearchResult(query=f"similar:{record_id}", total=len(hits), hits=hits, limit=limit,
-                            info=QueryInfo(text="", words=[t for t, _ in terms]),
-                            seconds=time.monotonic() - started)
+        return SearchResult(
+            query=f"similar:{record_id}",
+            total=len(hits),
+            hits=hits,
+            limit=limit,
+            info=QueryInfo(text="", words=[t for t, _ in terms]),
+            seconds=time.monotonic() - started,
+        )
 
     def _fast_top(self, q: Q.Query, limit: int) -> list[Hit] | None:
         """The top `limit` hits of an unfiltered query, run vectorised; None to use Whoosh."""
@@ -667,8 +781,10 @@ class SearchEngine:
         except (Untranslatable, ColumnsUnavailable):
             return None
         docs, doc_scores = top_by_score(match, scores, limit)
-        return [self._make_hit(self._searcher.stored_fields(int(d)), float(s), QueryInfo(text=""), False)
-                for d, s in zip(docs, doc_scores)]
+        return [
+            self._make_hit(self._searcher.stored_fields(int(d)), float(s), QueryInfo(text=""), False)
+            for d, s in zip(docs, doc_scores, strict=False)
+        ]
 
     def stats(self) -> dict:
         meta = self.meta

@@ -36,13 +36,13 @@ class MemoryReader(io.RawIOBase):
 
     def readinto(self, buffer) -> int:
         data = self.read(len(memoryview(buffer)))
-        memoryview(buffer).cast("B")[:len(data)] = data
+        memoryview(buffer).cast("B")[: len(data)] = data
         return len(data)
 
     def readline(self, size: int | None = -1) -> bytes:
         end = len(self._view) if size is None or size < 0 else min(len(self._view), self._pos + size)
         scan = self._pos
-        while scan < end:                   # look for the newline in steps, not in the whole rest
+        while scan < end:  # look for the newline in steps, not in the whole rest
             step = min(end, scan + 256)
             found = self._view[scan:step].tobytes().find(b"\n")
             if found >= 0:
@@ -71,7 +71,7 @@ class MemoryReader(io.RawIOBase):
         if not self.closed:
             try:
                 self._view.release()
-            except BufferError:     # a view of it is still in use; the garbage collector frees it
+            except BufferError:  # a view of it is still in use; the garbage collector frees it
                 pass
         super().close()
 

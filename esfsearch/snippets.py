@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .analysis import STOPWORDS, default_stemmer, fold, iter_words
 
-Segment = tuple[str, bool]   # (text, matched)
+Segment = tuple[str, bool]  # (text, matched)
 SNIPPET_SCAN_CHARS = 50_000  # long texts: look for the snippet near the start only
 
 
@@ -55,7 +55,9 @@ def match_spans(text: str, stems: set[str], folded: set[str]) -> list[tuple[int,
     return [(s, e) for w, s, e in iter_words(text) if word_matches(w, stems, folded)]
 
 
-def make_snippet(text: str, stems: set[str], folded: set[str], width: int = 240, fragments: int = 2) -> Snippet:
+def make_snippet(
+    text: str, stems: set[str], folded: set[str], width: int = 240, fragments: int = 2
+) -> Snippet:
     """The best window(s) of about `width` characters around the densest matches."""
     text = text[:SNIPPET_SCAN_CHARS]
     spans = match_spans(text, stems, folded)
@@ -116,7 +118,7 @@ def _word_end(text: str, i: int) -> int:
 
 def _clip(text: str, width: int) -> str:
     flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[:_word_end(flat, width)] + " …"
+    return flat if len(flat) <= width else flat[: _word_end(flat, width)] + " …"
 
 
 def highlight_all(text: str, stems: set[str], folded: set[str]) -> Snippet:

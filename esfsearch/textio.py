@@ -64,7 +64,9 @@ def _detect_legacy(data: bytes, utf8_error: UnicodeDecodeError) -> tuple[str, st
         text = data.decode("latin-1")
         encoding = "latin-1"
     if _looks_binary(text):
-        raise UnreadableText(f"not text: undecodable as UTF-8 ({utf8_error.reason} at byte {utf8_error.start})")
+        raise UnreadableText(
+            f"not text: undecodable as UTF-8 ({utf8_error.reason} at byte {utf8_error.start})"
+        )
     return text, encoding
 
 

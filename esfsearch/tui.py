@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import Iterable
 
 from rich.table import Table
 from rich.text import Text
@@ -26,8 +26,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape as escape_markup
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import (Button, ContentSwitcher, Footer, Header, Input, OptionList, ProgressBar,
-                             Static)
+from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -41,15 +40,16 @@ from .records import ProjectRecord
 from .search import Hit, SearchEngine, SearchResult
 from .understood import understood
 
-DEBOUNCE = 0.15          # seconds of quiet typing before a search runs
-PAGE = 15                # hits fetched per page (snippets cost most); more load at the end of the list
+DEBOUNCE = 0.15  # seconds of quiet typing before a search runs
+PAGE = 15  # hits fetched per page (snippets cost most); more load at the end of the list
 SORTS = ("relevance", "start", "amount")
 SORT_LABEL = {"relevance": "relevance", "start": "newest start", "amount": "largest EU support"}
-FACETS = tuple((name, FACET_FIELDS[name].heading) for name in DEFAULT_FACETS)   # (facet, heading) in the panel
+FACETS = tuple((name, FACET_FIELDS[name].heading) for name in DEFAULT_FACETS)  # (facet, heading) in the panel
 MATCH_STYLE = "bold reverse"
 
 
 # ---------------------------------------------------------------- formatting (plain functions, testable)
+
 
 def snippet_text(segments: Iterable[tuple[str, bool]]) -> Text:
     text = Text()
@@ -79,7 +79,7 @@ def hit_card(hit: Hit, number: int | None = None) -> Text:
 
 
 def _clip(value: str, room: int) -> str:
-    return value if len(value) <= room else value[:room - 1] + "…"
+    return value if len(value) <= room else value[: room - 1] + "…"
 
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
@@ -127,7 +127,9 @@ def record_table(record: ProjectRecord) -> Table:
         table.add_column(style="dim")
     for row in record_rows(record):
         origin = [row.origin] if merged else []
-        table.add_row(row.label, Text(row.text, style="yellow" if row.conflict else ""), *origin)   # never markup
+        table.add_row(
+            row.label, Text(row.text, style="yellow" if row.conflict else ""), *origin
+        )  # never markup
     return table
 
 
@@ -145,12 +147,13 @@ def default_export_dir() -> Path:
         downloads = Path(user_downloads_dir())
         if downloads.is_dir():
             return downloads
-    except Exception:   # no such folder on this system
+    except Exception:  # no such folder on this system
         pass
     return Path.cwd()
 
 
 # ---------------------------------------------------------------- widgets
+
 
 class ResultList(OptionList):
     BINDINGS = [
@@ -234,7 +237,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(HELP + "  " + field_help().replace("; ", "\n  "), id="help-text", markup=True)
             yield Static("[dim]esc closes[/dim]", markup=True)
 
-    def action_dismiss(self) -> None:   # type: ignore[override]
+    def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)
 
 
@@ -249,8 +252,11 @@ class ExportScreen(ModalScreen[str | None]):
         with Vertical(id="export-box"):
             yield Static(f"Export all {self.total} hits to this file:")
             yield Input(self.default, id="export-path")
-            yield Static("[dim].xlsx Excel workbook · .csv Excel CSV (semicolons) · .json\n"
-                         "enter writes · esc cancels[/dim]", markup=True)
+            yield Static(
+                "[dim].xlsx Excel workbook · .csv Excel CSV (semicolons) · .json\n"
+                "enter writes · esc cancels[/dim]",
+                markup=True,
+            )
 
     def on_mount(self) -> None:
         self.query_one(Input).cursor_blink = not self.app.is_headless
@@ -339,9 +345,15 @@ class SimilarScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(Text.assemble(("Similar to ", "dim"), (self.source.title, "bold"),
-                                   (f"  {self.source.id}", "dim"),
-                                   (f"  ({self.result.total} projects)", "dim")), id="similar-title")
+        yield Static(
+            Text.assemble(
+                ("Similar to ", "dim"),
+                (self.source.title, "bold"),
+                (f"  {self.source.id}", "dim"),
+                (f"  ({self.result.total} projects)", "dim"),
+            ),
+            id="similar-title",
+        )
         options: list = []
         for n, hit in enumerate(self.result.hits, 1):
             options += [Option(hit_card(hit, n), id=str(n - 1)), None]
@@ -366,6 +378,7 @@ class SimilarScreen(Screen[None]):
 
 # ---------------------------------------------------------------- the app
 
+
 class EsfSearchApp(App[None]):
     TITLE = "esfsearch"
     CSS_PATH = "tui.tcss"
@@ -383,8 +396,15 @@ class EsfSearchApp(App[None]):
         Binding("escape", "escape", "Back", show=False),
     ]
 
-    def __init__(self, index_dir: Path, corpus_dir: Path, query: str = "", *, show_timing: bool = True,
-                 export_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        index_dir: Path,
+        corpus_dir: Path,
+        query: str = "",
+        *,
+        show_timing: bool = True,
+        export_dir: Path | None = None,
+    ) -> None:
         super().__init__()
         self.export_dir = export_dir
         self.index_dir, self.corpus_dir = Path(index_dir), Path(corpus_dir)
@@ -393,25 +413,28 @@ class EsfSearchApp(App[None]):
         self.engine: SearchEngine | None = None
         self.lock = threading.Lock()
         self.sort = "relevance"
-        self.facet_filters: dict[str, str] = {}      # facet name -> value (one value per facet)
+        self.facet_filters: dict[str, str] = {}  # facet name -> value (one value per facet)
         self.result: SearchResult | None = None
         self.hits: list[Hit] = []
         self.year_counts: dict[int, int] = {}
         self.error: str | None = None
-        self.search_seq = 0       # bumped for every search started
-        self.shown_seq = 0        # the search whose result is on screen
+        self.search_seq = 0  # bumped for every search started
+        self.shown_seq = 0  # the search whose result is on screen
         self._timer: Timer | None = None
         self._loading_more = False
-        self.index_state = "ok"   # ok | missing | broken | building
+        self.index_state = "ok"  # ok | missing | broken | building
         self.shown_at = self.timeline_at = 0.0
-        self._facets_width = self._timeline_width = 0   # the widths facets and timeline were drawn for
+        self._facets_width = self._timeline_width = 0  # the widths facets and timeline were drawn for
         self.last_export: tuple[Path, int] | None = None
 
     # -- layout
     def compose(self) -> ComposeResult:
         yield Header()
-        yield SearchInput(self.initial_query, placeholder="Search projects — words, \"phrases\", region:… år:… (? for help)",
-                    id="search")
+        yield SearchInput(
+            self.initial_query,
+            placeholder='Search projects — words, "phrases", region:… år:… (? for help)',
+            id="search",
+        )
         yield Static("", id="understood", markup=False)
         yield Static("", id="status")
         yield Static("", id="filters")
@@ -470,9 +493,12 @@ class EsfSearchApp(App[None]):
     def _stale_worker(self) -> None:
         """Reads the corpus folder only (not the searcher), so it needs no lock."""
         if self.engine is not None and self.engine.is_stale():
-            self.call_from_thread(self.notify, "The corpus changed since the index was built; run "
-                                  "`esfsearch index` to update it.", title="Index out of date",
-                                  severity="warning")
+            self.call_from_thread(
+                self.notify,
+                "The corpus changed since the index was built; run `esfsearch index` to update it.",
+                title="Index out of date",
+                severity="warning",
+            )
 
     def _setup(self, message: str, missing: bool) -> None:
         self.index_state = "missing" if missing else "broken"
@@ -481,8 +507,7 @@ class EsfSearchApp(App[None]):
         if has_corpus:
             hint = f"Press b (or the button) to {action} it from the corpus in {self.corpus_dir}."
         else:
-            hint = (f"No corpus in {self.corpus_dir} either: start with --corpus DIR "
-                    "or set ESFSEARCH_CORPUS.")
+            hint = f"No corpus in {self.corpus_dir} either: start with --corpus DIR or set ESFSEARCH_CORPUS."
         self.query_one("#setup-msg", Static).update(Text(f"{message}\n{hint}"))
         button = self.query_one("#build", Button)
         button.label = "Build the index" if missing else "Rebuild the index"
@@ -580,7 +605,7 @@ class EsfSearchApp(App[None]):
             except QueryError as exc:
                 self.call_from_thread(self._show_error, seq, query_error_text(exc))
                 return
-            except Exception as exc:   # a searcher problem must not kill the UI
+            except Exception as exc:  # a searcher problem must not kill the UI
                 self.call_from_thread(self._show_error, seq, f"{type(exc).__name__}: {exc}")
                 return
         if not worker.is_cancelled:
@@ -595,8 +620,9 @@ class EsfSearchApp(App[None]):
         self.query_one("#understood", Static).update("")
         self.query_one("#status", Static).update(Text.assemble(("Query error: ", "bold red"), message))
         results = self.query_one("#results", ResultList)
-        results.set_options([Option(Text(f"Fix the query to see results.\n{message}", style="red"),
-                                    disabled=True)])
+        results.set_options(
+            [Option(Text(f"Fix the query to see results.\n{message}", style="red"), disabled=True)]
+        )
         self.query_one("#timeline", Static).update("")
 
     def _show_result(self, seq: int, result: SearchResult) -> None:
@@ -611,7 +637,7 @@ class EsfSearchApp(App[None]):
         self._render_filters()
         self._render_results()
         self._render_facets()
-        self.shown_at = time.perf_counter()      # for bench/tui_latency.py
+        self.shown_at = time.perf_counter()  # for bench/tui_latency.py
         self._timeline_worker(seq, result.query, self.filters(), result.total)
 
     def _render_status(self) -> None:
@@ -625,7 +651,9 @@ class EsfSearchApp(App[None]):
         else:
             status.append(f"{r.total} project{'s' if r.total != 1 else ''}", style="bold")
             verb = " matches" if r.total == 1 else " match"
-            status.append(verb if words or self.facet_filters or (r.info and r.info.filters) else " in the index")
+            status.append(
+                verb if words or self.facet_filters or (r.info and r.info.filters) else " in the index"
+            )
         if self.show_timing:
             status.append(f" · {r.seconds * 1000:.0f} ms", style="dim")
         order = SORT_LABEL[self.sort] if (words or self.sort != "relevance") else "newest first"
@@ -640,8 +668,11 @@ class EsfSearchApp(App[None]):
 
     def _render_filters(self) -> None:
         parts: list[str] = []
-        typed = [f.describe() for f in (self.result.info.filters if self.result and self.result.info else [])
-                 if not any(f.name == n and f.value == v for n, v in self.facet_filters.items())]
+        typed = [
+            f.describe()
+            for f in (self.result.info.filters if self.result and self.result.info else [])
+            if not any(f.name == n and f.value == v for n, v in self.facet_filters.items())
+        ]
         for name, value in self.facet_filters.items():
             safe = escape_markup(value)
             parts.append(f"[reverse] {name}: {safe} [@click=app.remove_filter('{name}')]✕[/][/reverse]")
@@ -649,9 +680,13 @@ class EsfSearchApp(App[None]):
             parts.append(f"[dim]typed[/dim] {escape_markup(t)}")
         widget = self.query_one("#filters", Static)
         if parts:
-            widget.update("Filters: " + "  ".join(parts) + ("  [dim](x clears)[/dim]" if self.facet_filters else ""))
+            widget.update(
+                "Filters: " + "  ".join(parts) + ("  [dim](x clears)[/dim]" if self.facet_filters else "")
+            )
         else:
-            widget.update("[dim]No filters — pick values in the Filters panel, or type region:… fond:… år:…[/dim]")
+            widget.update(
+                "[dim]No filters — pick values in the Filters panel, or type region:… fond:… år:…[/dim]"
+            )
 
     def _render_results(self) -> None:
         results = self.query_one("#results", ResultList)
@@ -662,13 +697,25 @@ class EsfSearchApp(App[None]):
             options += [Option(hit_card(hit, n + 1), id=str(n)), None]
         if not options:
             if r.suggestion:
-                options.append(Option(Text.assemble("Search for ", (r.suggestion, "bold"), " instead"),
-                                      id="suggestion"))
-            options.append(Option(Text("No projects match. Try fewer words, other spellings, "
-                                       "or clear the filters (x).", style="dim"), disabled=True))
+                options.append(
+                    Option(Text.assemble("Search for ", (r.suggestion, "bold"), " instead"), id="suggestion")
+                )
+            options.append(
+                Option(
+                    Text(
+                        "No projects match. Try fewer words, other spellings, or clear the filters (x).",
+                        style="dim",
+                    ),
+                    disabled=True,
+                )
+            )
         elif len(self.hits) < r.total:
-            options.append(Option(Text(f"… {r.total - len(self.hits)} more: move down to load, "
-                                       "e exports all", style="dim"), id="more"))
+            options.append(
+                Option(
+                    Text(f"… {r.total - len(self.hits)} more: move down to load, e exports all", style="dim"),
+                    id="more",
+                )
+            )
         results.set_options(options)
         if self.hits or r.suggestion:
             results.highlighted = 0
@@ -717,7 +764,9 @@ class EsfSearchApp(App[None]):
             return
         with self.lock:
             try:
-                result = self.ready_engine().search(text, filters=filters, limit=1, facets=("year",), snippets=False)
+                result = self.ready_engine().search(
+                    text, filters=filters, limit=1, facets=("year",), snippets=False
+                )
             except QueryError:
                 return
         counts = {int(year): n for year, n in result.facets.get("year", []) if year.isdigit()}
@@ -775,7 +824,7 @@ class EsfSearchApp(App[None]):
         self._loading_more = False
         if result is None or seq != self.search_seq or self.result is None:
             return
-        if not result.hits:   # the total was an over-estimate: stop offering more
+        if not result.hits:  # the total was an over-estimate: stop offering more
             self.result.total = len(self.hits)
         results = self.query_one("#results", ResultList)
         keep = results.highlighted
@@ -785,8 +834,15 @@ class EsfSearchApp(App[None]):
         for n, hit in enumerate(result.hits, start):
             options += [Option(hit_card(hit, n + 1), id=str(n)), None]
         if len(self.hits) < self.result.total:
-            options.append(Option(Text(f"… {self.result.total - len(self.hits)} more: move down to load, "
-                                       "e exports all", style="dim"), id="more"))
+            options.append(
+                Option(
+                    Text(
+                        f"… {self.result.total - len(self.hits)} more: move down to load, e exports all",
+                        style="dim",
+                    ),
+                    id="more",
+                )
+            )
         results.remove_option("more")
         results.add_options(options)
         if keep is not None:
@@ -807,7 +863,7 @@ class EsfSearchApp(App[None]):
         if not query.strip() or self.engine is None:
             return Text(text)
         try:
-            with self.lock:   # highlighting reads the searcher (term statistics), which workers share
+            with self.lock:  # highlighting reads the searcher (term statistics), which workers share
                 snippet = self.engine.highlight(record, query)
         except QueryError:
             return Text(text)
@@ -922,8 +978,11 @@ class EsfSearchApp(App[None]):
     def _export_worker(self, path: Path, text: str, filters: list, sort: str, force: bool) -> None:
         try:
             with self.lock:
-                count = export_file(self.ready_engine().iter_hits(text, filters=filters, sort=sort, snippets=False), path,
-                                    force=force)
+                count = export_file(
+                    self.ready_engine().iter_hits(text, filters=filters, sort=sort, snippets=False),
+                    path,
+                    force=force,
+                )
         except ExportExists as exc:
             self.call_from_thread(self.notify, f"Not exported: {exc.path} exists.", severity="warning")
             return
@@ -931,8 +990,9 @@ class EsfSearchApp(App[None]):
             self.call_from_thread(self.notify, f"Export failed: {exc}", severity="error", markup=False)
             return
         self.last_export = (path.resolve(), count)
-        self.call_from_thread(self.notify, f"Exported {count} projects to {path.resolve()}", title="Export",
-                              markup=False)
+        self.call_from_thread(
+            self.notify, f"Exported {count} projects to {path.resolve()}", title="Export", markup=False
+        )
 
     MAIN_ONLY = {"cycle_sort", "export", "clear_filters", "toggle_facets", "similar", "escape"}
 
@@ -954,7 +1014,9 @@ class EsfSearchApp(App[None]):
         yield SystemCommand("Show/hide facets", "Toggle the filter panel (f)", self.action_toggle_facets)
         yield SystemCommand("Help", "Keys and query language (?)", self.action_help)
         if self.index_state in ("missing", "broken"):
-            yield SystemCommand("Build index", f"Index the corpus in {self.corpus_dir} (b)", self.action_build)
+            yield SystemCommand(
+                "Build index", f"Index the corpus in {self.corpus_dir} (b)", self.action_build
+            )
 
 
 def run_tui(index_dir: Path, corpus_dir: Path, query: str = "") -> None:

@@ -15,16 +15,30 @@ import re
 from whoosh import query as Q
 
 from .fields import CONTACT, DATE, NUMBER, REGISTRY, VALUE, WORDS, YEAR
-from .querylang import (Filter, FilterValues, QueryInfo, date_bounds, filter_query, number_bounds, parse_number,
-                        parse_range, year_bounds)
+from .querylang import (
+    Filter,
+    FilterValues,
+    QueryInfo,
+    date_bounds,
+    filter_query,
+    number_bounds,
+    parse_number,
+    parse_range,
+    year_bounds,
+)
 from .schema import normalise_value
 
 # Index field -> the facet field that holds its values whole and as written ('Övre Norrland').
 WHOLE_VALUES = {f.index_field: f.facet_index for f in REGISTRY if f.facet and f.kind in (WORDS, VALUE)}
 # Index field -> the record field its values come from (for a did-you-mean as the records spell it):
 # word fields, and value fields whose values are not held whole.
-RECORD_FIELD = {f.index_field: f.name for f in REGISTRY if f.index_field and f.derive is None
-                and (f.kind == WORDS or f.kind == VALUE and f.index_field not in WHOLE_VALUES)}
+RECORD_FIELD = {
+    f.index_field: f.name
+    for f in REGISTRY
+    if f.index_field
+    and f.derive is None
+    and (f.kind == WORDS or f.kind == VALUE and f.index_field not in WHOLE_VALUES)
+}
 _WORD = re.compile(r"[\w+]+(?:[-/.][\w+]+)*")
 
 
@@ -58,8 +72,11 @@ class IndexValues(FilterValues):
 
     def part_of(self, f: Filter) -> str | None:
         value = normalise_value(f.value)
-        found = [raw for norm, raw in self.whole_values(f.spec.index_field).items()
-                 if "-" in norm and f" {value} " in " " + " ".join(re.split(r"[-\s]+", norm)) + " "]
+        found = [
+            raw
+            for norm, raw in self.whole_values(f.spec.index_field).items()
+            if "-" in norm and f" {value} " in " " + " ".join(re.split(r"[-\s]+", norm)) + " "
+        ]
         return found[0] if len(found) == 1 else None
 
     def known(self, f: Filter) -> str | None:
@@ -79,9 +96,11 @@ class IndexValues(FilterValues):
         """Each word of the value replaced by the nearest word of the field; the result as the records
         spell it, when a record has it."""
         try:
-            vocabulary = [t.decode("utf-8") if isinstance(t, bytes) else str(t)
-                          for t in self.searcher.lexicon(index_field)]
-        except Exception:      # a field this index does not have
+            vocabulary = [
+                t.decode("utf-8") if isinstance(t, bytes) else str(t)
+                for t in self.searcher.lexicon(index_field)
+            ]
+        except Exception:  # a field this index does not have
             return None
         known = set(vocabulary)
         words = _WORD.findall(value)
@@ -112,8 +131,8 @@ class IndexValues(FilterValues):
                 continue
             spans = [(m.start(), m.end(), normalise_value(m.group(0))) for m in _WORD.finditer(value)]
             for i in range(len(spans) - len(words) + 1):
-                if [s[2] for s in spans[i:i + len(words)]] == words:
-                    return value[spans[i][0]:spans[i + len(words) - 1][1]]
+                if [s[2] for s in spans[i : i + len(words)]] == words:
+                    return value[spans[i][0] : spans[i + len(words) - 1][1]]
         return None
 
 
@@ -121,18 +140,21 @@ def _bounds(f: Filter) -> dict:
     """A number, date or year filter as {op, low, high}: op is '=', '>', '>=', '<', '<=' or 'range'."""
     parse = {NUMBER: number_bounds, DATE: date_bounds, YEAR: year_bounds}[f.spec.kind]
     m = re.fullmatch(r"(>=|<=|>|<|=)?(.*)", f.value)
-    assert m is not None   # (.*) matches anything
+    assert m is not None  # (.*) matches anything
     op, rest = m.group(1), m.group(2)
     if op is None and ".." in rest:
         lo_text, hi_text = rest.split("..", 1)
-        out = {"op": "range", "low": _shown(lo_text, f) if lo_text else None,
-               "high": _shown(hi_text, f) if hi_text else None}
+        out = {
+            "op": "range",
+            "low": _shown(lo_text, f) if lo_text else None,
+            "high": _shown(hi_text, f) if hi_text else None,
+        }
         if out["low"] is None:
             out = {"op": "<=", "value": out["high"]}
         elif out["high"] is None:
             out = {"op": ">=", "value": out["low"]}
         return out
-    parse_range(f.value, f, parse)     # validates
+    parse_range(f.value, f, parse)  # validates
     return {"op": op or "=", "value": _shown(rest, f)}
 
 
@@ -142,18 +164,25 @@ def _shown(text: str, f: Filter):
         return int(n) if float(n).is_integer() else n
     if f.spec.kind == YEAR:
         return int(text)
-    return text        # a date as typed: YYYY, YYYY-MM or YYYY-MM-DD
+    return text  # a date as typed: YYYY, YYYY-MM or YYYY-MM-DD
 
 
 def filter_data(f: Filter) -> dict:
-    out = {"field": f.spec.index_field, "label": f.spec.label, "name": f.name, "negated": f.negate,
-           "typed": f.typed or f.value}
+    out = {
+        "field": f.spec.index_field,
+        "label": f.spec.label,
+        "name": f.name,
+        "negated": f.negate,
+        "typed": f.typed or f.value,
+    }
     if f.spec.kind in (NUMBER, DATE, YEAR):
         out.update(_bounds(f))
         out["kind"] = f.spec.kind
     else:
         op = "prefix" if f.value.endswith("*") else "=" if f.whole or f.spec.kind == VALUE else "has"
-        out.update({"op": op, "value": f.value, "kind": "text" if f.spec.kind in (WORDS, CONTACT) else "value"})
+        out.update(
+            {"op": op, "value": f.value, "kind": "text" if f.spec.kind in (WORDS, CONTACT) else "value"}
+        )
     if f.typed and normalise_value(f.typed) != normalise_value(f.value):
         out["read_as"] = "amount" if f.spec.kind == NUMBER else "value"
     return out
@@ -183,5 +212,10 @@ def understood(info: QueryInfo | None) -> dict:
         if word.get("split"):
             word["parts"] = _typed_parts(word["word"], word["split"])
         words.append(word)
-    return {"text": info.text, "words": words, "filters": [filter_data(f) for f in info.filters],
-            "ignored": list(info.ignored), "match_all": info.match_all}
+    return {
+        "text": info.text,
+        "words": words,
+        "filters": [filter_data(f) for f in info.filters],
+        "ignored": list(info.ignored),
+        "match_all": info.match_all,
+    }

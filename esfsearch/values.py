@@ -82,8 +82,9 @@ _AREA_PERIODS = {
 }
 
 
-def derive_period(fund: str | None, start: date | None, programme_area: str | None = None,
-                  cci: str | None = None) -> str | None:
+def derive_period(
+    fund: str | None, start: date | None, programme_area: str | None = None, cci: str | None = None
+) -> str | None:
     """Programme period from what the source says; dates are the fallback."""
     if cci:
         m = re.match(r"(20\d\d)SE", cci)

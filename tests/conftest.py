@@ -19,23 +19,33 @@ CORPUS = REPO / "corpus"
 _HOME = Path(tempfile.mkdtemp(prefix="esfsearch-tests-"))
 
 # Output width, colour and locale: what the expected texts and the TUI snapshots were written with.
-for _name in ("NO_COLOR", "FORCE_COLOR", "COLORTERM", "TEXTUAL", "PYTHONWARNINGS",
-              "ESFSEARCH_CORPUS", "ESFSEARCH_SYNONYMS", "LANGUAGE"):
+for _name in (
+    "NO_COLOR",
+    "FORCE_COLOR",
+    "COLORTERM",
+    "TEXTUAL",
+    "PYTHONWARNINGS",
+    "ESFSEARCH_CORPUS",
+    "ESFSEARCH_SYNONYMS",
+    "LANGUAGE",
+):
     os.environ.pop(_name, None)
 for _name in [n for n in os.environ if n.startswith("LC_")]:
     os.environ.pop(_name, None)
-os.environ.update({
-    "COLUMNS": "80",
-    "LINES": "25",
-    "TERM": "xterm-256color",
-    "LANG": "C.UTF-8",
-    "LC_ALL": "C.UTF-8",
-    "PYTHONIOENCODING": "utf-8",
-    # The user's saved searches, synonyms and index are never read or written by a test.
-    "ESFSEARCH_CONFIG_DIR": str(_HOME / "config"),
-    "XDG_CONFIG_HOME": str(_HOME / "xdg-config"),
-    "ESFSEARCH_INDEX": str(_HOME / "no-index"),
-})
+os.environ.update(
+    {
+        "COLUMNS": "80",
+        "LINES": "25",
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "PYTHONIOENCODING": "utf-8",
+        # The user's saved searches, synonyms and index are never read or written by a test.
+        "ESFSEARCH_CONFIG_DIR": str(_HOME / "config"),
+        "XDG_CONFIG_HOME": str(_HOME / "xdg-config"),
+        "ESFSEARCH_INDEX": str(_HOME / "no-index"),
+    }
+)
 
 
 @pytest.fixture(scope="session")

@@ -18,22 +18,32 @@ from pathlib import Path
 
 from esfsearch.layouts import _GLUED_RE
 
-FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF",
-             "/usr/local/share/fonts", "/Library/Fonts")
+FONT_DIRS = (
+    "/usr/share/fonts/truetype/dejavu",
+    "/usr/share/fonts/dejavu",
+    "/usr/share/fonts/TTF",
+    "/usr/local/share/fonts",
+    "/Library/Fonts",
+)
 
-CHROME = ["Hem | Projektbanken | Kontakt", "Vi använder kakor för att förbättra webbplatsen",
-          "© Svenska ESF-rådet 2024", "Till toppen av sidan", "Svenska ESF-rådet – Projektbanken",
-          "Sida 1 av"]
+CHROME = [
+    "Hem | Projektbanken | Kontakt",
+    "Vi använder kakor för att förbättra webbplatsen",
+    "© Svenska ESF-rådet 2024",
+    "Till toppen av sidan",
+    "Svenska ESF-rådet – Projektbanken",
+    "Sida 1 av",
+]
 
 
 @dataclass
 class Seed:
-    name: str                              # file stem
-    kind: str                              # "record", "ebs", "free"
+    name: str  # file stem
+    kind: str  # "record", "ebs", "free"
     title: str = ""
-    header: str = ""                       # "DNR - Title" line of record texts
+    header: str = ""  # "DNR - Title" line of record texts
     pairs: list[tuple[str, str]] = field(default_factory=list)
-    body: list[tuple[str, str]] = field(default_factory=list)   # ("p"|"h"|"li"|"gap", text)
+    body: list[tuple[str, str]] = field(default_factory=list)  # ("p"|"h"|"li"|"gap", text)
 
 
 def parse_seed(path: Path) -> Seed:
@@ -42,7 +52,7 @@ def parse_seed(path: Path) -> Seed:
 
 def parse_seed_text(name: str, text: str) -> Seed:
     """Split a record text in one of the project's layouts into the parts a document is made of."""
-    lines = text.replace("\u00ad", "").split("\n")     # soft hyphens: the document's own breaks
+    lines = text.replace("\u00ad", "").split("\n")  # soft hyphens: the document's own breaks
     if any(ln.startswith("Diarienummer:") for ln in lines):
         seed = Seed(name, "record", header=lines[0].strip())
         seed.title = seed.header.split(" - ", 1)[1]
@@ -64,16 +74,21 @@ def parse_seed_text(name: str, text: str) -> Seed:
         while last + 1 < len(lines) and _GLUED_RE.match(lines[last + 1].strip()):
             last += 1
         seed.title = next(ln.strip() for ln in reversed(lines[:first]) if ln.strip())
-        for ln in lines[first:last + 1]:
+        for ln in lines[first : last + 1]:
             m = _GLUED_RE.match(ln.strip())
             if m:
                 seed.pairs.append((m.group(1), m.group(2).strip()))
-        rest = [ln for ln in lines[last + 1:] if ln.strip() != "In English"]
+        rest = [ln for ln in lines[last + 1 :] if ln.strip() != "In English"]
         seed.body = _body(rest, headings=True)
         return seed
     seed = Seed(name, "free")
-    chrome = {"Ladda ner presentationen", "Presentation laddar. Vänta.", "Liknande presentationer",
-              "© 2024 SlidePlayer.se Inc.", "All rights reserved."}
+    chrome = {
+        "Ladda ner presentationen",
+        "Presentation laddar. Vänta.",
+        "Liknande presentationer",
+        "© 2024 SlidePlayer.se Inc.",
+        "All rights reserved.",
+    }
     content = [ln for ln in lines if ln.strip() and ln.strip() not in chrome and not ln.strip().isdigit()]
     seed.title = content[0].strip()
     seed.body = [("p", ln.strip()) for ln in content[1:]]
@@ -91,8 +106,13 @@ def _body(lines: list[str], headings: bool = False) -> list[tuple[str, str]]:
     for block in (b for b in blocks if b):
         if out:
             out.append(("gap", ""))
-        if headings and len(block) == 1 and len(block[0]) < 70 and not block[0].endswith(".") \
-                and not block[0].startswith("•"):
+        if (
+            headings
+            and len(block) == 1
+            and len(block[0]) < 70
+            and not block[0].endswith(".")
+            and not block[0].startswith("•")
+        ):
             out.append(("h", block[0]))
             continue
         for ln in block:
@@ -105,60 +125,68 @@ def _body(lines: list[str], headings: bool = False) -> list[tuple[str, str]]:
 
 # ---------------------------------------------------------------- HTML
 
+
 def to_html(seed: Seed, style: str = "dl") -> str:
     e = html.escape
-    parts = ['<!DOCTYPE html>', '<html lang="sv"><head><meta charset="utf-8">',
-             f'<title>{e(seed.title)} | Svenska ESF-rådet</title>',
-             '<style>.cookie{position:fixed} p{margin:0}</style>',
-             '<script>window.dataLayer=[{"Diarienummer":"0000/00000"}];</script></head><body>',
-             f'<div id="cookie-consent" class="cookie"><p>{e(CHROME[1])}</p><button>Godkänn</button></div>',
-             '<header class="site-header"><a href="/"><img src="logo.svg" alt="Svenska ESF-rådet"></a>',
-             f'<nav><ul><li><a href="/">Hem</a></li><li><a href="/pb">Projektbanken</a></li>'
-             f'<li><a href="/k">Kontakt</a></li></ul><p>{e(CHROME[0])}</p></nav></header>',
-             '<main id="content"><article>',
-             '<nav class="breadcrumbs" aria-label="Brödsmulor"><a href="/">Hem</a> › Projekt</nav>',
-             f'<h1>{e(seed.title)}</h1>']
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="sv"><head><meta charset="utf-8">',
+        f"<title>{e(seed.title)} | Svenska ESF-rådet</title>",
+        "<style>.cookie{position:fixed} p{margin:0}</style>",
+        '<script>window.dataLayer=[{"Diarienummer":"0000/00000"}];</script></head><body>',
+        f'<div id="cookie-consent" class="cookie"><p>{e(CHROME[1])}</p><button>Godkänn</button></div>',
+        '<header class="site-header"><a href="/"><img src="logo.svg" alt="Svenska ESF-rådet"></a>',
+        f'<nav><ul><li><a href="/">Hem</a></li><li><a href="/pb">Projektbanken</a></li>'
+        f'<li><a href="/k">Kontakt</a></li></ul><p>{e(CHROME[0])}</p></nav></header>',
+        '<main id="content"><article>',
+        '<nav class="breadcrumbs" aria-label="Brödsmulor"><a href="/">Hem</a> › Projekt</nav>',
+        f"<h1>{e(seed.title)}</h1>",
+    ]
     if seed.pairs:
         if style == "dl":
             parts.append('<dl class="project-facts">')
             for label, value in seed.pairs:
                 parts.append(f'<div class="row"><dt>{e(label)}</dt><dd>{e(value)}</dd></div>')
-            parts.append('</dl>')
+            parts.append("</dl>")
         elif style == "table":
             parts.append('<table class="facts"><tbody>')
             for label, value in seed.pairs:
                 parts.append(f'<tr><th scope="row">{e(label)}:</th><td>{e(value)}</td></tr>')
-            parts.append('</tbody></table>')
-        else:   # "Label: value" lines
+            parts.append("</tbody></table>")
+        else:  # "Label: value" lines
             parts.append('<div class="facts">')
             for label, value in seed.pairs:
-                parts.append(f'<p><strong>{e(label)}:</strong> {e(value)}</p>')
-            parts.append('</div>')
+                parts.append(f"<p><strong>{e(label)}:</strong> {e(value)}</p>")
+            parts.append("</div>")
     parts.append('<div class="text">')
     in_list = False
     for kind, text in seed.body:
         if kind != "li" and in_list:
-            parts.append('</ul>')
+            parts.append("</ul>")
             in_list = False
         if kind == "h":
-            parts.append(f'<h2>{e(text)}</h2>')
+            parts.append(f"<h2>{e(text)}</h2>")
         elif kind == "li":
             if not in_list:
-                parts.append('<ul>')
+                parts.append("<ul>")
                 in_list = True
-            parts.append(f'<li>{e(text)}</li>')
+            parts.append(f"<li>{e(text)}</li>")
         elif kind == "p":
-            parts.append(f'<p>{e(text)}</p>')
+            parts.append(f"<p>{e(text)}</p>")
     if in_list:
-        parts.append('</ul>')
-    parts += ['</div>', '<aside><h2>Relaterade projekt</h2><p>Fler projekt i samma region</p></aside>',
-              '</article></main>',
-              f'<footer><p>{e(CHROME[2])}</p><p><a href="#top">{e(CHROME[3])}</a></p></footer>',
-              '</body></html>']
+        parts.append("</ul>")
+    parts += [
+        "</div>",
+        "<aside><h2>Relaterade projekt</h2><p>Fler projekt i samma region</p></aside>",
+        "</article></main>",
+        f'<footer><p>{e(CHROME[2])}</p><p><a href="#top">{e(CHROME[3])}</a></p></footer>',
+        "</body></html>",
+    ]
     return "\n".join(parts)
 
 
 # ---------------------------------------------------------------- PDF
+
 
 def unicode_font() -> Path | None:
     for d in FONT_DIRS:
@@ -167,6 +195,7 @@ def unicode_font() -> Path | None:
             return p
     try:
         import matplotlib
+
         p = Path(matplotlib.__file__).parent / "mpl-data" / "fonts" / "ttf" / "DejaVuSans.ttf"
         return p if p.exists() else None
     except ImportError:
@@ -261,7 +290,7 @@ def wrap(pdf, text: str, width: float) -> tuple[list[str], int]:
                 lines.append(line)
                 line = ""
             continue
-        if not line:          # a word longer than the line
+        if not line:  # a word longer than the line
             lines.append(word)
             i += 1
             continue
@@ -302,6 +331,7 @@ def encrypted_pdf(seed: Seed) -> bytes:
 
 # ---------------------------------------------------------------- DOCX
 
+
 def to_docx(seed: Seed, style: str = "table") -> bytes:
     import docx
 
@@ -320,16 +350,13 @@ def to_docx(seed: Seed, style: str = "table") -> bytes:
         else:
             for label, value in seed.pairs:
                 d.add_paragraph(f"{label}: {value}")
-    para = None
     for kind, text in seed.body:
         if kind == "gap":
-            para = None
-        elif kind == "h":
+            continue
+        if kind == "h":
             d.add_heading(text, 1)
-            para = None
         elif kind == "li":
             d.add_paragraph(text, style="List Bullet")
-            para = None
         else:
             d.add_paragraph(text)
     buf = io.BytesIO()
@@ -339,34 +366,41 @@ def to_docx(seed: Seed, style: str = "table") -> bytes:
 
 # ---------------------------------------------------------------- ODT (written by hand: a zip of XML)
 
+
 def to_odt(seed: Seed) -> bytes:
     e = html.escape
     body = [f'<text:h text:outline-level="1">{e(seed.title)}</text:h>']
     if seed.pairs:
         body.append('<table:table table:name="Fakta"><table:table-column table:number-columns-repeated="2"/>')
         for label, value in seed.pairs:
-            body.append(f'<table:table-row><table:table-cell><text:p>{e(label)}</text:p></table:table-cell>'
-                        f'<table:table-cell><text:p>{e(value)}</text:p></table:table-cell></table:table-row>')
-        body.append('</table:table>')
+            body.append(
+                f"<table:table-row><table:table-cell><text:p>{e(label)}</text:p></table:table-cell>"
+                f"<table:table-cell><text:p>{e(value)}</text:p></table:table-cell></table:table-row>"
+            )
+        body.append("</table:table>")
     for kind, text in seed.body:
         if kind == "h":
             body.append(f'<text:h text:outline-level="2">{e(text)}</text:h>')
         elif kind == "li":
-            body.append(f'<text:list><text:list-item><text:p>{e(text)}</text:p></text:list-item></text:list>')
+            body.append(f"<text:list><text:list-item><text:p>{e(text)}</text:p></text:list-item></text:list>")
         elif kind == "p":
-            body.append(f'<text:p>{e(text)}</text:p>')
+            body.append(f"<text:p>{e(text)}</text:p>")
     content = (
         '<?xml version="1.0" encoding="UTF-8"?>'
         '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
         'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
         'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" office:version="1.3">'
-        '<office:body><office:text>' + "".join(body) + '</office:text></office:body></office:document-content>')
+        "<office:body><office:text>"
+        + "".join(body)
+        + "</office:text></office:body></office:document-content>"
+    )
     manifest = (
         '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
         'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3">'
         '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.text"/>'
         '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
-        '</manifest:manifest>')
+        "</manifest:manifest>"
+    )
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text")

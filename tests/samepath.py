@@ -6,7 +6,7 @@ from __future__ import annotations
 from esfsearch.querylang import QueryError
 from esfsearch.search import SearchEngine
 
-NEAR_TIE = 1e-9   # scores this close may be ordered either way by rounding in the last bit
+NEAR_TIE = 1e-9  # scores this close may be ordered either way by rounding in the last bit
 
 
 def outcome(engine: SearchEngine, text: str, **kwargs) -> dict:
@@ -14,8 +14,13 @@ def outcome(engine: SearchEngine, text: str, **kwargs) -> dict:
         r = engine.search(text, snippets=False, **kwargs)
     except QueryError as exc:
         return {"error": str(exc)}
-    return {"total": r.total, "facets": r.facets, "ids": [h.key for h in r.hits],
-            "scores": [h.score for h in r.hits], "path": engine.last_path}
+    return {
+        "total": r.total,
+        "facets": r.facets,
+        "ids": [h.key for h in r.hits],
+        "scores": [h.score for h in r.hits],
+        "path": engine.last_path,
+    }
 
 
 def whoosh_reference(engine: SearchEngine, text: str, **kwargs) -> dict:
@@ -28,14 +33,18 @@ def whoosh_reference(engine: SearchEngine, text: str, **kwargs) -> dict:
     page, limit = kwargs.pop("page", 1), kwargs.pop("limit", 10)
     kwargs.pop("facets", None)
     full = outcome(engine, text, limit=max(got["total"], page * limit), **kwargs)
-    got["ids"] = full["ids"][(page - 1) * limit: page * limit]
-    got["scores"] = full["scores"][(page - 1) * limit: page * limit]
+    got["ids"] = full["ids"][(page - 1) * limit : page * limit]
+    got["scores"] = full["scores"][(page - 1) * limit : page * limit]
     return got
 
 
 def differences(fast: dict, slow: dict, tolerance: float = 1e-4) -> list[str]:
     if "error" in fast or "error" in slow:
-        return [] if fast.get("error") == slow.get("error") else [f"error {fast.get('error')!r} vs {slow.get('error')!r}"]
+        return (
+            []
+            if fast.get("error") == slow.get("error")
+            else [f"error {fast.get('error')!r} vs {slow.get('error')!r}"]
+        )
     out = []
     if fast["total"] != slow["total"]:
         out.append(f"total {fast['total']} vs {slow['total']}")
@@ -43,11 +52,11 @@ def differences(fast: dict, slow: dict, tolerance: float = 1e-4) -> list[str]:
         out.append(f"facets {fast['facets']} vs {slow['facets']}")
     if len(fast["ids"]) != len(slow["ids"]):
         return out + [f"{len(fast['ids'])} hits vs {len(slow['ids'])}"]
-    for i, (a, b) in enumerate(zip(fast["scores"], slow["scores"])):
+    for i, (a, b) in enumerate(zip(fast["scores"], slow["scores"], strict=False)):
         if abs(a - b) > tolerance:
             out.append(f"score #{i + 1} {a} vs {b}")
     scores = slow["scores"]
-    for i, (a, b) in enumerate(zip(fast["ids"], slow["ids"])):
+    for i, (a, b) in enumerate(zip(fast["ids"], slow["ids"], strict=False)):
         if a == b:
             continue
         # a near-tie may be ordered either way; at the page's end it may even be another document

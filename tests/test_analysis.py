@@ -23,7 +23,11 @@ CASES = [
     ("arbetslöshet", ["arbetslösheten"], ["arbete", "arbetsmarknad"]),
     ("arbetsmarknad", ["arbetsmarknaden", "arbetsmarknadens"], ["marknad", "arbete"]),
     ("arbetsmarknaden", ["arbetsmarknad"], ["marknaden"]),
-    ("funktionsnedsättning", ["funktionsnedsättningar", "funktionsnedsättningen"], ["funktion", "nedsättning"]),
+    (
+        "funktionsnedsättning",
+        ["funktionsnedsättningar", "funktionsnedsättningen"],
+        ["funktion", "nedsättning"],
+    ),
     ("stöd", ["stödet"], ["stod"]),
     ("län", ["länet", "länen"], ["lån", "lan"]),
     ("kommun", ["kommunerna", "kommunen"], ["kommunikation"]),
@@ -65,7 +69,7 @@ CASES = [
     ("sektorn", ["sektor", "sektorer"], ["sekt"]),
     ("kontor", ["kontoret", "kontoren"], []),
     ("motor", ["motorer", "motorn"], []),
-    ("listor", ["lista", "listan"], []),      # the plural of an -a noun keeps Snowball's -or rule
+    ("listor", ["lista", "listan"], []),  # the plural of an -a noun keeps Snowball's -or rule
     ("kartor", ["karta"], []),
     ("miljö", ["miljön", "miljöer"], []),
     ("nivån", ["nivå", "nivåer"], []),
@@ -79,8 +83,11 @@ CASES = [
     ("investeringar", ["investera", "investeringsstöd"], []),
     ("digitalisera", ["digitalisering", "digitaliseringen"], ["digital"]),
     # compounds: the query word inside longer compounds, never a compound matched by one part
-    ("kompetensförsörjning", ["kompetensförsörjningsbehov", "kompetensförsörjningsinsatser"],
-     ["försörjningsstöd", "kompetensutveckling"]),
+    (
+        "kompetensförsörjning",
+        ["kompetensförsörjningsbehov", "kompetensförsörjningsinsatser"],
+        ["försörjningsstöd", "kompetensutveckling"],
+    ),
     ("arbetslöshet", ["ungdomsarbetslöshet", "ungdomsarbetslösheten"], []),
     ("ungdomsarbetslöshet", ["ungdomsarbetslösheten"], ["arbetslöshet", "ungdom"]),
     ("långtidsarbetslösa", ["långtidsarbetslös"], ["arbetslösa", "tid"]),
@@ -118,7 +125,12 @@ CASES = [
     ("22-026-s02", ["22-026-s02"], []),
     # linking s and vowel
     ("arbete", ["arbetsplats"], []),
-    ("kvinna", ["kvinnofrid"], [], "the splitter restores arbets→arbete but not kvinno→kvinna as a part lemma"),
+    (
+        "kvinna",
+        ["kvinnofrid"],
+        [],
+        "the splitter restores arbets→arbete but not kvinno→kvinna as a part lemma",
+    ),
 ]
 
 # Half-accented typing exists only in queries: it is not indexed as a word of its own.
@@ -187,6 +199,7 @@ def test_exact_accent_ranks_above_folded(engine):
 
 # ---------------------------------------------------------------- units
 
+
 def test_tokens_keep_ids_amounts_and_swedish_letters():
     words = [w for w, _s, _e in iter_words("ESF-stöd 2020/00639 22-026-S02 ESF+ 0-5 anställda Ökat, t.ex. ")]
     assert words == ["esf", "stöd", "2020/00639", "22-026-s02", "esf+", "0-5", "anställda", "ökat", "t.ex"]
@@ -194,9 +207,18 @@ def test_tokens_keep_ids_amounts_and_swedish_letters():
 
 def test_stopwords_keep_positions_for_phrases():
     stem = default_stemmer()
-    tokens = [(t.text, t.pos) for t in SwedishAnalyzer("exact")("unga under 25 och personer utan arbete",
-                                                               positions=True)]
-    assert tokens == [("ung", 0), (stem("under"), 1), ("25", 2), ("person", 4), (stem("utan"), 5), ("arbet", 6)]
+    tokens = [
+        (t.text, t.pos)
+        for t in SwedishAnalyzer("exact")("unga under 25 och personer utan arbete", positions=True)
+    ]
+    assert tokens == [
+        ("ung", 0),
+        (stem("under"), 1),
+        ("25", 2),
+        ("person", 4),
+        (stem("utan"), 5),
+        ("arbet", 6),
+    ]
 
 
 def test_ska_is_a_stopword_but_under_is_not():
@@ -269,37 +291,50 @@ def phrased(tmp_path_factory):
     root = tmp_path_factory.mktemp("phrased")
     corpus = root / "corpus"
     corpus.mkdir()
-    records = [{"ärende-id": key, "projektnamn": key, "projektbeskrivning": text} for key, text in PHRASED.items()]
+    records = [
+        {"ärende-id": key, "projektnamn": key, "projektbeskrivning": text} for key, text in PHRASED.items()
+    ]
     (corpus / "phrased.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     build_index([corpus], root / "ix")
     with SearchEngine(root / "ix") as eng:
         yield eng
 
 
-@pytest.mark.parametrize("query,expected", [
-    ("koldioxidutsläpp", ["compound", "two-words"]),
-    ("tågtrafiken", ["train"]),               # three-letter modifier: tåg|trafik
-    ("solenergi", ["sun"]),                    # sol|energi, the text says 'solen'
-    ("halsoinnovation", ["health"]),           # typed without å/ä/ö, split on the folded words
-    ("forestallningar", ["other"]),            # the whole word, not 'för' + 'ställning'
-])
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("koldioxidutsläpp", ["compound", "two-words"]),
+        ("tågtrafiken", ["train"]),  # three-letter modifier: tåg|trafik
+        ("solenergi", ["sun"]),  # sol|energi, the text says 'solen'
+        ("halsoinnovation", ["health"]),  # typed without å/ä/ö, split on the folded words
+        ("forestallningar", ["other"]),  # the whole word, not 'för' + 'ställning'
+    ],
+)
 def test_query_compound_finds_its_parts_as_words(phrased, query, expected):
     result = phrased.search(query, limit=10, snippets=False)
     ids = [h.id for h in result.hits]
-    assert ids[:len(expected)] == expected
+    assert ids[: len(expected)] == expected
     # what follows has one part only ('tåg' or 'trafik'): the compound is rare here, so it is listed,
     # but far below
     weakest = result.hits[len(expected) - 1].score
-    assert all(h.score < PART_ONLY * weakest for h in result.hits[len(expected):]), ids
+    assert all(h.score < PART_ONLY * weakest for h in result.hits[len(expected) :]), ids
 
 
 def test_common_compound_does_not_match_one_part(tmp_path):
     """With a page of records that have the compound, a record with only a part is not a hit."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    records = [{"ärende-id": f"u{i}", "projektnamn": f"Projekt {i}",
-                "projektbeskrivning": f"Insatser mot ungdomsarbetslösheten i kommun {i}."} for i in range(10)]
-    records.append({"ärende-id": "a", "projektnamn": "Arbete", "projektbeskrivning": "Arbetslösheten bland vuxna."})
+    records = [
+        {
+            "ärende-id": f"u{i}",
+            "projektnamn": f"Projekt {i}",
+            "projektbeskrivning": f"Insatser mot ungdomsarbetslösheten i kommun {i}.",
+        }
+        for i in range(10)
+    ]
+    records.append(
+        {"ärende-id": "a", "projektnamn": "Arbete", "projektbeskrivning": "Arbetslösheten bland vuxna."}
+    )
     records.append({"ärende-id": "y", "projektnamn": "Unga", "projektbeskrivning": "Ungdomar och fritid."})
     (corpus / "r.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     build_index([corpus], tmp_path / "ix")
@@ -310,6 +345,7 @@ def test_common_compound_does_not_match_one_part(tmp_path):
 
 def test_prefix_is_not_a_compound_modifier(phrased):
     from esfsearch.querylang import Rewriter
+
     rewriter = Rewriter(doc_frequency=phrased._doc_frequency)
     assert rewriter.split_compound("tågtrafiken") == ("tåg", "trafik")
     assert rewriter.split_compound("koldioxidutsläpp") == ("koldioxid", "utsläpp")
@@ -322,11 +358,19 @@ def test_rare_compound_also_lists_records_with_one_part(tmp_path):
     and a part found in most records ('projekt') is not searched on its own."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    texts = {"exact": "Fossilfri tågtrafik i regionen.", "train": "Fler resor med tåg i länet.",
-             "both-parts": "Trafik och tåg: en förstudie.", "vocabulary": "Tågresor och trafiksäkerhet.",
-             "budget": "Budgetarbete i kommunen."}
-    texts.update({f"filler{i}": f"Projektet stärker företag nummer {i} med projektledning." for i in range(12)})
-    records = [{"ärende-id": key, "projektnamn": key, "projektbeskrivning": text} for key, text in texts.items()]
+    texts = {
+        "exact": "Fossilfri tågtrafik i regionen.",
+        "train": "Fler resor med tåg i länet.",
+        "both-parts": "Trafik och tåg: en förstudie.",
+        "vocabulary": "Tågresor och trafiksäkerhet.",
+        "budget": "Budgetarbete i kommunen.",
+    }
+    texts.update(
+        {f"filler{i}": f"Projektet stärker företag nummer {i} med projektledning." for i in range(12)}
+    )
+    records = [
+        {"ärende-id": key, "projektnamn": key, "projektbeskrivning": text} for key, text in texts.items()
+    ]
     (corpus / "r.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     build_index([corpus], tmp_path / "ix")
     with SearchEngine(tmp_path / "ix") as eng:
@@ -334,7 +378,7 @@ def test_rare_compound_also_lists_records_with_one_part(tmp_path):
         assert ids[:2] == ["exact", "both-parts"] and "train" in ids
         assert not any(i.startswith("filler") for i in ids)
         hits = {h.id: h for h in eng.search("tågtrafiken", limit=20).hits}
-        assert "<em>tåg</em>" in hits["train"].snippet.marked()    # the snippet shows why it is a hit
+        assert "<em>tåg</em>" in hits["train"].snippet.marked()  # the snippet shows why it is a hit
         # 'projekt' is a part in every filler record: on its own it would list them all
         ids = [h.id for h in eng.search("projektbudget", limit=20, snippets=False).hits]
         assert ids == ["budget"]

@@ -129,9 +129,21 @@ def test_projektbank_shape(generated):
         lines = text.split("\n")
         assert re.fullmatch(r"\d{4}/\d{5} - .+", lines[0]) and lines[1] == "" and lines[2] == "Diarienummer:"
         labels = _labels(text)
-        for key in ("Namn", "Projektägare", "Region", "Planerat antal deltagare", "Projektperiod",
-                    "Total projektbudget", "Beviljat ESF-stöd", "Kontaktperson", "E-post",
-                    "Programområde", "Specifikt mål", "Unionens medfinansieringsgrad", "Interventionstyp"):
+        for key in (
+            "Namn",
+            "Projektägare",
+            "Region",
+            "Planerat antal deltagare",
+            "Projektperiod",
+            "Total projektbudget",
+            "Beviljat ESF-stöd",
+            "Kontaktperson",
+            "E-post",
+            "Programområde",
+            "Specifikt mål",
+            "Unionens medfinansieringsgrad",
+            "Interventionstyp",
+        ):
             assert labels.get(key), (key, lines[0])
         assert labels["Namn"] == lines[0].split(" - ", 1)[1]
         assert re.fullmatch(r"\d{4}-\d\d-\d\d - \d{4}-\d\d-\d\d", labels["Projektperiod"])
@@ -147,16 +159,27 @@ def test_esfplus_shape(generated):
         assert re.fullmatch(r"\d{10}", labels["Projektägare organisationsnummer"])
         assert re.fullmatch(r"SE\d\d", labels["NUTS-2 kod"])
         assert (labels["Region"], labels["NUTS-2 kod"]) in set(corpus.COUNTY_REGION.values())
-        assert re.fullmatch(r"\d{4}-\d\d-\d\d", labels["Startdatum"]) and labels["Slutdatum"] > labels["Startdatum"]
+        assert (
+            re.fullmatch(r"\d{4}-\d\d-\d\d", labels["Startdatum"])
+            and labels["Slutdatum"] > labels["Startdatum"]
+        )
 
 
 def test_ebs_shape(generated):
     out, _ = generated
     for text in _texts(out, "ebs2020"):
         assert text.startswith("Logotyp på utskrifter\n\nStäng\n\n")
-        for glued in ("\nProgramområdeProgramområde ", "\nProjektägare", "\nKontaktperson",
-                      "\nProjektperiod", "\nRegion", "\nIn English\n\nSammanfattning\n\n",
-                      "\n\nBakgrund\n\n", "\n\nMålsättning\n\n", "\n\nKommun\n\n  • "):
+        for glued in (
+            "\nProgramområdeProgramområde ",
+            "\nProjektägare",
+            "\nKontaktperson",
+            "\nProjektperiod",
+            "\nRegion",
+            "\nIn English\n\nSammanfattning\n\n",
+            "\n\nBakgrund\n\n",
+            "\n\nMålsättning\n\n",
+            "\n\nKommun\n\n  • ",
+        ):
             assert glued in text, glued
         assert re.search(r"\nProjektperiod\d{4}-\d\d-\d\d till \d{4}-\d\d-\d\d\n", text)
         assert not text.endswith("\n")
@@ -201,7 +224,9 @@ def test_amounts_formatted_as_in_the_seeds(generated):
 # --------------------------------------------------------------------- real Swedish text
 def _summaries(out: Path) -> list[str]:
     res = [_body(t) for layout in ("projektbank", "esfplus") for t in _texts(out, layout)]
-    res += [t.split("\n\nSammanfattning\n\n", 1)[1].rsplit("\n\n\nKommun", 1)[0] for t in _texts(out, "ebs2020")]
+    res += [
+        t.split("\n\nSammanfattning\n\n", 1)[1].rsplit("\n\n\nKommun", 1)[0] for t in _texts(out, "ebs2020")
+    ]
     res += [t.split("\n", 2)[2] for t in _texts(out, "markdown")]
     res += [r["projektbeskrivning"] for r in _json_records(out)]
     return res
@@ -248,13 +273,23 @@ def test_titles_owners_places_from_sources(generated, pools):
     names = set(pools.names)
     for text in _texts(out, "projektbank"):
         title = text.split(" - ", 1)[1].split("\n", 1)[0]
-        assert any(title == n or title.startswith(n + " ") or title == f"Förstudie: {n}" for n in names), title
+        assert any(title == n or title.startswith(n + " ") or title == f"Förstudie: {n}" for n in names), (
+            title
+        )
 
 
 # --------------------------------------------------------------------- peers
 DOCS = [
-    {"id": "a", "title": "Sänk Trösklarna", "text": "Introduktionsutbildning för långtidsarbetslösa utrikesfödda i Borlänge."},
-    {"id": "b", "title": "Stärkt utvecklingskraft", "text": "Förstudien ska kartlägga kompetensförsörjningsbehov hos företag."},
+    {
+        "id": "a",
+        "title": "Sänk Trösklarna",
+        "text": "Introduktionsutbildning för långtidsarbetslösa utrikesfödda i Borlänge.",
+    },
+    {
+        "id": "b",
+        "title": "Stärkt utvecklingskraft",
+        "text": "Förstudien ska kartlägga kompetensförsörjningsbehov hos företag.",
+    },
     {"id": "c", "title": "Business Värmland", "text": "Etableringar, affärer och kapital i Värmland."},
 ]
 
@@ -264,7 +299,7 @@ def _analyze(text: str) -> list[str]:
     return stemmer.stemWords(re.findall(r"\w+", text.lower()))
 
 
-NASTY = ['"', 'AND OR NOT', "title:x", "(", "a*", "-x", "^2", "NEAR(a b)", ":", "'", ""]
+NASTY = ['"', "AND OR NOT", "title:x", "(", "a*", "-x", "^2", "NEAR(a b)", ":", "'", ""]
 
 
 @pytest.mark.parametrize("analyzed", [False, True])
@@ -289,7 +324,9 @@ def test_sqlite_fts_peer(tmp_path, analyzed):
 def test_tantivy_peer(tmp_path, pretokenized):
     pytest.importorskip("tantivy")
     analyze = _analyze if pretokenized else None
-    docs = [dict(d, tokens=" ".join(_analyze(d["title"] + " " + d["text"]))) if pretokenized else d for d in DOCS]
+    docs = [
+        dict(d, tokens=" ".join(_analyze(d["title"] + " " + d["text"]))) if pretokenized else d for d in DOCS
+    ]
     peer = peers.TantivyPeer(analyze)
     peer.build(docs, tmp_path)
     peer = peers.TantivyPeer(analyze)  # a fresh object must be able to open it

@@ -22,7 +22,7 @@ runner = CliRunner()
 
 @pytest.fixture
 def index_dir(shipped_index):
-    return shipped_index   # the session's index of the shipped corpus (read only)
+    return shipped_index  # the session's index of the shipped corpus (read only)
 
 
 def run(index_dir, *args):
@@ -46,7 +46,17 @@ def test_query_json_shape(index_dir):
     assert set(data) >= {"total", "hits", "facets", "query", "suggestion"}
     assert data["total"] >= 5 and len(data["hits"]) == 3
     hit = data["hits"][0]
-    assert set(hit) >= {"id", "title", "score", "owner", "region", "fund", "start_date", "eu_support", "snippet"}
+    assert set(hit) >= {
+        "id",
+        "title",
+        "score",
+        "owner",
+        "region",
+        "fund",
+        "start_date",
+        "eu_support",
+        "snippet",
+    }
     assert "<em>" in hit["snippet"]
     assert set(data["facets"]) == {"region", "fund", "period", "area"}
     assert sum(f["count"] for f in data["facets"]["fund"]) == data["total"]
@@ -58,24 +68,27 @@ def test_compound_and_accentless_queries_find_the_seed(index_dir):
         assert "2020/00639" in ids, q
 
 
-@pytest.mark.parametrize("query,check", [
-    ('region:"Övre Norrland" bredband', lambda h: h["region"] == "Övre Norrland"),
-    ("region:ovre-norrland", None),
-    ("fond:esf", lambda h: h["fund"] == "ESF"),
-    ("fond:esf+", lambda h: h["fund"] == "ESF+"),
-    ("ägare:Borlänge", lambda h: "Borlänge" in h["owner"]),
-    ("owner:borlange", lambda h: "Borlänge" in h["owner"]),
-    ("år:2019", lambda h: h["start_date"][:4] <= "2019" <= h["end_date"][:4]),
-    ("år:2018..2020 energi", lambda h: h["start_date"][:4] <= "2020" and h["end_date"][:4] >= "2018"),
-    ("stöd:>5000000", lambda h: h["eu_support"] > 5_000_000),
-    ("support:<=1m", lambda h: h["eu_support"] <= 1_000_000),
-    ("start:>=2016-01-01", lambda h: h["start_date"] >= "2016-01-01"),
-    ("slut:<2018", lambda h: h["end_date"] < "2018-01-01"),
-    ("kommun:Eskilstuna", None),
-    ("län:värmland innovation", lambda h: "Värmland" in h["county"]),
-    ("NOT fond:eruf", lambda h: h["fund"] != "ERUF"),
-    ("förstudie -fond:esf+", lambda h: h["fund"] != "ESF+"),
-])
+@pytest.mark.parametrize(
+    "query,check",
+    [
+        ('region:"Övre Norrland" bredband', lambda h: h["region"] == "Övre Norrland"),
+        ("region:ovre-norrland", None),
+        ("fond:esf", lambda h: h["fund"] == "ESF"),
+        ("fond:esf+", lambda h: h["fund"] == "ESF+"),
+        ("ägare:Borlänge", lambda h: "Borlänge" in h["owner"]),
+        ("owner:borlange", lambda h: "Borlänge" in h["owner"]),
+        ("år:2019", lambda h: h["start_date"][:4] <= "2019" <= h["end_date"][:4]),
+        ("år:2018..2020 energi", lambda h: h["start_date"][:4] <= "2020" and h["end_date"][:4] >= "2018"),
+        ("stöd:>5000000", lambda h: h["eu_support"] > 5_000_000),
+        ("support:<=1m", lambda h: h["eu_support"] <= 1_000_000),
+        ("start:>=2016-01-01", lambda h: h["start_date"] >= "2016-01-01"),
+        ("slut:<2018", lambda h: h["end_date"] < "2018-01-01"),
+        ("kommun:Eskilstuna", None),
+        ("län:värmland innovation", lambda h: "Värmland" in h["county"]),
+        ("NOT fond:eruf", lambda h: h["fund"] != "ERUF"),
+        ("förstudie -fond:esf+", lambda h: h["fund"] != "ESF+"),
+    ],
+)
 def test_every_hit_satisfies_the_filter(index_dir, query, check):
     data = as_json(run(index_dir, "query", query, "--json", "-n", "300", "--no-snippets"))
     if query == "region:ovre-norrland":
@@ -87,9 +100,23 @@ def test_every_hit_satisfies_the_filter(index_dir, query, check):
 
 
 def test_filter_options_match_inline_filters(index_dir):
-    inline = as_json(run(index_dir, "query", 'region:"Övre Norrland" fond:eruf innovation', "--json", "-n", "100"))
-    options = as_json(run(index_dir, "query", "innovation", "--region", "Övre Norrland", "--fund", "ERUF",
-                          "--json", "-n", "100"))
+    inline = as_json(
+        run(index_dir, "query", 'region:"Övre Norrland" fond:eruf innovation', "--json", "-n", "100")
+    )
+    options = as_json(
+        run(
+            index_dir,
+            "query",
+            "innovation",
+            "--region",
+            "Övre Norrland",
+            "--fund",
+            "ERUF",
+            "--json",
+            "-n",
+            "100",
+        )
+    )
     assert [h["id"] for h in inline["hits"]] == [h["id"] for h in options["hits"]]
     budget = as_json(run(index_dir, "query", "--min-support", "10000000", "--json", "-n", "300"))
     assert budget["total"] > 0 and all(h["eu_support"] >= 10_000_000 for h in budget["hits"])
@@ -134,13 +161,16 @@ def test_no_hits_exit_1_with_suggestion(index_dir):
     assert "Did you mean" in result.stdout and "bredband" in result.stdout
 
 
-@pytest.mark.parametrize("query,message", [
-    ("foo:bar", "unknown field 'foo'"),
-    ("budget:>abc", "expects a number"),
-    ("år:2020..2018", "is empty"),
-    ("start:2020-13-01", "not a real date"),
-    ("a*", "too short"),
-])
+@pytest.mark.parametrize(
+    "query,message",
+    [
+        ("foo:bar", "unknown field 'foo'"),
+        ("budget:>abc", "expects a number"),
+        ("år:2020..2018", "is empty"),
+        ("start:2020-13-01", "not a real date"),
+        ("a*", "too short"),
+    ],
+)
 def test_query_errors_exit_2_with_message(index_dir, query, message):
     result = run(index_dir, "query", query)
     assert result.exit_code == 2
@@ -176,7 +206,7 @@ def test_stats(index_dir):
     data = as_json(run(index_dir, "stats", "--json"))
     assert data["records"] == 255
     assert data["layouts"] == {"ebs2020": 1, "esfplus": 1, "json": 250, "projectbank": 2, "text": 1}
-    assert data["funds"] == {"ERUF": 250, "ESF": 3, "ESF+": 1}   # the slide deck states no fund
+    assert data["funds"] == {"ERUF": 250, "ESF": 3, "ESF+": 1}  # the slide deck states no fund
     assert data["stale"] is False
 
 
@@ -214,14 +244,17 @@ def test_incremental_add_change_delete(tmp_path):
     assert first["records"] == 5 and first["rebuilt"]
     assert "2019/00038" in ids("trösklarna")
     # add
-    (corpus / "ny.md").write_text("# Vägledning för nyanlända kvinnor\n\nProjektet stöttar nyanlända kvinnor.\n",
-                                  encoding="utf-8")
+    (corpus / "ny.md").write_text(
+        "# Vägledning för nyanlända kvinnor\n\nProjektet stöttar nyanlända kvinnor.\n", encoding="utf-8"
+    )
     summary = index()
     assert (summary["added"], summary["updated"], summary["removed"], summary["records"]) == (1, 0, 0, 6)
     assert "ny" in ids("nyanlända kvinnor")
     # change
     seed = next(corpus.glob("004_*.txt"))
-    seed.write_text(seed.read_text(encoding="utf-8").replace("Sänk Trösklarna", "Höj Ribban"), encoding="utf-8")
+    seed.write_text(
+        seed.read_text(encoding="utf-8").replace("Sänk Trösklarna", "Höj Ribban"), encoding="utf-8"
+    )
     summary = index()
     assert (summary["added"], summary["updated"], summary["removed"]) == (0, 1, 0)
     assert "2019/00038" in ids("ribban") and "2019/00038" not in ids("trösklarna")
@@ -248,14 +281,18 @@ def test_stale_index_is_reported(tmp_path):
 def test_first_use_builds_the_index(tmp_path):
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS / "seeds", corpus)
-    result = runner.invoke(app, ["query", "trösklarna", "--index", str(tmp_path / "ix"), "--corpus", str(corpus)])
+    result = runner.invoke(
+        app, ["query", "trösklarna", "--index", str(tmp_path / "ix"), "--corpus", str(corpus)]
+    )
     assert result.exit_code == 0
     assert "first use" in result.stderr
     assert "Sänk Trösklarna" in result.stdout
 
 
 def test_missing_index_and_corpus_exit_3(tmp_path):
-    result = runner.invoke(app, ["query", "x", "--index", str(tmp_path / "ix"), "--corpus", str(tmp_path / "no")])
+    result = runner.invoke(
+        app, ["query", "x", "--index", str(tmp_path / "ix"), "--corpus", str(tmp_path / "no")]
+    )
     assert result.exit_code == 3
     assert "no index" in result.stderr
 
@@ -298,15 +335,26 @@ def test_index_of_an_older_version_is_rebuilt_from_its_own_folders(tmp_path):
 
 
 def test_help_everywhere():
-    for command in ([], ["query"], ["index"], ["parse"], ["show"], ["similar"], ["stats"], ["analyze"], ["tui"]):
+    for command in (
+        [],
+        ["query"],
+        ["index"],
+        ["parse"],
+        ["show"],
+        ["similar"],
+        ["stats"],
+        ["analyze"],
+        ["tui"],
+    ):
         result = runner.invoke(app, [*command, "--help"])
         assert result.exit_code == 0 and "Usage" in result.stdout, command
 
 
 def _subprocess(*args, env_extra=None):
     env = dict(os.environ, NO_COLOR="1", **(env_extra or {}))
-    return subprocess.run([sys.executable, "-m", "esfsearch", *args], capture_output=True, text=True, env=env,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "esfsearch", *args], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def test_subprocess_query_and_exit_codes(index_dir):
@@ -322,8 +370,10 @@ def test_subprocess_query_and_exit_codes(index_dir):
 
 
 def test_cli_does_not_import_textual(index_dir):
-    code = ("import sys; from esfsearch.cli import main; sys.argv=['esfsearch','query','bredband','--ids',"
-            f"'--index',{str(index_dir)!r}]\ntry: main()\nexcept SystemExit: pass\n"
-            "print('TEXTUAL' if any(m.startswith('textual') for m in sys.modules) else 'CLEAN')")
+    code = (
+        "import sys; from esfsearch.cli import main; sys.argv=['esfsearch','query','bredband','--ids',"
+        f"'--index',{str(index_dir)!r}]\ntry: main()\nexcept SystemExit: pass\n"
+        "print('TEXTUAL' if any(m.startswith('textual') for m in sys.modules) else 'CLEAN')"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout
     assert out.strip().endswith("CLEAN")

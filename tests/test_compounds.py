@@ -81,22 +81,66 @@ COMPOUNDS = {
 }
 
 WHOLE = [
-    "arbetslös", "arbetslösa", "arbetslöshet", "arbetslösheten",
-    "sörmland", "sörmlands", "härnösand", "kristianstad", "västmanland", "jönköping", "östersund",
-    "handledare", "handledaren", "handledning", "företag", "företagen", "tallriken", "bedövning",
-    "kommunikation", "utbildning", "verksamhet", "verksamheten", "deltagare", "deltagarna",
-    "projektet", "ungdomar", "ungdom", "myndighet", "förutsättningar", "kommunerna", "insatser",
-    "utveckling", "samhället", "motsvarar", "undersökning", "medlem", "övning", "anställning",
-    "integration", "information", "kvinnor", "arbete", "marknad", "stöd", "län", "ansökan",
-    "ordförande", "universitet", "landsting", "västerbotten", "malmö", "försäkringskassan",
+    "arbetslös",
+    "arbetslösa",
+    "arbetslöshet",
+    "arbetslösheten",
+    "sörmland",
+    "sörmlands",
+    "härnösand",
+    "kristianstad",
+    "västmanland",
+    "jönköping",
+    "östersund",
+    "handledare",
+    "handledaren",
+    "handledning",
+    "företag",
+    "företagen",
+    "tallriken",
+    "bedövning",
+    "kommunikation",
+    "utbildning",
+    "verksamhet",
+    "verksamheten",
+    "deltagare",
+    "deltagarna",
+    "projektet",
+    "ungdomar",
+    "ungdom",
+    "myndighet",
+    "förutsättningar",
+    "kommunerna",
+    "insatser",
+    "utveckling",
+    "samhället",
+    "motsvarar",
+    "undersökning",
+    "medlem",
+    "övning",
+    "anställning",
+    "integration",
+    "information",
+    "kvinnor",
+    "arbete",
+    "marknad",
+    "stöd",
+    "län",
+    "ansökan",
+    "ordförande",
+    "universitet",
+    "landsting",
+    "västerbotten",
+    "malmö",
+    "försäkringskassan",
 ]
 
-KEY = {**COMPOUNDS, **{w: () for w in WHOLE}}
+KEY = {**COMPOUNDS, **dict.fromkeys(WHOLE, ())}
 
 # Known failures: (word, expected, reason).  Kept visible as xfail, never deleted.
 KNOWN_FAILURES: dict[str, str] = {
     "tillväxtverket": "Hunspell lists it only capitalised (agency name); proper nouns stay whole "
-                      "so that place names (sörmland, kristianstad) are never split",
+    "so that place names (sörmland, kristianstad) are never split",
 }
 
 
@@ -114,7 +158,12 @@ def test_key(sp, word, expected):
 
 def test_subwords_example(sp):
     assert sp.subwords("kompetensförsörjningsbehov") == (
-        "kompetensförsörjning", "försörjningsbehov", "kompetens", "försörjning", "behov")
+        "kompetensförsörjning",
+        "försörjningsbehov",
+        "kompetens",
+        "försörjning",
+        "behov",
+    )
 
 
 def test_subwords_inflected_head(sp):
@@ -145,7 +194,9 @@ def test_subwords_no_duplicates_never_word(sp):
         parts = sp.split(w)
         assert subs, w
         # atomic parts come last, after the sub-compounds (longer first)
-        assert subs[len(subs) - len(set(parts)):] == tuple(dict.fromkeys(parts)) or len(set(parts)) < len(parts)
+        assert subs[len(subs) - len(set(parts)) :] == tuple(dict.fromkeys(parts)) or len(set(parts)) < len(
+            parts
+        )
 
 
 def test_short_and_odd_input(sp):
@@ -176,6 +227,7 @@ def test_data_small():
 
 def test_no_runtime_dependency_on_spylls():
     import esfsearch.compounds as m
+
     src = Path(m.__file__).read_text(encoding="utf-8")
     assert "import spylls" not in src and "import hunspell" not in src
 
@@ -201,9 +253,11 @@ def _report() -> None:
     s = CompoundSplitter()
     load = time.perf_counter() - t
     ok = [w for w, exp in KEY.items() if s.split(w) == exp]
-    print(f"load {load:.3f} s; key accuracy {len(ok)}/{len(KEY)} "
-          f"(compounds {sum(w in COMPOUNDS for w in ok)}/{len(COMPOUNDS)}, "
-          f"whole {sum(w not in COMPOUNDS for w in ok)}/{len(WHOLE)})")
+    print(
+        f"load {load:.3f} s; key accuracy {len(ok)}/{len(KEY)} "
+        f"(compounds {sum(w in COMPOUNDS for w in ok)}/{len(COMPOUNDS)}, "
+        f"whole {sum(w not in COMPOUNDS for w in ok)}/{len(WHOLE)})"
+    )
     for w, exp in KEY.items():
         if s.split(w) != exp:
             print(f"  MISS {w}: got {s.split(w)} want {exp}")

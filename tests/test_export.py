@@ -10,10 +10,10 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from test_merge import write_corpus
 from typer.testing import CliRunner
 
 from esfsearch.cli import app
-from test_merge import write_corpus
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 runner = CliRunner()
@@ -39,9 +39,12 @@ def test_xlsx_every_hit_typed(index_dir, tmp_path):
     assert result.exit_code == 0, result.output
     assert f"Wrote {total} projects to {out}" in result.stderr and result.stdout == ""
     sheet = openpyxl.load_workbook(out).active
-    assert sheet.max_row == total + 1                       # header row + every hit (not one page)
+    assert sheet.max_row == total + 1  # header row + every hit (not one page)
     header = [c.value for c in sheet[1]]
-    assert header[:2] == ["id", "title"] and sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(header)).column_letter}{total + 1}"
+    assert (
+        header[:2] == ["id", "title"]
+        and sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(header)).column_letter}{total + 1}"
+    )
     assert sheet.freeze_panes == "A2" and sheet.column_dimensions["B"].width > 20
     col = {name: n for n, name in enumerate(header)}
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
@@ -49,8 +52,10 @@ def test_xlsx_every_hit_typed(index_dir, tmp_path):
     assert amounts and all(isinstance(a, int) for a in amounts)
     starts = [r[col["start_date"]] for r in rows if r[col["start_date"]] is not None]
     assert starts and all(isinstance(d, datetime) for d in starts)
-    assert sheet.cell(2, col["start_date"] + 1).number_format == "yyyy-mm-dd" or \
-        rows[0][col["start_date"]] is None
+    assert (
+        sheet.cell(2, col["start_date"] + 1).number_format == "yyyy-mm-dd"
+        or rows[0][col["start_date"]] is None
+    )
     data = json.loads(run(index_dir, "query", "företag", "--all", "--json").stdout)["hits"]
     first = data[0]
     assert rows[0][col["id"]] == first["id"]
@@ -84,7 +89,7 @@ def test_excel_csv_has_bom_and_semicolons(index_dir):
     assert len(full) == json.loads(run(index_dir, "query", "bredband", "--json").stdout)["total"]
     assert "summary" in full[0] and "sources" in full[0]
     plain = run(index_dir, "query", "bredband", "--csv", "-n", "1").stdout
-    assert plain.startswith("id,title,score,")   # plain CSV stays comma-separated, no BOM
+    assert plain.startswith("id,title,score,")  # plain CSV stays comma-separated, no BOM
 
 
 def test_index_and_show_report_a_merged_project(tmp_path):
@@ -94,13 +99,19 @@ def test_index_and_show_report_a_merged_project(tmp_path):
     built = runner.invoke(app, ["index", str(root), "--index", str(ix)])
     assert built.exit_code == 0
     assert "Sources disagree for 1 project" in built.stderr
-    assert "2020/00639: eu_support: 400000 (projektbanken/2020-00639.txt) / 450000 (ebs2020/2020-00639.txt)" \
+    assert (
+        "2020/00639: eu_support: 400000 (projektbanken/2020-00639.txt) / 450000 (ebs2020/2020-00639.txt)"
         in built.stderr
+    )
     summary = json.loads(runner.invoke(app, ["index", str(root), "--index", str(ix), "--json"]).stdout)
     assert summary["conflicts"][0]["field"] == "eu_support"
     shown = run(ix, "show", "2020/00639")
     assert shown.exit_code == 0
-    assert shown.stdout.count("Stärkt utvecklingskraft\n") == 1           # one project, not three
+    assert shown.stdout.count("Stärkt utvecklingskraft\n") == 1  # one project, not three
     assert "Avvikelse" in shown.stdout and "projects.json" in shown.stdout
     data = json.loads(run(ix, "show", "2020/00639", "--json").stdout)
-    assert isinstance(data, dict) and len(data["sources"]) == 3 and data["origins"]["county"].endswith("projects.json")
+    assert (
+        isinstance(data, dict)
+        and len(data["sources"]) == 3
+        and data["origins"]["county"].endswith("projects.json")
+    )

@@ -14,27 +14,46 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from samepath import differences, outcome, whoosh_reference  # noqa: E402
+
 from bench import corpus as bench_corpus  # noqa: E402
 from bench.run import query_mix  # noqa: E402
 from esfsearch.index import build_index  # noqa: E402
 from esfsearch.ingest import ingest  # noqa: E402
 from esfsearch.search import SearchEngine  # noqa: E402
 
-from samepath import differences, outcome, whoosh_reference  # noqa: E402
-
 N = 1500
 VARIANTS = ({}, {"sort": "budget"}, {"sort": "start-asc", "limit": 5, "page": 3})
-EXTRA = ['innova*', 'sol*', 'ut*', '"digital kompetens"', 'kompetens region:"övre norrland"', 'x -fond:esf',
-         'unga år:2016..2018', 'budget:>5m', 'stöd:1m..3m', 'kompetensforsörjning~1', 'NOT skola',
-         'skola AND NOT arbete', '', '*', 'integration -region:stockholm', 'fond:eruf', 'innov?tion',
-         'start:2017 kommun:Umeå', 'deltagare:>100 unga', 'medfinansiering:>=50 energi', 'fas:avslutat']
+EXTRA = [
+    "innova*",
+    "sol*",
+    "ut*",
+    '"digital kompetens"',
+    'kompetens region:"övre norrland"',
+    "x -fond:esf",
+    "unga år:2016..2018",
+    "budget:>5m",
+    "stöd:1m..3m",
+    "kompetensforsörjning~1",
+    "NOT skola",
+    "skola AND NOT arbete",
+    "",
+    "*",
+    "integration -region:stockholm",
+    "fond:eruf",
+    "innov?tion",
+    "start:2017 kommun:Umeå",
+    "deltagare:>100 unga",
+    "medfinansiering:>=50 energi",
+    "fas:avslutat",
+]
 
 
 def _compare(engines: tuple[SearchEngine, SearchEngine], text: str, **kwargs) -> list[str]:
     fast, slow = engines
     a = outcome(fast, text, **kwargs)
     found = differences(a, outcome(slow, text, **kwargs))
-    if found:   # judge the page against Whoosh's complete ranking (see whoosh_reference)
+    if found:  # judge the page against Whoosh's complete ranking (see whoosh_reference)
         found = differences(a, whoosh_reference(slow, text, **kwargs))
     return [f"{text!r} {kwargs}: {d}" for d in found]
 
@@ -49,7 +68,9 @@ def generated(tmp_path_factory) -> tuple[Path, Path]:
     ix = root / "ix"
     build_index([corpus], ix, rebuild=True)
     victim = sorted(p for p in corpus.rglob("*") if p.is_file() and p.suffix in (".txt", ".json"))[0]
-    victim.write_bytes(victim.read_bytes() + "\nProjektet har även utökats med en ny insats för unga.\n".encode())
+    victim.write_bytes(
+        victim.read_bytes() + "\nProjektet har även utökats med en ny insats för unga.\n".encode()
+    )
     build_index([corpus], ix)
     return corpus, ix
 
@@ -68,7 +89,7 @@ def _engines(ix: Path) -> tuple[SearchEngine, SearchEngine]:
 def test_benchmark_mix_same_answers(generated):
     corpus, ix = generated
     engines = _engines(ix)
-    assert len(engines[0]._searcher.reader().leaf_readers()) > 1   # several segments
+    assert len(engines[0]._searcher.reader().leaf_readers()) > 1  # several segments
     assert engines[0]._searcher.reader().has_deletions()
     queries = query_mix(ingest([corpus]).records, 200, seed=1)
     problems, fast = [], 0
@@ -80,7 +101,7 @@ def test_benchmark_mix_same_answers(generated):
                 problems += _compare(engines, q["text"], **kwargs)
     assert engines[0].fast_unavailable is None
     assert not problems, "\n".join(problems[:20])
-    assert fast >= 0.9 * len(queries)     # the common shapes do run vectorised
+    assert fast >= 0.9 * len(queries)  # the common shapes do run vectorised
 
 
 def test_extra_shapes_same_answers(generated):
@@ -116,6 +137,13 @@ def test_count_and_iter_hits_agree(generated):
     assert fast.stats()["funds"] == slow.stats()["funds"]
     for hit in fast.search("utveckling", limit=3).hits:
         a, b = fast.similar(hit.id), slow.similar(hit.id)
-        same = [{"total": r.total, "facets": {}, "ids": [h.key for h in r.hits], "scores": [h.score for h in r.hits]}
-                for r in (a, b)]
+        same = [
+            {
+                "total": r.total,
+                "facets": {},
+                "ids": [h.key for h in r.hits],
+                "scores": [h.score for h in r.hits],
+            }
+            for r in (a, b)
+        ]
         assert not differences(*same)

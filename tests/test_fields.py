@@ -26,7 +26,7 @@ SEEDS = REPO / "corpus" / "seeds"
 
 
 def test_every_record_attribute_is_in_the_registry():
-    text_only = {"summary", "sections", "content_hash"}   # the description itself, and bookkeeping
+    text_only = {"summary", "sections", "content_hash"}  # the description itself, and bookkeeping
     attributes = {f.name for f in dataclasses.fields(ProjectRecord)} - text_only
     stored = {f.name for f in F.REGISTRY if f.derive is None}
     assert attributes == stored
@@ -37,7 +37,7 @@ def test_query_names_are_unique_and_lower_case():
     assert len(names) == len(set(names))
     assert all(n == n.lower() for n in names)
     assert set(FIELDS) == set(names)
-    assert all(f.index_field for f in F.REGISTRY if f.kind)   # a filter needs an index field
+    assert all(f.index_field for f in F.REGISTRY if f.kind)  # a filter needs an index field
 
 
 def test_field_help_names_every_filter():
@@ -47,13 +47,13 @@ def test_field_help_names_every_filter():
             assert "/".join(f.names) in help_text
 
 
-NEW_FIELD = '''
+NEW_FIELD = """
     Field("duration_days", "Längd (dagar)", "duration in days", NUMBER, ("längd", "duration"), "duration_days",
           option=FilterOption("duration", "Duration {} (days)"), summary=True,
           derive=lambda r: (r.end_date - r.start_date).days if r.start_date and r.end_date else None),
-'''
+"""
 
-PROBE = textwrap.dedent('''
+PROBE = textwrap.dedent("""
     import json, sys
     from pathlib import Path
     from rich.console import Console
@@ -84,7 +84,7 @@ PROBE = textwrap.dedent('''
     console.print(record_table(record))
     out["tui"] = console.export_text()
     print(json.dumps(out))
-''')
+""")
 
 
 def test_a_field_added_to_the_registry_is_everywhere(tmp_path):
@@ -96,22 +96,30 @@ def test_a_field_added_to_the_registry_is_everywhere(tmp_path):
     registry.write_text(source[:end] + NEW_FIELD.rstrip("\n") + source[end:], encoding="utf-8")
 
     env = dict(os.environ, PYTHONPATH=str(tmp_path / "pkg"), NO_COLOR="1", COLUMNS="200")
-    build_index([SEEDS], tmp_path / "ix")     # by this package, without the new field
-    proc = subprocess.run([sys.executable, "-c", PROBE, str(tmp_path / "ix")], capture_output=True,
-                          text=True, env=env, cwd=tmp_path, timeout=300)
+    build_index([SEEDS], tmp_path / "ix")  # by this package, without the new field
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, str(tmp_path / "ix")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    assert Path(out["package"]).parent == package            # the copy ran, not the installed package
+    assert Path(out["package"]).parent == package  # the copy ran, not the installed package
 
     assert "--min-duration" in out["help"] and "Duration at most (days)" in out["help"]
-    assert "rebuilding it" in out["json"]["stderr"]          # the index without the field is made again
+    assert "rebuilding it" in out["json"]["stderr"]  # the index without the field is made again
     hits = {h["id"]: h for h in json.loads(out["json"]["stdout"])["hits"]}
-    assert hits["2020/00639"]["duration_days"] == 180      # 2021-02-01 to 2021-07-31
+    assert hits["2020/00639"]["duration_days"] == 180  # 2021-02-01 to 2021-07-31
     header = out["csv"]["stdout"].splitlines()[0].split(",")
     assert "duration_days" in header
     assert "Längd (dagar)" in out["show"]["stdout"] and "180" in out["show"]["stdout"]
     assert "Längd (dagar)" in out["tui"] and "180" in out["tui"]
-    with_duration = {i for i, h in hits.items() if h["duration_days"] is not None and h["duration_days"] >= 180}
+    with_duration = {
+        i for i, h in hits.items() if h["duration_days"] is not None and h["duration_days"] >= 180
+    }
     assert out["filter"]["code"] == 0 and set(out["filter"]["stdout"].split()) == with_duration
     longer = {i for i, h in hits.items() if h["duration_days"] is not None and h["duration_days"] >= 181}
     assert set(out["option"]["stdout"].split()) == longer and "2020/00639" not in longer

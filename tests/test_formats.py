@@ -4,21 +4,41 @@ the same fields as the text; unreadable documents are reported each with its own
 from __future__ import annotations
 
 import json
-import zipfile
 from pathlib import Path
 
 import pytest
+from docgen import (
+    CHROME,
+    encrypted_pdf,
+    parse_seed,
+    scanned_pdf,
+    to_docx,
+    to_html,
+    to_odt,
+    to_pdf,
+    unicode_font,
+)
 
 from esfsearch import formats
 from esfsearch.ingest import ingest, parse_document, read_file
 
-from docgen import (CHROME, encrypted_pdf, parse_seed, scanned_pdf, to_docx, to_html, to_odt, to_pdf,
-                    unicode_font)
-
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 SEEDS = sorted((CORPUS / "seeds").glob("*.txt"))
-FIELDS = ("id", "title", "owner", "region", "start_date", "end_date", "total_budget", "eu_support", "fund",
-          "municipalities", "programme_area", "contact_email", "phase")
+FIELDS = (
+    "id",
+    "title",
+    "owner",
+    "region",
+    "start_date",
+    "end_date",
+    "total_budget",
+    "eu_support",
+    "fund",
+    "municipalities",
+    "programme_area",
+    "contact_email",
+    "phase",
+)
 HTML_STYLES = {"000": "dl", "001": "dl", "002": "table", "003": "dl", "004": "lines"}
 
 needs_font = pytest.mark.skipif(unicode_font() is None, reason="no DejaVuSans.ttf for writing test PDFs")
@@ -34,7 +54,7 @@ def _render(seed_path: Path, fmt: str) -> bytes:
     if fmt == "html":
         return to_html(seed, HTML_STYLES[prefix]).encode("utf-8")
     if fmt == "pdf":
-        return to_pdf(seed, columns=prefix != "000")     # 000: label and value one under the other
+        return to_pdf(seed, columns=prefix != "000")  # 000: label and value one under the other
     if fmt == "docx":
         return to_docx(seed, "paragraphs" if prefix == "004" else "table")
     return to_odt(seed)
@@ -72,7 +92,7 @@ def test_pdf_pages_furniture_and_hyphenation_are_reported_in_what_was_read():
     data = _render(seed_path, "pdf")
     doc = formats.read_document(data, "pdf")
     assert doc.info["pages"] >= 2
-    assert doc.info["dropped_lines"] >= 2 * doc.info["pages"]     # a header and a footer on each page
+    assert doc.info["dropped_lines"] >= 2 * doc.info["pages"]  # a header and a footer on each page
     assert doc.info["rejoined_words"] >= 1
     assert "Svenska ESF-rådet – Projektbanken" not in doc.text and "Sida" not in doc.text
     assert "kompetensförsörjningsbehov" in doc.text
@@ -81,8 +101,14 @@ def test_pdf_pages_furniture_and_hyphenation_are_reported_in_what_was_read():
 def test_pdf_line_joins_keep_real_hyphens():
     from esfsearch.formats.pdf import _rejoin
 
-    lines = ["Förstudien ska kartlägga vilka kompetens-", "försörjningsbehov industri-", "och tjänsteföretag har",
-             "med stöd av ESF-", "rådet och i samverkan.", "Text- och skrivbordsanalys av ESF-rådet."]
+    lines = [
+        "Förstudien ska kartlägga vilka kompetens-",
+        "försörjningsbehov industri-",
+        "och tjänsteföretag har",
+        "med stöd av ESF-",
+        "rådet och i samverkan.",
+        "Text- och skrivbordsanalys av ESF-rådet.",
+    ]
     out, n = _rejoin(lines)
     text = "\n".join(out)
     assert "kompetensförsörjningsbehov" in text
@@ -95,13 +121,16 @@ def test_pdf_line_joins_keep_real_hyphens():
 def test_pdf_page_numbers_and_running_lines_dropped_but_values_kept():
     from esfsearch.formats.pdf import _drop_furniture
 
-    pages = [["Rapport ESF 2024", "Planerat antal deltagare:", "0", "text", "Sida 1 av 2"],
-             ["Rapport ESF 2024", "mer text", "2"]]
+    pages = [
+        ["Rapport ESF 2024", "Planerat antal deltagare:", "0", "text", "Sida 1 av 2"],
+        ["Rapport ESF 2024", "mer text", "2"],
+    ]
     _drop_furniture(pages)
     assert pages == [["Planerat antal deltagare:", "0", "text"], ["mer text"]]
 
 
 # ---------------------------------------------------------------- detection by content
+
 
 @needs_font
 def test_detection_by_content_not_by_name(tmp_path):
@@ -122,19 +151,24 @@ def test_detection_by_content_not_by_name(tmp_path):
 
 def test_a_text_that_quotes_a_pdf_header_stays_a_text(tmp_path):
     path = tmp_path / "om-pdf.txt"
-    path.write_text("Om tillgängliga dokument\n\nEn fil som börjar med %PDF-1.7 är en PDF. Projektet "
-                    "lär ut hur man gör tillgängliga PDF-filer.", encoding="utf-8")
+    path.write_text(
+        "Om tillgängliga dokument\n\nEn fil som börjar med %PDF-1.7 är en PDF. Projektet "
+        "lär ut hur man gör tillgängliga PDF-filer.",
+        encoding="utf-8",
+    )
     result = read_file(path, tmp_path)
     assert result.problem is None and result.format is None
     assert result.records[0].title == "Om tillgängliga dokument"
 
 
 def test_html_entities_breaks_and_title_fallback():
-    page = ("<!DOCTYPE html><html><head><title>Bättre matchning &amp; stöd | Projektbanken</title></head>"
-            "<body><nav>Hem | Projektbanken | Kontakt</nav><div class='content'>"
-            "<p>Projektet ger stöd&nbsp;till unga &lt;25 år &#8211; i Västerås.<br>Rad två.</p>"
-            "<script>document.write('<p>Diarienummer: 1</p>')</script></div>"
-            "<footer>© Region 2024</footer></body></html>")
+    page = (
+        "<!DOCTYPE html><html><head><title>Bättre matchning &amp; stöd | Projektbanken</title></head>"
+        "<body><nav>Hem | Projektbanken | Kontakt</nav><div class='content'>"
+        "<p>Projektet ger stöd&nbsp;till unga &lt;25 år &#8211; i Västerås.<br>Rad två.</p>"
+        "<script>document.write('<p>Diarienummer: 1</p>')</script></div>"
+        "<footer>© Region 2024</footer></body></html>"
+    )
     record = parse_document(page, rel_path="sida.html").records[0]
     assert record.title == "Bättre matchning & stöd"
     assert record.summary == "Projektet ger stöd till unga <25 år – i Västerås.\nRad två."
@@ -144,16 +178,29 @@ def test_html_entities_breaks_and_title_fallback():
 
 def test_html_label_and_value_in_two_elements():
     """EBS2020-style rows: the label and the value in elements of their own, no dl or table."""
-    rows = [("Projektägare", "Region Sörmland"), ("Projektfas", "Genomförande"), ("Region", "Östra Mellansverige"),
-            ("Beviljat ESF-stöd", "1 200 000 kr"), ("Projektperiod", "2015-01-01 till 2016-06-30")]
-    page = ("<!DOCTYPE html><html><body><header><nav>Meny</nav></header><main><h1>Vägar till arbete</h1>"
-            + "".join(f'<div class="row"><span class="label">{a}</span>\n<span class="value">{b}</span></div>'
-                      for a, b in rows)
-            + "<h2>Sammanfattning</h2><p>Projektet ska stödja unga.</p></main></body></html>")
+    rows = [
+        ("Projektägare", "Region Sörmland"),
+        ("Projektfas", "Genomförande"),
+        ("Region", "Östra Mellansverige"),
+        ("Beviljat ESF-stöd", "1 200 000 kr"),
+        ("Projektperiod", "2015-01-01 till 2016-06-30"),
+    ]
+    page = (
+        "<!DOCTYPE html><html><body><header><nav>Meny</nav></header><main><h1>Vägar till arbete</h1>"
+        + "".join(
+            f'<div class="row"><span class="label">{a}</span>\n<span class="value">{b}</span></div>'
+            for a, b in rows
+        )
+        + "<h2>Sammanfattning</h2><p>Projektet ska stödja unga.</p></main></body></html>"
+    )
     record = parse_document(page, rel_path="p.html").records[0]
     assert record.layout == "html/ebs2020"
     assert (record.title, record.owner, record.region, record.eu_support) == (
-        "Vägar till arbete", "Region Sörmland", "Östra Mellansverige", 1_200_000)
+        "Vägar till arbete",
+        "Region Sörmland",
+        "Östra Mellansverige",
+        1_200_000,
+    )
     assert record.summary == "Projektet ska stödja unga."
 
 
@@ -165,13 +212,19 @@ def test_html_record_text_is_not_markup():
 
 
 def test_deeply_nested_page_does_not_crash():
-    page = "<!DOCTYPE html><html><body>" + "<div>" * 5000 + "<h1>Djupt</h1><p>Text om ESF.</p>" + \
-           "</div>" * 5000 + "</body></html>"
+    page = (
+        "<!DOCTYPE html><html><body>"
+        + "<div>" * 5000
+        + "<h1>Djupt</h1><p>Text om ESF.</p>"
+        + "</div>" * 5000
+        + "</body></html>"
+    )
     record = parse_document(page, rel_path="djup.html").records[0]
     assert record.title == "Djupt" and record.summary == "Text om ESF."
 
 
 # ---------------------------------------------------------------- unreadable documents
+
 
 def _bad_files(tmp_path: Path) -> dict[str, Path]:
     seed = parse_seed(SEEDS[0])
@@ -185,7 +238,9 @@ def _bad_files(tmp_path: Path) -> dict[str, Path]:
     }
     files["scanned"].write_bytes(scanned_pdf())
     files["encrypted"].write_bytes(encrypted_pdf(seed))
-    files["corrupt-pdf"].write_bytes(b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n" + b"\x00\xff" * 300)
+    files["corrupt-pdf"].write_bytes(
+        b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n" + b"\x00\xff" * 300
+    )
     docx = to_docx(seed)
     files["corrupt-docx"].write_bytes(docx[: len(docx) // 2])
     files["good-pdf"].write_bytes(_render(SEEDS[4], "pdf"))
@@ -231,7 +286,7 @@ def test_corrupt_zip_named_docx_and_truncated_odt(tmp_path):
     report = ingest([tmp_path])
     problems = dict(report.problems)
     assert problems[str(tmp_path / "halv.odt")].startswith("corrupt ODT")
-    assert str(tmp_path / "inte.docx") in problems      # reported (binary), never silently dropped
+    assert str(tmp_path / "inte.docx") in problems  # reported (binary), never silently dropped
 
 
 def test_time_limit_is_a_reason():
@@ -247,12 +302,13 @@ def test_oversized_document_gets_the_document_size_limit(tmp_path, monkeypatch):
     path = tmp_path / "stor.docx"
     path.write_bytes(data)
     monkeypatch.setattr(ingest_mod, "MAX_TEXT_BYTES", len(data) // 2)
-    assert read_file(path, tmp_path).records                       # within the document limit
+    assert read_file(path, tmp_path).records  # within the document limit
     monkeypatch.setattr(ingest_mod, "MAX_DOCUMENT_BYTES", len(data) // 2)
     assert read_file(path, tmp_path).problem.startswith("file too large")
 
 
 # ---------------------------------------------------------------- index and CLI
+
 
 @needs_font
 def test_index_updates_documents_by_content_hash(tmp_path):
@@ -267,7 +323,7 @@ def test_index_updates_documents_by_content_hash(tmp_path):
     assert first.added == 2
     again = build_index([corpus], index)
     assert again.added == 0 and again.updated == 0
-    (corpus / "b.docx").write_bytes(_render(SEEDS[2], "docx"))    # same name, new content
+    (corpus / "b.docx").write_bytes(_render(SEEDS[2], "docx"))  # same name, new content
     changed = build_index([corpus], index)
     assert changed.updated + changed.added >= 1
 
@@ -290,9 +346,13 @@ def test_cli_parse_shows_what_was_read(tmp_path):
 def test_labels_the_record_reader_cannot_take_are_kept_after_the_text():
     from esfsearch.formats.structure import Block, render
 
-    blocks = [Block("heading", "Sänk Trösklarna", level=1), Block("pair", "2019/00038", label="Diarienummer"),
-              Block("pair", "x: y", label="1. Övrigt"), Block("pair", "Borlänge kommun", label="Projektägare"),
-              Block("para", "Projektet ska stödja unga.")]
+    blocks = [
+        Block("heading", "Sänk Trösklarna", level=1),
+        Block("pair", "2019/00038", label="Diarienummer"),
+        Block("pair", "x: y", label="1. Övrigt"),
+        Block("pair", "Borlänge kommun", label="Projektägare"),
+        Block("para", "Projektet ska stödja unga."),
+    ]
     record = parse_document(render(blocks), rel_path="r.txt").records[0]
     assert (record.id, record.title, record.owner) == ("2019/00038", "Sänk Trösklarna", "Borlänge kommun")
     assert record.summary.startswith("Projektet ska stödja unga.")

@@ -21,9 +21,21 @@ runner = CliRunner()
 
 TITLE = "[bold]Klammerprojekt[/bold] för [/x] och [link=https://evil.example]länkar[/link]"
 OWNER = "[red]Hakparentes AB[/red] [/qqzz]"
-TEXT_MARKUP = "Projektet [/x] testar [bold]klammerord[/bold] och [link=https://evil.example]länkar[/link] i texten."
-MARKUP_QUERIES = ["[/x]", "[bold]", "[link=https://evil.example]", "zzqqq [/qqzz]", "zzqq [red]",
-                  "klammerord [/x]", "[bold]klammerord[/bold]", "[/]", "[@click=app.quit]x[/]", "\\[/x]"]
+TEXT_MARKUP = (
+    "Projektet [/x] testar [bold]klammerord[/bold] och [link=https://evil.example]länkar[/link] i texten."
+)
+MARKUP_QUERIES = [
+    "[/x]",
+    "[bold]",
+    "[link=https://evil.example]",
+    "zzqqq [/qqzz]",
+    "zzqq [red]",
+    "klammerord [/x]",
+    "[bold]klammerord[/bold]",
+    "[/]",
+    "[@click=app.quit]x[/]",
+    "\\[/x]",
+]
 SYMBOL_QUERIES = ["(((", ")))", "*", "~", "🚀", "[", "]", "[]", "()", "^^", "?", "-"]
 
 
@@ -32,11 +44,14 @@ def hostile(tmp_path_factory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("hostile")
     corpus = root / "corpus [/x]"
     (corpus / "json [bold]").mkdir(parents=True)
-    data = json.loads((CORPUS / "projektbanken-eruf-2014-2020" / "projects.json").read_text(encoding="utf-8"))[:12]
+    data = json.loads(
+        (CORPUS / "projektbanken-eruf-2014-2020" / "projects.json").read_text(encoding="utf-8")
+    )[:12]
     data[0].update({"projektnamn": TITLE, "stödmottagare": OWNER, "projektbeskrivning": TEXT_MARKUP})
     data[1]["projektnamn"] = "Vanligt projekt [/] med klammerord"
-    (corpus / "json [bold]" / "projects [red].json").write_text(json.dumps(data, ensure_ascii=False),
-                                                                 encoding="utf-8")
+    (corpus / "json [bold]" / "projects [red].json").write_text(
+        json.dumps(data, ensure_ascii=False), encoding="utf-8"
+    )
     ix = root / "ix"
     build_index([corpus], ix)
     return ix, corpus
@@ -65,7 +80,13 @@ def test_markup_in_records_is_shown_as_written(hostile):
     result = run(ix, "query", "klammerord", "--facets")
     assert result.exit_code == 0
     flat = " ".join(result.stdout.split())
-    for piece in ("[bold]Klammerprojekt[/bold]", "[/x]", "[red]Hakparentes", "[/qqzz]", "Vanligt projekt [/]"):
+    for piece in (
+        "[bold]Klammerprojekt[/bold]",
+        "[/x]",
+        "[red]Hakparentes",
+        "[/qqzz]",
+        "Vanligt projekt [/]",
+    ):
         assert piece in flat, piece
     record_id = json.loads(run(ix, "query", "klammerprojekt", "--json").stdout)["hits"][0]["id"]
     shown = run(ix, "show", record_id)
@@ -96,6 +117,7 @@ def test_symbol_only_queries(hostile, q):
 
 
 # ---------------------------------------------------------------- the TUI
+
 
 def _tui_run(coro):
     pytest.importorskip("textual")
@@ -138,8 +160,10 @@ def test_tui_shows_markup_as_text(hostile):
             assert any(h.record.title == TITLE for h in app.hits)
             understood = app.query_one("#understood").render()
             assert "Searched: klammerord" in str(understood)
-            prompts = [str(app.query_one("#results").get_option_at_index(i).prompt)
-                       for i in range(app.query_one("#results").option_count)]
+            prompts = [
+                str(app.query_one("#results").get_option_at_index(i).prompt)
+                for i in range(app.query_one("#results").option_count)
+            ]
             assert any(TITLE in p for p in prompts)
             app.query_one("#results").focus()
             await pilot.press("enter")

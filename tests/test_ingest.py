@@ -27,48 +27,113 @@ def seed(prefix: str):
 
 
 SEED_EXPECTATIONS = {
-    "000": dict(
-        id="2020/00639", title="Stärkt utvecklingskraft", layout="projectbank",
-        owner="Hässleholms kommun, Tillväxtavdelningen", region="Sydsverige", fund="ESF",
-        programme_period="2014-2020", programme_area="1", specific_objective="1.1", intervention_type="117",
-        start_date=date(2021, 2, 1), end_date=date(2021, 7, 31), total_budget=400_000, eu_support=400_000,
-        cofinancing_rate=50.0, planned_participants=0, contact_name="Sofia Stridsberg",
-        contact_email="sofia.a.stridsberg@hassleholm.se", municipalities=[],
-    ),
-    "001": dict(
-        id="seeds/001_917b5ae7106fe230", title="Socialfonden som verktyg för Sörmlandsstrategins förverkligande",
-        layout="ebs2020", owner="Regionförbundet Sörmland", region="Östra Mellansverige", fund="ESF",
-        programme_period="2007-2013", programme_area="2 Ökat arbetskraftsutbud", phase="genomförande",
-        start_date=date(2014, 1, 2), end_date=date(2014, 12, 31), total_budget=2_761_412, eu_support=2_761_412,
-        contact_name="Catharina Frändberg", contact_email="catharina.frandberg@region.sormland.se",
-        contact_phone="0155-778 99",
-        municipalities=["Eskilstuna", "Flen", "Gnesta", "Katrineholm", "Nyköping", "Oxelösund", "Strängnäs",
-                        "Trosa", "Vingåker"],
-    ),
-    "002": dict(
-        id="22-026-S02", title="förstudie modell för samverkan kring individer", layout="esfplus",
-        owner="HÄRNÖSANDS KOMMUN", owner_org_number="2120002403", region="Mellersta Norrland", fund="ESF+",
-        programme_period="2021-2027", programme_area="D", specific_objective="D1", intervention_type="175",
-        nuts2="SE32", cci="2021SE05SFPR", phase="förstudie", start_date=date(2023, 2, 6),
-        end_date=date(2023, 11, 6), cofinancing_rate=40.0, total_budget=None, eu_support=None,
-    ),
-    "003": dict(
+    "000": {
+        "id": "2020/00639",
+        "title": "Stärkt utvecklingskraft",
+        "layout": "projectbank",
+        "owner": "Hässleholms kommun, Tillväxtavdelningen",
+        "region": "Sydsverige",
+        "fund": "ESF",
+        "programme_period": "2014-2020",
+        "programme_area": "1",
+        "specific_objective": "1.1",
+        "intervention_type": "117",
+        "start_date": date(2021, 2, 1),
+        "end_date": date(2021, 7, 31),
+        "total_budget": 400_000,
+        "eu_support": 400_000,
+        "cofinancing_rate": 50.0,
+        "planned_participants": 0,
+        "contact_name": "Sofia Stridsberg",
+        "contact_email": "sofia.a.stridsberg@hassleholm.se",
+        "municipalities": [],
+    },
+    "001": {
+        "id": "seeds/001_917b5ae7106fe230",
+        "title": "Socialfonden som verktyg för Sörmlandsstrategins förverkligande",
+        "layout": "ebs2020",
+        "owner": "Regionförbundet Sörmland",
+        "region": "Östra Mellansverige",
+        "fund": "ESF",
+        "programme_period": "2007-2013",
+        "programme_area": "2 Ökat arbetskraftsutbud",
+        "phase": "genomförande",
+        "start_date": date(2014, 1, 2),
+        "end_date": date(2014, 12, 31),
+        "total_budget": 2_761_412,
+        "eu_support": 2_761_412,
+        "contact_name": "Catharina Frändberg",
+        "contact_email": "catharina.frandberg@region.sormland.se",
+        "contact_phone": "0155-778 99",
+        "municipalities": [
+            "Eskilstuna",
+            "Flen",
+            "Gnesta",
+            "Katrineholm",
+            "Nyköping",
+            "Oxelösund",
+            "Strängnäs",
+            "Trosa",
+            "Vingåker",
+        ],
+    },
+    "002": {
+        "id": "22-026-S02",
+        "title": "förstudie modell för samverkan kring individer",
+        "layout": "esfplus",
+        "owner": "HÄRNÖSANDS KOMMUN",
+        "owner_org_number": "2120002403",
+        "region": "Mellersta Norrland",
+        "fund": "ESF+",
+        "programme_period": "2021-2027",
+        "programme_area": "D",
+        "specific_objective": "D1",
+        "intervention_type": "175",
+        "nuts2": "SE32",
+        "cci": "2021SE05SFPR",
+        "phase": "förstudie",
+        "start_date": date(2023, 2, 6),
+        "end_date": date(2023, 11, 6),
+        "cofinancing_rate": 40.0,
+        "total_budget": None,
+        "eu_support": None,
+    },
+    "003": {
         # a slide deck states no fund: "ESF" in its words does not make it one (issue 18)
-        id="seeds/003_052bf66439122f87", title="Förstudie ESF Västmanland", layout="text", fund=None,
-        phase="förstudie", owner=None, start_date=None,
-    ),
-    "004": dict(
-        id="2019/00038", title="Sänk Trösklarna", layout="projectbank", owner="Borlänge kommun",
-        region="Norra Mellansverige", fund="ESF", programme_period="2014-2020", programme_area="2",
-        specific_objective="2.1", intervention_type="102", start_date=date(2019, 5, 1), end_date=date(2021, 12, 31),
-        total_budget=11_256_577, eu_support=5_269_204, cofinancing_rate=50.0, planned_participants=70,
-        contact_name="Antonis Kassitas", contact_email="antonis.kassitas@borlange.se",
-    ),
+        "id": "seeds/003_052bf66439122f87",
+        "title": "Förstudie ESF Västmanland",
+        "layout": "text",
+        "fund": None,
+        "phase": "förstudie",
+        "owner": None,
+        "start_date": None,
+    },
+    "004": {
+        "id": "2019/00038",
+        "title": "Sänk Trösklarna",
+        "layout": "projectbank",
+        "owner": "Borlänge kommun",
+        "region": "Norra Mellansverige",
+        "fund": "ESF",
+        "programme_period": "2014-2020",
+        "programme_area": "2",
+        "specific_objective": "2.1",
+        "intervention_type": "102",
+        "start_date": date(2019, 5, 1),
+        "end_date": date(2021, 12, 31),
+        "total_budget": 11_256_577,
+        "eu_support": 5_269_204,
+        "cofinancing_rate": 50.0,
+        "planned_participants": 70,
+        "contact_name": "Antonis Kassitas",
+        "contact_email": "antonis.kassitas@borlange.se",
+    },
 }
 
 
-@pytest.mark.parametrize("prefix,field,expected",
-                         [(p, f, v) for p, fields in SEED_EXPECTATIONS.items() for f, v in fields.items()])
+@pytest.mark.parametrize(
+    "prefix,field,expected", [(p, f, v) for p, fields in SEED_EXPECTATIONS.items() for f, v in fields.items()]
+)
 def test_seed_fields(prefix, field, expected):
     assert getattr(seed(prefix), field) == expected
 
@@ -98,8 +163,13 @@ def test_ebs_sections_and_no_page_furniture():
 def test_slide_deck_chrome_dropped():
     record = seed("003")
     assert record.summary.startswith("Hur använder vi Socialfondens resurser")
-    for chrome in ("Ladda ner presentationen", "Presentation laddar", "SlidePlayer", "All rights reserved",
-                   "Liknande presentationer"):
+    for chrome in (
+        "Ladda ner presentationen",
+        "Presentation laddar",
+        "SlidePlayer",
+        "All rights reserved",
+        "Liknande presentationer",
+    ):
         assert chrome not in record.summary
     assert "Ökad samverkan mellan strukturfonderna" in record.summary
 
@@ -111,17 +181,53 @@ def test_esfplus_summary():
 
 
 JSON_EXPECTATIONS = [
-    ("20200040", dict(title="Business Värmland", owner="Stift Compare Karlstad Competence Area",
-                      region="Norra Mellansverige", county=["Värmland"], eu_support=6_000_000, fund="ERUF",
-                      programme_period="2014-2020", start_date=date(2015, 1, 1), end_date=date(2017, 12, 31),
-                      priority_axis="Att öka små och medelstora företags konkurrenskraft", total_budget=None)),
-    ("20200285", dict(title="Inova 2020:1", owner="Stift Inova i Wermland", eu_support=8_250_000,
-                      start_date=date(2014, 1, 1), end_date=date(2017, 4, 30), region="Norra Mellansverige")),
-    ("20201127", dict(title="Metodik för ökad konkurrenskraft, tillväxt och sysselsättning i SME (Del 2)",
-                      owner="Stockholm Business Region Development AB", county=["Stockholm"], region="Stockholm",
-                      priority_axis="Huvudstadsregionens särskilda utmaningar", eu_support=4_017_269)),
-    ("20200490", dict(title="Klimatsynk", owner="Statens Energimyndighet", region="Nationellt regionalfondsprogram",
-                      eu_support=13_000_000)),
+    (
+        "20200040",
+        {
+            "title": "Business Värmland",
+            "owner": "Stift Compare Karlstad Competence Area",
+            "region": "Norra Mellansverige",
+            "county": ["Värmland"],
+            "eu_support": 6_000_000,
+            "fund": "ERUF",
+            "programme_period": "2014-2020",
+            "start_date": date(2015, 1, 1),
+            "end_date": date(2017, 12, 31),
+            "priority_axis": "Att öka små och medelstora företags konkurrenskraft",
+            "total_budget": None,
+        },
+    ),
+    (
+        "20200285",
+        {
+            "title": "Inova 2020:1",
+            "owner": "Stift Inova i Wermland",
+            "eu_support": 8_250_000,
+            "start_date": date(2014, 1, 1),
+            "end_date": date(2017, 4, 30),
+            "region": "Norra Mellansverige",
+        },
+    ),
+    (
+        "20201127",
+        {
+            "title": "Metodik för ökad konkurrenskraft, tillväxt och sysselsättning i SME (Del 2)",
+            "owner": "Stockholm Business Region Development AB",
+            "county": ["Stockholm"],
+            "region": "Stockholm",
+            "priority_axis": "Huvudstadsregionens särskilda utmaningar",
+            "eu_support": 4_017_269,
+        },
+    ),
+    (
+        "20200490",
+        {
+            "title": "Klimatsynk",
+            "owner": "Statens Energimyndighet",
+            "region": "Nationellt regionalfondsprogram",
+            "eu_support": 13_000_000,
+        },
+    ),
 ]
 
 
@@ -166,20 +272,33 @@ def test_whole_corpus_reads_without_problems():
     assert len(set(ids)) == len(ids)
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("11 256 577", 11_256_577), ("2 761 412 kr", 2_761_412), ("2\u00a0761\u00a0412 kr", 2_761_412),
-    ("400 000", 400_000), ("0", 0), ("", None), ("okänt", None), (6000000, 6_000_000), ("1 500,50 kr", 1500),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("11 256 577", 11_256_577),
+        ("2 761 412 kr", 2_761_412),
+        ("2\u00a0761\u00a0412 kr", 2_761_412),
+        ("400 000", 400_000),
+        ("0", 0),
+        ("", None),
+        ("okänt", None),
+        (6000000, 6_000_000),
+        ("1 500,50 kr", 1500),
+    ],
+)
 def test_amounts(text, expected):
     assert parse_amount(text) == expected
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("2019-05-01 - 2021-12-31", (date(2019, 5, 1), date(2021, 12, 31))),
-    ("2014-01-02 till 2014-12-31", (date(2014, 1, 2), date(2014, 12, 31))),
-    ("2014-02-30 - 2014-12-31", (None, date(2014, 12, 31))),
-    ("", (None, None)),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("2019-05-01 - 2021-12-31", (date(2019, 5, 1), date(2021, 12, 31))),
+        ("2014-01-02 till 2014-12-31", (date(2014, 1, 2), date(2014, 12, 31))),
+        ("2014-02-30 - 2014-12-31", (None, date(2014, 12, 31))),
+        ("", (None, None)),
+    ],
+)
 def test_periods(text, expected):
     assert parse_period(text) == expected
 
@@ -189,14 +308,17 @@ def test_periods(text, expected):
 SEED_000 = (SEEDS / "000_811b2af4f791d75a.txt").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("name,data", [
-    ("utf8", SEED_000.encode("utf-8")),
-    ("utf8-bom", codecs.BOM_UTF8 + SEED_000.encode("utf-8")),
-    ("utf16", SEED_000.encode("utf-16")),
-    ("cp1252", SEED_000.encode("cp1252")),
-    ("crlf", SEED_000.replace("\n", "\r\n").encode("utf-8")),
-    ("nfd", unicodedata.normalize("NFD", SEED_000).encode("utf-8")),
-])
+@pytest.mark.parametrize(
+    "name,data",
+    [
+        ("utf8", SEED_000.encode("utf-8")),
+        ("utf8-bom", codecs.BOM_UTF8 + SEED_000.encode("utf-8")),
+        ("utf16", SEED_000.encode("utf-16")),
+        ("cp1252", SEED_000.encode("cp1252")),
+        ("crlf", SEED_000.replace("\n", "\r\n").encode("utf-8")),
+        ("nfd", unicodedata.normalize("NFD", SEED_000).encode("utf-8")),
+    ],
+)
 def test_encodings_read_the_same(tmp_path, name, data):
     path = tmp_path / f"{name}.txt"
     path.write_bytes(data)
@@ -214,7 +336,7 @@ BAD_INPUTS = [
     ("blank.txt", b"  \n\t\n", "empty"),
     ("binary.bin", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, "binary"),
     ("broken.json", b'[{"projektnamn": "A", }, {"projektnamn": "B"}]', "invalid JSON"),
-    ("cut.json", b'[{"projektnamn": "A", ', "no readable records"),   # cut off: reported as such
+    ("cut.json", b'[{"projektnamn": "A", ', "no readable records"),  # cut off: reported as such
     ("numbers.json", b"[1, 2, 3]", "no readable records"),
     ("only-furniture.txt", b"Ladda ner presentationen\n1\n2\n", "no text left"),
 ]
@@ -230,10 +352,12 @@ def test_bad_files_are_reported_not_raised(tmp_path, name, data, reason):
 
 
 def test_broken_json_record_is_reported_and_the_rest_read(tmp_path):
-    records = [{"ärende-id": "1", "projektnamn": "Bra", "projektbeskrivning": "Text om företag."},
-               "not a record",
-               {"ärende-id": "3"},
-               {"ärende-id": "4", "projektnamn": "Också bra", "beviljat_belopp_sek": 1000}]
+    records = [
+        {"ärende-id": "1", "projektnamn": "Bra", "projektbeskrivning": "Text om företag."},
+        "not a record",
+        {"ärende-id": "3"},
+        {"ärende-id": "4", "projektnamn": "Också bra", "beviljat_belopp_sek": 1000},
+    ]
     path = tmp_path / "mixed.json"
     path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     result = read_file(path, tmp_path)
@@ -244,16 +368,21 @@ def test_broken_json_record_is_reported_and_the_rest_read(tmp_path):
 
 def test_json_lines(tmp_path):
     path = tmp_path / "export.jsonl"
-    path.write_text('{"ärende-id": "a", "projektnamn": "Ett"}\n{"broken\n{"ärende-id": "b", "projektnamn": "Två"}\n',
-                    encoding="utf-8")
+    path.write_text(
+        '{"ärende-id": "a", "projektnamn": "Ett"}\n{"broken\n{"ärende-id": "b", "projektnamn": "Två"}\n',
+        encoding="utf-8",
+    )
     result = read_file(path, tmp_path)
     assert [r.title for r in result.records] == ["Ett", "Två"]
     assert len(result.record_problems) == 1
 
 
 def test_markdown_layout():
-    result = parse_document("# Uppdrag om kompetensförsörjning\n\nRegeringen uppdrar åt Tillväxtverket.\n\n"
-                        "## Bakgrund\n\nText om bakgrunden.\n", rel_path="uppdrag/a.md")
+    result = parse_document(
+        "# Uppdrag om kompetensförsörjning\n\nRegeringen uppdrar åt Tillväxtverket.\n\n"
+        "## Bakgrund\n\nText om bakgrunden.\n",
+        rel_path="uppdrag/a.md",
+    )
     record = result.records[0]
     assert record.layout == "markdown"
     assert record.title == "Uppdrag om kompetensförsörjning"
@@ -279,5 +408,7 @@ def test_own_export_round_trips(tmp_path):
     path = tmp_path / "export.json"
     path.write_text(json.dumps([record.to_dict()], ensure_ascii=False), encoding="utf-8")
     again = read_file(path, tmp_path).records[0]
-    assert again.to_dict() | {"source_path": "", "content_hash": ""} == \
-        record.to_dict() | {"source_path": "", "content_hash": ""}
+    assert again.to_dict() | {"source_path": "", "content_hash": ""} == record.to_dict() | {
+        "source_path": "",
+        "content_hash": "",
+    }

@@ -17,7 +17,7 @@ from esfsearch.merge import Part, merge, project_key
 from esfsearch.search import SearchEngine
 
 REPO = Path(__file__).resolve().parent.parent
-SEED = REPO / "corpus" / "seeds" / "000_811b2af4f791d75a.txt"   # 2020/00639 Stärkt utvecklingskraft
+SEED = REPO / "corpus" / "seeds" / "000_811b2af4f791d75a.txt"  # 2020/00639 Stärkt utvecklingskraft
 
 EBS_PAGE = """\
 Logotyp på utskrifter
@@ -88,11 +88,11 @@ def corpus(tmp_path: Path):
 def test_three_sources_one_record_with_origins(corpus):
     root, files, ix = corpus
     summary = build_index([root], ix)
-    assert summary.records == 2                       # the project, and the JSON record without an id
+    assert summary.records == 2  # the project, and the JSON record without an id
     [record] = project(ix)
     real = {k: str(p.resolve()) for k, p in files.items()}
     assert sorted(record.sources) == sorted(real.values())
-    assert record.sources[0] == real["bank"]          # project bank ranks before JSON and EBS2020
+    assert record.sources[0] == real["bank"]  # project bank ranks before JSON and EBS2020
     # each field from the best source that states it (merge order in esfsearch/merge.py)
     assert (record.title, record.origins["title"]) == ("Stärkt utvecklingskraft", real["bank"])
     assert (record.eu_support, record.origins["eu_support"]) == (400_000, real["bank"])
@@ -102,14 +102,18 @@ def test_three_sources_one_record_with_origins(corpus):
     assert (record.fund, record.origins["fund"]) == ("ESF", real["bank"])
     # every source's text is kept, once
     text = record.full_text
-    assert "kompetensförsörjningsbehov" in text and "mikroföretag" in text and "Uppsökande verksamhet hos små" in text
+    assert (
+        "kompetensförsörjningsbehov" in text
+        and "mikroföretag" in text
+        and "Uppsökande verksamhet hos små" in text
+    )
     assert text.count("Hässleholms näringsliv består") == 1
     # the two granted amounts conflict: reported at index time and kept in the record
     conflict = [c for c in summary.conflicts if c["field"] == "eu_support"]
     assert conflict and conflict[0]["id"] == "2020/00639"
     assert [v["value"] for v in conflict[0]["values"]] == [400000, 450000]
     assert any(c["field"] == "eu_support" for c in record.conflicts)
-    assert not any(c["field"] == "total_budget" for c in summary.conflicts)   # 400 000 everywhere
+    assert not any(c["field"] == "total_budget" for c in summary.conflicts)  # 400 000 everywhere
     assert read_meta(current_generation(ix))["conflicts"] == summary.conflicts
 
 
@@ -131,15 +135,15 @@ def test_removing_sources_rederives_then_removes(corpus):
     assert summary.updated == 1 and summary.removed == 0 and summary.records == 2
     [record] = project(ix)
     assert len(record.sources) == 2
-    assert record.title == "Stärkt utvecklingskraft (projektbanken)"     # now the JSON record's
+    assert record.title == "Stärkt utvecklingskraft (projektbanken)"  # now the JSON record's
     assert record.eu_support == 400_000 and record.origins["eu_support"] == str(files["json"].resolve())
-    assert any(c["field"] == "eu_support" for c in summary.conflicts)     # JSON 400 000, EBS 450 000
+    assert any(c["field"] == "eu_support" for c in summary.conflicts)  # JSON 400 000, EBS 450 000
 
     files["json"].unlink()
     summary = build_index([root], ix)
     [record] = project(ix)
     assert record.sources == [str(files["ebs"].resolve())] and record.eu_support == 450_000
-    assert summary.records == 1 and summary.conflicts == []   # the id-less JSON record went with its file
+    assert summary.records == 1 and summary.conflicts == []  # the id-less JSON record went with its file
 
     files["ebs"].unlink()
     summary = build_index([root], ix)
@@ -152,12 +156,12 @@ def test_changed_and_added_sources_update_the_merged_record(corpus):
     files["ebs"].unlink()
     build_index([root], ix)
     assert len(project(ix)[0].sources) == 2
-    files["ebs"].write_text(EBS_PAGE, encoding="utf-8")              # a third source arrives
+    files["ebs"].write_text(EBS_PAGE, encoding="utf-8")  # a third source arrives
     summary = build_index([root], ix)
     assert (summary.added, summary.updated) == (0, 1) and summary.new_keys == ["id:2020/00639"]
     assert len(project(ix)[0].sources) == 3
     files["ebs"].write_text(EBS_PAGE.replace("450 000", "400 000"), encoding="utf-8")
-    os.utime(files["ebs"], ns=(1, 1))                                 # an older file: still merged
+    os.utime(files["ebs"], ns=(1, 1))  # an older file: still merged
     summary = build_index([root], ix)
     assert not [c for c in summary.conflicts if c["field"] == "eu_support"]
     assert build_index([root], ix, rebuild=True).records == 2
@@ -179,7 +183,7 @@ def test_records_without_an_id_never_merge():
     a = parse_document("# Regeringsuppdrag\n\nUppdrag till ESF-rådet.", rel_path="a/uppdrag.md").records[0]
     b = parse_document("# Regeringsuppdrag\n\nUppdrag till ESF-rådet.", rel_path="b/uppdrag.md").records[0]
     assert project_key(a) is None and project_key(b) is None
-    assert a.fund is None                              # "ESF-rådet" in the prose is not a fund
+    assert a.fund is None  # "ESF-rådet" in the prose is not a fund
     assert a.short_id == "uppdrag" and a.id == "a/uppdrag"
 
 
@@ -187,11 +191,12 @@ def test_merge_prefers_stated_over_derived_and_newer_over_older():
     text = SEED.read_text(encoding="utf-8")
     old = parse_document(text, rel_path="old.txt").records[0]
     new = parse_document(text.replace("Sofia Stridsberg", "Per Persson"), rel_path="new.txt").records[0]
-    assert "programme_period" in old.derived                 # worked out from the dates
+    assert "programme_period" in old.derived  # worked out from the dates
     merged, conflicts = merge([Part("old", 0, 1, old), Part("new", 0, 2, new)])
     assert merged.contact_name == "Per Persson" and conflicts == []
-    stated = parse_document(text.replace("Region:\n", "Programperiod:\n2007-2013\nRegion:\n"),
-                        rel_path="stated.txt").records[0]
+    stated = parse_document(
+        text.replace("Region:\n", "Programperiod:\n2007-2013\nRegion:\n"), rel_path="stated.txt"
+    ).records[0]
     merged, _ = merge([Part("old", 0, 9, old), Part("stated", 0, 1, stated)])
     assert merged.programme_period == "2007-2013" and merged.origins["programme_period"] == "stated.txt"
 
@@ -199,7 +204,12 @@ def test_merge_prefers_stated_over_derived_and_newer_over_older():
 def test_programme_area_one_label_per_area(tmp_path):
     from esfsearch.values import programme_area_label
 
-    for value in ("2", "Programområde 2", "Programområde 2 Ökade övergångar till arbete", "2 Ökat arbetskraftsutbud"):
+    for value in (
+        "2",
+        "Programområde 2",
+        "Programområde 2 Ökade övergångar till arbete",
+        "2 Ökat arbetskraftsutbud",
+    ):
         assert programme_area_label(value) == "Programområde 2"
     assert programme_area_label("D") == "Programområde D"
     assert programme_area_label("Ökat arbetskraftsutbud") == "Ökat arbetskraftsutbud"
@@ -207,8 +217,12 @@ def test_programme_area_one_label_per_area(tmp_path):
     root.mkdir()
     text = SEED.read_text(encoding="utf-8")
     for n, area in enumerate(("2", "Programområde 2", "Programområde 2 Ökade övergångar till arbete")):
-        (root / f"{n}.txt").write_text(text.replace("2020/00639", f"2020/0{n}").replace(
-            "Programområde:\n1\n", f"Programområde:\n{area}\n"), encoding="utf-8")
+        (root / f"{n}.txt").write_text(
+            text.replace("2020/00639", f"2020/0{n}").replace(
+                "Programområde:\n1\n", f"Programområde:\n{area}\n"
+            ),
+            encoding="utf-8",
+        )
     build_index([root], tmp_path / "ix")
     with SearchEngine(tmp_path / "ix") as engine:
         result = engine.search("", facets=("area",))
@@ -222,7 +236,8 @@ def test_markdown_mentioning_esf_has_no_fund(tmp_path):
     (root / "regeringen" / "uppdrag-till-esf-radet-2019.md").write_text(
         "# Uppdrag till Rådet för Europeiska socialfonden i Sverige\n\n"
         "Regeringen uppdrar åt ESF-rådet att redovisa hur Socialfonden bidrar till kompetensförsörjning.\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     build_index([root], tmp_path / "ix")
     with SearchEngine(tmp_path / "ix") as engine:
         [hit] = engine.search("socialfonden").hits

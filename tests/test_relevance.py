@@ -35,7 +35,7 @@ def test_unseen_compound_split_with_lexicon(engine):
     splits = result.info.compound_splits
     assert splits and splits[0].source == "lexicon" and splits[0].parts == ("ungdom", "arbetslös")
     ids = [h.id for h in result.hits]
-    assert "seeds/003_052bf66439122f87" in ids[:5]    # ESF pre-study: young unemployed as a target group
+    assert "seeds/003_052bf66439122f87" in ids[:5]  # ESF pre-study: young unemployed as a target group
 
 
 def test_expansion_is_explained_and_below_direct_matches(engine):
@@ -43,7 +43,12 @@ def test_expansion_is_explained_and_below_direct_matches(engine):
     assert result.info.expansions, "feedback terms are recorded with their weights"
     assert all(w > 0 for _t, w in result.info.expansions)
     import re
-    direct = [h for h in result.hits if re.search(r"\bintegration", f"{h.record.title} {h.record.full_text}".lower())]
+
+    direct = [
+        h
+        for h in result.hits
+        if re.search(r"\bintegration", f"{h.record.title} {h.record.full_text}".lower())
+    ]
     expanded_only = [h for h in result.hits if h not in direct]
     assert direct and expanded_only
     if True:
@@ -57,12 +62,17 @@ def test_similar_never_lists_itself_and_prefers_same_topic(engine):
     top = result.hits[0].record
     assert top.fund == "ESF" or "arbets" in top.full_text.lower()
     fibre = engine.similar("20200500", limit=3)
-    assert all("fiber" in f"{h.record.title} {h.record.full_text}".lower() or
-               "bredband" in h.record.full_text.lower() for h in fibre.hits)
+    assert all(
+        "fiber" in f"{h.record.title} {h.record.full_text}".lower()
+        or "bredband" in h.record.full_text.lower()
+        for h in fibre.hits
+    )
 
 
-@pytest.mark.parametrize("text", ["län:Skåne energi", "nyanlända kvinnor", "hallbar stadsutveckling",
-                                  "fond:esf kompetensförsörjning"])
+@pytest.mark.parametrize(
+    "text",
+    ["län:Skåne energi", "nyanlända kvinnor", "hallbar stadsutveckling", "fond:esf kompetensförsörjning"],
+)
 def test_top_k_equals_the_head_of_the_full_ranking(engine, text):
     """Concept steps, feedback terms and a filter together: Whoosh's array union once dropped hits from
     the top k (the union-tree matcher is used instead)."""

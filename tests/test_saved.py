@@ -17,13 +17,13 @@ import pytest
 from typer.testing import CliRunner
 
 from esfsearch.cli import app
-from esfsearch.index import build_index
 from esfsearch.cli.saved import report_new_matches, saved_search_news
+from esfsearch.index import build_index
 from esfsearch.saved import FILE_NAME, SavedSearchError, SavedSearches, config_dir, store_path
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
-SEED = "000_811b2af4f791d75a.txt"            # 2020/00639 Stärkt utvecklingskraft (kompetensförsörjning)
+SEED = "000_811b2af4f791d75a.txt"  # 2020/00639 Stärkt utvecklingskraft (kompetensförsörjning)
 runner = CliRunner()
 
 NEW_RECORD = {
@@ -33,7 +33,7 @@ NEW_RECORD = {
     "beviljat_belopp_sek": 2500000,
     "projektnamn": "Kompetensförsörjning i Norrbotten",
     "projektbeskrivning": "Projektet stärker kompetensförsörjningen hos små företag i Norrbotten genom "
-                          "kartläggning av kompetensbehov och gemensamma utbildningsinsatser.",
+    "kartläggning av kompetensbehov och gemensamma utbildningsinsatser.",
     "projekt_starttid": "2019-01-01",
     "projekt_sluttid": "2021-06-30",
     "län": "Norrbotten",
@@ -68,6 +68,7 @@ def saved_file(config: Path) -> dict:
 
 # ---------------------------------------------------------------- storage
 
+
 def test_config_dir_follows_platform_and_env(monkeypatch, tmp_path):
     from platformdirs import user_config_dir
 
@@ -84,19 +85,20 @@ def test_add_list_run_remove(index_dir, config):
     assert added.exit_code == 0, added.stderr
     assert 'Saved "kompetens"' in added.stdout and f"{n} projects match" in added.stdout
 
-    data = saved_file(config)                   # human-readable JSON, å/ä/ö kept
+    data = saved_file(config)  # human-readable JSON, å/ä/ö kept
     entry = data["searches"]["kompetens"]
     assert data["version"] == 1 and entry["query"] == "kompetensförsörjning" and entry["filters"] == []
     assert entry["created"] and entry["last_run"] is None and entry["seen"]["count"] == n
     assert "2020/00639" in entry["seen"]["ids"]
     assert "kompetensförsörjning" in (config / FILE_NAME).read_text(encoding="utf-8")
-    assert not [p for p in config.iterdir() if p.name.endswith(".tmp")]   # atomic write left nothing behind
+    assert not [p for p in config.iterdir() if p.name.endswith(".tmp")]  # atomic write left nothing behind
 
     listed = cli("saved", "list", "--json")
     assert listed.exit_code == 0
     rows = json.loads(listed.stdout)
     assert [(r["name"], r["text"], r["seen"], r["last_run"]) for r in rows] == [
-        ("kompetens", "kompetensförsörjning", n, None)]
+        ("kompetens", "kompetensförsörjning", n, None)
+    ]
     table = cli("saved", "list")
     assert "kompetens" in table.stdout and "never" in table.stdout
 
@@ -122,37 +124,74 @@ def test_add_list_run_remove(index_dir, config):
 
 
 def test_filter_options_are_stored_as_text(index_dir, config):
-    r = cli("saved", "add", "norr", "--region", "Övre Norrland", "--fund", "eruf", "--year", "2016..2018",
-            "--min-support", "1000000", index=index_dir)
+    r = cli(
+        "saved",
+        "add",
+        "norr",
+        "--region",
+        "Övre Norrland",
+        "--fund",
+        "eruf",
+        "--year",
+        "2016..2018",
+        "--min-support",
+        "1000000",
+        index=index_dir,
+    )
     assert r.exit_code == 0, r.stderr
     entry = saved_file(config)["searches"]["norr"]
     assert entry["query"] == ""
     assert entry["filters"] == ['region:"Övre Norrland"', "fund:eruf", "year:2016..2018", "support:1000000.."]
     ran = json.loads(cli("saved", "run", "norr", "--json", index=index_dir).stdout)
-    direct = json.loads(cli("query", "--region", "Övre Norrland", "--fund", "eruf", "--year", "2016..2018",
-                            "--min-support", "1000000", "--json", index=index_dir).stdout)
+    direct = json.loads(
+        cli(
+            "query",
+            "--region",
+            "Övre Norrland",
+            "--fund",
+            "eruf",
+            "--year",
+            "2016..2018",
+            "--min-support",
+            "1000000",
+            "--json",
+            index=index_dir,
+        ).stdout
+    )
     assert ran["total"] == direct["total"] > 0
     # the same search typed inline gives the same matches
-    inline = cli("saved", "add", "norr2", 'region:"Övre Norrland" fond:eruf år:2016..2018 stöd:>=1m',
-                 index=index_dir)
+    inline = cli(
+        "saved", "add", "norr2", 'region:"Övre Norrland" fond:eruf år:2016..2018 stöd:>=1m', index=index_dir
+    )
     assert inline.exit_code == 0
     assert saved_file(config)["searches"]["norr2"]["seen"] == entry["seen"]
     # unquoted by the shell (region:"Övre Norrland" arrives as `region:Övre Norrland`): the value stays whole
-    shell = cli("saved", "add", "norr3", "region:Övre Norrland", "fond:eruf", "år:2016..2018", "stöd:>=1m",
-                index=index_dir)
+    shell = cli(
+        "saved",
+        "add",
+        "norr3",
+        "region:Övre Norrland",
+        "fond:eruf",
+        "år:2016..2018",
+        "stöd:>=1m",
+        index=index_dir,
+    )
     assert shell.exit_code == 0
     stored = saved_file(config)["searches"]["norr3"]
     assert stored["query"] == 'region:"Övre Norrland" fond:eruf år:2016..2018 stöd:>=1m'
     assert stored["seen"] == entry["seen"]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["foo:bar"], "unknown field 'foo'"),
-    (["år:nittonhundra"], "expects a year"),
-    (["budget:>mycket"], "expects a number"),
-    (["kompetens", "--year", "20x9"], "expects a year"),
-    (["kompetens", "--start-from", "2019-13"], "has no month 13"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["foo:bar"], "unknown field 'foo'"),
+        (["år:nittonhundra"], "expects a year"),
+        (["budget:>mycket"], "expects a number"),
+        (["kompetens", "--year", "20x9"], "expects a year"),
+        (["kompetens", "--start-from", "2019-13"], "has no month 13"),
+    ],
+)
 def test_bad_query_is_refused_with_the_parsers_message(index_dir, config, args, message):
     r = cli("saved", "add", "dålig", *args, index=index_dir)
     assert r.exit_code == 2
@@ -162,8 +201,12 @@ def test_bad_query_is_refused_with_the_parsers_message(index_dir, config, args, 
 
 def test_names_duplicates_and_unknown(index_dir, config):
     assert cli("saved", "add", "Bredband", "bredband", index=index_dir).exit_code == 0
-    dup = cli("saved", "add", "bredband", "fiber", index=index_dir)      # names compare without case
-    assert dup.exit_code == 2 and "already a saved search named 'Bredband'" in dup.stderr and "--replace" in dup.stderr
+    dup = cli("saved", "add", "bredband", "fiber", index=index_dir)  # names compare without case
+    assert (
+        dup.exit_code == 2
+        and "already a saved search named 'Bredband'" in dup.stderr
+        and "--replace" in dup.stderr
+    )
     assert saved_file(config)["searches"]["Bredband"]["query"] == "bredband"
     rep = cli("saved", "add", "bredband", "fiber", "--replace", index=index_dir)
     assert rep.exit_code == 0
@@ -177,8 +220,16 @@ def test_names_duplicates_and_unknown(index_dir, config):
         assert r.exit_code == 1 and "no saved search named 'nope'; saved: bredband" in r.stderr
 
 
-@pytest.mark.parametrize("content", ["{not json", '["a list"]', '{"searches": {"x": 5}}',
-                                     '{"searches": {"x": {"query": 1}}}', b"\xff\xfe\x00garbage"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        "{not json",
+        '["a list"]',
+        '{"searches": {"x": 5}}',
+        '{"searches": {"x": {"query": 1}}}',
+        b"\xff\xfe\x00garbage",
+    ],
+)
 def test_damaged_file_gives_a_message_not_a_traceback(index_dir, config, content):
     config.mkdir(parents=True)
     path = config / FILE_NAME
@@ -187,13 +238,18 @@ def test_damaged_file_gives_a_message_not_a_traceback(index_dir, config, content
     else:
         path.write_text(content, encoding="utf-8")
     before = path.read_bytes()
-    for command in (["saved", "list"], ["saved", "add", "ny", "fiber"], ["saved", "new"],
-                    ["saved", "run", "x"], ["saved", "remove", "x"]):
+    for command in (
+        ["saved", "list"],
+        ["saved", "add", "ny", "fiber"],
+        ["saved", "new"],
+        ["saved", "run", "x"],
+        ["saved", "remove", "x"],
+    ):
         r = cli(*command, index=index_dir) if command[1] in ("add", "new", "run") else cli(*command)
         assert r.exit_code == 2, (command, r.stdout, r.stderr)
         assert "damaged" in r.stderr and str(path) in r.stderr.replace("\n", "")
         assert isinstance(r.exception, SystemExit)
-    assert path.read_bytes() == before              # never overwritten
+    assert path.read_bytes() == before  # never overwritten
     # an index run still succeeds and says what is wrong
     lines = report_new_matches(index_dir, type("S", (), {"new_keys": ["x#0"]})())
     assert len(lines) == 1 and "damaged" in lines[0]
@@ -201,7 +257,7 @@ def test_damaged_file_gives_a_message_not_a_traceback(index_dir, config, content
 
 def test_store_api_and_concurrent_changes(tmp_path):
     a = SavedSearches(tmp_path / "s.json")
-    b = SavedSearches(tmp_path / "s.json")          # a second process, in effect
+    b = SavedSearches(tmp_path / "s.json")  # a second process, in effect
     a.add("one", "bredband")
     b.add("two", "fiber", seen=[("id1", "h1")])
     a.mark_seen("one", [("id2", "h2")])
@@ -215,6 +271,7 @@ def test_store_api_and_concurrent_changes(tmp_path):
 
 # ---------------------------------------------------------------- what is new
 
+
 def _summary_line(lines, name):
     return [line for line in lines if f'för "{name}"' in line]
 
@@ -225,9 +282,12 @@ def test_new_matches_after_adding_changing_and_deleting_files(tmp_path, config):
     ix = tmp_path / "ix"
     build_index([corpus], ix)
 
-    assert report_new_matches(ix, type("S", (), {"new_keys": ["x#0"]})()) == []   # no saved searches: nothing
-    for args in (["kompetens", "kompetensförsörjning"], ["norr", 'region:"Övre Norrland"'],
-                 ["bredband", "bredband"]):
+    assert report_new_matches(ix, type("S", (), {"new_keys": ["x#0"]})()) == []  # no saved searches: nothing
+    for args in (
+        ["kompetens", "kompetensförsörjning"],
+        ["norr", 'region:"Övre Norrland"'],
+        ["bredband", "bredband"],
+    ):
         assert cli("saved", "add", *args, index=ix).exit_code == 0
     before_norr = saved_file(config)["searches"]["norr"]["seen"]["count"]
 
@@ -239,8 +299,10 @@ def test_new_matches_after_adding_changing_and_deleting_files(tmp_path, config):
     assert _summary_line(lines, "kompetens") == ['1 ny träff för "kompetens" (esfsearch saved new kompetens)']
     assert _summary_line(lines, "norr") and not _summary_line(lines, "bredband")
     entries = {e["name"]: e for e in saved_search_news(ix, summary)}
-    assert entries["kompetens"]["new"] == ["20299999"] and entries["kompetens"]["message"] == \
-        '1 new match for "kompetens"'
+    assert (
+        entries["kompetens"]["new"] == ["20299999"]
+        and entries["kompetens"]["message"] == '1 new match for "kompetens"'
+    )
     assert entries["bredband"]["count"] == 0
 
     new = cli("saved", "new", "--json", index=ix)
@@ -262,16 +324,21 @@ def test_new_matches_after_adding_changing_and_deleting_files(tmp_path, config):
 
     # 2. an existing matching record changes: it is "changed", not "new"
     seed = corpus / "seeds" / SEED
-    seed.write_text(seed.read_text(encoding="utf-8").replace("Stärkt utvecklingskraft",
-                                                            "Stärkt utvecklingskraft i Skåne"),
-                    encoding="utf-8")
+    seed.write_text(
+        seed.read_text(encoding="utf-8").replace(
+            "Stärkt utvecklingskraft", "Stärkt utvecklingskraft i Skåne"
+        ),
+        encoding="utf-8",
+    )
     summary = build_index([corpus], ix)
     assert summary.updated == 1
     assert _summary_line(report_new_matches(ix, summary), "kompetens") == [
-        '1 ny träff för "kompetens" (esfsearch saved new kompetens)']
+        '1 ny träff för "kompetens" (esfsearch saved new kompetens)'
+    ]
     changed = json.loads(cli("saved", "new", "kompetens", "--json", index=ix).stdout)["searches"][0]
     assert [(h["id"], h["status"], h["title"]) for h in changed["hits"]] == [
-        ("2020/00639", "changed", "Stärkt utvecklingskraft i Skåne")]
+        ("2020/00639", "changed", "Stärkt utvecklingskraft i Skåne")
+    ]
     marked = cli("saved", "new", "kompetens", "--mark", index=ix)
     assert marked.exit_code == 0 and "Marked as seen" in marked.stdout
     assert cli("saved", "new", "kompetens", index=ix).exit_code == 1
@@ -305,12 +372,21 @@ def test_index_command_prints_the_report(tmp_path, config):
 
 def test_saved_search_that_no_longer_parses(index_dir, config):
     config.mkdir(parents=True)
-    (config / FILE_NAME).write_text(json.dumps({"version": 1, "searches": {
-        "gammal": {"query": "bredband", "filters": ["oldfield:x"]},
-        "bra": {"query": "bredband", "filters": []}}}), encoding="utf-8")
+    (config / FILE_NAME).write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "searches": {
+                    "gammal": {"query": "bredband", "filters": ["oldfield:x"]},
+                    "bra": {"query": "bredband", "filters": []},
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
     r = cli("saved", "run", "gammal", index=index_dir)
     assert r.exit_code == 2 and "no longer parses" in r.stderr and "unknown field 'oldfield'" in r.stderr
-    new = cli("saved", "new", "--json", index=index_dir)    # the good one still reports (never run: all new)
+    new = cli("saved", "new", "--json", index=index_dir)  # the good one still reports (never run: all new)
     assert "no longer parses" in new.stderr
     assert json.loads(new.stdout)["searches"][0]["name"] == "bra"
     lines = report_new_matches(index_dir, type("S", (), {"new_keys": ["nope#0"]})())
@@ -318,12 +394,18 @@ def test_saved_search_that_no_longer_parses(index_dir, config):
 
 
 def test_subprocess_follow_a_topic(index_dir, tmp_path):
-    env = dict(os.environ, ESFSEARCH_CONFIG_DIR=str(tmp_path / "sub"), ESFSEARCH_INDEX=str(index_dir),
-               NO_COLOR="1")
+    env = dict(
+        os.environ, ESFSEARCH_CONFIG_DIR=str(tmp_path / "sub"), ESFSEARCH_INDEX=str(index_dir), NO_COLOR="1"
+    )
 
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "esfsearch", "saved", *args], capture_output=True,
-                              text=True, env=env, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "esfsearch", "saved", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
 
     add = run("add", "bredband", "bredband", "--fund", "eruf")
     assert add.returncode == 0, add.stderr
@@ -339,25 +421,37 @@ def test_subprocess_follow_a_topic(index_dir, tmp_path):
 
 # ---------------------------------------------------------------- disjunctive facets
 
+
 def test_facets_stay_disjunctive(index_dir):
     r = cli("query", 'region:"Övre Norrland"', "--facets", "--json", "-n", "1", index=index_dir)
     data = json.loads(r.stdout)
     regions = {f["value"]: f["count"] for f in data["facets"]["region"]}
     assert regions["Övre Norrland"] == data["total"] > 0
-    assert len(regions) >= 5                               # the other regions are still offered
+    assert len(regions) >= 5  # the other regions are still offered
     for other in ("Mellersta Norrland", "Sydsverige"):
         alone = json.loads(cli("query", f'region:"{other}"', "--json", "-n", "1", index=index_dir).stdout)
-        assert regions[other] == alone["total"] > 0        # …with what choosing them would give
+        assert regions[other] == alone["total"] > 0  # …with what choosing them would give
     # the other facets count within the active region
     assert sum(f["count"] for f in data["facets"]["fund"]) == data["total"]
     every = json.loads(cli("query", "--facets", "--json", "-n", "1", index=index_dir).stdout)
     assert {f["value"]: f["count"] for f in every["facets"]["region"]} == regions
     # with words too: the region facet is the word query's distribution
-    words = json.loads(cli("query", "kompetensförsörjning", "--region", "Sydsverige", "--facets", "--json",
-                           "-n", "100", index=index_dir).stdout)
+    words = json.loads(
+        cli(
+            "query",
+            "kompetensförsörjning",
+            "--region",
+            "Sydsverige",
+            "--facets",
+            "--json",
+            "-n",
+            "100",
+            index=index_dir,
+        ).stdout
+    )
     plain = json.loads(cli("query", "kompetensförsörjning", "--facets", "--json", index=index_dir).stdout)
     assert words["facets"]["region"] == plain["facets"]["region"]
-    assert dict((f["value"], f["count"]) for f in words["facets"]["region"])["Sydsverige"] == len(words["hits"])
+    assert {f["value"]: f["count"] for f in words["facets"]["region"]}["Sydsverige"] == len(words["hits"])
 
 
 def test_total_of_a_filtered_word_query_counts_only_filtered_hits(index_dir):
@@ -397,8 +491,17 @@ def _export_to_file(engine, path: Path, q: str, fmt: str, snippets: bool = False
     from esfsearch.cli.output import export_all
 
     with open(path, "w", encoding="utf-8", newline="") as fh, contextlib.redirect_stdout(fh):
-        return export_all(engine, q, [], "relevance", fmt == "json", fmt == "csv", fmt == "ids",
-                           contacts=True, snippets=snippets)
+        return export_all(
+            engine,
+            q,
+            [],
+            "relevance",
+            fmt == "json",
+            fmt == "csv",
+            fmt == "ids",
+            contacts=True,
+            snippets=snippets,
+        )
 
 
 @pytest.mark.slow
@@ -416,7 +519,7 @@ def test_export_all_writes_every_hit_with_all_fields(big_index, tmp_path):
                 rows = list(csv.DictReader(fh))
             assert n == len(rows) == expected
             assert set(RECORD_FIELDS) <= set(rows[0])
-            assert len({r["source_path"] + r["id"] for r in rows}) == expected   # no hit twice
+            assert len({r["source_path"] + r["id"] for r in rows}) == expected  # no hit twice
         n = _export_to_file(engine, tmp_path / "out.json", "kompetens*", "json")
         data = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
         assert n == data["total"] == len(data["hits"]) == engine.count("kompetens*")
@@ -427,9 +530,23 @@ def test_export_all_writes_every_hit_with_all_fields(big_index, tmp_path):
 def test_export_all_from_the_command_line(big_index, tmp_path):
     """The real command, stdout to a file, as a user would run it."""
     with open(tmp_path / "all.csv", "w", encoding="utf-8") as out:
-        proc = subprocess.run([sys.executable, "-m", "esfsearch", "query", "--all", "--csv", "--no-snippets",
-                               "--index", str(big_index)], stdout=out, stderr=subprocess.PIPE, text=True,
-                              timeout=300)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "esfsearch",
+                "query",
+                "--all",
+                "--csv",
+                "--no-snippets",
+                "--index",
+                str(big_index),
+            ],
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=300,
+        )
     assert proc.returncode == 0, proc.stderr
     with open(tmp_path / "all.csv", encoding="utf-8", newline="") as fh:
         assert sum(1 for _ in csv.DictReader(fh)) == BIG_N
@@ -441,7 +558,7 @@ def test_export_all_memory_stays_bounded(big_index, tmp_path):
     from esfsearch.search import SearchEngine
 
     with SearchEngine(big_index) as engine:
-        _export_to_file(engine, tmp_path / "warm.csv", "fond:esf", "csv")   # caches, lazy imports
+        _export_to_file(engine, tmp_path / "warm.csv", "fond:esf", "csv")  # caches, lazy imports
         tracemalloc.start()
         try:
             n_all = _export_to_file(engine, tmp_path / "all.csv", "", "csv")

@@ -16,12 +16,12 @@ CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
 ODD_TEXTS = [
     "",
-    "och att i",                                     # only stopwords
+    "och att i",  # only stopwords
     "Projektet projektet PROJEKTET projekt projekts",  # several words on one stem
     "ESF-stöd 2014-2020, t.ex. bl.a. m.m. 11 256 577 kr; ESF+ och e-post: a.b@c.se",
     "kompetensförsörjning kompetensforsorjning Kompetensförsörjningsbehov arbetsmarknaden",
-    "Cafe\u0301 e\u0301n ide\u0301 miljön",           # NFD input
-    "İstanbul ΣΟΦΙΑ Straße",                          # lower() changes the length / Greek sigma
+    "Cafe\u0301 e\u0301n ide\u0301 miljön",  # NFD input
+    "İstanbul ΣΟΦΙΑ Straße",  # lower() changes the length / Greek sigma
     "unga under 25 år, personer utan gymnasieutbildning",
     f"Övre Norrland{VALUE_SEP}  {VALUE_SEP}Stockholm{VALUE_SEP}övre  norrland",
 ]
@@ -45,7 +45,7 @@ def test_fast_fields_give_whoosh_postings():
     assert docs
     # field by field within each document, in Whoosh's (sorted) order, so that "title\ntext" meets
     # the text's analysis as in a build
-    odd = [{name: text for name in fast} for text in ODD_TEXTS]
+    odd = [dict.fromkeys(fast, text) for text in ODD_TEXTS]
     odd += [{"body": b, "folded": f"{a}\n{b}"} for a in ODD_TEXTS for b in ODD_TEXTS]
     for doc in docs + odd:
         for name in sorted(doc):
@@ -78,8 +78,13 @@ def _contents(root: Path) -> dict:
                 while m.is_active():
                     posts.append((keys[m.id()], m.value(), m.weight()))
                     m.next()
-                out[(fname, text)] = (ti.weight(), ti.doc_frequency(), ti.min_length(), ti.max_length(),
-                                      sorted(posts))
+                out[(fname, text)] = (
+                    ti.weight(),
+                    ti.doc_frequency(),
+                    ti.min_length(),
+                    ti.max_length(),
+                    sorted(posts),
+                )
             for fname in r.schema.names():
                 if r.schema[fname].scorable:
                     out[("len", fname)] = sorted((keys[d], r.doc_field_length(d, fname)) for d in keys)
@@ -103,7 +108,7 @@ def test_fast_flush_writes_what_whoosh_writes(tmp_path, monkeypatch):
     build_index([CORPUS], tmp_path / "fast", rebuild=True)
     fast = _contents(tmp_path / "fast")
 
-    monkeypatch.setattr(fast_writing, "_installed", True)     # keep speed_up_writing from patching
+    monkeypatch.setattr(fast_writing, "_installed", True)  # keep speed_up_writing from patching
     owner = {"_flush_segment": SegmentWriter, "add_postings": W3FieldWriter}
     for name, fn in stock.items():
         monkeypatch.setattr(owner.get(name, PostingPool), name, fn)

@@ -30,7 +30,7 @@ def test_reader_matches_bytesio_on_random_operations(seed):
         elif op == "read_all":
             assert mine.read() == ref.read()
         elif op == "seek":
-            pos = rng.randrange(0, len(DATA) + 50)     # past the end is allowed, reads give b""
+            pos = rng.randrange(0, len(DATA) + 50)  # past the end is allowed, reads give b""
             assert mine.seek(pos) == ref.seek(pos)
         elif op == "seek_cur":
             delta = rng.randrange(-20, 40)
@@ -58,28 +58,39 @@ def test_reader_lines_pickles_and_no_copy():
         MemoryReader(b"abc").seek(-1)
     buf = bytearray(b"abcdef")
     reader = MemoryReader(buf)
-    buf[0:1] = b"z"                                   # shares the memory: sees the change
+    buf[0:1] = b"z"  # shares the memory: sees the change
     assert reader.read(2) == b"zb" and reader.getvalue() == b"zbcdef"
     reader.close()
     assert reader.closed
-    buf.extend(b"!")                                  # released: the buffer may be resized again
+    buf.extend(b"!")  # released: the buffer may be resized again
     with pytest.raises(ValueError):
         reader.read(1)
 
 
 def test_index_answers_the_same_read_in_place(monkeypatch, shipped_index):
-    queries = ["kompetensförsörjning", "hallbar stadsutveckling", '"life science"', "region:Skåne energi", "*:*"]
+    queries = [
+        "kompetensförsörjning",
+        "hallbar stadsutveckling",
+        '"life science"',
+        "region:Skåne energi",
+        "*:*",
+    ]
 
     def answers():
         with SearchEngine(shipped_index) as engine:
             assert isinstance(structfile.BufferFile(b"x").file, MemoryReader) == in_place
-            return json.dumps([[(h.id, round(h.score, 6)) for h in engine.search(q, limit=20, snippets=False).hits]
-                               + [engine.search(q).total] for q in queries])
+            return json.dumps(
+                [
+                    [(h.id, round(h.score, 6)) for h in engine.search(q, limit=20, snippets=False).hits]
+                    + [engine.search(q).total]
+                    for q in queries
+                ]
+            )
 
     try:
         in_place = False
         read_segments_in_place(False)
-        with monkeypatch.context() as m:    # opening the index would switch it back on
+        with monkeypatch.context() as m:  # opening the index would switch it back on
             m.setattr(segment_files, "read_segments_in_place", lambda enabled=True: None)
             copied = answers()
     finally:

@@ -22,26 +22,38 @@ from rich.text import Text  # noqa: E402
 from textual.content import Content  # noqa: E402
 from textual.worker import WorkerCancelled  # noqa: E402
 
-from esfsearch.index import build_index  # noqa: E402
 from esfsearch.export import export_file  # noqa: E402
-from esfsearch.tui import (HELP, ConfirmScreen, DetailScreen, EsfSearchApp, ExportScreen,  # noqa: E402
-                           HelpScreen, SimilarScreen, hit_card, year_bars)
+from esfsearch.tui import (  # noqa: E402
+    HELP,
+    ConfirmScreen,
+    DetailScreen,
+    EsfSearchApp,
+    ExportScreen,
+    HelpScreen,
+    SimilarScreen,
+    hit_card,
+    year_bars,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def sync(coro_fn):
     """Run an async pilot test with asyncio (no pytest-asyncio plugin needed)."""
+
     @functools.wraps(coro_fn)
     def wrapper(*args, **kwargs):
         return asyncio.run(coro_fn(*args, **kwargs))
+
     return wrapper
+
+
 SIZE = (100, 30)
 
 
 @pytest.fixture
 def index_dir(shipped_index) -> Path:
-    return shipped_index   # built from the repository root: `source_path` is relative
+    return shipped_index  # built from the repository root: `source_path` is relative
 
 
 def make_app(index_dir: Path, query: str = "", **kw) -> EsfSearchApp:
@@ -66,7 +78,7 @@ async def settle(app, pilot) -> None:
         await pilot.pause(0.05)
         try:
             await app.workers.wait_for_complete()
-        except WorkerCancelled:   # superseded by a newer search: wait again
+        except WorkerCancelled:  # superseded by a newer search: wait again
             continue
         await pilot.pause()
 
@@ -77,7 +89,7 @@ async def search(app, pilot, text: str) -> None:
     search_box.value = ""
     if text:
         await pilot.press(*text)
-    await pilot.pause(0.2)   # past the debounce
+    await pilot.pause(0.2)  # past the debounce
     await settle(app, pilot)
 
 
@@ -87,12 +99,13 @@ def titles(app) -> list[str]:
 
 # ---------------------------------------------------------------- pure helpers
 
+
 def test_year_bars_wide_and_narrow() -> None:
     wide = year_bars({2015: 10, 2017: 5}, 80).plain.splitlines()
     assert wide[1].split()[:3] == ["15", "16", "17"]
     assert "peak 2015: 10" in wide[1]
     assert "█" in wide[0]
-    narrow = year_bars({y: 1 for y in range(2000, 2030)}, 30).plain
+    narrow = year_bars(dict.fromkeys(range(2000, 2030), 1), 30).plain
     assert "\n" not in narrow and "2000–2029" in narrow
     assert "no dated" in year_bars({}, 80).plain
 
@@ -103,12 +116,12 @@ async def test_type_query_lists_hits_with_highlighted_snippets(index_dir: Path) 
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await search(app, pilot, "kompetensförsörjning")
-        assert app.query_one("#search").value == "kompetensförsörjning"   # s/e/q went into the box
+        assert app.query_one("#search").value == "kompetensförsörjning"  # s/e/q went into the box
         assert "Stärkt utvecklingskraft" in titles(app)
         status = plain(app.query_one("#status"))
         assert f"{app.result.total} projects match" in status and " ms" in status
         card = hit_card(app.hits[0], 1)
-        matched = [card.plain[s.start:s.end] for s in card.spans if "reverse" in str(s.style)]
+        matched = [card.plain[s.start : s.end] for s in card.spans if "reverse" in str(s.style)]
         assert any(w.lower().startswith("kompetensförsörjning") for w in matched)
         options = app.query_one("#results")
         assert "Stärkt utvecklingskraft" in str(options.get_option_at_index(0).prompt)
@@ -142,8 +155,11 @@ async def test_facet_toggle_narrows_and_clears(index_dir: Path) -> None:
         total = app.result.total
         facets = app.query_one("#facets")
         facets.focus()
-        index = next(i for i in range(facets.option_count)
-                     if (facets.get_option_at_index(i).id or "").startswith("region\tSkåne-Blekinge"))
+        index = next(
+            i
+            for i in range(facets.option_count)
+            if (facets.get_option_at_index(i).id or "").startswith("region\tSkåne-Blekinge")
+        )
         facets.highlighted = index
         await pilot.press("enter")
         await settle(app, pilot)
@@ -164,8 +180,8 @@ async def test_detail_view_similar_and_back(index_dir: Path) -> None:
     app = make_app(index_dir, "kompetensförsörjning")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("enter")           # from the search box to the list
-        await pilot.press("enter")           # open the first hit
+        await pilot.press("enter")  # from the search box to the list
+        await pilot.press("enter")  # open the first hit
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, DetailScreen)
@@ -175,7 +191,7 @@ async def test_detail_view_similar_and_back(index_dir: Path) -> None:
             assert value in fields
         assert record.source_path in plain(screen.query_one("#detail-source"))
         text = screen.query_one("#detail-text").content
-        marked = [text.plain[s.start:s.end] for s in text.spans if "reverse" in str(s.style)]
+        marked = [text.plain[s.start : s.end] for s in text.spans if "reverse" in str(s.style)]
         assert "kompetensförsörjningsbehov" in marked
         await pilot.press("s")
         await settle(app, pilot)
@@ -188,7 +204,7 @@ async def test_detail_view_similar_and_back(index_dir: Path) -> None:
         await pilot.press("escape", "escape", "escape")
         await pilot.pause()
         assert len(app.screen_stack) == 1
-        await pilot.press("s")                # similar straight from the list
+        await pilot.press("s")  # similar straight from the list
         await settle(app, pilot)
         assert isinstance(app.screen, SimilarScreen) and app.screen.source.id == record.id
 
@@ -201,7 +217,7 @@ async def test_no_result_offers_suggestion(index_dir: Path) -> None:
         await search(app, pilot, "kompetensförsörjnig")
         assert app.result.total == 0 and app.hits == []
         assert "did you mean kompetensförsörjning" in plain(app.query_one("#status"))
-        await pilot.press("enter")           # to the list, whose first entry runs the suggestion
+        await pilot.press("enter")  # to the list, whose first entry runs the suggestion
         await pilot.press("enter")
         await settle(app, pilot)
         assert app.query_one("#search").value == "kompetensförsörjning"
@@ -242,7 +258,7 @@ async def test_sort_cycles(index_dir: Path) -> None:
 
 async def _export(app, pilot, path: Path | None) -> None:
     """Press e on the result list and accept the dialog (with this file name, if given)."""
-    app.query_one("#results").focus()   # in the search box, e is just a letter
+    app.query_one("#results").focus()  # in the search box, e is just a letter
     await pilot.press("e")
     await pilot.pause()
     assert isinstance(app.screen, ExportScreen)
@@ -261,7 +277,7 @@ async def test_export_all_hits(index_dir: Path, tmp_path: Path) -> None:
         for name in ("hits.csv", "hits.json", "hits.xlsx"):
             await _export(app, pilot, tmp_path / name)
         raw = (tmp_path / "hits.csv").read_bytes()
-        assert raw.startswith(b"\xef\xbb\xbf")          # Excel CSV: UTF-8 with a BOM, semicolons
+        assert raw.startswith(b"\xef\xbb\xbf")  # Excel CSV: UTF-8 with a BOM, semicolons
         rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines(), delimiter=";"))
         data = json.loads((tmp_path / "hits.json").read_text(encoding="utf-8"))
         sheet = openpyxl.load_workbook(tmp_path / "hits.xlsx").active
@@ -289,7 +305,7 @@ async def test_export_offers_a_name_and_asks_before_overwriting(index_dir: Path,
         app.last_export = None
         await _export(app, pilot, target)
         assert isinstance(app.screen, ConfirmScreen)
-        await pilot.press("n")                             # no: the file stays as it was
+        await pilot.press("n")  # no: the file stays as it was
         await settle(app, pilot)
         assert target.read_text(encoding="utf-8") == "keep me" and app.last_export is None
         await _export(app, pilot, target)
@@ -330,8 +346,18 @@ async def test_down_and_up_move_between_search_box_and_results(index_dir: Path) 
 
 
 def test_help_lists_every_key() -> None:
-    keys = {"/": "/", "o": "o", "s": "s", "e": "e", "x": "x", "f": "f", "b": "b", "question_mark": "?",
-            "q": "q", "escape": "esc"}
+    keys = {
+        "/": "/",
+        "o": "o",
+        "s": "s",
+        "e": "e",
+        "x": "x",
+        "f": "f",
+        "b": "b",
+        "question_mark": "?",
+        "q": "q",
+        "escape": "esc",
+    }
     for binding in EsfSearchApp.BINDINGS:
         for key in binding.key.split(","):
             assert f"  {keys[key]} " in HELP, key
@@ -363,7 +389,7 @@ async def test_index_missing_builds_from_corpus(tmp_path: Path) -> None:
         assert app.query_one("#main").current == "setup-pane"
         assert "no index" in plain(app.query_one("#setup-msg")).lower()
         await pilot.press("b")
-        for _ in range(200):                 # the build takes a few seconds
+        for _ in range(200):  # the build takes a few seconds
             await pilot.pause(0.1)
             if app.engine is not None and app.result is not None:
                 break
@@ -386,13 +412,18 @@ async def test_index_missing_without_corpus(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------- snapshots
 
+
 async def _ready(pilot) -> None:
     """Results, facets and the start-year row all up to date for the latest search."""
     app = pilot.app
     for _ in range(300):
         await settle(app, pilot)
-        if (app.result is not None and app.shown_seq == app.search_seq and app._timer is None
-                and app.timeline_at >= app.shown_at > 0):
+        if (
+            app.result is not None
+            and app.shown_seq == app.search_seq
+            and app._timer is None
+            and app.timeline_at >= app.shown_at > 0
+        ):
             break
     await pilot.pause()
 

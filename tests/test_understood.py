@@ -52,7 +52,7 @@ TABLE = [
     # amounts as Swedes write them, in comparisons and ranges, in the text and in options
     (["stöd:>5 000 000"], 0, f"{EVERY} · EU support > 5 000 000 kr"),
     (["stöd:>5 000 000 kr"], 0, f"{EVERY} · EU support > 5 000 000 kr"),
-    (["stöd:>5", "000", "000"], 0, f"{EVERY} · EU support > 5 000 000 kr"),    # unquoted in the shell
+    (["stöd:>5", "000", "000"], 0, f"{EVERY} · EU support > 5 000 000 kr"),  # unquoted in the shell
     (["stöd:>5 mkr"], 0, f"{EVERY} · EU support > 5 000 000 kr"),
     (["stöd:>5,5 mkr"], 0, f"{EVERY} · EU support > 5 500 000 kr"),
     (["stöd:>500 tkr"], 0, f"{EVERY} · EU support > 500 000 kr"),
@@ -74,8 +74,11 @@ TABLE = [
     (["region:ovre-norrland"], 0, f"{EVERY} · region = Övre Norrland (ovre-norrland)"),
     (["region:Skåne energi"], 0, "Searched: energi · region = Skåne-Blekinge (Skåne)"),
     (["region:Mellansverige"], 0, f"{EVERY} · region has Mellansverige"),
-    (["län:Västra Götalands län innovation"], 0,
-     "Searched: innovation · county = Västra Götaland (Västra Götalands län)"),
+    (
+        ["län:Västra Götalands län innovation"],
+        0,
+        "Searched: innovation · county = Västra Götaland (Västra Götalands län)",
+    ),
     (["ägare:Borlänge kommun"], 0, f"{EVERY} · owner has Borlänge kommun"),
     (["kommun:Eskilstuna"], 0, f"{EVERY} · municipality has Eskilstuna"),
     # value aliases (data/value_aliases.txt)
@@ -87,17 +90,31 @@ TABLE = [
     (["--fund", "Socialfonden"], 0, f"{EVERY} · fund = ESF (Socialfonden)"),
     (["--", "-fond:esf+ energi"], 0, "Searched: energi · not fund = ESF+"),
     # a value no record has: said for that filter, with the index's nearest value; exit 1
-    (["bredband", "--region", "Övre Norland"], 1,
-     "esfsearch: no project has region 'Övre Norland'; did you mean 'Övre Norrland'?"),
-    (["bredband region:Övre Norland"], 1,
-     "esfsearch: no project has region 'Övre Norland'; did you mean 'Övre Norrland'?"),
-    (["kommun:Eskilstuan"], 1, "esfsearch: no project has municipality 'Eskilstuan'; did you mean 'Eskilstuna'?"),
+    (
+        ["bredband", "--region", "Övre Norland"],
+        1,
+        "esfsearch: no project has region 'Övre Norland'; did you mean 'Övre Norrland'?",
+    ),
+    (
+        ["bredband region:Övre Norland"],
+        1,
+        "esfsearch: no project has region 'Övre Norland'; did you mean 'Övre Norrland'?",
+    ),
+    (
+        ["kommun:Eskilstuan"],
+        1,
+        "esfsearch: no project has municipality 'Eskilstuan'; did you mean 'Eskilstuna'?",
+    ),
     (["fond:xyz"], 1, "esfsearch: no project has fund 'xyz'"),
     # field names: did-you-mean; links and times are text
     (["regoin:Sydsverige"], 2, "esfsearch: unknown field 'regoin'; did you mean 'region'?"),
     (["fnod:esf"], 2, "esfsearch: unknown field 'fnod'; did you mean 'fund'?"),
     (["foo:bar"], 2, "esfsearch: unknown field 'foo'"),
-    (["https://www.esf.se/projekt"], None, "Searched: https, www, esf (or socialfonden, europeiska socialfonden), se, projekt (+ forms)"),
+    (
+        ["https://www.esf.se/projekt"],
+        None,
+        "Searched: https, www, esf (or socialfonden, europeiska socialfonden), se, projekt (+ forms)",
+    ),
     (["möte kl 10:30"], None, "Searched: möte, kl, 10:30 (+ forms)"),
     (["tid:10:30"], None, "Searched: tid:10:30"),
     # nothing searchable: a message and exit 2; empty and *:* list every project
@@ -113,8 +130,11 @@ TABLE = [
     (["och"], 1, "Searched: left out: och"),
     # words: forms, compound parts, synonyms, phrases, prefixes, negation
     (["nyanlända kvinnor"], 0, "Searched: nyanlända, kvinnor (+ forms)"),
-    (["nyanlända kvinnor region:Övre Norrland stöd:>5 000 000"], None,
-     "Searched: nyanlända, kvinnor (+ forms) · region = Övre Norrland · EU support > 5 000 000 kr"),
+    (
+        ["nyanlända kvinnor region:Övre Norrland stöd:>5 000 000"],
+        None,
+        "Searched: nyanlända, kvinnor (+ forms) · region = Övre Norrland · EU support > 5 000 000 kr",
+    ),
     (["koldioxidutsläpp"], 0, "Searched: koldioxidutsläpp (or koldioxid + utsläpp)"),
     (["af"], 0, "Searched: af (or arbetsförmedlingen)"),
     (['"psykisk ohälsa"'], None, 'Searched: "psykisk ohälsa" (+ forms)'),
@@ -148,7 +168,13 @@ def test_table_is_large_enough():
 
 
 def test_json_carries_the_query_object(index_dir):
-    result = run(index_dir, "--json", "-n", "2", "nyanlända kvinnor region:Övre Norrland fond:Regionalfonden stöd:>5 mkr")
+    result = run(
+        index_dir,
+        "--json",
+        "-n",
+        "2",
+        "nyanlända kvinnor region:Övre Norrland fond:Regionalfonden stöd:>5 mkr",
+    )
     data = json.loads(result.stdout)
     q = data["query"]
     assert q["typed"] == "nyanlända kvinnor region:Övre Norrland fond:Regionalfonden stöd:>5 mkr"
@@ -157,15 +183,34 @@ def test_json_carries_the_query_object(index_dir):
     filters = {f["field"]: f for f in q["filters"]}
     assert filters["region"]["value"] == "Övre Norrland" and filters["region"]["op"] == "="
     assert filters["fund_v"]["value"] == "ERUF" and filters["fund_v"]["typed"] == "Regionalfonden"
-    assert filters["eu_support"] == {**filters["eu_support"], "op": ">", "value": 5_000_000, "typed": ">5 mkr",
-                                     "read_as": "amount"}
-    assert all(h["eu_support"] > 5_000_000 and h["region"] == "Övre Norrland" and h["fund"] == "ERUF"
-               for h in json.loads(run(index_dir, "--json", "-n", "100", "--no-snippets",
-                                       "region:Övre Norrland fond:Regionalfonden stöd:>5 mkr").stdout)["hits"])
+    assert filters["eu_support"] == {
+        **filters["eu_support"],
+        "op": ">",
+        "value": 5_000_000,
+        "typed": ">5 mkr",
+        "read_as": "amount",
+    }
+    assert all(
+        h["eu_support"] > 5_000_000 and h["region"] == "Övre Norrland" and h["fund"] == "ERUF"
+        for h in json.loads(
+            run(
+                index_dir,
+                "--json",
+                "-n",
+                "100",
+                "--no-snippets",
+                "region:Övre Norrland fond:Regionalfonden stöd:>5 mkr",
+            ).stdout
+        )["hits"]
+    )
     streamed = json.loads(run(index_dir, "--all", "--json", "fond:Regionalfonden").stdout)
     assert streamed["query"]["filters"][0]["value"] == "ERUF" and streamed["total"] == 250
-    expansions = json.loads(run(index_dir, "--json", "-n", "1", "koldioxidutsläpp af").stdout)["query"]["words"]
-    assert expansions[0]["split"] == ["koldioxid", "utsläpp"] and expansions[1]["synonyms"] == ["arbetsförmedlingen"]
+    expansions = json.loads(run(index_dir, "--json", "-n", "1", "koldioxidutsläpp af").stdout)["query"][
+        "words"
+    ]
+    assert expansions[0]["split"] == ["koldioxid", "utsläpp"] and expansions[1]["synonyms"] == [
+        "arbetsförmedlingen"
+    ]
 
 
 def test_amount_forms_give_the_same_hits(index_dir):
@@ -195,7 +240,7 @@ def test_cut_output_says_so(index_dir):
     assert "showing 11–20 of 250; --all for every hit" in page2.stderr
     assert "showing" not in run(index_dir, "fond:eruf", "--ids", "--all").stderr
     assert "showing" not in run(index_dir, "fond:eruf", "--json", "-q").stderr
-    assert "showing" not in run(index_dir, "fond:esf+", "--json").stderr          # every hit shown
+    assert "showing" not in run(index_dir, "fond:esf+", "--json").stderr  # every hit shown
 
 
 def test_page_past_the_end_is_exit_1(index_dir):
@@ -221,16 +266,20 @@ def test_quiet_says_nothing(index_dir):
 
 def _subprocess(*args):
     env = dict(os.environ, NO_COLOR="1")
-    return subprocess.run([sys.executable, "-m", "esfsearch", *args], capture_output=True, text=True, env=env,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "esfsearch", *args], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
-@pytest.mark.parametrize("args,code,said", [
-    (["--", "zzqqq [/qqzz]"], 1, "Searched: zzqqq, qqzz"),
-    (["stöd:>5 mkr", "--ids"], 0, f"{EVERY} · EU support > 5 000 000 kr"),
-    (["bredband", "--region", "Övre Norland"], 1, "did you mean 'Övre Norrland'?"),
-    (["🚀"], 2, "nothing to search for"),
-])
+@pytest.mark.parametrize(
+    "args,code,said",
+    [
+        (["--", "zzqqq [/qqzz]"], 1, "Searched: zzqqq, qqzz"),
+        (["stöd:>5 mkr", "--ids"], 0, f"{EVERY} · EU support > 5 000 000 kr"),
+        (["bredband", "--region", "Övre Norland"], 1, "did you mean 'Övre Norrland'?"),
+        (["🚀"], 2, "nothing to search for"),
+    ],
+)
 def test_real_subprocess(index_dir, args, code, said):
     proc = _subprocess("query", "--index", str(index_dir), *args)
     assert proc.returncode == code, proc.stderr

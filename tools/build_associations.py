@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import math
 import sys
 from pathlib import Path
 
@@ -24,10 +23,10 @@ sys.path.insert(0, str(ROOT))
 
 from esfsearch.analysis import STOPWORDS, analyze  # noqa: E402
 
-MIN_DF = 5          # a stem in fewer documents has no reliable neighbours
-MAX_SHARE = 0.2     # nor does one in most documents
-MIN_CO = 4          # shared documents for a pair
-PER_TERM = 6        # neighbours kept per stem
+MIN_DF = 5  # a stem in fewer documents has no reliable neighbours
+MAX_SHARE = 0.2  # nor does one in most documents
+MIN_CO = 4  # shared documents for a pair
+PER_TERM = 6  # neighbours kept per stem
 MIN_SCORE = 0.02
 
 
@@ -36,7 +35,9 @@ def documents(data: Path) -> list[str]:
     for folder in ("regeringsuppdrag", "regeringen-esf"):
         for path in sorted((data / folder).rglob("*.md")):
             texts.append(path.read_text(encoding="utf-8", errors="replace"))
-    for item in json.loads((ROOT / "corpus/projektbanken-eruf-2014-2020/projects.json").read_text(encoding="utf-8")):
+    for item in json.loads(
+        (ROOT / "corpus/projektbanken-eruf-2014-2020/projects.json").read_text(encoding="utf-8")
+    ):
         texts.append(f"{item.get('projektnamn') or ''}\n{item.get('projektbeskrivning') or ''}")
     for path in sorted((ROOT / "corpus/seeds").glob("*.txt")):
         texts.append(path.read_text(encoding="utf-8", errors="replace"))
@@ -50,8 +51,12 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser()
     p.add_argument("data", nargs="?", default="/work/shared/data")
     p.add_argument("--out", default=str(ROOT / "esfsearch/data/associations.tsv.gz"))
-    p.add_argument("--score", choices=("kl", "npmi"), default="kl",
-                   help="kl: P(u|t) log(P(u|t)/P(u)); npmi: normalised pointwise mutual information")
+    p.add_argument(
+        "--score",
+        choices=("kl", "npmi"),
+        default="kl",
+        help="kl: P(u|t) log(P(u|t)/P(u)); npmi: normalised pointwise mutual information",
+    )
     p.add_argument("--min-co", type=int, default=MIN_CO)
     args = p.parse_args(argv)
     texts = documents(Path(args.data))
@@ -91,8 +96,10 @@ def main(argv: list[str] | None = None) -> int:
         if best:
             lines.append(terms[i] + "\t" + " ".join(f"{t}:{s:.3f}" for t, s in best))
     with gzip.open(args.out, "wt", encoding="utf-8") as fh:
-        fh.write(f"# term associations: {n} documents (shipped corpus + shared/data government texts), "
-                 f"KL contribution, min {MIN_CO} shared documents; built by tools/build_associations.py\n")
+        fh.write(
+            f"# term associations: {n} documents (shipped corpus + shared/data government texts), "
+            f"KL contribution, min {MIN_CO} shared documents; built by tools/build_associations.py\n"
+        )
         fh.write("\n".join(sorted(lines)) + "\n")
     print(f"{len(lines)} stems with associations from {n} documents -> {args.out}", file=sys.stderr)
     return 0

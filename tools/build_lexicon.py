@@ -166,7 +166,7 @@ def build(hdir: Path, corpus: list[str], out: Path) -> None:
             continue
         lemma = restore(w) if "Z" in fl else w
         for f in fl:
-            for flag, strip, add, cont, cond in by_flag.get(f, ()):
+            for _flag, strip, add, cont, cond in by_flag.get(f, ()):
                 if not ("X" in cont or "U" in cont):
                     continue
                 if strip and not w.endswith(strip):
@@ -186,7 +186,7 @@ def build(hdir: Path, corpus: list[str], out: Path) -> None:
         if "%" in fl:
             begin.pop(w, None)
             middle.pop(w, None)
-    print(f"{len(begin)} begin forms, {len(middle)} middle forms  ({time.time()-t0:.1f}s)", file=sys.stderr)
+    print(f"{len(begin)} begin forms, {len(middle)} middle forms  ({time.time() - t0:.1f}s)", file=sys.stderr)
 
     def resolve(cands: list[str], freq) -> str:
         # the most frequent candidate lemma ("riks": rike beats rik, "skydds": skydd beats skydda)
@@ -194,8 +194,11 @@ def build(hdir: Path, corpus: list[str], out: Path) -> None:
 
     def write(path: Path, freq: dict[str, int] | None):
         # mtime=0 and no file name in the header: rebuilding gives a byte-identical file
-        with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as gz, \
-                io.TextIOWrapper(gz, encoding="utf-8", newline="\n") as fh:
+        with (
+            open(path, "wb") as raw,
+            gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as gz,
+            io.TextIOWrapper(gz, encoding="utf-8", newline="\n") as fh,
+        ):
             fh.write("#rules\n")
             for flag, strip, add, cont, cond in sorted(rules, key=lambda r: (r[2], r[0], r[1], r[4])):
                 if flag in sfx_flags:
@@ -230,8 +233,11 @@ def build(hdir: Path, corpus: list[str], out: Path) -> None:
             freq[lem] += n
     # keep lemmas the splitter can meet: begin/middle lemmas and compound ends, plus known words
     write(out, dict(freq))
-    print(f"{len(freq)} lemma frequencies; wrote {out} ({out.stat().st_size/1e6:.2f} MB) "
-          f"in {time.time()-t0:.1f}s", file=sys.stderr)
+    print(
+        f"{len(freq)} lemma frequencies; wrote {out} ({out.stat().st_size / 1e6:.2f} MB) "
+        f"in {time.time() - t0:.1f}s",
+        file=sys.stderr,
+    )
 
 
 def iter_texts(paths: list[str]):

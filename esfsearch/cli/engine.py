@@ -30,8 +30,14 @@ def progress_bar(quiet: bool) -> tuple[Progress | None, Callable[[str, int, int]
         return None, None
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    progress = Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
-                        TimeRemainingColumn(), console=console(stderr=True), transient=True)
+    progress = Progress(
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console(stderr=True),
+        transient=True,
+    )
     tasks: dict[str, object] = {}
 
     def update(what: str, done: int, total: int) -> None:
@@ -42,7 +48,9 @@ def progress_bar(quiet: bool) -> tuple[Progress | None, Callable[[str, int, int]
     return progress, update
 
 
-def build(index: Path, corpus: list[Path], rebuild: bool, quiet: bool, lock_timeout: float = 10.0) -> BuildSummary:
+def build(
+    index: Path, corpus: list[Path], rebuild: bool, quiet: bool, lock_timeout: float = 10.0
+) -> BuildSummary:
     from ..index import build_index
 
     progress, update = progress_bar(quiet)
@@ -52,8 +60,9 @@ def build(index: Path, corpus: list[Path], rebuild: bool, quiet: bool, lock_time
         return build_index(corpus, index, rebuild=rebuild, progress=update, lock_timeout=lock_timeout)
 
 
-def open_engine(index: Path | None, corpus: Path | None, quiet: bool = False,
-                check_stale: bool = True) -> SearchEngine:
+def open_engine(
+    index: Path | None, corpus: Path | None, quiet: bool = False, check_stale: bool = True
+) -> SearchEngine:
     """Open the index, building it from the corpus on first use; index problems exit 3."""
     from ..index import IndexProblem, SchemaMismatch, index_exists
     from ..search import SearchEngine
@@ -62,8 +71,11 @@ def open_engine(index: Path | None, corpus: Path | None, quiet: bool = False,
     try:
         if not index_exists(index_dir):
             if not corpus_dir.exists():
-                fail(f"no index in {index_dir} and no corpus in {corpus_dir} to build one from "
-                     "(set --corpus or ESFSEARCH_CORPUS)", EXIT_INDEX)
+                fail(
+                    f"no index in {index_dir} and no corpus in {corpus_dir} to build one from "
+                    "(set --corpus or ESFSEARCH_CORPUS)",
+                    EXIT_INDEX,
+                )
             err(f"No index yet: building {index_dir} from {corpus_dir} (first use) …")
             summary = build(index_dir, [corpus_dir], rebuild=False, quiet=quiet)
             err(f"Indexed {summary.records} records in {summary.seconds:.1f} s.")
@@ -73,7 +85,9 @@ def open_engine(index: Path | None, corpus: Path | None, quiet: bool = False,
             if not (exc.older and exc.corpus and all(p.exists() for p in exc.corpus)):
                 raise
             sources = ", ".join(str(p) for p in exc.corpus)
-            err(f"The index was built by an older esfsearch (schema {exc.built}): rebuilding it from {sources} …")
+            err(
+                f"The index was built by an older esfsearch (schema {exc.built}): rebuilding it from {sources} …"
+            )
             summary = build(index_dir, exc.corpus, rebuild=True, quiet=quiet)
             err(f"Indexed {summary.records} records in {summary.seconds:.1f} s.")
             engine = SearchEngine(index_dir)

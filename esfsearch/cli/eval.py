@@ -32,8 +32,14 @@ def render(report, console) -> None:
         for i, system in enumerate(report.systems):
             a = aggs[system]
             ndcg = f"{a['ndcg']:.3f}"
-            row = [(cls or "[bold]overall[/bold]") if i == 0 else "", system, str(a["n"]) if i == 0 else "",
-                   f"[bold]{ndcg}[/bold]" if a["ndcg"] == top else ndcg, f"{a['recall']:.3f}", f"{a['mrr']:.3f}"]
+            row = [
+                (cls or "[bold]overall[/bold]") if i == 0 else "",
+                system,
+                str(a["n"]) if i == 0 else "",
+                f"[bold]{ndcg}[/bold]" if a["ndcg"] == top else ndcg,
+                f"{a['recall']:.3f}",
+                f"{a['mrr']:.3f}",
+            ]
             row += [f"{report.aggregate(system, split, cls)['ndcg']:.3f}" for split in by_split]
             table.add_row(*row, end_section=i == len(report.systems) - 1)
     console.print(table)
@@ -43,15 +49,24 @@ def render(report, console) -> None:
 
 
 def eval_command(
-    queries: Path | None = typer.Option(None, "--queries", help="judged queries (default: eval/queries.json)"),
+    queries: Path | None = typer.Option(
+        None, "--queries", help="judged queries (default: eval/queries.json)"
+    ),
     qrels: Path | None = typer.Option(None, "--qrels", help="judgements (default: eval/qrels.json)"),
-    index: Path | None = typer.Option(None, "--index", help="evaluate this index instead of building one "
-                                         "from the shipped corpus in a temporary directory"),
+    index: Path | None = typer.Option(
+        None,
+        "--index",
+        help="evaluate this index instead of building one from the shipped corpus in a temporary directory",
+    ),
     corpus: Path | None = typer.Option(None, "--corpus", help="corpus for the temporary index"),
     split: str = typer.Option("all", "--split", help="tune, holdout or all"),
     as_json: bool = typer.Option(False, "--json", help="print the results as JSON instead of a table"),
-    output: Path | None = typer.Option(None, "--output", "-o", help="where to write results.json "
-                                          "(default: results.json beside the queries file)"),
+    output: Path | None = typer.Option(
+        None,
+        "--output",
+        "-o",
+        help="where to write results.json (default: results.json beside the queries file)",
+    ),
     no_write: bool = typer.Option(False, "--no-write", help="do not write results.json"),
     baselines: bool = typer.Option(True, "--baselines/--no-baselines", help="also run the Whoosh baselines"),
 ) -> None:
@@ -68,7 +83,9 @@ def eval_command(
         err.print(f"esfsearch eval: unknown split {split!r}; choose one of {', '.join(SPLITS)}")
         raise typer.Exit(2)
     try:
-        report = evaluate(index, queries=queries, qrels=qrels, split=split, baselines=baselines, corpus=corpus)
+        report = evaluate(
+            index, queries=queries, qrels=qrels, split=split, baselines=baselines, corpus=corpus
+        )
     except (EvalError, QueryError) as exc:
         err.print(f"esfsearch eval: {exc}", markup=False)
         raise typer.Exit(2) from None

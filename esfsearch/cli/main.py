@@ -61,7 +61,7 @@ if TYPE_CHECKING:
 app = typer.Typer(
     name="esfsearch",
     help="Swedish-aware search over ESF, ESF+ and ERUF project descriptions.\n\n"
-         "Run without arguments on a terminal to open the search UI.",
+    "Run without arguments on a terminal to open the search UI.",
     no_args_is_help=False,
     **APP_SETTINGS,
 )
@@ -69,13 +69,17 @@ app = typer.Typer(
 
 # ---------------------------------------------------------------- query
 
+
 @app.command()
 @with_filter_options
 def query(
-    text: list[str] = typer.Argument(None, help='Query text: words, "phrases", AND/OR/NOT, prefix*, fuzzy~, '
-                                               'and filters such as region:"Övre Norrland", fond:esf+, år:2018..2020, '
-                                               'stöd:>5 mkr, start:>=2016-01-01. Empty or *:*: every project.'),
-    filters: list[Filter] = [],   # noqa: B006 - with_filter_options puts the filter options here
+    text: list[str] = typer.Argument(
+        None,
+        help='Query text: words, "phrases", AND/OR/NOT, prefix*, fuzzy~, '
+        'and filters such as region:"Övre Norrland", fond:esf+, år:2018..2020, '
+        "stöd:>5 mkr, start:>=2016-01-01. Empty or *:*: every project.",
+    ),
+    filters: list[Filter] = [],  # noqa: B006 - with_filter_options puts the filter options here
     sort: str = SortOpt,
     limit: int = LimitOpt,
     page: int = PageOpt,
@@ -83,9 +87,12 @@ def query(
     facets: bool = FacetsOpt,
     as_json: bool = JsonOpt,
     as_csv: bool = CsvOpt,
-    excel: bool = typer.Option(False, "--excel", help="CSV for Excel: semicolons, UTF-8 with BOM (implies --csv)"),
-    xlsx: Path | None = typer.Option(None, "--xlsx", metavar="FILE",
-                                     help="Write every hit to an Excel workbook (typed cells, autofilter)"),
+    excel: bool = typer.Option(
+        False, "--excel", help="CSV for Excel: semicolons, UTF-8 with BOM (implies --csv)"
+    ),
+    xlsx: Path | None = typer.Option(
+        None, "--xlsx", metavar="FILE", help="Write every hit to an Excel workbook (typed cells, autofilter)"
+    ),
     force: bool = typer.Option(False, "--force", help="Let --xlsx replace an existing file"),
     ids: bool = IdsOpt,
     no_snippets: bool = NoSnippetsOpt,
@@ -112,11 +119,13 @@ def query(
             info = engine.understand(q, filters)
             if not quiet:
                 say_understood(info)
-            count = export_all(engine, q, filters, sort, as_json, as_csv, ids, not no_contacts, not no_snippets,
-                               info, excel)
+            count = export_all(
+                engine, q, filters, sort, as_json, as_csv, ids, not no_contacts, not no_snippets, info, excel
+            )
             raise typer.Exit(EXIT_OK if count else EXIT_NONE)
-        result = engine.search(q, filters=filters, sort=sort, limit=limit, page=page, facets=facets,
-                               snippets=not no_snippets)
+        result = engine.search(
+            q, filters=filters, sort=sort, limit=limit, page=page, facets=facets, snippets=not no_snippets
+        )
     except QueryError as exc:
         query_failed(exc)
     finally:
@@ -128,8 +137,10 @@ def query(
     past_end = result.total > 0 and not result.hits
     if past_end:
         pages = -(-result.total // result.limit)
-        err(f"esfsearch: page {result.page} is past the end: {matches(result.total)}, "
-            f"{plural(pages, 'page', 'pages')} of {result.limit}")
+        err(
+            f"esfsearch: page {result.page} is past the end: {matches(result.total)}, "
+            f"{plural(pages, 'page', 'pages')} of {result.limit}"
+        )
     elif (as_json or as_csv or ids) and not quiet and len(result.hits) < result.total:
         first = (result.page - 1) * result.limit + 1
         shown = f"{len(result.hits)}" if first == 1 else f"{first}–{first + len(result.hits) - 1}"
@@ -141,11 +152,17 @@ def query(
 
 # ---------------------------------------------------------------- index / parse
 
+
 @app.command("index")
 def index_cmd(
-    sources: list[Path] = typer.Argument(None, metavar="PATHS", help="Corpus folders or files [default: the corpus]"),
-    rebuild: bool = typer.Option(False, "--rebuild", help="Build a new index from scratch (the old one stays "
-                                                          "usable until the new one is complete)"),
+    sources: list[Path] = typer.Argument(
+        None, metavar="PATHS", help="Corpus folders or files [default: the corpus]"
+    ),
+    rebuild: bool = typer.Option(
+        False,
+        "--rebuild",
+        help="Build a new index from scratch (the old one stays usable until the new one is complete)",
+    ),
     index: Path | None = IndexOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary"),
     as_json: bool = typer.Option(False, "--json", help="The summary as JSON"),
@@ -177,9 +194,12 @@ def index_cmd(
 def _print_summary(summary: BuildSummary, index_dir: Path) -> None:
     out = console(stderr=True)
     what = "Rebuilt" if summary.rebuilt else "Updated"
-    out.print(f"{what} {index_dir}: {summary.records} records "
-              f"(added {summary.added}, updated {summary.updated}, removed {summary.removed}, "
-              f"unchanged {summary.unchanged}) in {summary.seconds:.1f} s", markup=False)
+    out.print(
+        f"{what} {index_dir}: {summary.records} records "
+        f"(added {summary.added}, updated {summary.updated}, removed {summary.removed}, "
+        f"unchanged {summary.unchanged}) in {summary.seconds:.1f} s",
+        markup=False,
+    )
     if summary.skipped:
         out.print(f"Skipped {len(summary.skipped)}:", markup=False)
         for path, reason in summary.skipped:
@@ -188,11 +208,16 @@ def _print_summary(summary: BuildSummary, index_dir: Path) -> None:
         out.print(f"Not project texts, left out: {', '.join(p for p, _ in summary.ignored)}", markup=False)
     if summary.conflicts:
         ids = list(dict.fromkeys(c["id"] for c in summary.conflicts))
-        out.print(f"Sources disagree for {plural(len(ids), 'project', 'projects')} "
-                  "(the first value is shown; `esfsearch show ID` lists them):", markup=False)
+        out.print(
+            f"Sources disagree for {plural(len(ids), 'project', 'projects')} "
+            "(the first value is shown; `esfsearch show ID` lists them):",
+            markup=False,
+        )
         for record_id in ids:
-            out.print(f"  {record_id}: {conflict_text([c for c in summary.conflicts if c['id'] == record_id])}",
-                      markup=False)
+            out.print(
+                f"  {record_id}: {conflict_text([c for c in summary.conflicts if c['id'] == record_id])}",
+                markup=False,
+            )
 
 
 @app.command()
@@ -207,7 +232,7 @@ def parse(
     records = [r.to_dict(contacts=not no_contacts) for r in report.records]
     write_json(records)
     for f in report.files:
-        if f.format_info and f.records:     # a web page or document: what was read from it
+        if f.format_info and f.records:  # a web page or document: what was read from it
             err(f"read {f.path}: {f.format_info} -> {len(f.records)} record(s), layout {f.layout}")
     for path, reason in report.problems:
         err(f"skipped {path}: {reason}")
@@ -219,6 +244,7 @@ def parse(
 
 
 # ---------------------------------------------------------------- show / similar / stats
+
 
 @app.command()
 def show(
@@ -237,7 +263,9 @@ def show(
         hits = engine.get(record_id)
         if not hits:
             fail(f"no project with id {record_id!r}", EXIT_NONE)
-        highlights = [engine.highlight(h.record, query_text) for h in hits] if query_text else [None] * len(hits)
+        highlights = (
+            [engine.highlight(h.record, query_text) for h in hits] if query_text else [None] * len(hits)
+        )
     except QueryError as exc:
         fail(query_error_text(exc), EXIT_USAGE)
     finally:
@@ -297,7 +325,9 @@ def stats(
         return
     out = console()
     out.print(f"Index        {data['index']} ({data['generation']})", markup=False)
-    out.print(f"Records      {data['records']} from {data['files']} files ({data['skipped']} skipped)", markup=False)
+    out.print(
+        f"Records      {data['records']} from {data['files']} files ({data['skipped']} skipped)", markup=False
+    )
     out.print(f"Layouts      {', '.join(f'{k} {v}' for k, v in data['layouts'].items())}", markup=False)
     out.print(f"Funds        {', '.join(f'{k} {v}' for k, v in data['funds'].items())}", markup=False)
     out.print(f"Size         {data['size_bytes'] / 1e6:.1f} MB", markup=False)
@@ -308,8 +338,12 @@ def stats(
 @app.command()
 def analyze(
     text: list[str] = typer.Argument(None, help="Text to analyse"),
-    query_text: str | None = typer.Option(None, "--query", help="Explain how this query is searched: its "
-                                          "concepts, compound splits and expansion terms with their weights"),
+    query_text: str | None = typer.Option(
+        None,
+        "--query",
+        help="Explain how this query is searched: its "
+        "concepts, compound splits and expansion terms with their weights",
+    ),
     as_json: bool = JsonOpt,
     index: Path | None = IndexOpt,
     corpus: Path | None = CorpusOpt,
@@ -346,13 +380,18 @@ def _explain(query_text: str, as_json: bool, index: Path | None, corpus: Path | 
     if as_json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
         return
-    sys.stdout.write(f"concepts  {' | '.join(data['concepts']) or '-'}"
-                     f"  (each a ranking step of up to {data['concept_step']:g})\n")
+    sys.stdout.write(
+        f"concepts  {' | '.join(data['concepts']) or '-'}"
+        f"  (each a ranking step of up to {data['concept_step']:g})\n"
+    )
     for split in data["compound_splits"]:
         sys.stdout.write(f"split     {split['word']} -> {' + '.join(split['parts'])} ({split['source']})\n")
     if data["expansions"]:
-        sys.stdout.write("expanded  " + ", ".join(f"{e['term']} {e['weight']:.3f}" for e in data["expansions"])
-                         + "  (below every direct match)\n")
+        sys.stdout.write(
+            "expanded  "
+            + ", ".join(f"{e['term']} {e['weight']:.3f}" for e in data["expansions"])
+            + "  (below every direct match)\n"
+        )
     else:
         sys.stdout.write("expanded  -\n")
 

@@ -16,8 +16,11 @@ from .output import query_failed
 
 # Settings every esfsearch Typer app shares: -h as well as --help, no shell-completion commands,
 # plain help text (no rich markup).
-APP_SETTINGS: dict[str, Any] = {"add_completion": False, "rich_markup_mode": None,
-                                "context_settings": {"help_option_names": ["-h", "--help"]}}
+APP_SETTINGS: dict[str, Any] = {
+    "add_completion": False,
+    "rich_markup_mode": None,
+    "context_settings": {"help_option_names": ["-h", "--help"]},
+}
 
 IndexOpt = typer.Option(None, "--index", help="Index directory [default: $ESFSEARCH_INDEX or index/]")
 CorpusOpt = typer.Option(None, "--corpus", help="Corpus directory [default: $ESFSEARCH_CORPUS or corpus/]")
@@ -32,8 +35,11 @@ def _enumerate(words: list[str], last: str) -> str:
 SortOpt = typer.Option("relevance", "--sort", help=_enumerate(list(SORTS), "or"))
 LimitOpt = typer.Option(10, "--limit", "-n", min=1, help="Hits per page")
 PageOpt = typer.Option(1, "--page", min=1, help="Page of hits")
-FacetsOpt = typer.Option(False, "--facets", help="Counts per "
-                         + _enumerate([FACETS[name].heading.lower() for name in DEFAULT_FACETS], "and"))
+FacetsOpt = typer.Option(
+    False,
+    "--facets",
+    help="Counts per " + _enumerate([FACETS[name].heading.lower() for name in DEFAULT_FACETS], "and"),
+)
 JsonOpt = typer.Option(False, "--json", help="JSON for scripts")
 CsvOpt = typer.Option(False, "--csv", help="CSV for spreadsheets")
 IdsOpt = typer.Option(False, "--ids", help="Only the ids, one a line")
@@ -42,6 +48,7 @@ NoContactsOpt = typer.Option(False, "--no-contacts", help="Leave contact names, 
 
 
 # ---------------------------------------------------------------- filter options (from the registry)
+
 
 def _param(flag: str) -> str:
     return flag.replace("-", "_")
@@ -53,18 +60,37 @@ def _filter_parameters() -> list[inspect.Parameter]:
     for f in option_fields():
         opt = f.option
         assert opt is not None
-        if f.kind == NUMBER:   # an amount each: '5 mkr', '500 000 kr'
-            for bound, words in (("min", "at least: 5000000, 5 000 000 kr, 5 mkr, 500 tkr, 5m"),
-                                 ("max", f"at most (an amount, as --min-{opt.flag})")):
-                params.append(inspect.Parameter(
-                    f"{bound}_{_param(opt.flag)}", inspect.Parameter.KEYWORD_ONLY, annotation=str | None,
-                    default=typer.Option(None, f"--{bound}-{opt.flag}", help=opt.help.format(words))))
+        if f.kind == NUMBER:  # an amount each: '5 mkr', '500 000 kr'
+            for bound, words in (
+                ("min", "at least: 5000000, 5 000 000 kr, 5 mkr, 500 tkr, 5m"),
+                ("max", f"at most (an amount, as --min-{opt.flag})"),
+            ):
+                params.append(
+                    inspect.Parameter(
+                        f"{bound}_{_param(opt.flag)}",
+                        inspect.Parameter.KEYWORD_ONLY,
+                        annotation=str | None,
+                        default=typer.Option(None, f"--{bound}-{opt.flag}", help=opt.help.format(words)),
+                    )
+                )
         elif f.kind in (DATE, YEAR):
-            params.append(inspect.Parameter(_param(opt.flag), inspect.Parameter.KEYWORD_ONLY, annotation=str | None,
-                                            default=typer.Option(None, f"--{opt.flag}", help=opt.help)))
+            params.append(
+                inspect.Parameter(
+                    _param(opt.flag),
+                    inspect.Parameter.KEYWORD_ONLY,
+                    annotation=str | None,
+                    default=typer.Option(None, f"--{opt.flag}", help=opt.help),
+                )
+            )
         else:
-            params.append(inspect.Parameter(_param(opt.flag), inspect.Parameter.KEYWORD_ONLY, annotation=list[str],
-                                            default=typer.Option(None, f"--{opt.flag}", help=opt.help)))
+            params.append(
+                inspect.Parameter(
+                    _param(opt.flag),
+                    inspect.Parameter.KEYWORD_ONLY,
+                    annotation=list[str],
+                    default=typer.Option(None, f"--{opt.flag}", help=opt.help),
+                )
+            )
     return params
 
 
@@ -79,7 +105,7 @@ def option_filters(values: Mapping[str, Any]) -> list:
         name, key = opt.name or opt.flag, _param(opt.flag)
         if f.kind == NUMBER:
             lo, hi = values.get(f"min_{key}"), values.get(f"max_{key}")
-            if lo is not None or hi is not None:     # each bound an amount of its own
+            if lo is not None or hi is not None:  # each bound an amount of its own
                 lo, hi = (plain_amount(name, str(v)) if v is not None else "" for v in (lo, hi))
                 filters.append(make_filter(name, f"{lo}..{hi}"))
         elif f.kind in (DATE, YEAR):
@@ -99,7 +125,7 @@ def with_filter_options(command: Command) -> Command:
     signature = inspect.signature(command)
     generated = _filter_parameters()
     params: list[inspect.Parameter] = []
-    for p in signature.parameters.values():   # Typer passes every parameter by keyword
+    for p in signature.parameters.values():  # Typer passes every parameter by keyword
         params.extend(generated if p.name == "filters" else [p.replace(kind=inspect.Parameter.KEYWORD_ONLY)])
     names = [p.name for p in generated]
 
@@ -129,13 +155,18 @@ def join_query_args(args: Iterable[str], names: Mapping[str, Field] | None = Non
     """The query words from the command line as one query. The shell turns `region:"Övre Norrland"`
     into the single argument `region:Övre Norrland`; its quotes are put back, so the value stays whole."""
     args = list(args)
-    if len(args) <= 1:       # the whole query was quoted as one argument: nothing was lost
+    if len(args) <= 1:  # the whole query was quoted as one argument: nothing was lost
         return " ".join(args).strip()
     names = filter_fields() if names is None else names
     parts = []
     for arg in args:
         m = _ARG_FILTER.fullmatch(arg)
-        if m and m.group(2).lower() in names and re.search(r"\s", m.group(3).strip()) and '"' not in m.group(3):
+        if (
+            m
+            and m.group(2).lower() in names
+            and re.search(r"\s", m.group(3).strip())
+            and '"' not in m.group(3)
+        ):
             arg = f'{m.group(1)}{m.group(2)}:"{m.group(3).strip()}"'
         parts.append(arg)
     return " ".join(parts).strip()

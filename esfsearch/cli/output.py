@@ -78,8 +78,15 @@ def write_csv(hits: Iterable[Hit], contacts: bool, full: bool = False, excel: bo
     return write_csv(hits, sys.stdout, columns_for(full, contacts), excel=excel)
 
 
-def write_hits(result: SearchResult, as_json: bool, as_csv: bool, ids: bool, contacts: bool,
-               extra: dict | None = None, excel: bool = False) -> None:
+def write_hits(
+    result: SearchResult,
+    as_json: bool,
+    as_csv: bool,
+    ids: bool,
+    contacts: bool,
+    extra: dict | None = None,
+    excel: bool = False,
+) -> None:
     """One page of hits in the chosen format (`query`, `saved run`); `extra` is added to the JSON."""
     if as_json:
         write_json({**result.to_dict(contacts=contacts), **(extra or {})})
@@ -102,14 +109,26 @@ def rich_snippet(snippet: Snippet | None) -> Text:
     return text
 
 
-def export_xlsx(engine: SearchEngine, q: str, filters: list[Filter], sort: str, path: Path, force: bool,
-                contacts: bool, snippets: bool) -> int:
+def export_xlsx(
+    engine: SearchEngine,
+    q: str,
+    filters: list[Filter],
+    sort: str,
+    path: Path,
+    force: bool,
+    contacts: bool,
+    snippets: bool,
+) -> int:
     """Every hit (as --all) to a workbook; an existing file only with --force."""
     from ..export import ExportExists, export_file
 
     try:
-        count = export_file(engine.iter_hits(q, filters=filters, sort=sort, snippets=snippets), path,
-                            force=force, contacts=contacts)
+        count = export_file(
+            engine.iter_hits(q, filters=filters, sort=sort, snippets=snippets),
+            path,
+            force=force,
+            contacts=contacts,
+        )
     except ExportExists as exc:
         fail(f"{exc.path} exists; add --force to replace it", EXIT_USAGE)
     except OSError as exc:
@@ -118,9 +137,19 @@ def export_xlsx(engine: SearchEngine, q: str, filters: list[Filter], sort: str, 
     return count
 
 
-def export_all(engine: SearchEngine, q: str, filters: list[Filter], sort: str, as_json: bool, as_csv: bool,
-               ids: bool, contacts: bool, snippets: bool, info: QueryInfo | None = None,
-               excel: bool = False) -> int:
+def export_all(
+    engine: SearchEngine,
+    q: str,
+    filters: list[Filter],
+    sort: str,
+    as_json: bool,
+    as_csv: bool,
+    ids: bool,
+    contacts: bool,
+    snippets: bool,
+    info: QueryInfo | None = None,
+    excel: bool = False,
+) -> int:
     """Stream every hit with all record fields, without holding the result set in memory."""
     from ..understood import understood
 
@@ -132,7 +161,7 @@ def export_all(engine: SearchEngine, q: str, filters: list[Filter], sort: str, a
     if as_csv:
         return write_csv(hits, contacts, full=True, excel=excel)
     count = 0
-    query = {"typed": q, **understood(info)}     # the same `query` object as without --all
+    query = {"typed": q, **understood(info)}  # the same `query` object as without --all
     sys.stdout.write('{"query": ' + json.dumps(query, ensure_ascii=False) + ', "hits": [\n')
     for hit in hits:
         if count:
@@ -189,10 +218,12 @@ def print_record(record: ProjectRecord, highlighted: Snippet | None, contacts: b
     table.add_column(style="dim", no_wrap=True)
     table.add_column()
     if merged:
-        table.add_column(style="dim")   # which source file each field came from
+        table.add_column(style="dim")  # which source file each field came from
     for row in record_rows(record, contacts):
         origin = [row.origin] if merged else []
-        table.add_row(row.label, Text(row.text), *origin, style="yellow" if row.conflict else None)   # never markup
+        table.add_row(
+            row.label, Text(row.text), *origin, style="yellow" if row.conflict else None
+        )  # never markup
     out.print(table)
     out.print()
     if highlighted is not None:

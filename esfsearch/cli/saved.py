@@ -40,10 +40,10 @@ if TYPE_CHECKING:
 saved_app = typer.Typer(
     name="saved",
     help="Saved searches: follow a topic and see which projects are new or changed since last time.\n\n"
-         "\b\n"
-         "  esfsearch saved add kompetens 'kompetensförsörjning region:\"Övre Norrland\"'\n"
-         "  esfsearch saved new            # what each saved search has not shown you yet\n"
-         "  esfsearch saved run kompetens  # the search, like `esfsearch query`; marks its hits as seen",
+    "\b\n"
+    "  esfsearch saved add kompetens 'kompetensförsörjning region:\"Övre Norrland\"'\n"
+    "  esfsearch saved new            # what each saved search has not shown you yet\n"
+    "  esfsearch saved run kompetens  # the search, like `esfsearch query`; marks its hits as seen",
     no_args_is_help=True,
     **APP_SETTINGS,
 )
@@ -82,20 +82,27 @@ def _filters_of(search: SavedSearch) -> list[Filter]:
     try:
         return search.parsed_filters()
     except QueryError as exc:
-        fail(f"saved search {search.name!r} no longer parses: {exc}; "
-             f"save it again with `esfsearch saved add {search.name} … --replace`", EXIT_USAGE)
+        fail(
+            f"saved search {search.name!r} no longer parses: {exc}; "
+            f"save it again with `esfsearch saved add {search.name} … --replace`",
+            EXIT_USAGE,
+        )
 
 
 # ---------------------------------------------------------------- add
+
 
 @saved_app.command("add")
 @with_filter_options
 def add(
     name: str = typer.Argument(..., help="A name for the search, e.g. kompetens"),
-    text: list[str] = typer.Argument(None, help='Query text, with filters if you like: '
-                                               'kompetensförsörjning region:"Övre Norrland" fond:esf. '
-                                               'Empty: every project (follow everything new).'),
-    filters: list[Filter] = [],   # noqa: B006 - with_filter_options puts the filter options here
+    text: list[str] = typer.Argument(
+        None,
+        help="Query text, with filters if you like: "
+        'kompetensförsörjning region:"Övre Norrland" fond:esf. '
+        "Empty: every project (follow everything new).",
+    ),
+    filters: list[Filter] = [],  # noqa: B006 - with_filter_options puts the filter options here
     replace: bool = typer.Option(False, "--replace", help="Overwrite a saved search of the same name"),
     index: Path | None = IndexOpt,
     corpus: Path | None = CorpusOpt,
@@ -142,7 +149,9 @@ def add(
         finally:
             engine.close()
     try:
-        search = store.add(name, q, filters, replace=replace, seen=seen, index=index_dir if seen is not None else None)
+        search = store.add(
+            name, q, filters, replace=replace, seen=seen, index=index_dir if seen is not None else None
+        )
     except QueryError as exc:
         fail(str(exc), EXIT_USAGE)
     except SavedSearchError as exc:
@@ -153,13 +162,16 @@ def add(
             err(f"Note: no index in {index_dir} yet; everything the search matches will count as new.")
             sys.stdout.write(f'Saved "{search.name}": {what}\n')
         else:
-            sys.stdout.write(f'Saved "{search.name}": {what} — {total} '
-                             f'{"project matches" if total == 1 else "projects match"} now.\n'
-                             f"`esfsearch saved new` shows what is added or changed later.\n")
+            sys.stdout.write(
+                f'Saved "{search.name}": {what} — {total} '
+                f"{'project matches' if total == 1 else 'projects match'} now.\n"
+                f"`esfsearch saved new` shows what is added or changed later.\n"
+            )
     raise typer.Exit(EXIT_OK)
 
 
 # ---------------------------------------------------------------- list / remove
+
 
 @saved_app.command("list")
 def list_cmd(
@@ -174,9 +186,20 @@ def list_cmd(
     except SavedSearchError as exc:
         _fail_saved(exc)
     if as_json:
-        data = [{"name": s.name, "query": s.query, "filters": s.filters, "text": s.text, "created": s.created,
-                 "last_run": s.last_run, "seen_at": s.seen_at, "seen": len(s.seen_hashes), "index": s.index}
-                for s in searches]
+        data = [
+            {
+                "name": s.name,
+                "query": s.query,
+                "filters": s.filters,
+                "text": s.text,
+                "created": s.created,
+                "last_run": s.last_run,
+                "seen_at": s.seen_at,
+                "seen": len(s.seen_hashes),
+                "index": s.index,
+            }
+            for s in searches
+        ]
         write_json(data)
     elif not searches:
         err(f"No saved searches yet ({store.path}); add one with `esfsearch saved add NAME QUERY`.")
@@ -187,8 +210,13 @@ def list_cmd(
         for column in ("Name", "Query", "Seen", "Created", "Last run"):
             table.add_column(column, justify="right" if column == "Seen" else "left")
         for s in searches:
-            table.add_row(s.name, s.text or "(every project)", str(len(s.seen_hashes)), short_stamp(s.created),
-                          short_stamp(s.last_run) or "never")
+            table.add_row(
+                s.name,
+                s.text or "(every project)",
+                str(len(s.seen_hashes)),
+                short_stamp(s.created),
+                short_stamp(s.last_run) or "never",
+            )
         console().print(table)
     raise typer.Exit(EXIT_OK if searches else EXIT_NONE)
 
@@ -211,6 +239,7 @@ def remove(
 
 
 # ---------------------------------------------------------------- run
+
 
 @saved_app.command("run")
 def run(
@@ -239,8 +268,15 @@ def run(
     filters = _filters_of(search)
     engine = open_engine(index, corpus, quiet=quiet)
     try:
-        result = engine.search(search.query, filters=filters, sort=sort, limit=limit, page=page, facets=facets,
-                               snippets=not no_snippets)
+        result = engine.search(
+            search.query,
+            filters=filters,
+            sort=sort,
+            limit=limit,
+            page=page,
+            facets=facets,
+            snippets=not no_snippets,
+        )
         found = new_since(engine, search)
     except QueryError as exc:
         fail(str(exc), EXIT_USAGE)
@@ -248,8 +284,14 @@ def run(
         engine.close()
     new_ids = [h.id for h in found.new]
     changed_ids = [h.id for h in found.changed]
-    saved = {"name": search.name, "filters": search.filters, "since": search.seen_at,
-             "new": new_ids, "changed": changed_ids, "gone": found.gone}
+    saved = {
+        "name": search.name,
+        "filters": search.filters,
+        "since": search.seen_at,
+        "new": new_ids,
+        "changed": changed_ids,
+        "gone": found.gone,
+    }
     write_hits(result, as_json, as_csv, ids, contacts=not no_contacts, extra={"saved": saved})
     if not quiet and not as_json and search.seen_at and found.count:
         shown = ", ".join((new_ids + changed_ids)[:10]) + (" …" if found.count > 10 else "")
@@ -263,6 +305,7 @@ def run(
 
 
 # ---------------------------------------------------------------- new
+
 
 @saved_app.command("new")
 def new(
@@ -322,8 +365,18 @@ def new(
                     d.pop("snippet", None)
                     d["status"] = status
                     hits.append(d)
-            out.append({"name": s.name, "query": s.text, "since": s.seen_at, "total": found.total,
-                        "new": len(found.new), "changed": len(found.changed), "gone": found.gone, "hits": hits})
+            out.append(
+                {
+                    "name": s.name,
+                    "query": s.text,
+                    "since": s.seen_at,
+                    "total": found.total,
+                    "new": len(found.new),
+                    "changed": len(found.changed),
+                    "gone": found.gone,
+                    "hits": hits,
+                }
+            )
         write_json({"searches": out})
     else:
         _print_new(results, limit, marked=mark)
@@ -371,6 +424,7 @@ def _print_new(results: list[NewMatches], limit: int, marked: bool) -> None:
 
 # ---------------------------------------------------------------- after `esfsearch index`
 
+
 def saved_search_news(index_dir: Path, summary: object) -> list[dict]:
     """Per saved search, the records this index run added or changed that it now matches, with the
     message in Swedish and English (`esfsearch index --json`)."""
@@ -396,6 +450,8 @@ def report_new_matches(index_dir: Path, summary: object) -> list[str]:
         if "error" in entry:
             lines.append(f"esfsearch: {entry['error']}")
         elif entry["count"]:
-            lines.append(f"{new_matches_sv(entry['count'], entry['name'])} "
-                         f"(esfsearch saved new {shlex.quote(entry['name'])})")
+            lines.append(
+                f"{new_matches_sv(entry['count'], entry['name'])} "
+                f"(esfsearch saved new {shlex.quote(entry['name'])})"
+            )
     return lines

@@ -17,9 +17,9 @@ import zipfile
 from dataclasses import dataclass, field
 
 BINARY_FORMATS = ("pdf", "docx", "odt")
-TIME_LIMIT_S = 60.0              # per document; checked between pages and parts
+TIME_LIMIT_S = 60.0  # per document; checked between pages and parts
 MAX_PAGES = 5_000
-MAX_TEXT_CHARS = 20_000_000      # the same bound as a text file's size
+MAX_TEXT_CHARS = 20_000_000  # the same bound as a text file's size
 
 
 class DocumentError(ValueError):
@@ -28,7 +28,7 @@ class DocumentError(ValueError):
     def __init__(self, fmt: str, kind: str, reason: str):
         super().__init__(reason)
         self.format = fmt
-        self.kind = kind          # "scanned", "encrypted", "corrupt", "empty", "timeout", "too-large"
+        self.kind = kind  # "scanned", "encrypted", "corrupt", "empty", "timeout", "too-large"
         self.reason = reason
 
 
@@ -36,7 +36,7 @@ class DocumentError(ValueError):
 class Document:
     """What a reader made of a document: structured text, and what it saw (for `esfsearch parse`)."""
 
-    format: str                               # "html", "pdf", "docx", "odt"
+    format: str  # "html", "pdf", "docx", "odt"
     text: str
     info: dict = field(default_factory=dict)  # pages, paragraphs, tables, title ...
 
@@ -56,9 +56,12 @@ class Deadline:
 
     def check(self, where: str = "") -> None:
         if time.monotonic() - self.start > self.seconds:
-            raise DocumentError(self.fmt, "timeout",
-                                f"{self.fmt.upper()} took longer than {self.seconds:.0f} s to read"
-                                + (f" (stopped at {where})" if where else ""))
+            raise DocumentError(
+                self.fmt,
+                "timeout",
+                f"{self.fmt.upper()} took longer than {self.seconds:.0f} s to read"
+                + (f" (stopped at {where})" if where else ""),
+            )
 
 
 def sniff(data: bytes) -> str | None:
@@ -67,7 +70,7 @@ def sniff(data: bytes) -> str | None:
     at = head.find(b"%PDF-")
     # At the start (readers allow a little junk before it); further in only with PDF objects after
     # it, so that a text that merely quotes "%PDF-" stays a text.
-    if at != -1 and (not head[:at].strip(b" \t\r\n\xef\xbb\xbf") or b" obj" in data[at:at + 65536]):
+    if at != -1 and (not head[:at].strip(b" \t\r\n\xef\xbb\xbf") or b" obj" in data[at : at + 65536]):
         return "pdf"
     if data[:4] == b"PK\x03\x04":
         try:
@@ -76,7 +79,8 @@ def sniff(data: bytes) -> str | None:
                 if "word/document.xml" in names:
                     return "docx"
                 if "mimetype" in names and zf.read("mimetype").strip() in (
-                        b"application/vnd.oasis.opendocument.text",):
+                    b"application/vnd.oasis.opendocument.text",
+                ):
                     return "odt"
                 if "content.xml" in names and "META-INF/manifest.xml" in names:
                     return "odt"
@@ -99,22 +103,27 @@ def read_document(data: bytes, fmt: str, *, time_limit: float = TIME_LIMIT_S) ->
     deadline = Deadline(fmt, time_limit)
     if fmt == "pdf":
         from .pdf import read_pdf
+
         return read_pdf(data, deadline)
     if fmt == "docx":
         from .docx import read_docx
+
         return read_docx(data, deadline)
     if fmt == "odt":
         from .odt import read_odt
+
         return read_odt(data, deadline)
     raise DocumentError(fmt, "corrupt", f"unknown document format {fmt!r}")
 
 
 def looks_like_html(text: str) -> bool:
     from .html import looks_like_html as _looks
+
     return _looks(text)
 
 
 def read_html(text: str) -> Document:
     from .html import html_to_text
+
     structured, info = html_to_text(text)
     return Document("html", structured, info)

@@ -26,8 +26,18 @@ from .structure import Block, known_label, pair_from_text, render, squash
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 DC = "{http://purl.org/dc/elements/1.1/}"
 _HEADING_STYLE = re.compile(r"^(?:heading|rubrik|überschrift|titre)\s*(\d)$", re.I)
-_SKIP_RUN = {f"{W}del", f"{W}instrText", f"{W}delText", f"{W}fldChar", f"{W}commentReference",
-             f"{W}footnoteReference", f"{W}endnoteReference", f"{W}drawing", f"{W}pict", f"{W}object"}
+_SKIP_RUN = {
+    f"{W}del",
+    f"{W}instrText",
+    f"{W}delText",
+    f"{W}fldChar",
+    f"{W}commentReference",
+    f"{W}footnoteReference",
+    f"{W}endnoteReference",
+    f"{W}drawing",
+    f"{W}pict",
+    f"{W}object",
+}
 
 
 def read_docx(data: bytes, deadline: Deadline) -> Document:
@@ -43,7 +53,7 @@ def read_docx(data: bytes, deadline: Deadline) -> Document:
         root = ET.fromstring(body_xml)
     except DocumentError:
         raise
-    except Exception as exc:      # noqa: BLE001 - zip and XML errors of a damaged file
+    except Exception as exc:  # noqa: BLE001 - zip and XML errors of a damaged file
         raise DocumentError("docx", "corrupt", f"corrupt DOCX: {_short(exc)}") from exc
     styles = _style_names(styles_xml)
     fallback_title = _core_title(core_xml)
@@ -57,8 +67,10 @@ def read_docx(data: bytes, deadline: Deadline) -> Document:
     if not any(b.text.strip() for b in blocks):
         raise DocumentError("docx", "empty", "DOCX without any text")
     if sum(len(b.text) for b in blocks) > MAX_TEXT_CHARS:
-        raise DocumentError("docx", "too-large", f"DOCX text larger than {MAX_TEXT_CHARS // 1_000_000} M characters")
-    if any(b.kind == "heading" and b.level == 0 for b in blocks):    # a Title style above Heading 1s
+        raise DocumentError(
+            "docx", "too-large", f"DOCX text larger than {MAX_TEXT_CHARS // 1_000_000} M characters"
+        )
+    if any(b.kind == "heading" and b.level == 0 for b in blocks):  # a Title style above Heading 1s
         for b in blocks:
             if b.kind == "heading":
                 b.level += 1
@@ -80,8 +92,10 @@ def _style_names(xml: bytes) -> dict[str, str]:
     fraction of the time a parse takes; the parse is the fallback for unusual namespace prefixes."""
     if not xml:
         return {}
-    found = {m.group(1).decode("utf-8", "replace"): m.group(2).decode("utf-8", "replace")
-             for m in _STYLE_RE.finditer(xml)}
+    found = {
+        m.group(1).decode("utf-8", "replace"): m.group(2).decode("utf-8", "replace")
+        for m in _STYLE_RE.finditer(xml)
+    }
     if found:
         return found
     try:
@@ -199,8 +213,13 @@ def _table(table) -> list[Block]:
         if not any(cells):
             continue
         first = cells[0]
-        if len(cells) == 2 and first and "\n" not in first and len(first) <= 60 and (
-                known_label(first) or first.endswith(":") or len(first.split()) <= 4):
+        if (
+            len(cells) == 2
+            and first
+            and "\n" not in first
+            and len(first) <= 60
+            and (known_label(first) or first.endswith(":") or len(first.split()) <= 4)
+        ):
             blocks.append(Block("pair", ", ".join(ln for ln in cells[1].split("\n") if ln), label=first))
         else:
             line = " | ".join(c.replace("\n", " ") for c in cells if c)

@@ -18,25 +18,94 @@ from .structure import Block, known_label, pair_from_text, render, squash
 
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 BLOCK_TAGS = {
-    "html", "body", "main", "article", "section", "div", "p", "ul", "ol", "menu", "dir", "li", "dl", "dt",
-    "dd", "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption", "blockquote", "pre", "address",
-    "figure", "figcaption", "hr", "fieldset", "legend", "details", "summary", "center", "header", "footer",
-    "hgroup", "search",
+    "html",
+    "body",
+    "main",
+    "article",
+    "section",
+    "div",
+    "p",
+    "ul",
+    "ol",
+    "menu",
+    "dir",
+    "li",
+    "dl",
+    "dt",
+    "dd",
+    "table",
+    "thead",
+    "tbody",
+    "tfoot",
+    "tr",
+    "td",
+    "th",
+    "caption",
+    "blockquote",
+    "pre",
+    "address",
+    "figure",
+    "figcaption",
+    "hr",
+    "fieldset",
+    "legend",
+    "details",
+    "summary",
+    "center",
+    "header",
+    "footer",
+    "hgroup",
+    "search",
 }
 DROP_TAGS = {
-    "head", "script", "style", "noscript", "template", "nav", "aside", "iframe", "svg", "math", "canvas",
-    "button", "select", "option", "textarea", "input", "object", "embed", "form", "dialog", "picture",
-    "video", "audio", "map", "img",
+    "head",
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "nav",
+    "aside",
+    "iframe",
+    "svg",
+    "math",
+    "canvas",
+    "button",
+    "select",
+    "option",
+    "textarea",
+    "input",
+    "object",
+    "embed",
+    "form",
+    "dialog",
+    "picture",
+    "video",
+    "audio",
+    "map",
+    "img",
 }
 CONTENT_TAGS = {"main", "article"}
-CHROME_ROLES = {"navigation", "banner", "contentinfo", "search", "dialog", "alertdialog", "complementary",
-                "menu", "menubar"}
+CHROME_ROLES = {
+    "navigation",
+    "banner",
+    "contentinfo",
+    "search",
+    "dialog",
+    "alertdialog",
+    "complementary",
+    "menu",
+    "menubar",
+}
 _CHROME_WORDS = re.compile(
     r"cookie|consent|gdpr|samtycke|skip|breadcrumb|brodsmul|sr-only|visually-hidden|screen-reader|"
-    r"share|social|navbar|site-header|site-footer|topbar|toolbar|print-hide|hidden-print", re.I)
+    r"share|social|navbar|site-header|site-footer|topbar|toolbar|print-hide|hidden-print",
+    re.I,
+)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _HTML_START = re.compile(
-    r"\A\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title)\b", re.I | re.S)
+    r"\A\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title)\b",
+    re.I | re.S,
+)
 _TITLE_SEPARATOR = re.compile(r"\s+[|·•]\s+")
 
 
@@ -58,12 +127,16 @@ def html_to_text(html: str) -> tuple[str, dict]:
     root = tree.body if tree.body is not None else tree.root
     blocks = _blocks(root) if root is not None else []
     text = render(blocks, fallback_title=page_title or None)
-    info = {"title": page_title or None, "pairs": sum(1 for b in blocks if b.kind == "pair"),
-            "headings": sum(1 for b in blocks if b.kind == "heading")}
+    info = {
+        "title": page_title or None,
+        "pairs": sum(1 for b in blocks if b.kind == "pair"),
+        "headings": sum(1 for b in blocks if b.kind == "heading"),
+    }
     return text, info
 
 
 # ---------------------------------------------------------------- the walk
+
 
 def _is_chrome(node, in_content: bool) -> bool:
     tag = node.tag
@@ -94,10 +167,11 @@ def _blocks(root) -> list[Block]:
         buf.clear()
         if text:
             after_pair = bool(blocks) and blocks[-1].kind == "pair"
-            blocks.append((pair_from_text(text, after_pair) if text.count("\n") <= 1 else None)
-                          or Block("para", text))
+            blocks.append(
+                (pair_from_text(text, after_pair) if text.count("\n") <= 1 else None) or Block("para", text)
+            )
 
-    stack: list[tuple[Any, bool, bool]] = [(root, False, False)]   # (node, closing, in_content)
+    stack: list[tuple[Any, bool, bool]] = [(root, False, False)]  # (node, closing, in_content)
     while stack:
         node, closing, in_content = stack.pop()
         if closing:
@@ -146,12 +220,22 @@ def _blocks(root) -> list[Block]:
 def _label_value_element(node) -> Block | None:
     """`<div><span class="label">Projektägare</span> <span>Borlänge kommun</span></div>` and the like:
     an element of exactly two parts, the first a known label, the second a short value."""
-    parts = [c for c in _children(node) if c.tag != "-comment" and not (c.tag == "-text" and not
-                                                                          (c.text_content or "").strip())]
+    parts = [
+        c
+        for c in _children(node)
+        if c.tag != "-comment" and not (c.tag == "-text" and not (c.text_content or "").strip())
+    ]
     if len(parts) != 2 or any(c.tag == "-text" or c.tag in ("ul", "ol", "dl", "table") for c in parts):
         return None
     label, value = _inline(parts[0]), _inline(parts[1])
-    if not label or "\n" in label or len(label) > 60 or not known_label(label) or not value or len(value) > 300:
+    if (
+        not label
+        or "\n" in label
+        or len(label) > 60
+        or not known_label(label)
+        or not value
+        or len(value) > 300
+    ):
         return None
     return Block("pair", ", ".join(value.split("\n")), label=label)
 
@@ -199,7 +283,7 @@ def _definition_list(node, in_content: bool) -> list[Block]:
 
     for child in _children(node):
         tag = child.tag
-        if tag == "div":             # <dl><div><dt/><dd/></div></dl> is valid HTML too
+        if tag == "div":  # <dl><div><dt/><dd/></div></dl> is valid HTML too
             blocks += _definition_list(child, in_content)
             continue
         if tag == "dt":
@@ -233,8 +317,13 @@ def _table(node, in_content: bool) -> list[Block]:
         texts = [_inline(c) for c in cells]
         if not any(texts):
             continue
-        if len(cells) == 2 and texts[0] and "\n" not in texts[0] and len(texts[0]) <= 60 and (
-                cells[0].tag == "th" or known_label(texts[0]) or texts[0].endswith(":")):
+        if (
+            len(cells) == 2
+            and texts[0]
+            and "\n" not in texts[0]
+            and len(texts[0]) <= 60
+            and (cells[0].tag == "th" or known_label(texts[0]) or texts[0].endswith(":"))
+        ):
             blocks.append(Block("pair", ", ".join(t for t in texts[1].split("\n") if t), label=texts[0]))
         else:
             line = " | ".join(t.replace("\n", " ") for t in texts if t)

@@ -19,8 +19,13 @@ TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 DC = "http://purl.org/dc/elements/1.1/"
-_SKIP = {f"{{{TEXT}}}note", f"{{{TEXT}}}tracked-changes", f"{{{OFFICE}}}annotation",
-         f"{{{TEXT}}}sequence-decls", f"{{{TEXT}}}variable-decls"}
+_SKIP = {
+    f"{{{TEXT}}}note",
+    f"{{{TEXT}}}tracked-changes",
+    f"{{{OFFICE}}}annotation",
+    f"{{{TEXT}}}sequence-decls",
+    f"{{{TEXT}}}variable-decls",
+}
 
 
 def read_odt(data: bytes, deadline: Deadline) -> Document:
@@ -34,7 +39,7 @@ def read_odt(data: bytes, deadline: Deadline) -> Document:
         root = ET.fromstring(content)
     except DocumentError:
         raise
-    except Exception as exc:      # noqa: BLE001 - zip and XML errors of a damaged file
+    except Exception as exc:  # noqa: BLE001 - zip and XML errors of a damaged file
         raise DocumentError("odt", "corrupt", f"corrupt ODT: {type(exc).__name__}: {str(exc)[:160]}") from exc
     fallback = None
     if meta:
@@ -52,8 +57,14 @@ def read_odt(data: bytes, deadline: Deadline) -> Document:
     if not any(b.text.strip() for b in blocks):
         raise DocumentError("odt", "empty", "ODT without any text")
     text = render(blocks, fallback_title=fallback or None)
-    return Document("odt", text, {"paragraphs": sum(1 for b in blocks if b.kind in ("para", "item")),
-                                  "pairs": sum(1 for b in blocks if b.kind == "pair")})
+    return Document(
+        "odt",
+        text,
+        {
+            "paragraphs": sum(1 for b in blocks if b.kind in ("para", "item")),
+            "pairs": sum(1 for b in blocks if b.kind == "pair"),
+        },
+    )
 
 
 def _walk(container, blocks: list[Block], deadline: Deadline) -> None:
@@ -73,21 +84,33 @@ def _walk(container, blocks: list[Block], deadline: Deadline) -> None:
             text = _text(el)
             if text:
                 after_pair = bool(blocks) and blocks[-1].kind == "pair"
-                blocks.append((pair_from_text(text, after_pair) if text.count("\n") <= 1 else None)
-                              or Block("para", text))
+                blocks.append(
+                    (pair_from_text(text, after_pair) if text.count("\n") <= 1 else None)
+                    or Block("para", text)
+                )
         elif tag == f"{{{TEXT}}}list-item":
             paras = [c for c in el if c.tag in (f"{{{TEXT}}}p", f"{{{TEXT}}}h")]
             if paras:
                 blocks.append(Block("item", "\n".join(_text(p) for p in paras)))
             stack.extend(reversed([c for c in el if c.tag == f"{{{TEXT}}}list"]))
         elif tag == f"{{{TABLE}}}table-row":
-            cells = [squash("\n".join(_text(p) for p in c.iter(f"{{{TEXT}}}p")))
-                     for c in el if c.tag == f"{{{TABLE}}}table-cell"]
+            cells = [
+                squash("\n".join(_text(p) for p in c.iter(f"{{{TEXT}}}p")))
+                for c in el
+                if c.tag == f"{{{TABLE}}}table-cell"
+            ]
             if not any(cells):
                 continue
-            if len(cells) == 2 and cells[0] and "\n" not in cells[0] and len(cells[0]) <= 60 and (
-                    known_label(cells[0]) or cells[0].endswith(":") or len(cells[0].split()) <= 4):
-                blocks.append(Block("pair", ", ".join(ln for ln in cells[1].split("\n") if ln), label=cells[0]))
+            if (
+                len(cells) == 2
+                and cells[0]
+                and "\n" not in cells[0]
+                and len(cells[0]) <= 60
+                and (known_label(cells[0]) or cells[0].endswith(":") or len(cells[0].split()) <= 4)
+            ):
+                blocks.append(
+                    Block("pair", ", ".join(ln for ln in cells[1].split("\n") if ln), label=cells[0])
+                )
             else:
                 line = " | ".join(c.replace("\n", " ") for c in cells if c)
                 blocks.append(pair_from_text(line) or Block("para", line))

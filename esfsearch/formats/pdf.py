@@ -27,18 +27,19 @@ import logging
 import re
 from collections import Counter
 
-from . import MAX_PAGES, MAX_TEXT_CHARS, Deadline, DocumentError, Document
+from . import MAX_PAGES, MAX_TEXT_CHARS, Deadline, Document, DocumentError
 from .structure import Block, known_label, render
 
 _PAGE_NUMBER = re.compile(
-    r"^(?:(?:sida|page|s\.|sid\.)\s*)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:av|of|/|\()\s*\d{1,4}\)?)?$", re.I)
+    r"^(?:(?:sida|page|s\.|sid\.)\s*)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:av|of|/|\()\s*\d{1,4}\)?)?$", re.I
+)
 _DIGITS = re.compile(r"\d+")
 _GAP_PAIR = re.compile(r"^(\S.{0,60}?)(:?)\s{3,}(\S.*)$")
 _COLON_LINE = re.compile(r"^([A-ZÅÄÖÉ][^:]{0,60}):$")
 _SUSPENDED = {"och", "eller", "samt", "respektive", "resp", "som", "till", "and", "or", "&"}
 _LOWER_START = re.compile(r"^[a-zåäöéüæø]")
 _HYPHEN_END = re.compile(r"(\w*[^\W\d_])-$")
-EDGE_LINES = 3                   # lines at the top and bottom of a page that may be running furniture
+EDGE_LINES = 3  # lines at the top and bottom of a page that may be running furniture
 
 
 def read_pdf(data: bytes, deadline: Deadline) -> Document:
@@ -51,7 +52,7 @@ def read_pdf(data: bytes, deadline: Deadline) -> Document:
     lines: list[str] = []
     for page in lines_per_page:
         if lines and page and _ends_paragraph(lines[-1], page[0]):
-            lines.append("")         # otherwise the text goes on across the page break
+            lines.append("")  # otherwise the text goes on across the page break
         lines.extend(page)
     lines, rejoined = _rejoin(lines)
     info.update(dropped_lines=dropped, rejoined_words=rejoined)
@@ -67,10 +68,10 @@ def _ends_paragraph(last: str, first: str) -> bool:
 def _page_texts(data: bytes, deadline: Deadline) -> list[str]:
     try:
         from pypdf import PdfReader
-        from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
-    except ImportError as exc:    # pragma: no cover - pypdf is a dependency
+        from pypdf.errors import DependencyError, FileNotDecryptedError
+    except ImportError as exc:  # pragma: no cover - pypdf is a dependency
         raise DocumentError("pdf", "corrupt", f"cannot read PDF: {exc}") from exc
-    logging.getLogger("pypdf").setLevel(logging.ERROR)    # its warnings on damaged files are ours to report
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings on damaged files are ours to report
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
@@ -79,14 +80,17 @@ def _page_texts(data: bytes, deadline: Deadline) -> list[str]:
             except DependencyError as exc:
                 raise DocumentError("pdf", "encrypted", f"encrypted PDF: cannot decrypt ({exc})") from exc
             if not opened:
-                raise DocumentError("pdf", "encrypted",
-                                    "encrypted PDF: it needs a password; save an unprotected copy to index it")
+                raise DocumentError(
+                    "pdf",
+                    "encrypted",
+                    "encrypted PDF: it needs a password; save an unprotected copy to index it",
+                )
         n = len(reader.pages)
     except DocumentError:
         raise
     except FileNotDecryptedError as exc:
         raise DocumentError("pdf", "encrypted", "encrypted PDF: it needs a password") from exc
-    except Exception as exc:      # noqa: BLE001 - a damaged file can make the parser fail in any way
+    except Exception as exc:  # noqa: BLE001 - a damaged file can make the parser fail in any way
         raise DocumentError("pdf", "corrupt", f"corrupt PDF: {_short(exc)}") from exc
     if n > MAX_PAGES:
         raise DocumentError("pdf", "too-large", f"PDF has {n} pages (limit {MAX_PAGES})")
@@ -96,17 +100,20 @@ def _page_texts(data: bytes, deadline: Deadline) -> list[str]:
     for i in range(n):
         deadline.check(f"page {i + 1} of {n}")
         try:
-            text = _paragraph_gaps(reader.pages[i].extract_text(extraction_mode="layout",
-                                                                 layout_mode_space_vertically=True))
-        except Exception:         # noqa: BLE001 - one broken page does not lose the others
+            text = _paragraph_gaps(
+                reader.pages[i].extract_text(extraction_mode="layout", layout_mode_space_vertically=True)
+            )
+        except Exception:  # noqa: BLE001 - one broken page does not lose the others
             try:
                 text = reader.pages[i].extract_text()
-            except Exception:     # noqa: BLE001
+            except Exception:  # noqa: BLE001
                 failed += 1
                 text = ""
         total += len(text)
         if total > MAX_TEXT_CHARS:
-            raise DocumentError("pdf", "too-large", f"PDF text larger than {MAX_TEXT_CHARS // 1_000_000} M characters")
+            raise DocumentError(
+                "pdf", "too-large", f"PDF text larger than {MAX_TEXT_CHARS // 1_000_000} M characters"
+            )
         texts.append(text)
     if n == 0:
         raise DocumentError("pdf", "corrupt", "corrupt PDF: no pages")
@@ -153,16 +160,20 @@ def _no_text(data: bytes, pages: int) -> DocumentError:
     """A PDF with no text: a scan (pages are images) or just empty pages."""
     try:
         from pypdf import PdfReader
+
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             reader.decrypt("")
         with_images = sum(1 for page in reader.pages if _has_image(page))
-    except Exception:             # noqa: BLE001
+    except Exception:  # noqa: BLE001
         with_images = 0
     if with_images:
-        return DocumentError("pdf", "scanned",
-                             f"scanned PDF: no text layer ({with_images} of {pages} pages are images); "
-                             "run OCR on it first (for example ocrmypdf -l swe) and index the result")
+        return DocumentError(
+            "pdf",
+            "scanned",
+            f"scanned PDF: no text layer ({with_images} of {pages} pages are images); "
+            "run OCR on it first (for example ocrmypdf -l swe) and index the result",
+        )
     return DocumentError("pdf", "empty", f"PDF without any text ({pages} pages)")
 
 
@@ -176,12 +187,13 @@ def _has_image(page) -> bool:
             obj = ref.get_object()
             if obj.get("/Subtype") in ("/Image", "/Form"):
                 return True
-    except Exception:             # noqa: BLE001
+    except Exception:  # noqa: BLE001
         return False
     return False
 
 
 # ---------------------------------------------------------------- furniture
+
 
 def _edge_indexes(lines: list[str]) -> list[int]:
     filled = [i for i, ln in enumerate(lines) if ln.strip()]
@@ -197,14 +209,19 @@ def _drop_furniture(pages: list[list[str]]) -> int:
     counts: Counter[str] = Counter()
     for lines in pages:
         counts.update({_key(lines[i]) for i in _edge_indexes(lines)})
-    threshold = max(2, (len(pages) * 3 + 4) // 5)     # on at least 3/5 of the pages, and on two
-    running = {k for k, c in counts.items() if c >= threshold and re.search(r"[^\W\d_]", k)} \
-        if len(pages) >= 2 else set()
+    threshold = max(2, (len(pages) * 3 + 4) // 5)  # on at least 3/5 of the pages, and on two
+    running = (
+        {k for k, c in counts.items() if c >= threshold and re.search(r"[^\W\d_]", k)}
+        if len(pages) >= 2
+        else set()
+    )
     dropped = 0
     for number, lines in enumerate(pages, 1):
         edges = _edge_indexes(lines)
         for i in edges:
-            if _key(lines[i]) in running or (i in (edges[0], edges[-1]) and _is_page_number(lines[i], number)):
+            if _key(lines[i]) in running or (
+                i in (edges[0], edges[-1]) and _is_page_number(lines[i], number)
+            ):
                 lines[i] = ""
                 dropped += 1
         while lines and not lines[0].strip():
@@ -226,6 +243,7 @@ def _is_page_number(line: str, number: int) -> bool:
 
 # ---------------------------------------------------------------- line joins
 
+
 def _rejoin(lines: list[str]) -> tuple[list[str], int]:
     """Rejoin words hyphenated across line ends; join a wrapped line that goes on in lower case."""
     out: list[str] = []
@@ -237,13 +255,17 @@ def _rejoin(lines: list[str]) -> tuple[list[str], int]:
             m = _HYPHEN_END.search(prev)
             first_word = re.split(r"[\s,.;:!?)]", line, maxsplit=1)[0].lower()
             if m and first_word not in _SUSPENDED and not _GAP_PAIR.match(prev):
-                out[-1] = prev + line              # 'ESF-' + 'rådet': a real hyphen after a capital
-                if prev[-2:-1].islower():          # 'kompetens-' + 'försörjning': a line-end hyphen
+                out[-1] = prev + line  # 'ESF-' + 'rådet': a real hyphen after a capital
+                if prev[-2:-1].islower():  # 'kompetens-' + 'försörjning': a line-end hyphen
                     out[-1] = prev[:-1] + line
                     rejoined += 1
                 continue
-            if not prev.endswith((":", ".", "!", "?")) and not _GAP_PAIR.match(prev) and not prev.startswith("- ") \
-                    and len(prev) > 40:
+            if (
+                not prev.endswith((":", ".", "!", "?"))
+                and not _GAP_PAIR.match(prev)
+                and not prev.startswith("- ")
+                and len(prev) > 40
+            ):
                 out[-1] = f"{prev} {line}"
                 continue
         out.append(line)
@@ -261,11 +283,18 @@ def _pairs_to_text(lines: list[str]) -> tuple[str, int]:
         if i in skip:
             continue
         m = _GAP_PAIR.match(line)
-        if m and (known_label(m.group(1)) or (m.group(2) and len(m.group(0)) - len(m.group(1)) - len(m.group(3)) >= 6)):
+        if m and (
+            known_label(m.group(1))
+            or (m.group(2) and len(m.group(0)) - len(m.group(1)) - len(m.group(3)) >= 6)
+        ):
             pair_lines[i] = (m.group(1), m.group(3))
             continue
         m = _COLON_LINE.match(line.strip())
-        if m and not record_layout and (known_label(m.group(1)) or (i - 1 in pair_lines or i - 2 in pair_lines)):
+        if (
+            m
+            and not record_layout
+            and (known_label(m.group(1)) or (i - 1 in pair_lines or i - 2 in pair_lines))
+        ):
             nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
             if nxt and not _COLON_LINE.match(nxt) and not _GAP_PAIR.match(nxt):
                 pair_lines[i] = (m.group(1), nxt)
@@ -293,8 +322,12 @@ def _headings_from_breaks(blocks: list[Block]) -> list[Block]:
     """A lone line between blank lines stays a lone line: mark it as a heading so `render` keeps it so."""
     out = []
     for i, b in enumerate(blocks):
-        if (b.kind == "para" and (i == 0 or blocks[i - 1].kind == "break")
-                and (i + 1 == len(blocks) or blocks[i + 1].kind == "break") and len(b.text) <= 70):
+        if (
+            b.kind == "para"
+            and (i == 0 or blocks[i - 1].kind == "break")
+            and (i + 1 == len(blocks) or blocks[i + 1].kind == "break")
+            and len(b.text) <= 70
+        ):
             out.append(Block("heading", b.text, level=2))
         else:
             out.append(b)

@@ -25,15 +25,15 @@ from ..layouts import _GLUED, LABELS
 _SPACES = re.compile(r"\s+")
 _INLINE_PAIR = re.compile(r"^([A-ZÅÄÖÉa-zåäöé][^:\n]{0,60}?)\s*:\s*(.*)$", re.S)
 _GLUED_BY_LOWER = {g.lower(): g for g in _GLUED}
-_RECORD_LABEL = re.compile(r"^[A-ZÅÄÖÉ][^:\n]{1,60}$")      # what layouts.read_label_record takes
+_RECORD_LABEL = re.compile(r"^[A-ZÅÄÖÉ][^:\n]{1,60}$")  # what layouts.read_label_record takes
 
 
 @dataclass
 class Block:
-    kind: str                 # "heading", "para", "item", "pair", "break" (a blank line)
-    text: str                 # the text; for a pair, the value
-    level: int = 0            # heading level (1 = the title)
-    label: str = ""           # for a pair
+    kind: str  # "heading", "para", "item", "pair", "break" (a blank line)
+    text: str  # the text; for a pair, the value
+    level: int = 0  # heading level (1 = the title)
+    label: str = ""  # for a pair
 
 
 def squash(text: str) -> str:
@@ -74,7 +74,9 @@ def render(blocks: list[Block], *, fallback_title: str | None = None) -> str:
     """The blocks as structured text (see the module docstring)."""
     blocks = [b for b in blocks if b.text.strip() or b.kind in ("pair", "break")]
     title_at = next((i for i, b in enumerate(blocks) if b.kind == "heading" and b.level == 1), None)
-    title = squash(blocks[title_at].text).replace("\n", " ") if title_at is not None else (fallback_title or "")
+    title = (
+        squash(blocks[title_at].text).replace("\n", " ") if title_at is not None else (fallback_title or "")
+    )
     pairs = [b for b in blocks if b.kind == "pair" and b.label.strip()]
     first_pair = next((i for i, b in enumerate(blocks) if b.kind == "pair"), None)
     body_at: list[int] = []
@@ -82,7 +84,7 @@ def render(blocks: list[Block], *, fallback_title: str | None = None) -> str:
         if i == title_at or b.kind == "pair":
             continue
         if title_at is not None and i < title_at and _is_crumb(b):
-            continue    # breadcrumbs and skip links above the page title
+            continue  # breadcrumbs and skip links above the page title
         body_at.append(i)
     if first_pair is not None and title_at is None and not fallback_title:
         # No h1: the last short line before the fields is the title (as in a printed page).
@@ -100,12 +102,12 @@ def render(blocks: list[Block], *, fallback_title: str | None = None) -> str:
         ordered = [main] + [b for b in pairs if b is not main]
         dnr = _value(main.text)
         if dnr and title.startswith(f"{dnr} - "):
-            title = title[len(dnr) + 3:]
+            title = title[len(dnr) + 3 :]
         head.append(f"{dnr} - {title}" if title and dnr else (title or dnr))
         head.append("")
         for b in ordered:
             label = "Diarienummer" if b is main else _label(b.label)
-            if not _RECORD_LABEL.match(label):      # the record reader would stop at it: keep it below
+            if not _RECORD_LABEL.match(label):  # the record reader would stop at it: keep it below
                 tail.append(f"{label}: {_value(b.text)}")
                 continue
             head.append(f"{label}:")
@@ -130,7 +132,11 @@ def render(blocks: list[Block], *, fallback_title: str | None = None) -> str:
 
 
 def _is_crumb(block: Block) -> bool:
-    return block.kind in ("para", "item") and len(block.text.split()) <= 8 and not block.text.rstrip().endswith(".")
+    return (
+        block.kind in ("para", "item")
+        and len(block.text.split()) <= 8
+        and not block.text.rstrip().endswith(".")
+    )
 
 
 def _render_body(blocks: list[Block]) -> str:

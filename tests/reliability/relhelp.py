@@ -1,5 +1,5 @@
-"""Helpers and fixtures of the reliability suite (conftest.py re-exports the fixtures): small and large corpora, base indexes built once per
-session (tests copy them before damaging or killing anything), and CLI helpers."""
+"""Helpers and fixtures of the reliability suite (conftest.py re-exports the fixtures): small and large
+corpora, base indexes built once per session (tests copy them before damaging or killing anything), and CLI helpers."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "corpus"
 SEED_DIR = CORPUS / "seeds"
 PROJECTS_JSON = CORPUS / "projektbanken-eruf-2014-2020" / "projects.json"
-if str(REPO) not in sys.path:   # bench/ (the corpus generator) lives beside the package
+if str(REPO) not in sys.path:  # bench/ (the corpus generator) lives beside the package
     sys.path.insert(0, str(REPO))
 
 
@@ -31,8 +31,9 @@ def cli_cmd(*args: str) -> list[str]:
 
 def run_cli(*args: str, timeout: float = 120, env: dict | None = None) -> subprocess.CompletedProcess:
     full_env = dict(os.environ, PYTHONUNBUFFERED="1", COLUMNS="200", **(env or {}))
-    return subprocess.run(cli_cmd(*args), capture_output=True, text=True, timeout=timeout, env=full_env,
-                          cwd=REPO)
+    return subprocess.run(
+        cli_cmd(*args), capture_output=True, text=True, timeout=timeout, env=full_env, cwd=REPO
+    )
 
 
 def no_traceback(text: str) -> bool:

@@ -7,13 +7,12 @@ import json
 import re
 
 import pytest
+from relhelp import PROJECTS_JSON, SEED_DIR
 
 from esfsearch import ingest
 from esfsearch.index import build_index
 from esfsearch.ingest import MAX_RECORD_CHARS, parse_document, read_file
 from esfsearch.search import SearchEngine
-
-from relhelp import PROJECTS_JSON, SEED_DIR
 
 RECORDS = json.loads(PROJECTS_JSON.read_text(encoding="utf-8"))[:40]
 
@@ -36,7 +35,9 @@ def test_truncated_json_array_keeps_the_complete_records(tmp_path, cut_in):
     path.write_text(full[:at], encoding="utf-8")
 
     result = read_file(path, tmp_path)
-    assert [r.title for r in result.records] == [" ".join(r["projektnamn"].split()) for r in RECORDS[:cut_in - 1]]
+    assert [r.title for r in result.records] == [
+        " ".join(r["projektnamn"].split()) for r in RECORDS[: cut_in - 1]
+    ]
     assert result.problem is None if cut_in > 1 else result.problem.startswith("no readable records")
     reasons = [p.reason for p in result.record_problems]
     assert len(reasons) == 1 and reasons[0].startswith("JSON cut off at line ")
@@ -47,7 +48,7 @@ def test_truncated_json_array_keeps_the_complete_records(tmp_path, cut_in):
 
 def test_truncated_json_cut_between_records_and_indexed(tmp_path):
     full = _export(RECORDS[:10])
-    at = full.index("\n  {", full.index("\n  {", full.index("\n  {") + 1) + 1)   # after record 2's comma
+    at = full.index("\n  {", full.index("\n  {", full.index("\n  {") + 1) + 1)  # after record 2's comma
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "cut.json").write_text(full[:at], encoding="utf-8")
@@ -60,7 +61,7 @@ def test_truncated_json_cut_between_records_and_indexed(tmp_path):
 
 def test_json_with_a_syntax_error_inside_is_not_guessed(tmp_path):
     full = _export(RECORDS[:10])
-    broken = full.replace('",\n', '" oops\n', 3)      # not a cut: damage in the middle of the file
+    broken = full.replace('",\n', '" oops\n', 3)  # not a cut: damage in the middle of the file
     result = parse_document(broken, rel_path="projects.json")
     assert result.records == [] and result.problem.startswith("unknown layout: invalid JSON")
     complete = parse_document(full, rel_path="projects.json")
@@ -70,9 +71,12 @@ def test_json_with_a_syntax_error_inside_is_not_guessed(tmp_path):
 def _long_seed_text(min_chars: int) -> tuple[str, str]:
     """(title, body): the prose paragraphs of the seed texts, repeated until the body is longer than
     min_chars (free text: one record)."""
-    paragraphs = [p.strip() for f in sorted(SEED_DIR.glob("*.txt"))
-                  for p in f.read_text(encoding="utf-8").split("\n\n")
-                  if len(p.strip()) > 300 and "\n" not in p.strip() and ". " in p]
+    paragraphs = [
+        p.strip()
+        for f in sorted(SEED_DIR.glob("*.txt"))
+        for p in f.read_text(encoding="utf-8").split("\n\n")
+        if len(p.strip()) > 300 and "\n" not in p.strip() and ". " in p
+    ]
     seed = "\n\n".join(paragraphs)
     title = "Samlade beskrivningar"
     body, n = [], 0

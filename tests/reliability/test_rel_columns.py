@@ -33,7 +33,7 @@ def truncate_file(ix):
 def manifest_points_outside(ix):
     path = _segment_dirs(ix)[0] / MANIFEST
     manifest = json.loads(path.read_text(encoding="utf-8"))
-    manifest["arrays"]["body.ids"][2] = 10 ** 9
+    manifest["arrays"]["body.ids"][2] = 10**9
     path.write_text(json.dumps(manifest), encoding="utf-8")
 
 
@@ -51,7 +51,14 @@ def delete_columns(ix):
     shutil.rmtree(current_generation(ix) / COLUMNS)
 
 
-DAMAGE = [delete_file, truncate_file, manifest_points_outside, delete_manifest, garble_manifest, delete_columns]
+DAMAGE = [
+    delete_file,
+    truncate_file,
+    manifest_points_outside,
+    delete_manifest,
+    garble_manifest,
+    delete_columns,
+]
 
 
 def _answers(engine: SearchEngine) -> list:
@@ -82,8 +89,8 @@ def test_damaged_columns_fall_back_to_whoosh_and_update_repairs(tiny_copy, damag
     with SearchEngine(ix, exec_mode="fast") as engine:
         assert _answers(engine) == expected
         assert engine.last_path == "whoosh"
-        assert engine.fast_unavailable        # the reason, as data
-    build_index([corpus], ix)                 # nothing changed in the corpus: only the repair
+        assert engine.fast_unavailable  # the reason, as data
+    build_index([corpus], ix)  # nothing changed in the corpus: only the repair
     with SearchEngine(ix, exec_mode="fast") as engine:
         assert _answers(engine) == expected
         assert engine.last_path == "fast" and engine.fast_unavailable is None
@@ -101,6 +108,6 @@ def test_incremental_update_writes_only_the_new_segment(tiny_copy):
         assert _answers(fast) == _answers(slow)
         assert fast.search("vätgas").total == slow.search("vätgas").total >= 1
         assert fast.last_path == "fast"
-    for name, mtime in before.items():     # surviving segments kept their files
+    for name, mtime in before.items():  # surviving segments kept their files
         if name in after:
             assert after[name] == mtime

@@ -12,11 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
+from relhelp import cli_cmd, no_traceback, run_cli
 
 from esfsearch.index import build_index
 from esfsearch.search import SearchEngine
-
-from relhelp import cli_cmd, no_traceback, run_cli
 
 
 def _reader_loop(ix: Path, stop: threading.Event, seen: list, errors: list, reuse: bool) -> None:
@@ -36,7 +35,7 @@ def _reader_loop(ix: Path, stop: threading.Event, seen: list, errors: list, reus
                 finally:
                     if not reuse:
                         e.close()
-            except Exception as exc:   # noqa: BLE001 - any error is the failure we look for
+            except Exception as exc:  # noqa: BLE001 - any error is the failure we look for
                 errors.append(repr(exc))
     finally:
         if engine is not None:
@@ -47,7 +46,9 @@ def _with_readers(ix: Path, action) -> tuple[list, list]:
     stop = threading.Event()
     seen: list = []
     errors: list = []
-    threads = [threading.Thread(target=_reader_loop, args=(ix, stop, seen, errors, reuse)) for reuse in (True, False)]
+    threads = [
+        threading.Thread(target=_reader_loop, args=(ix, stop, seen, errors, reuse)) for reuse in (True, False)
+    ]
     for t in threads:
         t.start()
     try:
@@ -72,8 +73,9 @@ def test_readers_during_build_see_old_or_new(rebuild, tiny, tmp_path):
     seeds = sorted((work / "seeds").iterdir())
     seeds[0].unlink()
     for i in range(40):
-        (work / f"ny-{i}.md").write_text(f"# Kompetensutveckling {i}\n\nKompetensutveckling i Gävle, del {i}.",
-                                         encoding="utf-8")
+        (work / f"ny-{i}.md").write_text(
+            f"# Kompetensutveckling {i}\n\nKompetensutveckling i Gävle, del {i}.", encoding="utf-8"
+        )
 
     def build():
         args = ["index", "-q", "--index", str(ix), str(work)] + (["--rebuild"] if rebuild else [])
@@ -91,8 +93,10 @@ def test_readers_during_build_see_old_or_new(rebuild, tiny, tmp_path):
 
 
 def _hold_lock(ix: Path) -> subprocess.Popen:
-    script = ("import sys, time; from pathlib import Path; from esfsearch.index import write_lock\n"
-              "with write_lock(Path(sys.argv[1])):\n    print('locked', flush=True); time.sleep(600)")
+    script = (
+        "import sys, time; from pathlib import Path; from esfsearch.index import write_lock\n"
+        "with write_lock(Path(sys.argv[1])):\n    print('locked', flush=True); time.sleep(600)"
+    )
     proc = subprocess.Popen([sys.executable, "-c", script, str(ix)], stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "locked"
     return proc
@@ -124,8 +128,12 @@ def test_two_real_builds_at_once(big, tmp_path):
     corpus, base, n = big
     ix = tmp_path / "ix"
     shutil.copytree(base, ix)
-    first = subprocess.Popen(cli_cmd("index", "--rebuild", "-q", "--index", str(ix), str(corpus)),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen(
+        cli_cmd("index", "--rebuild", "-q", "--index", str(ix), str(corpus)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while (ix / ".lock").read_text().strip() != str(first.pid):
@@ -144,11 +152,11 @@ def test_two_real_builds_at_once(big, tmp_path):
 def test_leftover_building_dirs_removed(tiny_copy):
     corpus, ix, n = tiny_copy
     dead = ix / ".building-20200101T000000000000Z-999999"
-    reused_pid = ix / f".building-20200101T000000000001Z-{os.getpid()}"   # pid of a live, unrelated process
+    reused_pid = ix / f".building-20200101T000000000001Z-{os.getpid()}"  # pid of a live, unrelated process
     for d in (dead, reused_pid):
         d.mkdir()
         (d / "MAIN_x.seg").write_bytes(b"half")
     (ix / "CURRENT.tmp").write_text("gen-half")
-    summary = build_index([corpus], ix)                # incremental, nothing changed
+    summary = build_index([corpus], ix)  # incremental, nothing changed
     assert summary.records == n and summary.added == 0
     assert not dead.exists() and not reused_pid.exists() and not (ix / "CURRENT.tmp").exists()

@@ -6,14 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+from relhelp import no_traceback, run_cli
 from typer.testing import CliRunner
 
 from esfsearch.cli import app
 from esfsearch.index import IndexProblem, current_generation
 from esfsearch.schema import SCHEMA_VERSION
 from esfsearch.search import SearchEngine
-
-from relhelp import no_traceback, run_cli
 
 
 def flat(text: str) -> str:
@@ -59,7 +58,7 @@ def meta_not_object(ix):
 def other_schema(ix):
     meta_path = _gen(ix) / "meta.json"
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    meta["schema_version"] = SCHEMA_VERSION + 1   # newer: an older one is rebuilt by the CLI (test_cli)
+    meta["schema_version"] = SCHEMA_VERSION + 1  # newer: an older one is rebuilt by the CLI (test_cli)
     meta_path.write_text(json.dumps(meta), encoding="utf-8")
 
 
@@ -97,7 +96,9 @@ def test_damaged_index_clear_message_exit_3(name, tiny_copy):
 def test_rebuild_recovers(name, rebuild, tiny_copy):
     corpus, ix, n = tiny_copy
     DAMAGE[name][0](ix)
-    res = CliRunner().invoke(app, ["index", str(corpus), "--index", str(ix), "-q"] + (["--rebuild"] if rebuild else []))
+    res = CliRunner().invoke(
+        app, ["index", str(corpus), "--index", str(ix), "-q"] + (["--rebuild"] if rebuild else [])
+    )
     assert res.exit_code == 0, (res.output, res.exception)
     with SearchEngine(ix) as engine:
         assert engine.doc_count == n
@@ -110,7 +111,9 @@ def test_missing_current_real_cli(tiny_copy):
     proc = run_cli("query", "kompetens", "--index", str(ix), "--corpus", str(ix / "no-corpus"))
     assert proc.returncode == 3 and no_traceback(proc.stderr)
     assert "no index in" in proc.stderr
-    proc = run_cli("query", "kompetens", "-q", "--index", str(ix), "--corpus", str(corpus))   # builds on first use
+    proc = run_cli(
+        "query", "kompetens", "-q", "--index", str(ix), "--corpus", str(corpus)
+    )  # builds on first use
     assert proc.returncode == 0, proc.stderr
 
 
@@ -121,7 +124,9 @@ def test_damaged_index_real_subprocess(name, tiny_copy):
     for cmd in (["query", "kompetens"], ["stats", "--json"]):
         proc = run_cli(*cmd, "--index", str(ix), "--corpus", str(corpus))
         assert proc.returncode == 3, proc.stderr
-        assert proc.stderr.startswith("esfsearch: ") and flat("esfsearch index --rebuild") in flat(proc.stderr)
+        assert proc.stderr.startswith("esfsearch: ") and flat("esfsearch index --rebuild") in flat(
+            proc.stderr
+        )
         assert no_traceback(proc.stderr) and proc.stdout == ""
 
 

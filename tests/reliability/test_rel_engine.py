@@ -24,7 +24,7 @@ def test_refresh_to_a_new_generation_keeps_synonyms_and_snippet_settings(tiny_co
         assert before.total > 0, "the user's synonym finds the records of the word it stands for"
         old_gen = engine.generation
 
-        build_index([corpus], ix, rebuild=True)          # a rebuild elsewhere: a new generation
+        build_index([corpus], ix, rebuild=True)  # a rebuild elsewhere: a new generation
         assert current_generation(ix) != old_gen
         engine.refresh()
 
@@ -53,7 +53,7 @@ def test_tui_highlights_under_the_engine_lock(full_index):
             engine = app.engine
             real = engine.highlight
 
-            def spy(record, query):                    # calls the real method; records the lock state
+            def spy(record, query):  # calls the real method; records the lock state
                 held.append(app.lock.locked())
                 return real(record, query)
 

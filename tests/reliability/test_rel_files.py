@@ -10,27 +10,47 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from relhelp import live_keys, no_traceback, run_cli
 from typer.testing import CliRunner
 
 from esfsearch.cli import app
-from esfsearch.index import build_index, read_meta, current_generation
+from esfsearch.index import build_index, current_generation, read_meta
 from esfsearch.ingest import ingest, read_file
 from esfsearch.search import SearchEngine
 
-from relhelp import live_keys, no_traceback, run_cli
-
-TEXT = ("Kompetensförsörjning i Sörmland\n\nProjektet ska höja kompetensen hos anställda på små företag "
-        "i Örebro, Västerås och Eskilstuna. Vi arbetar med jämställdhet och tillgänglighet.\n")
+TEXT = (
+    "Kompetensförsörjning i Sörmland\n\nProjektet ska höja kompetensen hos anställda på små företag "
+    "i Örebro, Västerås och Eskilstuna. Vi arbetar med jämställdhet och tillgänglighet.\n"
+)
 
 GOOD_JSON = 10_000
-BAD_JSON = {5: 42, 77: "bara text", 500: {"ärende-id": "X-500"}, 1000: None, 2000: [1, 2],
-            3000: {"Ärende-ID": "X-3000", "beviljat_belopp_sek": 5}}   # last: neither title nor text
+BAD_JSON = {
+    5: 42,
+    77: "bara text",
+    500: {"ärende-id": "X-500"},
+    1000: None,
+    2000: [1, 2],
+    3000: {"Ärende-ID": "X-3000", "beviljat_belopp_sek": 5},
+}  # last: neither title nor text
 # wrong types that are still readable records (coerced, not dropped)
-ODD_JSON = {900: {"projektnamn": ["Projekt", 900], "projektbeskrivning": {"x": 1}},
-            901: {"ärende-id": {"a": 1}, "projektnamn": 12.5, "beviljat_belopp_sek": "mycket",
-                  "projekt_starttid": 123, "län": 5, "kommuner": [None, {"a": 1}, "Umeå"]},
-            902: {"ärende-id": 902, "projektnamn": "Projekt 902", "beviljat_belopp_sek": 1e400,
-                  "total_projektbudget": 10 ** 30, "projektbeskrivning": True}}
+ODD_JSON = {
+    900: {"projektnamn": ["Projekt", 900], "projektbeskrivning": {"x": 1}},
+    901: {
+        "ärende-id": {"a": 1},
+        "projektnamn": 12.5,
+        "beviljat_belopp_sek": "mycket",
+        "projekt_starttid": 123,
+        "län": 5,
+        "kommuner": [None, {"a": 1}, "Umeå"],
+    },
+    902: {
+        "ärende-id": 902,
+        "projektnamn": "Projekt 902",
+        "beviljat_belopp_sek": 1e400,
+        "total_projektbudget": 10**30,
+        "projektbeskrivning": True,
+    },
+}
 
 
 def make_hostile(root: Path) -> dict[str, int | str]:
@@ -47,20 +67,52 @@ def make_hostile(root: Path) -> dict[str, int | str]:
     put("blank.txt", b"  \n\t \r\n\x0c\n   ", "empty")
     put("image.png", b"\x89PNG\r\n\x1a\n" + bytes(rnd.randrange(256) for _ in range(20_000)), "binary")
     put("huge.txt", b"Stort projekt " + b"a" * (50 * 1024 * 1024), "too large")
-    put("broken-utf8.txt", TEXT.encode() * 3 + b"\xff\xfe\xc3 trasigt " + "Slutet på texten: Sörmland.".encode(), 1)
-    put("cp1252.txt", ("Projekt Växjö\n\nDet här projektet ska stärka kompetensen för anställda på små "
-                       "företag i Småland, med fokus på jämställdhet och hälsa.").encode("cp1252"), 1)
-    put("utf16.txt", ("Projekt Göteborg\n\nEtt projekt om integration och arbetsmarknad för nyanlända "
-                      "i Göteborg och Mölndal.").encode("utf-16"), 1)
+    put(
+        "broken-utf8.txt",
+        TEXT.encode() * 3 + b"\xff\xfe\xc3 trasigt " + "Slutet på texten: Sörmland.".encode(),
+        1,
+    )
+    put(
+        "cp1252.txt",
+        (
+            "Projekt Växjö\n\nDet här projektet ska stärka kompetensen för anställda på små "
+            "företag i Småland, med fokus på jämställdhet och hälsa."
+        ).encode("cp1252"),
+        1,
+    )
+    put(
+        "utf16.txt",
+        (
+            "Projekt Göteborg\n\nEtt projekt om integration och arbetsmarknad för nyanlända "
+            "i Göteborg och Mölndal."
+        ).encode("utf-16"),
+        1,
+    )
     put("utf8-bom.md", codecs.BOM_UTF8 + "# Projekt Luleå\n\nUtbildning för unga i Luleå.".encode(), 1)
-    put("nfd.txt", unicodedata.normalize("NFD", "Kompetenslyft i Sörmland\n\nEtt projekt för "
-                                              "kompetensutveckling i Sörmland och Östergötland.").encode(), 1)
+    put(
+        "nfd.txt",
+        unicodedata.normalize(
+            "NFD",
+            "Kompetenslyft i Sörmland\n\nEtt projekt för kompetensutveckling i Sörmland och Östergötland.",
+        ).encode(),
+        1,
+    )
     put("Projekt å ä ö.txt", "Projekt med mellanslag i namnet\n\nLärande för äldre i Åre.".encode(), 1)
-    put("control-chars.txt", "Projekt\x00 med\x07 styrtecken\n\nText\x1b[31m om \u200bÖrebro.".encode()[:0]
-        + "Projekt med styrtecken\n\nText\x1b[31m om \u200bÖrebro\x7f och mer.".encode(), 1)
+    put(
+        "control-chars.txt",
+        "Projekt\x00 med\x07 styrtecken\n\nText\x1b[31m om \u200bÖrebro.".encode()[:0]
+        + "Projekt med styrtecken\n\nText\x1b[31m om \u200bÖrebro\x7f och mer.".encode(),
+        1,
+    )
 
-    items = [{"ärende-id": f"J{i}", "projektnamn": f"Projekt nummer {i}",
-              "projektbeskrivning": "Kompetensutveckling i Norrbotten."} for i in range(GOOD_JSON)]
+    items = [
+        {
+            "ärende-id": f"J{i}",
+            "projektnamn": f"Projekt nummer {i}",
+            "projektbeskrivning": "Kompetensutveckling i Norrbotten.",
+        }
+        for i in range(GOOD_JSON)
+    ]
     for n, item in {**BAD_JSON, **ODD_JSON}.items():
         items[n] = item
     put("many.json", json.dumps(items, ensure_ascii=False).encode(), GOOD_JSON - len(BAD_JSON))
@@ -108,8 +160,9 @@ def test_ingest_reads_or_reports_every_file(hostile):
             assert isinstance(got[name], str) and outcome in got[name], (name, got[name])
     json_file = next(f for f in report.files if f.path.endswith("many.json"))
     assert len(json_file.record_problems) == len(BAD_JSON)
-    assert {p.where.rsplit("record ", 1)[1].rstrip(")") for p in json_file.record_problems} == \
-        {str(n + 1) for n in BAD_JSON}
+    assert {p.where.rsplit("record ", 1)[1].rstrip(")") for p in json_file.record_problems} == {
+        str(n + 1) for n in BAD_JSON
+    }
     lines = next(f for f in report.files if f.path.endswith("lines.jsonl"))
     assert [p.where.rsplit(":", 1)[1] for p in lines.record_problems] == ["4"]
 
@@ -127,8 +180,10 @@ def test_decoding_is_right(hostile):
     assert "utf-8" in damaged.encoding
     ctl = by_name["control-chars.txt"].records[0]
     assert not any(ord(c) < 32 and c not in "\n\t" for c in ctl.full_text + ctl.title)
-    odd = {r.title: r for r in by_name["many.json"].records if r.title in ("12.5", "Projekt 902", "Projekt, 900")}
-    assert set(odd) == {"12.5", "Projekt 902", "Projekt, 900"}   # wrong types coerced, not fatal
+    odd = {
+        r.title: r for r in by_name["many.json"].records if r.title in ("12.5", "Projekt 902", "Projekt, 900")
+    }
+    assert set(odd) == {"12.5", "Projekt 902", "Projekt, 900"}  # wrong types coerced, not fatal
     assert odd["12.5"].municipalities == ["Umeå"] and odd["12.5"].county == ["5"]
     assert all(r.eu_support is None and r.total_budget is None for r in odd.values())
 
@@ -138,8 +193,9 @@ def test_index_counts_in_equal_counts_out_and_rerun_is_identical(hostile, tmp_pa
     records_in = sum(v for v in expected.values() if isinstance(v, int))
     summary = build_index([root], tmp_path / "ix")
     assert summary.records == summary.added == records_in
-    skipped = {Path(p).relative_to(root).as_posix() if p.startswith(str(root)) else p: r
-               for p, r in summary.skipped}
+    skipped = {
+        Path(p).relative_to(root).as_posix() if p.startswith(str(root)) else p: r for p, r in summary.skipped
+    }
     problem_files = {n for n, v in expected.items() if isinstance(v, str)}
     # every file that gave no records is reported with its reason; broken records inside a file too
     for name in problem_files:
@@ -149,8 +205,12 @@ def test_index_counts_in_equal_counts_out_and_rerun_is_identical(hostile, tmp_pa
     assert sum(1 for k in skipped if k.startswith("scalars.json (")) == 3
 
     meta = read_meta(current_generation(tmp_path / "ix"))
-    per_file = {Path(k).relative_to(root.resolve()).as_posix(): v["records"] for k, v in meta["files"].items()}
-    assert {n: v for n, v in per_file.items() if v} == {n: v for n, v in expected.items() if isinstance(v, int)}
+    per_file = {
+        Path(k).relative_to(root.resolve()).as_posix(): v["records"] for k, v in meta["files"].items()
+    }
+    assert {n: v for n, v in per_file.items() if v} == {
+        n: v for n, v in expected.items() if isinstance(v, int)
+    }
     # files that gave nothing are remembered too (not re-read while unchanged), with their problems
     assert {n for n, v in per_file.items() if not v} == problem_files - {"broken-link.txt", "loop/up"}
 
@@ -161,13 +221,13 @@ def test_index_counts_in_equal_counts_out_and_rerun_is_identical(hostile, tmp_pa
         assert engine.count("") == records_in
         from whoosh.query import Term
 
-        for fname, n in per_file.items():   # documents name every file they were made from
+        for fname, n in per_file.items():  # documents name every file they were made from
             file_key = str((root / fname).resolve())
             assert len(engine._searcher.search(Term("file", file_key), limit=None)) == n, fname
 
-    again = build_index([root], tmp_path / "ix")           # incremental: nothing changed
+    again = build_index([root], tmp_path / "ix")  # incremental: nothing changed
     assert (again.added, again.updated, again.removed, again.records) == (0, 0, 0, records_in)
-    assert sorted(again.skipped) == sorted(summary.skipped)      # still reported on a re-run
+    assert sorted(again.skipped) == sorted(summary.skipped)  # still reported on a re-run
     assert live_keys(tmp_path / "ix") == keys
     fresh = build_index([root], tmp_path / "ix2", rebuild=True)
     assert fresh.records == records_in
@@ -200,9 +260,11 @@ def test_cli_index_json_and_parse_report_skipped(hostile, tmp_path):
     assert any(p.endswith("huge.txt") and "too large" in r for p, r in reasons.items())
     assert any(p.endswith("broken-link.txt") and r == "broken symlink" for p, r in reasons.items())
 
-    proc = run_cli("parse", str(root / "image.png"), str(root / "lines.jsonl"), str(root / "Projekt å ä ö.txt"))
+    proc = run_cli(
+        "parse", str(root / "image.png"), str(root / "lines.jsonl"), str(root / "Projekt å ä ö.txt")
+    )
     assert no_traceback(proc.stderr)
-    assert proc.returncode == 1       # some records, some problems
+    assert proc.returncode == 1  # some records, some problems
     assert len(json.loads(proc.stdout)) == 6
     assert "image.png: binary file" in proc.stderr
     assert "lines.jsonl:4: invalid JSON line" in proc.stderr
@@ -222,10 +284,14 @@ def test_unreadable_file_reported(tmp_path, monkeypatch):
 
     monkeypatch.setattr(Path, "read_bytes", guarded)
     report = ingest([root])
-    assert [(Path(p).name, r) for p, r in report.problems] == [("secret.txt", "cannot read: Permission denied")]
+    assert [(Path(p).name, r) for p, r in report.problems] == [
+        ("secret.txt", "cannot read: Permission denied")
+    ]
     summary = build_index([root], tmp_path / "ix")
     assert summary.records == 1
-    assert [(Path(p).name, r) for p, r in summary.skipped] == [("secret.txt", "cannot read: Permission denied")]
+    assert [(Path(p).name, r) for p, r in summary.skipped] == [
+        ("secret.txt", "cannot read: Permission denied")
+    ]
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads chmod 000 files; see test_unreadable_file_reported")
@@ -251,13 +317,22 @@ def test_huge_numbers_in_sources_do_not_break_the_index(tmp_path):
     (root / "a.txt").write_text(
         "2020/1 - Jätteprojekt\n\nDiarienummer:\n2020/1\nNamn:\nJätteprojekt\nTotal projektbudget:\n"
         "999 999 999 999 999 999 999 999 999\nBeviljat ESF-stöd:\n99999999999999999999999999999999\n"
-        "Planerat antal deltagare:\n9999999999999999999999999999\n\nText om projektet i Umeå.\n", encoding="utf-8")
+        "Planerat antal deltagare:\n9999999999999999999999999999\n\nText om projektet i Umeå.\n",
+        encoding="utf-8",
+    )
     exported = read_file(root / "a.txt", root).records[0].to_dict()
-    (root / "b.json").write_text(json.dumps([dict(exported, id="B", eu_support=10 ** 30),
-                                             dict(exported, id="C", title=7),
-                                             dict(exported, id="D")]), encoding="utf-8")
+    (root / "b.json").write_text(
+        json.dumps(
+            [
+                dict(exported, id="B", eu_support=10**30),
+                dict(exported, id="C", title=7),
+                dict(exported, id="D"),
+            ]
+        ),
+        encoding="utf-8",
+    )
     summary = build_index([root], tmp_path / "ix")
-    assert summary.records == 2                   # a.txt and record D
+    assert summary.records == 2  # a.txt and record D
     assert len(summary.skipped) == 2 and all("wrong value" in r for _, r in summary.skipped)
     with SearchEngine(tmp_path / "ix") as engine:
         assert engine.search("Umeå").total == 2

@@ -13,11 +13,10 @@ import time
 from pathlib import Path
 
 import pytest
+from relhelp import cli_cmd, copy_index, live_keys, no_traceback, run_cli
 
 from esfsearch.index import build_index
 from esfsearch.search import SearchEngine
-
-from relhelp import cli_cmd, copy_index, live_keys, no_traceback, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -25,8 +24,13 @@ KILLS_SURVIVED: list[str] = []
 
 
 def _start(*args: str) -> subprocess.Popen:
-    return subprocess.Popen(cli_cmd(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    return subprocess.Popen(
+        cli_cmd(*args),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+    )
 
 
 def _wait_for(pred, timeout: float) -> bool:
@@ -59,7 +63,7 @@ def big_state(big):
     return corpus, ix, n, total
 
 
-KILL_POINTS = {   # name -> (signal, seconds after start, or a condition to wait for)
+KILL_POINTS = {  # name -> (signal, seconds after start, or a condition to wait for)
     "SIGKILL 0.3 s (starting)": (signal.SIGKILL, 0.3),
     "SIGKILL 1 s (reading)": (signal.SIGKILL, 1.0),
     "SIGKILL 2 s": (signal.SIGKILL, 2.0),
@@ -90,7 +94,7 @@ def test_killed_rebuild_leaves_previous_index(point, big_state, tmp_path):
         assert proc.returncode == 130, err
         assert no_traceback(err) and "interrupted" in err
         assert not list(ix.glob(".building-*")), "an interrupted build removes its half-built generation"
-    _assert_intact(ix, n, total)                       # the old index, complete and answering
+    _assert_intact(ix, n, total)  # the old index, complete and answering
     KILLS_SURVIVED.append(point)
 
     again = run_cli("index", "--index", str(ix), "--json", str(corpus))
@@ -129,7 +133,9 @@ def test_kill_at_the_swap_and_after_incremental_commit(tiny, tmp_path):
     KILLS_SURVIVED.append("SIGKILL at the CURRENT swap")
 
     # an incremental update: two new files, one changed, one removed
-    (work / "new1.txt").write_text("Nytt projekt i Kiruna\n\nUtbildning för gruvarbetare i Kiruna.", encoding="utf-8")
+    (work / "new1.txt").write_text(
+        "Nytt projekt i Kiruna\n\nUtbildning för gruvarbetare i Kiruna.", encoding="utf-8"
+    )
     (work / "new2.md").write_text("# Projekt Ystad\n\nSpråkstöd för nyanlända i Ystad.", encoding="utf-8")
     seed = sorted((work / "seeds").iterdir())
     seed[1].unlink()
@@ -139,9 +145,9 @@ def test_kill_at_the_swap_and_after_incremental_commit(tiny, tmp_path):
     assert proc.returncode == -signal.SIGKILL
     mid = live_keys(ix)
     KILLS_SURVIVED.append("SIGKILL between incremental commit and meta.json")
-    assert len(mid) == n + 2 - 1                       # the commit is complete: the new set, not a mix
+    assert len(mid) == n + 2 - 1  # the commit is complete: the new set, not a mix
 
-    summary = build_index([work], ix)                  # the re-run must not double the new files
+    summary = build_index([work], ix)  # the re-run must not double the new files
     after = live_keys(ix)
     assert len(after) == summary.records == n + 1
     assert after == mid
@@ -190,7 +196,7 @@ def _projects_in(corpus: Path) -> int:
 def test_killed_incremental_update_old_or_new_never_mixed(when, incremental_setup, tmp_path):
     pristine, work, base_ix, extra = incremental_setup
     shutil.rmtree(work)
-    shutil.copytree(pristine, work)                    # copy2 keeps mtimes: unchanged files stay unchanged
+    shutil.copytree(pristine, work)  # copy2 keeps mtimes: unchanged files stay unchanged
     ix = copy_index(base_ix, tmp_path / "ix")
     old = live_keys(ix)
     _apply_changes(work, extra)
@@ -207,7 +213,7 @@ def test_killed_incremental_update_old_or_new_never_mixed(when, incremental_setu
     assert seen in (old, new), "a reader saw a half-applied update"
     # records of the extra corpus that state an id the base corpus has merge with it (issue 18)
     assert len(new) == _projects_in(work) and 2000 - 150 + 300 - 60 <= len(new) <= 2000 - 150 + 300
-    if when == 5.0:   # a from-scratch build agrees with the incrementally updated index
+    if when == 5.0:  # a from-scratch build agrees with the incrementally updated index
         fresh = build_index([work], tmp_path / "fresh", rebuild=True)
         assert live_keys(tmp_path / "fresh").keys() == new.keys() and fresh.records == len(new)
     if not finished:
@@ -216,7 +222,7 @@ def test_killed_incremental_update_old_or_new_never_mixed(when, incremental_setu
 
 def test_report_kills():
     """Not a check of its own: prints how many kill points the run survived (see the report)."""
-    if not KILLS_SURVIVED:   # run alone, or (random order) before the kill tests
+    if not KILLS_SURVIVED:  # run alone, or (random order) before the kill tests
         pytest.skip("no kill test has run yet in this session")
     print(f"\nkill points survived: {len(KILLS_SURVIVED)}: {KILLS_SURVIVED}")
     assert set(KILLS_SURVIVED) <= set(KILL_POINTS) | {"SIGKILL incremental 1.5", "SIGKILL incremental 5.0"}

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 
+from relhelp import SEED_DIR
 from typer.testing import CliRunner
 
 from esfsearch.analysis import fold
 from esfsearch.cli import app
 from esfsearch.search import SearchEngine
-
-from relhelp import SEED_DIR
 
 CONTACT = ("Sofia Stridsberg", "sofia.a.stridsberg@hassleholm.se")
 
@@ -60,6 +59,7 @@ def test_no_contacts_options(full_index):
     assert res.exit_code == 0 and "contact_name" not in json.loads(res.stdout)
     res = runner.invoke(app, ["show", "2020/00639", "--index", str(full_index)])
     assert "Stridsberg" in res.stdout
-    res = runner.invoke(app, ["query", "kontakt:stridsberg", "--all", "--json", "--no-contacts",
-                              "--index", str(full_index)])
+    res = runner.invoke(
+        app, ["query", "kontakt:stridsberg", "--all", "--json", "--no-contacts", "--index", str(full_index)]
+    )
     assert res.exit_code == 0 and "stridsberg" not in res.stdout.lower().replace("kontakt:stridsberg", "")

@@ -7,29 +7,101 @@ import time
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from relhelp import no_traceback, run_cli
 from typer.testing import CliRunner
 
 from esfsearch.cli import app
 from esfsearch.querylang import QueryError, parse_query
 from esfsearch.search import SearchEngine
 
-from relhelp import no_traceback, run_cli
-
 LIMIT_S = 5.0
 TRIED = {"queries": 0}
 
 NASTY = [
-    '"unbalanced', "((kompetens", "kompetens)))", "(((((((((((((((((((a", '""', '"', "()", "foo:bar",
-    "budget:0..99999999999999999999", "stöd:>99999999999999999999999", "deltagare:99999999999999999999",
-    "år:0..9999", "år:99999", "start:2019-13-01", "start:2019-02-30", "år:2020..2019", "stöd:>abc",
-    "region:", 'region:""', "budget:1e400", "budget:..", "budget:...", "medfinansiering:50%",
-    " ".join(f"ord{i}" for i in range(3000)), "a " * 2400, "\x00\x01\x02\x1b[31m\x7f", "*", "**", "~", "~2",
-    "AND", "OR", "NOT", "NOT NOT", "AND OR NOT", "kompetens AND", "OR kompetens", "-", "--", "-region:x",
-    "NOT region:x", "*a", "?", "*?*?*?*?*", "k*" * 60, "kompetens~9", "kompetens~", "kompetens*~",
-    '"kompetens försörjning"~', "a^2", "^", "[a TO b]", "{a TO }", "'", "\\", "a\\", "<", ">", "år:>",
-    "budget:>=", "start:<=", "x:" * 100, "\ud800", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "ﷺ", "\u202eabc", "\u200b\u200b", "ℌ𝔢𝔩𝔩𝔬~",
-    "a" * 4999, "a" * 6000, "🙂 kompetens", "Ⅻ", "ß", "İstanbul", "ǅ", "e\u0301\u0301\u0301", "\uffff",
-    "title:", "fond:*", "id:*", "kontakt:", "kontakt:@", "kommun:Åre OR", "(a OR (b AND (c NOT d)))",
+    '"unbalanced',
+    "((kompetens",
+    "kompetens)))",
+    "(((((((((((((((((((a",
+    '""',
+    '"',
+    "()",
+    "foo:bar",
+    "budget:0..99999999999999999999",
+    "stöd:>99999999999999999999999",
+    "deltagare:99999999999999999999",
+    "år:0..9999",
+    "år:99999",
+    "start:2019-13-01",
+    "start:2019-02-30",
+    "år:2020..2019",
+    "stöd:>abc",
+    "region:",
+    'region:""',
+    "budget:1e400",
+    "budget:..",
+    "budget:...",
+    "medfinansiering:50%",
+    " ".join(f"ord{i}" for i in range(3000)),
+    "a " * 2400,
+    "\x00\x01\x02\x1b[31m\x7f",
+    "*",
+    "**",
+    "~",
+    "~2",
+    "AND",
+    "OR",
+    "NOT",
+    "NOT NOT",
+    "AND OR NOT",
+    "kompetens AND",
+    "OR kompetens",
+    "-",
+    "--",
+    "-region:x",
+    "NOT region:x",
+    "*a",
+    "?",
+    "*?*?*?*?*",
+    "k*" * 60,
+    "kompetens~9",
+    "kompetens~",
+    "kompetens*~",
+    '"kompetens försörjning"~',
+    "a^2",
+    "^",
+    "[a TO b]",
+    "{a TO }",
+    "'",
+    "\\",
+    "a\\",
+    "<",
+    ">",
+    "år:>",
+    "budget:>=",
+    "start:<=",
+    "x:" * 100,
+    "\ud800",
+    "𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
+    "ﷺ",
+    "\u202eabc",
+    "\u200b\u200b",
+    "ℌ𝔢𝔩𝔩𝔬~",
+    "a" * 4999,
+    "a" * 6000,
+    "🙂 kompetens",
+    "Ⅻ",
+    "ß",
+    "İstanbul",
+    "ǅ",
+    "e\u0301\u0301\u0301",
+    "\uffff",
+    "title:",
+    "fond:*",
+    "id:*",
+    "kontakt:",
+    "kontakt:@",
+    "kommun:Åre OR",
+    "(a OR (b AND (c NOT d)))",
 ]
 
 
@@ -63,22 +135,60 @@ def test_nasty_queries_api(q, engine):
 QUERY_TEXT = st.one_of(
     st.text(max_size=200),
     st.text(alphabet=st.characters(codec="utf-8"), max_size=60),
-    st.lists(st.sampled_from(['"', "(", ")", "*", "~", "AND", "OR", "NOT", "-", ":", "region:", "år:", "budget:",
-                              "kompetens", "Sörmland", "..", ">", "<=", "2019", "99999999999999999999", " ",
-                              "\x00", "\u0301", "okänt:", "^", "\\", "?", "kontakt:"]), max_size=30).map("".join),
+    st.lists(
+        st.sampled_from(
+            [
+                '"',
+                "(",
+                ")",
+                "*",
+                "~",
+                "AND",
+                "OR",
+                "NOT",
+                "-",
+                ":",
+                "region:",
+                "år:",
+                "budget:",
+                "kompetens",
+                "Sörmland",
+                "..",
+                ">",
+                "<=",
+                "2019",
+                "99999999999999999999",
+                " ",
+                "\x00",
+                "\u0301",
+                "okänt:",
+                "^",
+                "\\",
+                "?",
+                "kontakt:",
+            ]
+        ),
+        max_size=30,
+    ).map("".join),
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(q=QUERY_TEXT)
 def test_property_parse_and_search(q, engine):
     _check(lambda t: parse_query(t), q)
     _check(lambda t: engine.search(t, limit=5, snippets=True), q)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                 HealthCheck.too_slow])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(q=QUERY_TEXT.filter(lambda t: "\x00" not in t))
 def test_property_cli(q, full_index):
     started = time.monotonic()
@@ -92,7 +202,9 @@ def test_property_cli(q, full_index):
     assert no_traceback(res.stdout + res.stderr)
 
 
-@pytest.mark.parametrize("q", ['"unbalanced', "budget:0..99999999999999999999", "okänt:fält", "AND", "x" * 6000])
+@pytest.mark.parametrize(
+    "q", ['"unbalanced', "budget:0..99999999999999999999", "okänt:fält", "AND", "x" * 6000]
+)
 def test_real_subprocess(q, full_index):
     started = time.monotonic()
     proc = run_cli("query", "--index", str(full_index), "--", q, timeout=30)

@@ -11,11 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
+from relhelp import SEED_DIR, cli_cmd, no_traceback
 
 from esfsearch.index import IndexProblem, _estimated_records, write_lock
 from esfsearch.ingest import iter_files
-
-from relhelp import SEED_DIR, cli_cmd, no_traceback
 
 pytestmark = pytest.mark.slow
 
@@ -34,8 +33,14 @@ def corpus5k(tmp_path_factory) -> Path:
 
 
 def _start(*args: str, **kw) -> subprocess.Popen:
-    return subprocess.Popen(cli_cmd(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=dict(os.environ, PYTHONUNBUFFERED="1"), **kw)
+    return subprocess.Popen(
+        cli_cmd(*args),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        **kw,
+    )
 
 
 def _stat(pid: str) -> tuple[str, int] | None:
@@ -100,16 +105,17 @@ linux_only = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="re
 def test_kill_9_of_the_parent_leaves_no_process_and_no_lock(when, corpus5k, tmp_path):
     ix = tmp_path / "ix"
     proc = _start("index", "--rebuild", "-q", "--index", str(ix), str(corpus5k))
-    if when == "writers running":   # whatever the machine's speed: once the writers are forked
+    if when == "writers running":  # whatever the machine's speed: once the writers are forked
         assert _wait_for(lambda: len(_children(proc.pid)) >= 2 or proc.poll() is not None, 600)
     else:
         time.sleep(float(when.split()[0]))
     assert proc.poll() is None, "the build finished before the kill point"
     writers = _children(proc.pid)
-    os.kill(proc.pid, signal.SIGKILL)                  # only the parent
+    os.kill(proc.pid, signal.SIGKILL)  # only the parent
     proc.communicate(timeout=60)
-    assert _wait_for(lambda: not _processes_naming(str(ix)), 5), \
+    assert _wait_for(lambda: not _processes_naming(str(ix)), 5), (
         f"processes outlived the killed build: {_processes_naming(str(ix))} (writers were {writers})"
+    )
     assert _lock_is_free(ix), "the write lock is still held after the build was killed"
     if when == "writers running":
         assert writers, "the build forked no writer processes"
@@ -117,8 +123,9 @@ def test_kill_9_of_the_parent_leaves_no_process_and_no_lock(when, corpus5k, tmp_
     # one's leftovers. A whole 5000-record build takes minutes on a busy CI machine; seeing it write
     # its own generation is enough here (test_rel_kill completes builds after kills).
     dead = set(ix.glob(".building-*"))
-    again = _start("index", "--wait", "0", "--rebuild", "-q", "--index", str(ix), str(corpus5k),
-                   start_new_session=True)
+    again = _start(
+        "index", "--wait", "0", "--rebuild", "-q", "--index", str(ix), str(corpus5k), start_new_session=True
+    )
     assert _wait_for(lambda: again.poll() is not None or (set(ix.glob(".building-*")) - dead), 600)
     if again.poll() is None:
         assert not dead & set(ix.glob(".building-*")), "the dead build's leftovers were not removed"
