@@ -460,7 +460,7 @@ def filter_query(f: Filter) -> Q.Query:
             parts.append(Q.NumericRange("start_year", None, hi))
         if lo is not None:
             parts.append(Q.NumericRange("end_year", lo, None))
-        if not parts:   # '..': a range with neither end
+        if not parts:  # '..': a range with neither end
             raise QueryError(f"{f.name}: expects a year such as 2019 or a range 2018..2020, not {f.value!r}")
         return Q.And(parts) if len(parts) > 1 else parts[0]
     raise QueryError(f"unsupported field kind {spec.kind}")  # pragma: no cover
