@@ -913,7 +913,7 @@ def parse_query(
             if _is_word(child) and sub is not Q.NullQuery:
                 stems = _concept_stems(child, rewriter)
                 concepts.append(Concept(_concept_text(child), sub, stems, rewriter.share(stems)))
-        scoring = _Or(rewritten + concept_clauses(concepts)).normalize()
+        scoring = _Or(rewritten + concept_clauses(concepts, doc_count=rewriter.doc_count)).normalize()
     else:
         scoring = rewriter(parsed).normalize()
     info.words, info.stems, info.folded_stems = rewriter.info_words, rewriter.stems, rewriter.folded
