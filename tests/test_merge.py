@@ -14,6 +14,7 @@ import pytest
 from esfsearch.index import build_index, current_generation, read_meta
 from esfsearch.ingest import parse_document
 from esfsearch.merge import Part, merge, project_key
+from esfsearch.querylang import QueryError
 from esfsearch.search import SearchEngine
 
 REPO = Path(__file__).resolve().parent.parent
@@ -242,7 +243,12 @@ def test_markdown_mentioning_esf_has_no_fund(tmp_path):
     with SearchEngine(tmp_path / "ix") as engine:
         [hit] = engine.search("socialfonden").hits
         assert hit.record.fund is None and hit.record.programme_period is None
-        assert engine.search("fond:esf").total == 0
+        # no project has fund ESF: the fund facet is empty, and asking for it is the "unknown value"
+        # error (the CLI's exit 1), not an empty answer
+        assert engine.search("", facets=("fund",)).facets["fund"] == []
+        with pytest.raises(QueryError) as exc:
+            engine.search("fond:esf")
+        assert (exc.value.kind, exc.value.field, exc.value.value) == ("unknown_value", "fund", "esf")
         assert hit.record.short_id == "uppdrag-till-esf-radet-2019"
         assert hit.record.id == "regeringen/uppdrag-till-esf-radet-2019"
 

@@ -127,7 +127,7 @@ def query(
             q, filters=filters, sort=sort, limit=limit, page=page, facets=facets, snippets=not no_snippets
         )
     except QueryError as exc:
-        query_failed(exc)
+        query_failed(exc, contacts=not no_contacts)
     finally:
         engine.close()
     if not quiet:

@@ -43,9 +43,18 @@ def fail(message: str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
-def query_failed(exc: Exception) -> NoReturn:
+def query_failed(exc: Exception, contacts: bool = True) -> NoReturn:
     """A query error, worded for the user: a filter value no project has exits 1 (nothing can match);
-    anything else the user must fix exits 2."""
+    anything else the user must fix exits 2. Without contacts (--no-contacts) an unknown contact value
+    gets no did-you-mean: the suggestion would be a record's contact data."""
+    from ..querylang import FIELDS
+
+    if (
+        not contacts
+        and getattr(exc, "kind", None) == "unknown_value"
+        and exc.field == FIELDS["kontakt"].label
+    ):  # type: ignore[attr-defined]
+        exc.suggestion = None  # type: ignore[attr-defined]
     fail(query_error_text(exc), EXIT_NONE if getattr(exc, "kind", None) == "unknown_value" else EXIT_USAGE)
 
 

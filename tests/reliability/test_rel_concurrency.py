@@ -110,7 +110,10 @@ def test_second_build_waits_then_fails_exit_3(tiny_copy):
         proc = run_cli("index", "--wait", "1.5", "--index", str(ix), str(corpus))
         waited = time.monotonic() - started
         assert proc.returncode == 3
-        assert "another esfsearch process is writing the index" in " ".join(proc.stderr.split())
+        # the message names the holder: the pid of the process that took the lock
+        assert f"another esfsearch process (pid {holder.pid}) is writing the index" in " ".join(
+            proc.stderr.split()
+        )
         assert no_traceback(proc.stderr)
         assert waited >= 1.5
     finally:

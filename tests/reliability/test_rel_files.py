@@ -188,11 +188,34 @@ def test_decoding_is_right(hostile):
     assert all(r.eu_support is None and r.total_budget is None for r in odd.values())
 
 
+# truncated.json is a cut copy of many.json's first records: its 18 records state ids many.json has
+DUPLICATED_IDS = 18
+
+
+def _projects(root: Path) -> tuple[list, int]:
+    """(every record read, projects): records stating the same id are one project (issue 18), a record
+    without a stated id is a project of its own."""
+    from esfsearch.merge import project_key
+
+    records = ingest([root]).records
+    return records, len({project_key(r) or ("own", n) for n, r in enumerate(records)})
+
+
+def _nothing_lost(engine: SearchEngine, records: list) -> None:
+    """Every record read is findable by its id, in one project that lists the record's file in `sources`."""
+    for r in records:
+        hits = engine.get(r.id)
+        assert len(hits) == 1, r.id
+        assert r.source_path in hits[0].record.sources, (r.id, r.source_path, hits[0].record.sources)
+
+
 def test_index_counts_in_equal_counts_out_and_rerun_is_identical(hostile, tmp_path):
     root, expected = hostile
     records_in = sum(v for v in expected.values() if isinstance(v, int))
+    records, projects = _projects(root)
+    assert len(records) == records_in and projects == records_in - DUPLICATED_IDS
     summary = build_index([root], tmp_path / "ix")
-    assert summary.records == summary.added == records_in
+    assert summary.records == summary.added == projects
     skipped = {
         Path(p).relative_to(root).as_posix() if p.startswith(str(root)) else p: r for p, r in summary.skipped
     }
@@ -215,22 +238,23 @@ def test_index_counts_in_equal_counts_out_and_rerun_is_identical(hostile, tmp_pa
     assert {n for n, v in per_file.items() if not v} == problem_files - {"broken-link.txt", "loop/up"}
 
     keys = live_keys(tmp_path / "ix")
-    assert len(keys) == records_in
+    assert len(keys) == projects
     with SearchEngine(tmp_path / "ix") as engine:
-        assert engine.doc_count == records_in
-        assert engine.count("") == records_in
+        assert engine.doc_count == projects
+        assert engine.count("") == projects
         from whoosh.query import Term
 
         for fname, n in per_file.items():  # documents name every file they were made from
             file_key = str((root / fname).resolve())
             assert len(engine._searcher.search(Term("file", file_key), limit=None)) == n, fname
+        _nothing_lost(engine, records)
 
     again = build_index([root], tmp_path / "ix")  # incremental: nothing changed
-    assert (again.added, again.updated, again.removed, again.records) == (0, 0, 0, records_in)
+    assert (again.added, again.updated, again.removed, again.records) == (0, 0, 0, projects)
     assert sorted(again.skipped) == sorted(summary.skipped)  # still reported on a re-run
     assert live_keys(tmp_path / "ix") == keys
     fresh = build_index([root], tmp_path / "ix2", rebuild=True)
-    assert fresh.records == records_in
+    assert fresh.records == projects
     assert sorted(fresh.skipped) == sorted(summary.skipped)
     assert set(live_keys(tmp_path / "ix2")) == set(keys)
 
@@ -254,7 +278,11 @@ def test_cli_index_json_and_parse_report_skipped(hostile, tmp_path):
     res = runner.invoke(app, ["index", str(root), "--index", str(tmp_path / "ix"), "--json"])
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
-    assert data["records"] == sum(v for v in expected.values() if isinstance(v, int))
+    records, projects = _projects(root)  # records in; the projects they make are what is indexed
+    assert len(records) == sum(v for v in expected.values() if isinstance(v, int))
+    assert data["records"] == projects == len(records) - DUPLICATED_IDS
+    with SearchEngine(tmp_path / "ix") as engine:
+        _nothing_lost(engine, records)
     reasons = {d["path"]: d["reason"] for d in data["skipped"]}
     assert any("empty file" == r for r in reasons.values())
     assert any(p.endswith("huge.txt") and "too large" in r for p, r in reasons.items())

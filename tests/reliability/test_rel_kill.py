@@ -73,6 +73,11 @@ KILL_POINTS = {  # name -> (signal, seconds after start, or a condition to wait 
     "SIGINT 2 s": (signal.SIGINT, 2.0),
     "SIGINT during commit": (signal.SIGINT, "commit"),
 }
+SWAP_KILL = "SIGKILL at the CURRENT swap"
+META_KILL = "SIGKILL between incremental commit and meta.json"
+INCREMENTAL_WHEN = (1.5, 5.0)
+# every name a kill test may record: test_report_kills checks against this, whatever order the tests ran in
+ALL_KILLS = set(KILL_POINTS) | {SWAP_KILL, META_KILL} | {f"SIGKILL incremental {w}" for w in INCREMENTAL_WHEN}
 
 
 @pytest.mark.parametrize("point", KILL_POINTS)
@@ -130,7 +135,7 @@ def test_kill_at_the_swap_and_after_incremental_commit(tiny, tmp_path):
     proc = subprocess.run([sys.executable, "-c", script, "swap", str(work), str(ix)], timeout=120)
     assert proc.returncode == -signal.SIGKILL
     assert live_keys(ix) == before
-    KILLS_SURVIVED.append("SIGKILL at the CURRENT swap")
+    KILLS_SURVIVED.append(SWAP_KILL)
 
     # an incremental update: two new files, one changed, one removed
     (work / "new1.txt").write_text(
@@ -144,7 +149,7 @@ def test_kill_at_the_swap_and_after_incremental_commit(tiny, tmp_path):
     proc = subprocess.run([sys.executable, "-c", script, "meta", str(work), str(ix)], timeout=120)
     assert proc.returncode == -signal.SIGKILL
     mid = live_keys(ix)
-    KILLS_SURVIVED.append("SIGKILL between incremental commit and meta.json")
+    KILLS_SURVIVED.append(META_KILL)
     assert len(mid) == n + 2 - 1  # the commit is complete: the new set, not a mix
 
     summary = build_index([work], ix)  # the re-run must not double the new files
@@ -192,7 +197,7 @@ def _projects_in(corpus: Path) -> int:
     return len({project_key(r) or ("own", n) for n, r in enumerate(ingest([corpus]).records)})
 
 
-@pytest.mark.parametrize("when", [1.5, 5.0])
+@pytest.mark.parametrize("when", INCREMENTAL_WHEN)
 def test_killed_incremental_update_old_or_new_never_mixed(when, incremental_setup, tmp_path):
     pristine, work, base_ix, extra = incremental_setup
     shutil.rmtree(work)
@@ -225,4 +230,4 @@ def test_report_kills():
     if not KILLS_SURVIVED:  # run alone, or (random order) before the kill tests
         pytest.skip("no kill test has run yet in this session")
     print(f"\nkill points survived: {len(KILLS_SURVIVED)}: {KILLS_SURVIVED}")
-    assert set(KILLS_SURVIVED) <= set(KILL_POINTS) | {"SIGKILL incremental 1.5", "SIGKILL incremental 5.0"}
+    assert set(KILLS_SURVIVED) <= ALL_KILLS, set(KILLS_SURVIVED) - ALL_KILLS

@@ -62,4 +62,23 @@ def test_no_contacts_options(full_index):
     res = runner.invoke(
         app, ["query", "kontakt:stridsberg", "--all", "--json", "--no-contacts", "--index", str(full_index)]
     )
-    assert res.exit_code == 0 and "stridsberg" not in res.stdout.lower().replace("kontakt:stridsberg", "")
+    assert res.exit_code == 0
+    data = json.loads(res.stdout)
+    # the query is echoed (issue 13): that is the user's own text, never record data ...
+    assert data["query"]["typed"] == "kontakt:stridsberg"
+    assert [(f["typed"], f["value"]) for f in data["query"]["filters"]] == [("stridsberg", "stridsberg")]
+    assert "sofia" not in json.dumps(data["query"]).lower()
+    # ... and the records found carry no contact data
+    assert [h["id"] for h in data["hits"]] == ["2020/00639"]
+    assert not any(k.startswith("contact_") for h in data["hits"] for k in h)
+    assert "stridsberg" not in json.dumps(data["hits"], ensure_ascii=False).lower()
+    # a contact value no record has: the did-you-mean would be a record's contact data
+    for typed, leaked in (
+        ("kontakt:stridsbrg", "stridsberg"),
+        ("kontakt:sofia.a.stridsberg@hassleholm", "hassleholm.se"),
+    ):
+        res = runner.invoke(app, ["query", typed, "--json", "--index", str(full_index)])
+        assert res.exit_code == 1 and leaked in res.stderr  # with contacts: suggested
+        res = runner.invoke(app, ["query", typed, "--json", "--no-contacts", "--index", str(full_index)])
+        assert res.exit_code == 1 and "no project has contact" in res.stderr
+        assert leaked not in res.output and "did you mean" not in res.stderr
