@@ -49,11 +49,8 @@ def query_failed(exc: Exception, contacts: bool = True) -> NoReturn:
     gets no did-you-mean: the suggestion would be a record's contact data."""
     from ..querylang import FIELDS
 
-    if (
-        not contacts
-        and getattr(exc, "kind", None) == "unknown_value"
-        and exc.field == FIELDS["kontakt"].label
-    ):  # type: ignore[attr-defined]
+    unknown = getattr(exc, "kind", None) == "unknown_value"
+    if not contacts and unknown and getattr(exc, "field", None) == FIELDS["kontakt"].label:
         exc.suggestion = None  # type: ignore[attr-defined]
     fail(query_error_text(exc), EXIT_NONE if getattr(exc, "kind", None) == "unknown_value" else EXIT_USAGE)
 
