@@ -9,8 +9,11 @@ Whoosh 2.7's DisjunctionMax matcher gives every hit the top score, and the OrGro
 is dropped by `Query.apply`, so the coordination is built from ordinary query classes, which any
 executor of the query tree (Whoosh's matchers or a vectorised one) scores the same way:
 
-- each concept adds a constant `CONCEPT_STEP` (`ConstantScoreQuery`): a record with more concepts lies a
-  whole step above one with fewer; within a step, BM25F decides. A single-word query gets its step too,
+- each concept adds a constant `CONCEPT_STEP` (`ConstantScoreQuery`) to the records that match the word
+  itself (its forms, the query compound's modifier AND head, folded forms, synonyms): a record with more
+  concepts lies a whole step above one with fewer; within a step, BM25F decides. A record that has only
+  one part of a rare query compound (the low-weight fallback) gets `PART_STEP` of the step: it follows
+  every record with the word, as the compound tests require. A single-word query gets its step too,
   so a record with any direct match ranks above every record that only an expansion term found
   (`expansion.py` keeps its clause below one step);
 - a sloppy phrase of the concepts' stems (title or body) adds `PROXIMITY` to records where the words stand
@@ -26,6 +29,9 @@ from whoosh import query as Q
 
 # A record's concept count decides its tier; BM25F scores of one query stay well below this.
 CONCEPT_STEP = 100.0
+# A record with only one part of a rare query compound ('tåg' for 'tågtrafiken') covers that concept in
+# part: this share of its step, well under the third of a whole-word match the analysis tests protect.
+PART_STEP = 0.25
 # max_candidates: the sloppy phrase is checked position by position in Python (Whoosh's span matchers,
 # ~1 ms a record); it is added only when the rarest concept is in at most this many records, so its cost
 # stays bounded on a large index (20 000 records: 2.7 s -> ms for 'hållbar utveckling i regionen')
@@ -39,6 +45,7 @@ class Concept:
     query: Q.Query  # everything that counts as a match of it
     stems: tuple[str, ...]  # exact stems, for the proximity clause (empty: no proximity)
     share: float = 0.0  # share of the records that have its most frequent word (0: unknown)
+    partial: Q.Query | None = None  # one part of a rare query compound alone: PART_STEP of a step
 
 
 def concept_clauses(concepts: list[Concept], step: float | None = None, doc_count: int = 0) -> list[Q.Query]:
@@ -49,7 +56,17 @@ def concept_clauses(concepts: list[Concept], step: float | None = None, doc_coun
         return []
     clauses: list[Q.Query] = []
     if step:
-        clauses += [Q.ConstantScoreQuery(c.query, concept_step(c, step)) for c in concepts]
+        for c in concepts:
+            full = concept_step(c, step)
+            if c.partial is None or not PART_STEP:
+                clauses.append(Q.ConstantScoreQuery(c.query, full))
+                continue
+            # direct gets the whole step, (direct or partial) PART_STEP of it: no AndNot needed
+            part = PART_STEP * full
+            clauses += [
+                Q.ConstantScoreQuery(c.query, full - part),
+                Q.ConstantScoreQuery(Q.Or([c.query, c.partial]), part),
+            ]
     stems = [s for c in concepts for s in c.stems]
     candidates = min(c.share for c in concepts) * doc_count if doc_count else 0
     if (

@@ -10,7 +10,10 @@ it follows the index generation by construction).
 
 The expansion clause is an ordinary `Or` of `Term` queries whose largest possible BM25F score is kept
 below one concept step (`concepts.CONCEPT_STEP`), so every direct match ranks above every record that
-only an expansion term found.
+only an expansion term found. The clause re-ranks the direct matches and adds no record to them (totals,
+facets, exports and saved-search "new" matches count direct matches); records that only an expansion term
+finds are listed, marked related, after the direct matches only to complete the first page when those are
+fewer than `FEEDBACK["fill_below"]` (`SearchEngine._expansion`).
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ FEEDBACK: dict[str, Any] = {
     "max_share": 0.25,  # ... and in at most this share of all records (else it says nothing)
     "min_results": 2,  # no feedback from fewer direct hits than this
     "candidates": 150,  # terms whose document frequency is looked up (by P(t|R))
+    "fill_below": 10,  # related records (only an expansion term finds them) complete the first
+    # this many places after fewer direct matches (search._add_related)
 }
 ASSOCIATIONS = {
     "weight": 0.5,  # total boost of the association terms (shared by them)

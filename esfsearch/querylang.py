@@ -25,6 +25,7 @@ from .schema import normalise_value
 MAX_TERMS = 200
 FOLDED_STOPWORDS = frozenset(fold(w) for w in STOPWORDS if has_accents(w))
 MAX_QUERY_CHARS = 5000
+MAX_COMPOUND_CHARS = 60  # longer 'words' are not split into compound parts
 
 # Scoring weights, tuned on the judged query set (eval/).
 WEIGHTS = {
@@ -460,7 +461,7 @@ def filter_query(f: Filter) -> Q.Query:
             parts.append(Q.NumericRange("start_year", None, hi))
         if lo is not None:
             parts.append(Q.NumericRange("end_year", lo, None))
-        if not parts:  # '..': a range with neither end
+        if not parts:
             raise QueryError(f"{f.name}: expects a year such as 2019 or a range 2018..2020, not {f.value!r}")
         return Q.And(parts) if len(parts) > 1 else parts[0]
     raise QueryError(f"unsupported field kind {spec.kind}")  # pragma: no cover
@@ -543,6 +544,8 @@ class Rewriter:
         self.terms = 0
         self.notes: list[dict] = []  # how each word was searched, for saying what was understood
         self.ignored: list[str] = []  # stop words left out
+        self.direct: dict[int, Q.Query] = {}  # id(word query) -> its direct matches (without part fallbacks)
+        self.fallback: dict[int, Q.Query] = {}  # id(word query) -> its single-part fallbacks
 
     def __call__(self, q: Q.Query, positive: bool = True) -> Q.Query:
         if isinstance(q, Q.Phrase) and q.fieldname == "text":
@@ -594,8 +597,16 @@ class Rewriter:
                 self.folded.add(folded)
         if any(ch.isdigit() for ch in word):
             alternatives.append(Q.Term("id_v", normalise_value(word), boost=WEIGHTS["id"]))
-        split, source, scale, folded_split = self.split_compound(word), "index", 1.0, None
-        if not split and WEIGHTS["lexicon_split"] and self._unseen(stem):
+        # (a 'word' longer than any Swedish compound is no compound: splitting it would cost seconds)
+        splittable = len(word) <= MAX_COMPOUND_CHARS
+        split, source, scale, folded_split = (
+            self.split_compound(word) if splittable else None,
+            "index",
+            1.0,
+            None,
+        )
+        fallback: list[Q.Query] = []  # single parts of a rare compound: matches, but not of the word
+        if splittable and not split and WEIGHTS["lexicon_split"] and self._unseen(stem):
             split, source, scale = self.split_with_lexicon(word), "lexicon", WEIGHTS["lexicon_split"]
         if split:
             alternatives += self._split_alternatives(
@@ -603,11 +614,11 @@ class Rewriter:
             )
             if positive:
                 self.splits.append(CompoundSplit(word, split, source))
-        elif not has_accents(word) and WEIGHTS["folded_split"]:
+        elif splittable and not has_accents(word) and WEIGHTS["folded_split"]:
             # typed without å/ä/ö: split against the folded vocabulary ('halsoinnovation')
             folded_split = self.split_compound(fold(word), field="folded")
             if folded_split:
-                alternatives += self._split_alternatives(
+                both, fallback = self._split_alternatives(
                     folded_split,
                     self.stem(fold(word)),
                     ("folded",),
@@ -615,6 +626,7 @@ class Rewriter:
                     WEIGHTS["folded_split"],
                     positive,
                 )
+                alternatives.append(both)
         for synonym in self.synonyms.get(word, ()):
             alternatives.append(self._synonym(synonym, positive))
         self._note(
@@ -625,7 +637,12 @@ class Rewriter:
             split or folded_split,
             folded=not has_accents(word) or self._unknown(stem),
         )
-        return _Or(alternatives, boost=boost)
+        query = _Or(alternatives + fallback, boost=boost)
+        if fallback:
+            # the concept step (concepts.py) is for records with the word itself, not with one part of it
+            self.direct[id(query)] = _Or(alternatives, boost=boost)
+            self.fallback[id(query)] = _Or(fallback)
+        return query
 
     def _note(
         self,
@@ -658,15 +675,18 @@ class Rewriter:
         counted_in: tuple[str, ...],
         scale: float,
         positive: bool,
-    ) -> list[Q.Query]:
-        """Modifier AND head ('utsläpp av koldioxid' for 'koldioxidutsläpp'); and, when the compound
-        itself would not fill a page of hits, each part on its own at a low weight, so that 'tågtrafiken'
-        also lists 'Åk tåg' and 'solenergi' 'Framtidens solel' - after every record that has the word."""
+    ) -> tuple[Q.Query, list[Q.Query]]:
+        """(modifier AND head, single-part fallbacks). Modifier AND head ('utsläpp av koldioxid' for
+        'koldioxidutsläpp') is a match of the word; when the compound itself would not fill a page of hits,
+        each part on its own also matches at a low weight, so that 'tågtrafiken' also lists 'Åk tåg' and
+        'solenergi' 'Framtidens solel' - after every record that has the word (the fallbacks get no concept
+        step: a record with one part does not cover the concept)."""
 
         def either(term: str, weight: float) -> Q.Query:
             return Q.Or([Q.Term(f, term) for f in fields], boost=weight * scale)
 
-        alternatives: list[Q.Query] = [Q.And([either(p, 1.0) for p in split], boost=WEIGHTS["split"] * scale)]
+        both = Q.And([either(p, 1.0) for p in split], boost=WEIGHTS["split"] * scale)
+        alternatives: list[Q.Query] = []
         if self.doc_frequency and sum(self.doc_frequency(f, stem) for f in counted_in) < RELAX_BELOW:
             for part, weight in zip(split, (WEIGHTS["modifier"], WEIGHTS["head"]), strict=False):
                 # a part in most records tells nothing and would make the query score them all
@@ -674,7 +694,7 @@ class Rewriter:
                     alternatives.append(either(part, weight))
                     if positive:  # snippets then show the part that made a record a hit
                         (self.folded if fields == ("folded",) else self.stems).add(part)
-        return alternatives
+        return both, alternatives
 
     def share(self, stems: tuple[str, ...]) -> float:
         """The share of the records that have the rarest of these stems (a phrase is no more common than
@@ -912,7 +932,15 @@ def parse_query(
             rewritten.append(sub)
             if _is_word(child) and sub is not Q.NullQuery:
                 stems = _concept_stems(child, rewriter)
-                concepts.append(Concept(_concept_text(child), sub, stems, rewriter.share(stems)))
+                concepts.append(
+                    Concept(
+                        _concept_text(child),
+                        rewriter.direct.get(id(sub), sub),
+                        stems,
+                        rewriter.share(stems),
+                        rewriter.fallback.get(id(sub)),
+                    )
+                )
         scoring = _Or(rewritten + concept_clauses(concepts, doc_count=rewriter.doc_count)).normalize()
     else:
         scoring = rewriter(parsed).normalize()

@@ -39,6 +39,7 @@ SORTS: dict[str, tuple[str, bool] | None] = {
 FACET_FILTER_FIELD = {name: (f.index_field if f.kind != YEAR else None) for name, f in FACETS.items()}
 FAST_MIN_DOCS = 5000  # "auto" execution uses the vectorised path from this index size on
 FILTER_SCORE = 1.0  # what a filter adds to each hit's score on the Whoosh path (see _fast_ranking)
+RERANK_MARK = 1e-9  # the (truthy) constant that restricts the expansion clause to direct matches
 QUERY_TIME_LIMIT = 10.0  # seconds; a pathological query is cut off, never hangs
 
 
@@ -53,6 +54,7 @@ class Hit:
     record: ProjectRecord
     score: float
     snippet: Snippet | None = None
+    related: bool = False  # found only by an expansion term (not counted in total; see _expanded)
 
     @property
     def id(self) -> str:
@@ -74,6 +76,8 @@ class Hit:
                 }
             )
         out["snippet"] = self.snippet.marked() if self.snippet else None
+        if self.related:
+            out["related"] = True
         return out
 
 
@@ -89,6 +93,7 @@ class SearchResult:
     info: QueryInfo | None = None
     seconds: float = 0.0
     timed_out: bool = False
+    related: int = 0  # related records listed after the `total` direct matches (see _expanded)
 
     def to_dict(self, contacts: bool = True, full: bool = False) -> dict:
         from .understood import understood
@@ -96,6 +101,7 @@ class SearchResult:
         return {
             "query": {"typed": self.query, **understood(self.info)},
             "total": self.total,
+            "related": self.related,
             "page": self.page,
             "limit": self.limit,
             "hits": [h.to_dict(contacts=contacts, full=full) for h in self.hits],
@@ -234,13 +240,15 @@ class SearchEngine:
             raise QueryError(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}")
         if limit < 1 or page < 1:
             raise ValueError(f"limit and page must be at least 1, not {limit} and {page}")
-        scoring_q, all_filters, info = self._parse(text, filters)
+        direct_q, all_filters, info = self._parse(text, filters)
+        scoring_q, clause = direct_q, None
         if sort == "relevance":
-            scoring_q = self._expanded(scoring_q, all_filters, info)
+            scoring_q, clause = self._expansion(direct_q, all_filters, info)
         fast = self._fast_search(scoring_q, all_filters, info, sort, limit, page, facets, snippets)
         self.last_path = "whoosh" if fast is None else "fast"
         if fast is not None:
             fast.query = text
+            self._add_related(fast, direct_q, clause, all_filters, info, snippets)
             if fast.total == 0 and info.words:
                 fast.suggestion = self.suggest(info)
             fast.seconds = time.monotonic() - started
@@ -274,6 +282,7 @@ class SearchEngine:
             timed_out=timed_out,
             facets=facet_counts,
         )
+        self._add_related(result, direct_q, clause, all_filters, info, snippets)
         if total == 0 and info.words:
             result.suggestion = self.suggest(info)
         result.seconds = time.monotonic() - started
@@ -320,9 +329,27 @@ class SearchEngine:
         return self._searcher.search(q, limit=None, scored=False, filter=filter_q).scored_length()
 
     def _expanded(self, scoring_q: Q.Query | None, filters: list[Filter], info: QueryInfo) -> Q.Query | None:
-        """The scoring query with expansion terms OR-ed in below every direct match (expansion.py):
-        pseudo-relevance feedback from the first results and the mined term associations of the
-        query's stems; the terms and their weights are recorded in `info.expansions`."""
+        """The scoring query with the expansion terms re-ranking its direct matches (see _expansion)."""
+        return self._expansion(scoring_q, filters, info)[0]
+
+    def _expansion(
+        self, scoring_q: Q.Query | None, filters: list[Filter], info: QueryInfo
+    ) -> tuple[Q.Query | None, Q.Query | None]:
+        """(scoring query, expansion clause or None). Expansion (expansion.py): pseudo-relevance feedback
+        from the first results and the mined term associations of the query's stems; the terms and their
+        weights are recorded in `info.expansions`.
+
+        What the expansion does to a result, the same on both paths:
+        - it re-ranks the direct matches (`AndMaybe`: the clause adds its score, below a concept step,
+          to records that match the query itself) and adds no record to them: `total`, facets,
+          `count()`, exports (`iter_hits`) and saved-search "new" matches are the direct matches, so
+          'kompetensförsörjning' reports its 15 projects, not the 202 an expansion term touches;
+        - the *related* records, that only an expansion term finds ('turism' → records about
+          'besöksnäring'), are listed after every direct match only to complete the first page, when
+          the direct matches within the filters are fewer than `FEEDBACK["fill_below"]`
+          (`_add_related`): marked `Hit.related`, counted in `SearchResult.related`, not in `total`;
+        - a query no record matches directly gets no expansion at all (it widens what was found, it does
+          not invent a topic for an unknown word: 'zzqq red' has no hits and gets a did-you-mean)."""
         from . import expansion
 
         if (
@@ -331,7 +358,9 @@ class SearchEngine:
             or not expansion.FEEDBACK["weight"]
             or not info.direct_floor
         ):
-            return scoring_q
+            return scoring_q, None
+        if not self._direct_count(scoring_q):
+            return scoring_q, None
         ranked = self._fast_ranking(scoring_q, filters, "relevance", expansion.FEEDBACK["docs"])
         if ranked is not None:
             first = [(int(d), float(sc)) for d, sc in zip(*ranked[:2], strict=False)]
@@ -350,17 +379,54 @@ class SearchEngine:
             terms, self._body_frequency, self.doc_count, info.direct_floor
         )
         if clause is None:
-            return scoring_q
+            return scoring_q, None
         info.expansions = [(t.stem, round(t.weight, 4)) for t in terms]
-        # one flat union: a union nested in another loses constant-score hits when Whoosh collects the top k
-        subqueries = (
-            list(scoring_q.subqueries)
-            if isinstance(scoring_q, Q.Or) and scoring_q.boost == 1
-            else [scoring_q]
-        )
-        # (the union-tree matcher: Whoosh's array union, chosen automatically for long unions, drops hits
-        # from the top k when the query is ANDed with a filter)
-        return _Or(subqueries + (list(clause.subqueries) if type(clause) is Q.Or else [clause]))
+        # direct matches only, each scored direct + clause where the clause matches too (Whoosh's
+        # AndMaybe matcher scored some of these differently from the vectorised path)
+        rerank = Q.And([Q.ConstantScoreQuery(scoring_q, RERANK_MARK), clause])
+        return _Or([scoring_q, rerank]), clause
+
+    def _add_related(
+        self,
+        result: SearchResult,
+        direct_q: Q.Query | None,
+        clause: Q.Query | None,
+        filters: list[Filter],
+        info: QueryInfo,
+        snippets: bool,
+    ) -> None:
+        """List the related records (found only by an expansion term, within the filters) after the direct
+        matches, at the places `total` leaves free among the first `FEEDBACK["fill_below"]`."""
+        from . import expansion
+
+        fill = expansion.FEEDBACK["fill_below"]
+        if clause is None or direct_q is None or not 0 < result.total < fill:
+            return
+        start, end = (result.page - 1) * result.limit, result.page * result.limit
+        lo, hi = max(start, result.total) - result.total, min(end, fill) - result.total
+        if hi <= lo:
+            return
+        q = Q.AndNot(clause, direct_q)
+        ranked = self._fast_ranking(q, filters, "relevance", hi)
+        if ranked is not None:
+            found = [
+                (self._searcher.stored_fields(int(d)), float(sc)) for d, sc in zip(*ranked[:2], strict=True)
+            ]
+        else:
+            results, _timed_out = self._run(q, limit=hi, filter=_filters(filters))
+            found = [(hit.fields(), float(hit.score or 0.0)) for hit in results[:hi]]
+        for fields, score in found[lo:hi]:
+            hit = self._make_hit(fields, score, info, snippets)
+            hit.related = True
+            result.hits.append(hit)
+            result.related += 1
+
+    def _direct_count(self, scoring_q: Q.Query) -> int:
+        """How many records the (unexpanded) query matches in the whole index."""
+        fast = self._fast_match(scoring_q, [], scored=False)
+        if fast is not None:
+            return int(fast[0].sum())
+        return len(self._docset(scoring_q))
 
     def explain(self, text: str, filters: list[Filter] | None = None) -> dict:
         """How a query is understood and widened: its concepts (each a ranking step), compound splits

@@ -85,3 +85,25 @@ def test_similar_top_k_equals_the_head_of_the_full_list(engine):
     for record_id in ("20200043", "20200873", "2019/00038"):
         top = [h.id for h in engine.similar(record_id, limit=10).hits]
         assert top == [h.id for h in engine.similar(record_id, limit=100).hits][:10]
+
+
+@pytest.mark.parametrize("exec_mode", ["fast", "whoosh"])
+def test_expansion_adds_no_hits_to_the_direct_matches(engine, exec_mode):
+    """search._expansion: total, facets, count() and iter_hits are the direct matches; records that only
+    an expansion term finds are listed, marked related, only to complete a first page that the direct
+    matches leave short; a query with no direct match is not expanded."""
+    from esfsearch import expansion
+
+    with SearchEngine(engine.index_dir, exec_mode=exec_mode) as eng:
+        many = eng.search("kompetensförsörjning", limit=100, facets=True, snippets=False)
+        assert many.info.expansions and many.related == 0 and not any(h.related for h in many.hits)
+        assert 5 <= many.total == len(many.hits) == eng.count("kompetensförsörjning") < 50
+        assert len(list(eng.iter_hits("kompetensförsörjning"))) == many.total
+        assert sum(c for _v, c in many.facets["fund"]) == many.total
+        few = eng.search("turism", limit=20, snippets=False)
+        assert 0 < few.total < expansion.FEEDBACK["fill_below"]
+        assert [h.related for h in few.hits] == [False] * few.total + [True] * few.related
+        assert few.total + few.related == expansion.FEEDBACK["fill_below"]
+        assert min(h.score for h in few.hits[: few.total]) > max(h.score for h in few.hits[few.total :])
+        none = eng.search("zzqq red", snippets=False)
+        assert none.total == 0 and not none.hits and not none.info.expansions

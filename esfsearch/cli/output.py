@@ -191,7 +191,10 @@ def print_result(result: SearchResult) -> None:
         return
     first = (result.page - 1) * result.limit + 1
     shown = f"{first}" if len(result.hits) == 1 else f"{first}–{first + len(result.hits) - 1}"
-    out.print(f"{matches(result.total)}; showing {shown} ({result.seconds * 1000:.0f} ms)", markup=False)
+    related = f", and {result.related} related (found by query expansion)" if result.related else ""
+    out.print(
+        f"{matches(result.total)}{related}; showing {shown} ({result.seconds * 1000:.0f} ms)", markup=False
+    )
     table = Table(show_lines=True, expand=True)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("Project", ratio=3)
