@@ -609,9 +609,10 @@ class Rewriter:
         if splittable and not split and WEIGHTS["lexicon_split"] and self._unseen(stem):
             split, source, scale = self.split_with_lexicon(word), "lexicon", WEIGHTS["lexicon_split"]
         if split:
-            alternatives += self._split_alternatives(
+            both, fallback = self._split_alternatives(
                 split, stem, ("title", "body", "parts"), ("body", "parts"), scale, positive
             )
+            alternatives.append(both)
             if positive:
                 self.splits.append(CompoundSplit(word, split, source))
         elif splittable and not has_accents(word) and WEIGHTS["folded_split"]:

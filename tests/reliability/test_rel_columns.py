@@ -5,6 +5,7 @@ them. A build writes them before the generation becomes live."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -101,8 +102,17 @@ def test_incremental_update_writes_only_the_new_segment(tiny_copy):
     corpus, ix, _n = tiny_copy
     before = {d.name: d.stat().st_mtime_ns for d in _segment_dirs(ix)}
     victim = sorted((corpus / "seeds").rglob("*.txt"))[0]
-    victim.write_text(victim.read_text(encoding="utf-8") + "\nEn ny mening om vätgas.\n", encoding="utf-8")
-    build_index([corpus], ix)
+    original, stat = victim.read_bytes(), victim.stat()
+    try:  # the tiny corpus is shared by the session (random order): put the file back afterwards
+        victim.write_text(original.decode("utf-8") + "\nEn ny mening om vätgas.\n", encoding="utf-8")
+        build_index([corpus], ix)
+        _check_incremental(ix, before)
+    finally:
+        victim.write_bytes(original)
+        os.utime(victim, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def _check_incremental(ix: Path, before: dict) -> None:
     after = {d.name: d.stat().st_mtime_ns for d in _segment_dirs(ix)}
     assert len(after) >= 1 and set(after) != set(before) or after != before
     with SearchEngine(ix, exec_mode="fast") as fast, SearchEngine(ix, exec_mode="whoosh") as slow:

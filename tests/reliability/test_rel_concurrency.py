@@ -111,9 +111,9 @@ def test_second_build_waits_then_fails_exit_3(tiny_copy):
         waited = time.monotonic() - started
         assert proc.returncode == 3
         # the message names the holder: the pid of the process that took the lock
-        assert f"another esfsearch process (pid {holder.pid}) is writing the index" in " ".join(
-            proc.stderr.split()
-        )
+        message = " ".join(proc.stderr.split())
+        assert "another esfsearch process is writing the index" in message
+        assert f"pid {holder.pid}" in message
         assert no_traceback(proc.stderr)
         assert waited >= 1.5
     finally:
