@@ -76,10 +76,9 @@ def generated(tmp_path_factory) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="module")
-def shipped(tmp_path_factory) -> Path:
-    ix = tmp_path_factory.mktemp("shipped") / "ix"
-    build_index([ROOT / "corpus"], ix, rebuild=True)
-    return ix
+def shipped(shipped_index) -> Path:
+    """The session's index of the shipped corpus (tests/conftest.py): read, never changed."""
+    return shipped_index
 
 
 def _engines(ix: Path) -> tuple[SearchEngine, SearchEngine]:

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from esfsearch.index import build_index, default_corpus_dir
 from esfsearch.search import SearchEngine
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory):
-    root = tmp_path_factory.mktemp("relevance") / "ix"
-    build_index([default_corpus_dir()], root)
-    with SearchEngine(root) as eng:
+def engine(shipped_index):
+    with SearchEngine(shipped_index) as eng:
         yield eng
 
 
