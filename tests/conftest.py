@@ -63,3 +63,22 @@ def shipped_index(tmp_path_factory) -> Path:
     finally:
         os.chdir(cwd)
     return ix
+
+
+@pytest.fixture(scope="session")
+def big(tmp_path_factory) -> tuple[Path, Path, int]:
+    """(corpus, index, records): 2 000 generated records (bench/corpus.py) indexed once per session,
+    large enough that a rebuild takes seconds and an export is sizeable. Copy the index before
+    changing it; the corpus is never changed."""
+    import sys
+
+    if str(REPO) not in sys.path:  # bench/ lives beside the package
+        sys.path.insert(0, str(REPO))
+    from bench.corpus import generate
+    from esfsearch.index import build_index
+
+    base = tmp_path_factory.mktemp("big")
+    counts = generate(2000, base / "c", seed=1)
+    summary = build_index([base / "c"], base / "ix")
+    assert summary.records == sum(counts.values()) == 2000
+    return base / "c", base / "ix", 2000

@@ -469,22 +469,15 @@ def test_total_of_a_filtered_word_query_counts_only_filtered_hits(index_dir):
 
 # ---------------------------------------------------------------- streamed whole-result export
 
-# 5 000 rather than the benchmark's 20 000: indexing 20 000 took 8 min on a loaded 2-core machine
-# (5 000: ~85 s including generation). ESFSEARCH_TEST_BIG_N=20000 runs the full size.
-BIG_N = int(os.environ.get("ESFSEARCH_TEST_BIG_N", "5000"))
+BIG_N = 2000  # the session's generated corpus (tests/conftest.py `big`)
 
 
 @pytest.fixture(scope="session")
-def big_index(tmp_path_factory) -> Path:
-    """BIG_N generated records (bench/corpus.py), indexed once per session."""
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
-    from bench.corpus import generate
-
-    base = tmp_path_factory.mktemp("bigexport")
-    generate(BIG_N, base / "c", seed=7)
-    build_index([base / "c"], base / "ix")
-    return base / "ix"
+def big_index(big) -> Path:
+    """The session's 2 000 generated records, indexed once (read, never changed here)."""
+    corpus, ix, n = big
+    assert n == BIG_N
+    return ix
 
 
 def _export_to_file(engine, path: Path, q: str, fmt: str, snippets: bool = False) -> int:

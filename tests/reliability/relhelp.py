@@ -76,18 +76,6 @@ def tiny_copy(tiny, tmp_path) -> tuple[Path, Path, int]:
     return corpus, copy_index(ix, tmp_path / "ix"), n
 
 
-@pytest.fixture(scope="session")
-def big(tmp_path_factory) -> tuple[Path, Path, int]:
-    """(corpus, index, records): 2000 generated records, large enough that a rebuild takes seconds."""
-    from bench.corpus import generate
-
-    base = tmp_path_factory.mktemp("big")
-    counts = generate(2000, base / "c", seed=1)
-    summary = build_index([base / "c"], base / "ix")
-    assert summary.records == sum(counts.values()) == 2000
-    return base / "c", base / "ix", 2000
-
-
 def live_keys(index_dir: Path) -> dict[str, str]:
     """key -> content hash of every record a reader of the live generation sees."""
     from esfsearch.index import open_whoosh
