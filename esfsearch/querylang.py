@@ -505,16 +505,37 @@ def _parser():
 
 _PARSER = None
 
+# '-sol' at the start of a word excludes it, as in web search engines ('ESF-rådet', '2014-2020' and a
+# lone '-' are left alone).
+_MINUS = re.compile(r"(?:(?<=\s)|^)-(?=[\w\"(])", re.UNICODE)
+
 
 def parse_free_text(text: str) -> Q.Query:
-    """The free text (filters taken out) as Whoosh parses it: words, phrases, AND/OR/NOT, prefix*, fuzzy~."""
+    """The free text (filters taken out) as Whoosh parses it: words, phrases, AND/OR/NOT, -word,
+    prefix*, fuzzy~. A NOT among listed words excludes from all of them: 'energi NOT sol' and
+    'energi -sol' are energy records without 'sol' (Whoosh alone reads it as 'energi OR NOT sol',
+    which matches nearly every record)."""
     global _PARSER
     if _PARSER is None:
         _PARSER = _parser()
     try:
-        return _PARSER.parse(text)
+        parsed = _PARSER.parse(_MINUS.sub("NOT ", text))
     except Exception as exc:  # Whoosh's parser raises assorted errors on odd input
         raise QueryError(f"cannot parse the query ({exc})") from exc
+    return _exclusions_apply_to_all(parsed)
+
+
+def _exclusions_apply_to_all(q: Q.Query) -> Q.Query:
+    """Or([a, b, Not(c)]) -> AndNot(Or([a, b]), c), at every level of the query."""
+    if isinstance(q, Q.Or) and type(q) is Q.Or:
+        children = [_exclusions_apply_to_all(c) for c in q.subqueries]
+        keep = [c for c in children if not isinstance(c, Q.Not)]
+        banned = [c.query for c in children if isinstance(c, Q.Not)]
+        if banned and keep:
+            base = keep[0] if len(keep) == 1 else Q.Or(keep, boost=q.boost)
+            return Q.AndNot(base, banned[0] if len(banned) == 1 else Q.Or(banned))
+        return Q.Or(children, boost=q.boost) if not banned else Q.Not(Q.Or(banned))
+    return q.apply(_exclusions_apply_to_all) if q.is_leaf() is False else q
 
 
 class _Or(Q.Or):
@@ -923,6 +944,9 @@ def parse_query(
         return None, filters, info
     rewriter = Rewriter(synonyms, doc_frequency, doc_count)
     parsed = parse_free_text(free)
+    banned = None  # 'energi -sol': rank the listed words as usual, then leave out the banned ones
+    if isinstance(parsed, Q.AndNot):
+        parsed, banned = parsed.a, parsed.b
     concepts: list[Concept] = []
     if isinstance(parsed, Q.Or) and type(parsed) is Q.Or or _is_word(parsed):
         # a plain list of words and phrases: each positive one is a concept ('all concepts first')
@@ -945,6 +969,8 @@ def parse_query(
         scoring = _Or(rewritten + concept_clauses(concepts, doc_count=rewriter.doc_count)).normalize()
     else:
         scoring = rewriter(parsed).normalize()
+    if banned is not None:
+        scoring = Q.AndNot(scoring, rewriter(banned, positive=False)).normalize()
     info.words, info.stems, info.folded_stems = rewriter.info_words, rewriter.stems, rewriter.folded
     info.terms, info.ignored = rewriter.notes, rewriter.ignored
     info.compound_splits = rewriter.splits

@@ -137,7 +137,9 @@ TABLE = [
     (["af"], 0, "Searched: af (or arbetsförmedlingen)"),
     (['"psykisk ohälsa"'], None, 'Searched: "psykisk ohälsa" (+ forms)'),
     (["integr*"], 0, "Searched: integr*"),
-    (["NOT skola unga"], 0, "Searched: not skola, unga (+ forms)"),
+    (["NOT skola unga"], 0, "Searched: unga, not skola (+ forms)"),
+    (["--", "energi -sol"], 0, "Searched: energi, not sol"),
+    (["energi NOT sol"], 0, "Searched: energi, not sol"),
     (["år:2018..2020 energi"], 0, "Searched: energi · year 2018–2020"),
     (["start:>=2016-01-01"], 0, f"{EVERY} · start ≥ 2016-01-01"),
     # markup in the query is text
@@ -289,3 +291,24 @@ def test_real_subprocess(index_dir, args, code, said):
     assert said in proc.stderr and "Traceback" not in proc.stderr
     if code == 1 and "zzqqq" in said:
         assert "No projects match zzqqq [/qqzz]." in proc.stdout
+
+
+@pytest.mark.parametrize("exec_mode", ["whoosh", "fast"])
+def test_excluded_words_leave_records_out(index_dir, exec_mode):
+    """'energi -sol' and 'energi NOT sol' are the energy records without 'sol', on both execution
+    paths (Whoosh alone reads 'energi NOT sol' as 'energi OR NOT sol': nearly every record)."""
+    from esfsearch.search import SearchEngine
+
+    def ids(engine, q):
+        return {h.record.id for h in engine.iter_hits(q, snippets=False)}
+
+    with SearchEngine(index_dir, exec_mode=exec_mode) as engine:
+        energi, sol = ids(engine, "energi"), ids(engine, "sol")
+        assert energi & sol and energi - sol
+        for q in ("energi -sol", "energi NOT sol", "NOT sol energi", "energi -sol -vind"):
+            expected = energi - sol - (ids(engine, "vind") if "vind" in q else set())
+            assert ids(engine, q) == expected, q
+            assert engine.count(q) == len(expected)
+        assert ids(engine, 'energi -"sol"') == energi - sol
+        # hyphens inside words are no exclusion
+        assert ids(engine, "ESF-rådet") == ids(engine, "ESF rådet")
