@@ -711,13 +711,10 @@ class EsfSearchApp(App[None]):
         words = bool(r.info and r.info.text.strip() and r.info.text.strip() != "*")
         if r.total == 0:
             status.append(_("No projects match"), style="bold")
-        elif words or self.facet_filters or (r.info and r.info.filters):
-            status.append(matches(r.total), style="bold")
         else:
-            status.append(
-                ngettext("{n} project in the index", "{n} projects in the index", r.total).format(n=r.total),
-                style="bold",
-            )
+            status.append(projects(r.total), style="bold")
+            searched = words or self.facet_filters or (r.info and r.info.filters)
+            status.append(" " + (ngettext("matches", "match", r.total) if searched else _("in the index")))
         if self.show_timing:
             status.append(f" · {r.seconds * 1000:.0f} ms", style="dim")
         order = _(SORT_LABEL[self.sort]) if (words or self.sort != "relevance") else _("newest first")
