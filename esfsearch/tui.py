@@ -43,7 +43,6 @@ from .index import IndexProblem, build_index, index_exists
 from .presentation import (
     field_help,
     hit_details,
-    matches,
     projects,
     query_error_text,
     record_rows,

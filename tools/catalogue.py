@@ -52,7 +52,7 @@ def compiled(catalog: Catalog) -> bytes:
 
 def _write_po(path: Path, catalog: Catalog) -> None:
     with path.open("wb") as f:
-        write_po(f, catalog, width=110, omit_header=False, include_lineno=False, sort_output=True)
+        write_po(f, catalog, width=110, include_lineno=False, ignore_obsolete=True, sort_output=True)
 
 
 def update() -> None:
