@@ -41,15 +41,20 @@ def pairs() -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+def _shows(fragment: str, text: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(fragment)}(?!\w)", text, re.I) is not None
+
+
 @cache
 def giveaways(language: str) -> frozenset[str]:
-    """The fragments only the language has ('en' or 'sv')."""
-    english = set().union(*(_fragments(en) for en, _sv in pairs()))
-    swedish = set().union(*(_fragments(sv) for _en, sv in pairs()))
-    return frozenset(english - swedish if language == "en" else swedish - english)
+    """The fragments only the language uses ('en' or 'sv'): none of the other language's messages
+    has it ('filter' is a word of both)."""
+    own, other = (0, 1) if language == "en" else (1, 0)
+    others = "\n".join(pair[other] for pair in pairs())
+    fragments = set().union(*(_fragments(pair[own]) for pair in pairs()))
+    return frozenset(f for f in fragments if not _shows(f, others))
 
 
 def foreign(text: str, language: str) -> list[str]:
     """The fragments of the other language that `text` (rendered in `language`) shows."""
-    other = "en" if language == "sv" else "sv"
-    return sorted(f for f in giveaways(other) if re.search(rf"(?<!\w){re.escape(f)}(?!\w)", text, re.I))
+    return sorted(f for f in giveaways("en" if language == "sv" else "sv") if _shows(f, text))
