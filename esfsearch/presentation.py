@@ -234,6 +234,8 @@ def query_error_text(exc: Exception) -> str:
             "nothing to search for in '{query}': it has no words, only operators or symbols. "
             "Leave the query empty (or type *:*) to list every project."
         ).format(query=exc.value)
+    if exc.template:
+        return _(exc.template).format(**exc.params)
     return str(exc)
 
 

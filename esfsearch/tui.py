@@ -1009,7 +1009,7 @@ class EsfSearchApp(App[None]):
             with self.lock:
                 result = self.ready_engine().similar(record.id, limit=20)
         except QueryError as exc:
-            self.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            self.call_from_thread(self.notify, query_error_text(exc), severity="error", markup=False)
             return
         self.call_from_thread(self.push_screen, SimilarScreen(record, result))
 

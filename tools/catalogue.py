@@ -55,15 +55,22 @@ def _write_po(path: Path, catalog: Catalog) -> None:
         write_po(f, catalog, width=110, include_lineno=False, ignore_obsolete=True, sort_output=True)
 
 
+HEADER = """\
+# Swedish messages of esfsearch: the English msgids are in the code (see esfsearch/i18n.py).
+# Made by tools/catalogue.py update; translate the msgstr lines, then run tools/catalogue.py compile."""
+
+
 def update() -> None:
+    catalog = read() if PO.exists() else Catalog(locale="sv", project="esfsearch", charset="utf-8", fuzzy=False)
     template = extract()
+    if PO.exists():  # the date stays that of the first extraction: an update changes only what changed
+        template.creation_date = catalog.creation_date
     _write_po(POT, template)
-    if PO.exists():
-        catalog = read()
-        catalog.update(template, no_fuzzy_matching=True)
-    else:
-        catalog = Catalog(locale="sv", project="esfsearch", charset="utf-8", fuzzy=False)
-        catalog.update(template, no_fuzzy_matching=True)
+    catalog.update(template, no_fuzzy_matching=True)
+    catalog.header_comment = HEADER
+    catalog.msgid_bugs_address = ""
+    catalog.last_translator = "esfsearch"
+    catalog.language_team = "Svenska"
     _write_po(PO, catalog)
     missing = [
         m.id for m in catalog if m.id and not (m.string[0] if isinstance(m.string, tuple) else m.string)

@@ -320,7 +320,7 @@ def similar(
     try:
         result = engine.similar(record_id, limit=limit)
     except QueryError as exc:
-        fail(str(exc), EXIT_NONE)
+        fail(query_error_text(exc), EXIT_NONE)
     finally:
         engine.close()
     if as_json:
@@ -405,7 +405,7 @@ def _explain(query_text: str, as_json: bool, index: Path | None, corpus: Path | 
     try:
         data = engine.explain(query_text)
     except QueryError as exc:
-        fail(str(exc), EXIT_USAGE)
+        fail(query_error_text(exc), EXIT_USAGE)
     finally:
         engine.close()
     if as_json:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NoReturn
 import typer
 
 from ..i18n import _, speaking
-from ..presentation import matches, money, new_matches, short_stamp
+from ..presentation import matches, money, new_matches, query_error_text, short_stamp
 from .engine import open_engine, paths
 from .options import (
     APP_SETTINGS,
@@ -84,7 +84,9 @@ def _filters_of(search: SavedSearch) -> list[Filter]:
         return search.parsed_filters()
     except QueryError as exc:
         fail(
-            _("saved search {name} no longer parses: {problem}; ").format(name=repr(search.name), problem=exc)
+            _("saved search {name} no longer parses: {problem}; ").format(
+                name=repr(search.name), problem=query_error_text(exc)
+            )
             + _("save it again with `esfsearch saved add {name} … --replace`").format(name=search.name),
             EXIT_USAGE,
         )
@@ -132,7 +134,7 @@ def add(
         if existing is not None and not replace:
             raise SavedSearchExists(existing)
     except QueryError as exc:
-        fail(str(exc), EXIT_USAGE)
+        fail(query_error_text(exc), EXIT_USAGE)
     except SavedSearchError as exc:
         _fail_saved(exc)
 
@@ -146,7 +148,7 @@ def add(
             seen = list(identities(matching_hits(engine, probe)))
             total = len(seen)
         except QueryError as exc:
-            fail(str(exc), EXIT_USAGE)
+            fail(query_error_text(exc), EXIT_USAGE)
         finally:
             engine.close()
     try:
@@ -154,7 +156,7 @@ def add(
             name, q, filters, replace=replace, seen=seen, index=index_dir if seen is not None else None
         )
     except QueryError as exc:
-        fail(str(exc), EXIT_USAGE)
+        fail(query_error_text(exc), EXIT_USAGE)
     except SavedSearchError as exc:
         _fail_saved(exc)
     if not quiet:
@@ -293,7 +295,7 @@ def run(
         )
         found = new_since(engine, search)
     except QueryError as exc:
-        fail(str(exc), EXIT_USAGE)
+        fail(query_error_text(exc), EXIT_USAGE)
     finally:
         engine.close()
     new_ids = [h.id for h in found.new]
