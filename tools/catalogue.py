@@ -61,7 +61,9 @@ HEADER = """\
 
 
 def update() -> None:
-    catalog = read() if PO.exists() else Catalog(locale="sv", project="esfsearch", charset="utf-8", fuzzy=False)
+    catalog = (
+        read() if PO.exists() else Catalog(locale="sv", project="esfsearch", charset="utf-8", fuzzy=False)
+    )
     template = extract()
     if PO.exists():  # the date stays that of the first extraction: an update changes only what changed
         template.creation_date = catalog.creation_date
