@@ -306,3 +306,17 @@ def test_index_json_keeps_its_keys_in_either_language(ix):
     en = json.loads(render(ix, ["index", str(REPO / "corpus"), "--json"], ENGLISH).split("\n\n")[0])
     sv = json.loads(render(ix, ["index", str(REPO / "corpus"), "--json"], SWEDISH).split("\n\n")[0])
     assert set(en) == set(sv)
+
+
+def test_the_tui_command_honours_lang(monkeypatch, tmp_path):
+    """`esfsearch --lang sv tui` opens the UI in Swedish under an English locale, and the language goes
+    back to the environment's when the command is done."""
+    import esfsearch.tui
+
+    seen = []
+    monkeypatch.setattr(esfsearch.tui, "run_tui", lambda *args: seen.append((language(), _("Search"))))
+    for flag, expected in (["--lang", "sv"], ("sv", "Sök")), ([], ("en", "Search")):
+        result = runner.invoke(app, [*flag, "tui", "--index", str(tmp_path)], env=ENGLISH)
+        assert result.exit_code == 0, result.output
+        assert seen.pop() == expected
+        assert language() == "en"
