@@ -1,13 +1,14 @@
 """The field registry: every field of a project record, stated once.
 
-A `Field` says what the field is called (its record attribute, its Swedish label, its English name and
-its names in the query language), how a filter on it matches (`kind`) and which index field that filter
+A `Field` says what the field is called (its record attribute, its label and its names in the query
+language), how a filter on it matches (`kind`) and which index field that filter
 searches, whether it is a facet, a sort key, a CLI filter option, part of a short hit row, and how its
 value is displayed. The schema, the query language, the search facets and sorts, the CLI's options and
 tables, the TUI's detail view, the CSV/JSON rows and the evaluation's filter checks all read this table:
 adding a field is one entry here (plus a test).
 
-Plain data: no Whoosh, no UI.
+Plain data: no Whoosh, no UI. Labels are English msgids, marked with N_ for the message catalogue:
+whoever shows one translates it (`_(field.label)`, or `heading()` for a line's label).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, overload
 
+from .i18n import N_, _
 from .records import ProjectRecord
 from .values import programme_area_label
 
@@ -49,8 +51,7 @@ class FilterOption:
 @dataclass(frozen=True)
 class Field:
     name: str  # record attribute; the key in JSON and CSV rows
-    label_sv: str  # Swedish label shown beside the value (`show`, the TUI detail)
-    label: str  # English name in help texts and messages
+    label: str  # its name in messages, lower case ('granted EU support (SEK)'); an English msgid
     kind: str = ""  # filter kind (WORDS, VALUE, ...); "": not a filter
     names: tuple[str, ...] = ()  # names in the query language, Swedish and English
     index_field: str = ""  # the index field a filter on it searches ("": none)
@@ -58,7 +59,7 @@ class Field:
     short: str = ""  # the label in one-line summaries ('Searched: … · EU support > 5 mkr')
     facet: str | None = None  # facet name (counted from the index field `<facet>_f`)
     default_facet: bool = False  # counted by `--facets` and shown in the TUI's filter panel
-    facet_label: str = ""  # heading of the facet in the TUI (default: the label, capitalised)
+    facet_label: str = ""  # heading of the facet (default: the label, capitalised)
     option: FilterOption | None = None  # CLI filter option of `query` and `saved add`
     display: str = PLAIN
     decimal: bool = False  # a number field holds decimals (else whole numbers)
@@ -91,11 +92,15 @@ class Field:
 
     @property
     def short_label(self) -> str:
+        """The msgid of the label in one-line summaries (translate it where it is shown)."""
         return self.short or self.label
 
-    @property
-    def heading(self) -> str:
-        return self.facet_label or self.label[:1].upper() + self.label[1:]
+    def heading(self, facet: bool = False) -> str:
+        """The label as a line's or a facet's heading, in the current language: 'Granted EU support (SEK)'."""
+        if facet and self.facet_label:
+            return _(self.facet_label)
+        label = _(self.label)
+        return label[:1].upper() + label[1:]
 
 
 def facet_area(record: ProjectRecord) -> str | None:
@@ -133,12 +138,11 @@ def yyyymmdd(d: date | None) -> int | None:
 
 # In display order (`show`, the TUI detail, CSV and JSON columns).
 REGISTRY: tuple[Field, ...] = (
-    Field("id", "Id", "id", VALUE, ("id", "diarienummer", "dnr"), "id_v", summary=True),
-    Field("title", "Titel", "title", WORDS, ("titel", "title"), "title_words", summary=True, shown=False),
+    Field("id", N_("id"), VALUE, ("id", "diarienummer", "dnr"), "id_v", summary=True),
+    Field("title", N_("title"), WORDS, ("titel", "title"), "title_words", summary=True, shown=False),
     Field(
         "owner",
-        "Projektägare",
-        "owner",
+        N_("owner"),
         WORDS,
         ("ägare", "agare", "owner", "projektägare", "projektagare", "stödmottagare", "stodmottagare"),
         "owner",
@@ -147,17 +151,15 @@ REGISTRY: tuple[Field, ...] = (
     ),
     Field(
         "owner_org_number",
-        "Org.nr",
-        "owner org number",
+        N_("owner org number"),
         WORDS,
         ("orgnr", "organisationsnummer", "org"),
         "owner_org_number",
-        short="org number",
+        short=N_("org number"),
     ),
     Field(
         "region",
-        "Region",
-        "region",
+        N_("region"),
         WORDS,
         ("region", "område", "omrade"),
         "region",
@@ -168,8 +170,7 @@ REGISTRY: tuple[Field, ...] = (
     ),
     Field(
         "county",
-        "Län",
-        "county",
+        N_("county"),
         WORDS,
         ("län", "lan", "county"),
         "county",
@@ -179,8 +180,7 @@ REGISTRY: tuple[Field, ...] = (
     ),
     Field(
         "municipalities",
-        "Kommuner",
-        "municipality",
+        N_("municipality"),
         WORDS,
         ("kommun", "kommuner", "municipality"),
         "municipality",
@@ -189,8 +189,7 @@ REGISTRY: tuple[Field, ...] = (
     ),
     Field(
         "fund",
-        "Fond",
-        "fund",
+        N_("fund"),
         VALUE,
         ("fond", "fund"),
         "fund_v",
@@ -201,12 +200,11 @@ REGISTRY: tuple[Field, ...] = (
     ),
     Field(
         "programme_period",
-        "Programperiod",
-        "programme period",
+        N_("programme period"),
         VALUE,
         ("period", "programperiod"),
         "period_v",
-        short="period",
+        short=N_("period"),
         facet="period",
         default_facet=True,
         option=FilterOption("period", "Programme period, e.g. 2014-2020"),
@@ -214,8 +212,7 @@ REGISTRY: tuple[Field, ...] = (
     ),
     Field(
         "programme_area",
-        "Programområde",
-        "programme area",
+        N_("programme area"),
         WORDS,
         ("programområde", "programomrade", "po"),
         "programme_area",
@@ -225,54 +222,48 @@ REGISTRY: tuple[Field, ...] = (
     # derived (not a line of its own in `show`): programme area or thematic objective
     Field(
         "area",
-        "Område",
-        "area",
+        N_("area"),
         VALUE,
         ("area", "fokus"),
         "area_v",
-        help="programme area or thematic objective (the area facet)",
+        help=N_("programme area or thematic objective (the area facet)"),
         facet="area",
         default_facet=True,
-        facet_label="Programme area",
+        facet_label=N_("Programme area"),
         shown=False,
         derive=facet_area,
     ),
     Field(
         "specific_objective",
-        "Specifikt mål",
-        "specific objective",
+        N_("specific objective"),
         WORDS,
         ("specifikt", "mål", "objective"),
         "specific_objective",
     ),
     Field(
         "thematic_objective",
-        "Tematiskt mål",
-        "thematic objective",
+        N_("thematic objective"),
         WORDS,
         ("tematiskt", "tema", "thematic"),
         "thematic_objective",
     ),
     Field(
         "priority_axis",
-        "Insatsområde",
-        "priority axis",
+        N_("priority axis"),
         WORDS,
         ("insatsområde", "insatsomrade", "axis", "priority"),
         "priority_axis",
     ),
     Field(
         "intervention_type",
-        "Interventionstyp",
-        "intervention type",
+        N_("intervention type"),
         WORDS,
         ("interventionstyp", "intervention"),
         "intervention_type",
     ),
     Field(
         "phase",
-        "Fas",
-        "phase",
+        N_("phase"),
         VALUE,
         ("fas", "phase"),
         "phase_v",
@@ -282,31 +273,28 @@ REGISTRY: tuple[Field, ...] = (
     ),
     Field(
         "start_date",
-        "Start",
-        "start date",
+        N_("start date"),
         DATE,
         ("start",),
         "start",
-        short="start",
+        short=N_("start"),
         option=FilterOption("start-from", "Started on or after (YYYY[-MM[-DD]])", name="start", op=">="),
         summary=True,
     ),
     Field(
         "end_date",
-        "Slut",
-        "end date",
+        N_("end date"),
         DATE,
         ("slut", "end"),
         "end",
-        short="end",
+        short=N_("end"),
         option=FilterOption("end-before", "Ended on or before (YYYY[-MM[-DD]])", name="end", op="<="),
         summary=True,
     ),
     # derived: the years from start to end
     Field(
         "year",
-        "År",
-        "year",
+        N_("year"),
         YEAR,
         ("år", "ar", "year"),
         "year",
@@ -318,76 +306,80 @@ REGISTRY: tuple[Field, ...] = (
     ),
     Field(
         "total_budget",
-        "Total budget",
-        "total budget (SEK)",
+        N_("total budget (SEK)"),
         NUMBER,
         ("budget",),
         "total_budget",
-        short="budget",
+        short=N_("budget"),
         option=FilterOption("budget", "Total budget {}"),
         display=MONEY,
         summary=True,
     ),
     Field(
         "eu_support",
-        "Beviljat stöd",
-        "granted EU support (SEK)",
+        N_("granted EU support (SEK)"),
         NUMBER,
         ("stöd", "stod", "support", "beviljat"),
         "eu_support",
-        short="EU support",
+        short=N_("EU support"),
         option=FilterOption("support", "Granted EU support {}"),
         display=MONEY,
         summary=True,
     ),
     Field(
         "cofinancing_rate",
-        "Medfinansieringsgrad",
-        "co-financing rate (%)",
+        N_("co-financing rate (%)"),
         NUMBER,
         ("medfinansiering", "rate"),
         "cofinancing_rate",
-        short="co-financing rate",
+        short=N_("co-financing rate"),
         display=PERCENT,
         decimal=True,
     ),
     Field(
         "planned_participants",
-        "Planerade deltagare",
-        "planned participants",
+        N_("planned participants"),
         NUMBER,
         ("deltagare", "participants"),
         "participants",
-        short="participants",
+        short=N_("participants"),
     ),
-    Field("nuts2", "NUTS-2", "NUTS-2 code", WORDS, ("nuts", "nuts2"), "nuts2", short="NUTS-2"),
-    Field("cci", "CCI", "programme CCI", WORDS, ("cci",), "cci", short="CCI"),
-    Field("contact_name", "Kontaktperson", "contact name"),
-    Field("contact_email", "E-post", "contact e-mail"),
-    Field("contact_phone", "Telefon", "contact phone"),
+    Field("nuts2", N_("NUTS-2 code"), WORDS, ("nuts", "nuts2"), "nuts2", short=N_("NUTS-2")),
+    Field("cci", N_("programme CCI"), WORDS, ("cci",), "cci", short=N_("CCI")),
+    Field(
+        "contact_name",
+        N_("contact name"),
+    ),
+    Field(
+        "contact_email",
+        N_("contact e-mail"),
+    ),
+    Field(
+        "contact_phone",
+        N_("contact phone"),
+    ),
     # derived: name, e-mail and phone
     Field(
         "contact",
-        "Kontakt",
-        "contact name, e-mail or phone",
+        N_("contact name, e-mail or phone"),
         CONTACT,
         ("kontakt", "contact"),
         "contact",
         shown=False,
         derive=_contact,
     ),
-    Field("layout", "Källformat", "source layout", VALUE, ("layout", "format"), "layout_v", facet="layout"),
-    Field("source_path", "Källfil", "source file", summary=True),
+    Field("layout", N_("source layout"), VALUE, ("layout", "format"), "layout_v", facet="layout"),
+    Field("source_path", N_("source file"), summary=True),
     # Provenance (esfsearch.merge): a project merged from several files shows them, the file each
     # value came from (a column of its own) and the values its sources disagree on (lines of their own).
-    Field("sources", "Källfiler", "source files", display=PATHS),
-    Field("conflicts", "Avvikelse", "values the sources disagree on", shown=False),
-    Field("derived", "Härlett", "fields inferred rather than read", shown=False),
-    Field("origins", "Ursprung", "the file each field came from", shown=False),
-    Field("content_hash", "Innehållshash", "content hash", shown=False),
+    Field("sources", N_("source files"), display=PATHS),
+    Field("conflicts", N_("conflict"), shown=False),
+    Field("derived", N_("fields inferred rather than read"), shown=False),
+    Field("origins", N_("the file each field came from"), shown=False),
+    Field("content_hash", N_("content hash"), shown=False),
     # The description itself: shown as the text below the fields.
-    Field("summary", "Sammanfattning", "summary", shown=False),
-    Field("sections", "Avsnitt", "sections", shown=False),
+    Field("summary", N_("summary"), shown=False),
+    Field("sections", N_("sections"), shown=False),
 )
 
 BY_NAME: dict[str, Field] = {f.name: f for f in REGISTRY}

@@ -1,6 +1,6 @@
 """How records, hits and queries are worded for people: the one place the CLI and the TUI take their
 wording from (amounts, dates and periods, field labels and rows, what a query was understood as, query
-errors). Core modules return data; this module words it.
+errors). Core modules return data; this module words it, in the current language (esfsearch.i18n).
 
 Plain strings: no rich, no Textual. The field registry (fields.py) says which fields there are and how
 each is displayed; rows for files (CSV, JSON, XLSX) are esfsearch.export's.
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .fields import BY_NAME, MONEY, NUMBER, PATHS, PERCENT, REGISTRY, YEAR, Field
+from .i18n import _, ngettext
 from .records import ProjectRecord
 
 # 'EU support > 5 000 000 kr': index field -> the field, for the "Searched:" line.
@@ -38,13 +39,18 @@ def period(record: ProjectRecord) -> str:
     if record.start_date and record.end_date:
         return f"{record.start_date.isoformat()}–{record.end_date.isoformat()}"
     if record.start_date:
-        return f"from {record.start_date.isoformat()}"
+        return _("from {date}").format(date=record.start_date.isoformat())
     return record.programme_period or ""
 
 
-def plural(n: int, one: str, many: str) -> str:
+def projects(n: int) -> str:
     """'1 project', '2 projects'."""
-    return f"{n} {one if n == 1 else many}"
+    return ngettext("{n} project", "{n} projects", n).format(n=n)
+
+
+def matches(n: int) -> str:
+    """'1 project matches', '2 projects match'."""
+    return ngettext("{n} project matches", "{n} projects match", n).format(n=n)
 
 
 def short_path(path: str) -> str:
@@ -103,8 +109,8 @@ def record_rows(record: ProjectRecord, contacts: bool = True) -> list[FieldRow]:
         text = format_value(f, f.value(record))
         if text:
             origin = record.origins.get(f.name) if merged else None
-            rows.append(FieldRow(f.label_sv, text, short_path(origin) if origin else ""))
-    conflict = BY_NAME["conflicts"].label_sv
+            rows.append(FieldRow(f.heading(), text, short_path(origin) if origin else ""))
+    conflict = BY_NAME["conflicts"].heading()
     rows += [FieldRow(conflict, conflict_text([c]), conflict=True) for c in record.conflicts]
     return rows
 
@@ -126,13 +132,9 @@ def short_stamp(stamp: str | None) -> str:
     return stamp[:16].replace("T", " ") if stamp else ""
 
 
-def new_matches_sv(n: int, name: str) -> str:
-    """'3 nya träffar för "kompetens"': what an index run brought a saved search."""
-    return f'{n} {"ny träff" if n == 1 else "nya träffar"} för "{name}"'
-
-
-def new_matches_en(n: int, name: str) -> str:
-    return f'{n} new {"match" if n == 1 else "matches"} for "{name}"'
+def new_matches(n: int, name: str) -> str:
+    """'3 new matches for "kompetens"' ('3 nya träffar för …'): what an index run brought a saved search."""
+    return ngettext('{n} new match for "{name}"', '{n} new matches for "{name}"', n).format(n=n, name=name)
 
 
 # ---------------------------------------------------------------- what a query was understood as
@@ -156,7 +158,7 @@ def _value(value: Any, f: dict) -> str:
 def filter_phrase(f: dict) -> str:
     """One applied filter: 'region = Övre Norrland', 'EU support > 5 000 000 kr', 'year 2018–2020'."""
     field = _BY_INDEX_FIELD.get(f["field"])
-    label = field.short_label if field is not None else f.get("label") or f["field"]
+    label = _(field.short_label) if field is not None else f.get("label") or f["field"]
     op = f.get("op", "=")
     if op == "range":
         text = f"{label} {_value(f['low'], f)}–{_value(f['high'], f)}"
@@ -165,14 +167,14 @@ def filter_phrase(f: dict) -> str:
     elif op == "prefix":
         text = f"{label} = {f['value']}"
     elif op == "has":
-        text = f"{label} has {f['value']}"
+        text = _("{label} has {value}").format(label=label, value=f["value"])
     elif f.get("kind") == YEAR and op == "=":
         text = f"{label} {f['value']}"
     else:
         text = f"{label} {OPS.get(op, op)} {_value(f['value'], f)}"
     if f.get("read_as") == "value":
         text += f" ({f['typed']})"
-    return ("not " if f.get("negated") else "") + text
+    return _("not {what}").format(what=text) if f.get("negated") else text
 
 
 def word_phrase(w: dict) -> str:
@@ -189,8 +191,8 @@ def word_phrase(w: dict) -> str:
         extra.append(" + ".join(w.get("parts") or w["split"]))
     extra += w.get("synonyms") or []
     if extra:
-        text += f" (or {', '.join(extra)})"
-    return ("not " if w.get("negated") else "") + text
+        text += " " + _("(or {words})").format(words=", ".join(extra))
+    return _("not {what}").format(what=text) if w.get("negated") else text
 
 
 def understood_line(u: dict) -> str:
@@ -200,16 +202,16 @@ def understood_line(u: dict) -> str:
     if words:
         text = ", ".join(word_phrase(w) for w in words)
         if any(w.get("forms") for w in words):
-            text += " (+ forms)"
+            text += " " + _("(+ forms)")
         parts.append(text)
     elif u.get("match_all"):
-        parts.append("every project")
+        parts.append(_("every project"))
     parts += [filter_phrase(f) for f in u.get("filters") or []]
     if u.get("ignored"):
-        parts.append("left out: " + " ".join(u["ignored"]))
+        parts.append(_("left out: {words}").format(words=" ".join(u["ignored"])))
     if not parts:
-        parts.append("nothing")
-    return "Searched: " + SEP.join(parts)
+        parts.append(_("nothing"))
+    return _("Searched: {query}").format(query=SEP.join(parts))
 
 
 def query_error_text(exc: Exception) -> str:
@@ -219,16 +221,24 @@ def query_error_text(exc: Exception) -> str:
     if not isinstance(exc, QueryError):
         return str(exc)
     kind = exc.kind
-    hint = f"; did you mean '{exc.suggestion}'?" if exc.suggestion else ""
+    hint = _("; did you mean '{suggestion}'?").format(suggestion=exc.suggestion) if exc.suggestion else ""
     if kind == "unknown_value":
-        return f"no project has {exc.field} '{exc.value}'{hint}"
+        field = _(exc.field) if exc.field else ""
+        return _("no project has {field} '{value}'").format(field=field, value=exc.value) + hint
     if kind == "unknown_field":
         if hint:
-            return f"unknown field '{exc.value}'{hint}"
-        return str(exc)
+            return _("unknown field '{name}'").format(name=exc.value) + hint
+        return _("unknown field '{name}' Valid fields: {fields}").format(name=exc.value, fields=field_help())
     if kind == "nothing_searchable":
-        return (
-            f"nothing to search for in '{exc.value}': it has no words, only operators or symbols. "
+        return _(
+            "nothing to search for in '{query}': it has no words, only operators or symbols. "
             "Leave the query empty (or type *:*) to list every project."
-        )
+        ).format(query=exc.value)
+    if exc.template:
+        return _(exc.template).format(**exc.params)
     return str(exc)
+
+
+def field_help() -> str:
+    """The filter names, e.g. 'fond/fund (fund); år/ar/year (year); …', for help texts and errors."""
+    return "; ".join(f"{'/'.join(f.names)} ({_(f.help or f.label)})" for f in REGISTRY if f.kind)

@@ -20,6 +20,7 @@ from whoosh import query as Q
 from .analysis import STOPWORDS, default_stemmer, fold, has_accents, iter_words
 from .concepts import Concept, concept_clauses, concept_step
 from .fields import CONTACT, DATE, NUMBER, REGISTRY, VALUE, WORDS, YEAR, Field, filter_fields, yyyymmdd
+from .i18n import N_
 from .schema import normalise_value
 
 MAX_TERMS = 200
@@ -44,12 +45,17 @@ RELAX_BELOW = 10  # a query compound in fewer records than this also matches its
 PART_AT_MOST = 0.2  # ... each part that is in at most this share of the records ('projekt' is everywhere)
 
 
+_EXPECTS_YEAR = N_("{name}: expects a year such as 2019 or a range 2018..2020, not {text}")
+
+
 class QueryError(ValueError):
     """A query the user must fix; the message says how. The CLI exits 2.
 
     Errors the CLI and the TUI word themselves carry data: `kind` ("unknown_field", "unknown_value",
     "nothing_searchable"), `field` (the field's label, for a value), `value` (what was typed) and
-    `suggestion` (the nearest known field name or value, or None). Their message is a plain fallback."""
+    `suggestion` (the nearest known field name or value, or None). Their message is a plain fallback.
+    The others carry their message as an English `template` (a msgid, marked for the catalogue) and the
+    `params` it is filled with, so that the front ends can word it in the user's language."""
 
     def __init__(
         self,
@@ -59,9 +65,17 @@ class QueryError(ValueError):
         field: str | None = None,
         value: str | None = None,
         suggestion: str | None = None,
+        template: str = "",
+        params: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.kind, self.field, self.value, self.suggestion = kind, field, value, suggestion
+        self.template, self.params = template, params or {}
+
+    @classmethod
+    def worded(cls, template: str, **params: Any) -> QueryError:
+        """The error `template.format(**params)`, with its template and params kept."""
+        return cls(template.format(**params), template=template, params=params)
 
 
 # Every name of the query language -> its field (the registry in fields.py).
@@ -239,7 +253,7 @@ def split_filters(text: str, values: FilterValues | None = None) -> tuple[str, l
         value, end = _filter_value(text, m.start("value"), spec, name, bool(m.group("neg")), values)
         value = value.strip()
         if not value:
-            raise QueryError(f"the filter {name}: has no value")
+            raise QueryError.worded(N_("the filter {name}: has no value"), name=name)
         filters.append(normalise_filter(Filter(name, spec, value, bool(m.group("neg")))))
         rest.append(text[pos : m.start()] + " ")
         pos = end
@@ -286,13 +300,15 @@ def _amount(text: str, f: Filter) -> tuple[float, bool]:
     m = _ONE_AMOUNT.fullmatch(text.strip())
     unit = m.group("unit").lower() if m else ""
     if not m or unit not in _UNITS and unit:
-        raise QueryError(
-            f"{f.name}: expects a number such as 1000000, 5 000 000 kr, 5m or 2,5 mkr, not {text!r}"
+        raise QueryError.worded(
+            N_("{name}: expects a number such as 1000000, 5 000 000 kr, 5m or 2,5 mkr, not {text}"),
+            name=f.name,
+            text=repr(text),
         )
     digits = re.sub(r"[ \u00a0\u202f]", "", m.group("n")).replace(",", ".")
     n = float(digits) * _UNITS.get(unit, 1)
     if not abs(n) < 2**62:
-        raise QueryError(f"{f.name}: {text!r} is too large")
+        raise QueryError.worded(N_("{name}: {text} is too large"), name=f.name, text=repr(text))
     return n, _UNITS.get(unit, 1) > 1
 
 
@@ -320,7 +336,9 @@ def canonical_number(value: str, f: Filter) -> str:
     if len(parts) == 1:
         return op + _plain(_amount(rest, f)[0]) if rest else value
     if op:
-        raise QueryError(f"{f.name}: use either a comparison or a range, not both ({value!r})")
+        raise QueryError.worded(
+            N_("{name}: use either a comparison or a range, not both ({text})"), name=f.name, text=repr(value)
+        )
     lo_text, hi_text = parts
     hi, hi_unit = _amount(hi_text, f) if hi_text else (None, False)
     lo, lo_unit = _amount(lo_text, f) if lo_text else (None, False)
@@ -359,7 +377,7 @@ def number_bounds(text: str, f: Filter) -> tuple[float, float]:
 
 def year_bounds(text: str, f: Filter) -> tuple[int, int]:
     if not re.fullmatch(r"\d{4}", text):
-        raise QueryError(f"{f.name}: expects a year such as 2019 or a range 2018..2020, not {text!r}")
+        raise QueryError.worded(_EXPECTS_YEAR, name=f.name, text=repr(text))
     return int(text), int(text)
 
 
@@ -367,19 +385,27 @@ def date_bounds(text: str, f: Filter) -> tuple[int, int]:
     """'2016' -> (20160101, 20161231); '2016-03' -> March; '2016-03-05' -> that day (as yyyymmdd)."""
     m = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", text)
     if not m:
-        raise QueryError(f"{f.name}: expects a date as YYYY, YYYY-MM or YYYY-MM-DD, not {text!r}")
+        raise QueryError.worded(
+            N_("{name}: expects a date as YYYY, YYYY-MM or YYYY-MM-DD, not {text}"),
+            name=f.name,
+            text=repr(text),
+        )
     y = int(m.group(1))
     if m.group(3):
         try:
             d = date(y, int(m.group(2)), int(m.group(3)))
         except ValueError:
-            raise QueryError(f"{f.name}: {text!r} is not a real date") from None
+            raise QueryError.worded(
+                N_("{name}: {text} is not a real date"), name=f.name, text=repr(text)
+            ) from None
         n = yyyymmdd(d)
         return n, n
     if m.group(2):
         month = int(m.group(2))
         if not 1 <= month <= 12:
-            raise QueryError(f"{f.name}: {text!r} has no month {month}")
+            raise QueryError.worded(
+                N_("{name}: {text} has no month {month}"), name=f.name, text=repr(text), month=month
+            )
         return y * 10000 + month * 100 + 1, y * 10000 + month * 100 + 31
     return y * 10000 + 101, y * 10000 + 1231
 
@@ -390,14 +416,18 @@ def parse_range(
     """(low, high, low_inclusive, high_inclusive) from '>N', '>=N', '<N', '<=N', 'A..B', 'N'."""
     m = re.fullmatch(r"(>=|<=|>|<|=)?(.+)", value)
     if m is None:
-        raise QueryError(f"{f.name}: cannot read {value!r}")
+        raise QueryError.worded(N_("{name}: cannot read {text}"), name=f.name, text=repr(value))
     op, rest = m.group(1), m.group(2)
     if op is None and ".." in rest:
         a, b = rest.split("..", 1)
         lo = parse(a, f)[0] if a else None
         hi = parse(b, f)[1] if b else None
         if lo is not None and hi is not None and lo > hi:
-            raise QueryError(f"{f.name}: the range {value!r} is empty (its start is after its end)")
+            raise QueryError.worded(
+                N_("{name}: the range {text} is empty (its start is after its end)"),
+                name=f.name,
+                text=repr(value),
+            )
         return lo, hi, True, True
     lo, hi = parse(rest, f)
     if op == ">":
@@ -416,7 +446,9 @@ def filter_query(f: Filter) -> Q.Query:
     if spec.kind in (WORDS, CONTACT):
         words = list(re.findall(r"[\w+]+(?:[-/.][\w+]+)*", normalise_value(f.value)))
         if not words:
-            raise QueryError(f"{f.name}: the value {f.value!r} has no words to match")
+            raise QueryError.worded(
+                N_("{name}: the value {text} has no words to match"), name=f.name, text=repr(f.value)
+            )
         if len(words) == 1:
             return _prefix_or_term(spec.index_field, words[0])
         return Q.Phrase(spec.index_field, words, slop=1)
@@ -441,7 +473,7 @@ def filter_query(f: Filter) -> Q.Query:
         lo, hi, li, hi_inc = parse_range(f.value, f, number_bounds)
         for bound in (lo, hi):
             if bound is not None and abs(bound) >= 2**62:
-                raise QueryError(f"{f.name}: {f.value!r} is too large")
+                raise QueryError.worded(N_("{name}: {text} is too large"), name=f.name, text=repr(f.value))
         if not spec.decimal:
             lo = int(lo) if lo is not None else None
             hi = int(hi) if hi is not None else None
@@ -462,7 +494,7 @@ def filter_query(f: Filter) -> Q.Query:
         if lo is not None:
             parts.append(Q.NumericRange("end_year", lo, None))
         if not parts:
-            raise QueryError(f"{f.name}: expects a year such as 2019 or a range 2018..2020, not {f.value!r}")
+            raise QueryError.worded(_EXPECTS_YEAR, name=f.name, text=repr(f.value))
         return Q.And(parts) if len(parts) > 1 else parts[0]
     raise QueryError(f"unsupported field kind {spec.kind}")  # pragma: no cover
 
@@ -521,7 +553,7 @@ def parse_free_text(text: str) -> Q.Query:
     try:
         parsed = _PARSER.parse(_MINUS.sub("NOT ", text))
     except Exception as exc:  # Whoosh's parser raises assorted errors on odd input
-        raise QueryError(f"cannot parse the query ({exc})") from exc
+        raise QueryError.worded(N_("cannot parse the query ({problem})"), problem=str(exc)) from exc
     return _exclusions_apply_to_all(parsed)
 
 
@@ -591,7 +623,7 @@ class Rewriter:
     def _count(self) -> None:
         self.terms += 1
         if self.terms > MAX_TERMS:
-            raise QueryError(f"the query has more than {MAX_TERMS} words; shorten it")
+            raise QueryError.worded(N_("the query has more than {n} words; shorten it"), n=MAX_TERMS)
 
     def word(self, word: str, boost: float = 1.0, positive: bool = True) -> Q.Query:
         self._count()
@@ -850,7 +882,9 @@ class Rewriter:
         self._count()
         text = text.lower()
         if len(text) < 2:
-            raise QueryError(f"the prefix {text + '*'!r} is too short; give at least two letters")
+            raise QueryError.worded(
+                N_("the prefix {text} is too short; give at least two letters"), text=repr(text + "*")
+            )
         stem = self.stem(text) if len(text) > 4 else text
         self.notes.append({"word": text + "*", "kind": "prefix", "negated": False})
         alternatives = [Q.Prefix("title", stem), Q.Prefix("body", stem)]
@@ -925,7 +959,7 @@ def parse_query(
     the index the query will run on: compound splitting and accent fallbacks look at its vocabulary;
     `values` lets unquoted filter values run over several words, and checks every value exists."""
     if len(text) > MAX_QUERY_CHARS:
-        raise QueryError(f"the query is longer than {MAX_QUERY_CHARS} characters; shorten it")
+        raise QueryError.worded(N_("the query is longer than {n} characters; shorten it"), n=MAX_QUERY_CHARS)
     text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", text)
     free, filters = split_filters(text, values)
     filters = filters + list(extra_filters or [])

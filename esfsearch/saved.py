@@ -25,6 +25,7 @@ from pathlib import Path
 
 from .atomic import write_atomic
 from .config import config_dir
+from .i18n import N_
 from .locks import LockUnavailable, file_lock
 from .querylang import Filter, QueryError, parse_query, split_filters
 
@@ -93,7 +94,9 @@ class SavedSearch:
             return []
         rest, filters = split_filters(" ".join(self.filters))
         if rest:
-            raise QueryError(f"saved search {self.name!r}: {rest!r} is not a filter")
+            raise QueryError.worded(
+                N_("saved search {name}: {text} is not a filter"), name=repr(self.name), text=repr(rest)
+            )
         return filters
 
     def to_json(self) -> dict:
@@ -155,7 +158,9 @@ def filter_text(f: Filter) -> str:
     """A Filter back in the form the query language reads: `-region:"Övre Norrland"`."""
     value = f.value
     if '"' in value:
-        raise QueryError(f"{f.name}: a filter value cannot contain a double quote ({value!r})")
+        raise QueryError.worded(
+            N_("{name}: a filter value cannot contain a double quote ({text})"), name=f.name, text=repr(value)
+        )
     if not value or re.search(r"\s", value):
         value = f'"{value}"'
     return f"{'-' if f.negate else ''}{f.name}:{value}"

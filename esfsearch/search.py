@@ -22,6 +22,7 @@ from whoosh import scoring, sorting
 from .columns import ColumnsUnavailable
 from .fields import BY_NAME, DEFAULT_FACETS, FACETS, SUMMARY_FIELDS, YEAR, json_value
 from .fields import SORTS as FIELD_SORTS
+from .i18n import N_
 from .index import IndexProblem, current_generation, is_stale, open_whoosh, read_meta
 from .querylang import Filter, QueryError, QueryInfo, _Or, parse_query
 from .records import ProjectRecord
@@ -237,7 +238,9 @@ class SearchEngine:
     ) -> SearchResult:
         started = time.monotonic()
         if sort not in SORTS:
-            raise QueryError(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}")
+            raise QueryError.worded(
+                N_("unknown sort {sort}; choose one of {sorts}"), sort=repr(sort), sorts=", ".join(SORTS)
+            )
         if limit < 1 or page < 1:
             raise ValueError(f"limit and page must be at least 1, not {limit} and {page}")
         direct_q, all_filters, info = self._parse(text, filters)
@@ -782,7 +785,7 @@ class SearchEngine:
         started = time.monotonic()
         matches = self.get(record_id)
         if not matches:
-            raise QueryError(f"no project with id {record_id!r}")
+            raise QueryError.worded(N_("no project with id {id}"), id=repr(record_id))
         source = matches[0]
         docnum = self._searcher.document_number(key=source.key)
         counts = self._term_counts(docnum)

@@ -6,6 +6,9 @@ One SearchEngine is opened for the app's lifetime. It is not thread-safe, so eve
 the searcher runs in a thread worker under one lock; search workers are exclusive (a new keystroke
 cancels the wait for an older result) and results that arrive late are dropped by sequence number.
 Textual is imported here only: the CLI imports this module inside its `tui` command.
+
+Every text is in the current language (esfsearch.i18n): worded where it is shown, with the class-level
+texts (key bindings, help) marked N_ and translated when an app or screen is made.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import re
 import threading
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -23,6 +27,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.dom import DOMNode
 from textual.markup import escape as escape_markup
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
@@ -33,9 +38,17 @@ from textual.worker import get_current_worker
 from .export import ExportExists, export_file
 from .fields import DEFAULT_FACETS
 from .fields import FACETS as FACET_FIELDS
+from .i18n import N_, _, ngettext
 from .index import IndexProblem, build_index, index_exists
-from .presentation import hit_details, query_error_text, record_rows, understood_line
-from .querylang import QueryError, field_help, make_filter
+from .presentation import (
+    field_help,
+    hit_details,
+    projects,
+    query_error_text,
+    record_rows,
+    understood_line,
+)
+from .querylang import QueryError, make_filter
 from .records import ProjectRecord
 from .search import Hit, SearchEngine, SearchResult
 from .understood import understood
@@ -43,9 +56,24 @@ from .understood import understood
 DEBOUNCE = 0.15  # seconds of quiet typing before a search runs
 PAGE = 15  # hits fetched per page (snippets cost most); more load at the end of the list
 SORTS = ("relevance", "start", "amount")
-SORT_LABEL = {"relevance": "relevance", "start": "newest start", "amount": "largest EU support"}
-FACETS = tuple((name, FACET_FIELDS[name].heading) for name in DEFAULT_FACETS)  # (facet, heading) in the panel
+SORT_LABEL = {"relevance": N_("relevance"), "start": N_("newest start"), "amount": N_("largest EU support")}
 MATCH_STYLE = "bold reverse"
+# Textual's own binding shown in the footer, worded here like ours.
+TEXTUAL_TEXTS = (N_("palette"), N_("Quit"))
+
+
+def facet_headings() -> list[tuple[str, str]]:
+    """(facet, heading) for each facet of the filter panel, in the current language."""
+    return [(name, FACET_FIELDS[name].heading(facet=True)) for name in DEFAULT_FACETS]
+
+
+def translate_bindings(node: DOMNode) -> None:
+    """Key bindings are class attributes, made before the language is known: an app, screen or widget
+    calls this when it is made, and its footer shows the descriptions in the current language. (Textual
+    keeps a node's bindings in `_bindings`, a copy of the class's, made in its __init__.)"""
+    bindings = node._bindings.key_to_bindings
+    for key, items in bindings.items():
+        bindings[key] = [replace(b, description=_(b.description)) if b.description else b for b in items]
 
 
 # ---------------------------------------------------------------- formatting (plain functions, testable)
@@ -64,7 +92,7 @@ def hit_card(hit: Hit, number: int | None = None) -> Text:
     card = Text()
     if number is not None:
         card.append(f"{number}. ", style="dim")
-    card.append(r.title or "(untitled)", style="bold")
+    card.append(r.title or _("(untitled)"), style="bold")
     card.append(f"  {r.short_id}", style="dim")
     meta = " · ".join(hit_details(r))
     if meta:
@@ -88,7 +116,7 @@ BLOCKS = " ▁▂▃▄▅▆▇█"
 def year_bars(counts: dict[int, int], width: int) -> Text:
     """Projects per start year as a bar row with year labels (two lines), or one line if narrow."""
     if not counts:
-        return Text("Start years: no dated projects", style="dim")
+        return Text(_("Start years: no dated projects"), style="dim")
     lo, hi = min(counts), max(counts)
     years = list(range(lo, hi + 1))
     peak = max(counts.values())
@@ -100,8 +128,8 @@ def year_bars(counts: dict[int, int], width: int) -> Text:
             return " "
         return BLOCKS[max(1, round(n / peak * 8))]
 
-    summary = f" {lo}–{hi} · peak {top}: {peak}"
-    label = "Starts "
+    summary = " " + _("{first}–{last} · peak {year}: {n}").format(first=lo, last=hi, year=top, n=peak)
+    label = _("Starts") + " "
     text = Text()
     if len(label) + 3 * len(years) <= width:
         text.append(label, style="dim")
@@ -133,6 +161,11 @@ def record_table(record: ProjectRecord) -> Table:
     return table
 
 
+def more_text(n: int) -> str:
+    """The last line of a list that has more hits to load."""
+    return _("… {n} more: move down to load, e exports all").format(n=n)
+
+
 def export_name(query: str, folder: Path, today: date | None = None) -> Path:
     """The file name the export dialog offers: the query and the date, as a workbook."""
     words = re.sub(r"[^\w]+", "-", query.lower()).strip("-")[:40].strip("-") or "alla"
@@ -157,8 +190,8 @@ def default_export_dir() -> Path:
 
 class ResultList(OptionList):
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
+        Binding("j", "cursor_down", N_("Down"), show=False),
+        Binding("k", "cursor_up", N_("Up"), show=False),
     ]
 
     def action_cursor_up(self) -> None:
@@ -170,7 +203,7 @@ class ResultList(OptionList):
 
 
 class SearchInput(Input):
-    BINDINGS = [Binding("down", "to_results", "To the results", show=False)]
+    BINDINGS = [Binding("down", "to_results", N_("To the results"), show=False)]
 
     def action_to_results(self) -> None:
         """↓ in the search box moves into the results (when there are any)."""
@@ -183,8 +216,8 @@ class SearchInput(Input):
 
 class FacetList(OptionList):
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
+        Binding("j", "cursor_down", N_("Down"), show=False),
+        Binding("k", "cursor_up", N_("Up"), show=False),
     ]
 
     def on_resize(self) -> None:
@@ -202,7 +235,7 @@ class Timeline(Static):
 
 # ---------------------------------------------------------------- screens
 
-HELP = """\
+HELP = N_("""\
 [b]Keys[/b]
   /       search box                  ?        this help
   ↓       from the search box to the results; ↑ on the first hit goes back
@@ -226,35 +259,47 @@ HELP = """\
   region:Sydsverige fond:Socialfonden år:2016..2018 stöd:>5 mkr -fas:förstudie
 
 [b]Fields[/b]
-"""
+""")
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", N_("Close"))]
+
+    def __init__(self) -> None:
+        super().__init__()
+        translate_bindings(self)
 
     def compose(self) -> ComposeResult:
+        fields = escape_markup(field_help()).replace("; ", "\n  ")
         with VerticalScroll(id="help-box"):
-            yield Static(HELP + "  " + field_help().replace("; ", "\n  "), id="help-text", markup=True)
-            yield Static("[dim]esc closes[/dim]", markup=True)
+            yield Static(_(HELP) + "  " + fields, id="help-text", markup=True)
+            yield Static("[dim]" + _("esc closes") + "[/dim]", markup=True)
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)
 
 
 class ExportScreen(ModalScreen[str | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, total: int, default: str) -> None:
         super().__init__()
         self.total, self.default = total, default
+        translate_bindings(self)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export-box"):
-            yield Static(f"Export all {self.total} hits to this file:")
+            yield Static(
+                ngettext(
+                    "Export the {n} hit to this file:", "Export all {n} hits to this file:", self.total
+                ).format(n=self.total),
+                markup=False,
+            )
             yield Input(self.default, id="export-path")
             yield Static(
-                "[dim].xlsx Excel workbook · .csv Excel CSV (semicolons) · .json\n"
-                "enter writes · esc cancels[/dim]",
+                "[dim]"
+                + _(".xlsx Excel workbook · .csv Excel CSV (semicolons) · .json\nenter writes · esc cancels")
+                + "[/dim]",
                 markup=True,
             )
 
@@ -272,15 +317,16 @@ class ExportScreen(ModalScreen[str | None]):
 class ConfirmScreen(ModalScreen[bool]):
     """A yes/no question; y or the first button says yes, n/esc or the second no."""
 
-    BINDINGS = [Binding("y", "answer(True)", "Yes"), Binding("n,escape", "answer(False)", "No")]
+    BINDINGS = [Binding("y", "answer(True)", N_("Yes")), Binding("n,escape", "answer(False)", N_("No"))]
 
-    def __init__(self, question: str, yes: str = "Overwrite", no: str = "Cancel") -> None:
+    def __init__(self, question: str, yes: str = N_("Overwrite"), no: str = N_("Cancel")) -> None:
         super().__init__()
-        self.question, self.yes, self.no = question, yes, no
+        self.question, self.yes, self.no = question, _(yes), _(no)
+        translate_bindings(self)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export-box"):
-            yield Static(self.question, id="confirm-question")
+            yield Static(self.question, id="confirm-question", markup=False)
             with Horizontal(id="confirm-buttons"):
                 yield Button(f"{self.yes} (y)", id="yes", variant="warning")
                 yield Button(f"{self.no} (n)", id="no")
@@ -298,25 +344,27 @@ class ConfirmScreen(ModalScreen[bool]):
 
 class DetailScreen(Screen[None]):
     BINDINGS = [
-        Binding("escape,backspace,q", "app.pop_screen", "Back"),
-        Binding("s", "similar", "Similar"),
-        Binding("j", "scroll_down", "Down", show=False),
-        Binding("k", "scroll_up", "Up", show=False),
+        Binding("escape,backspace,q", "app.pop_screen", N_("Back")),
+        Binding("s", "similar", N_("Similar")),
+        Binding("j", "scroll_down", N_("Down"), show=False),
+        Binding("k", "scroll_up", N_("Up"), show=False),
     ]
 
     def __init__(self, record: ProjectRecord, query: str) -> None:
         super().__init__()
         self.record, self.query_text = record, query
+        translate_bindings(self)
 
     def compose(self) -> ComposeResult:
         app: EsfSearchApp = self.app  # type: ignore[assignment]
         r = self.record
         yield Header()
         with VerticalScroll(id="detail"):
-            yield Static(Text(r.title or "(untitled)", style="bold"), id="detail-title")
+            yield Static(Text(r.title or _("(untitled)"), style="bold"), id="detail-title")
             yield Static(record_table(r), id="detail-fields")
-            yield Static(Text(f"source: {r.source_path}", style="dim"), id="detail-source")
-            yield Static(Text.assemble(("Project description", "bold underline")), classes="heading")
+            source = _("source: {path}").format(path=r.source_path)
+            yield Static(Text(source, style="dim"), id="detail-source")
+            yield Static(Text.assemble((_("Project description"), "bold underline")), classes="heading")
             yield Static(app.highlighted_text(r, self.query_text), id="detail-text")
         yield Footer()
 
@@ -335,22 +383,23 @@ class DetailScreen(Screen[None]):
 
 class SimilarScreen(Screen[None]):
     BINDINGS = [
-        Binding("escape,backspace,q", "app.pop_screen", "Back"),
-        Binding("s", "similar", "Similar to this"),
+        Binding("escape,backspace,q", "app.pop_screen", N_("Back")),
+        Binding("s", "similar", N_("Similar to this")),
     ]
 
     def __init__(self, source: ProjectRecord, result: SearchResult) -> None:
         super().__init__()
         self.source, self.result = source, result
+        translate_bindings(self)
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(
             Text.assemble(
-                ("Similar to ", "dim"),
+                (_("Similar to") + " ", "dim"),
                 (self.source.title, "bold"),
                 (f"  {self.source.id}", "dim"),
-                (f"  ({self.result.total} projects)", "dim"),
+                (f"  ({projects(self.result.total)})", "dim"),
             ),
             id="similar-title",
         )
@@ -358,7 +407,7 @@ class SimilarScreen(Screen[None]):
         for n, hit in enumerate(self.result.hits, 1):
             options += [Option(hit_card(hit, n), id=str(n - 1)), None]
         if not options:
-            options = [Option("No similar projects found.", disabled=True)]
+            options = [Option(_("No similar projects found."), disabled=True)]
         yield ResultList(*options, id="similar-list")
         yield Footer()
 
@@ -384,16 +433,16 @@ class EsfSearchApp(App[None]):
     CSS_PATH = "tui.tcss"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (90, "-wide")]
     BINDINGS = [
-        Binding("/", "focus_search", "Search"),
-        Binding("o", "cycle_sort", "Sort"),
-        Binding("s", "similar", "Similar"),
-        Binding("e", "export", "Export"),
-        Binding("x", "clear_filters", "Clear filters"),
-        Binding("f", "toggle_facets", "Facets", show=False),
-        Binding("b", "build", "Build index", show=False),
-        Binding("question_mark", "help", "Help"),
-        Binding("q", "quit", "Quit"),
-        Binding("escape", "escape", "Back", show=False),
+        Binding("/", "focus_search", N_("Search")),
+        Binding("o", "cycle_sort", N_("Sort")),
+        Binding("s", "similar", N_("Similar")),
+        Binding("e", "export", N_("Export")),
+        Binding("x", "clear_filters", N_("Clear filters")),
+        Binding("f", "toggle_facets", N_("Facets"), show=False),
+        Binding("b", "build", N_("Build index"), show=False),
+        Binding("question_mark", "help", N_("Help")),
+        Binding("q", "quit", N_("Quit")),
+        Binding("escape", "escape", N_("Back"), show=False),
     ]
 
     def __init__(
@@ -406,6 +455,7 @@ class EsfSearchApp(App[None]):
         export_dir: Path | None = None,
     ) -> None:
         super().__init__()
+        translate_bindings(self)
         self.export_dir = export_dir
         self.index_dir, self.corpus_dir = Path(index_dir), Path(corpus_dir)
         self.initial_query = query
@@ -432,7 +482,7 @@ class EsfSearchApp(App[None]):
         yield Header()
         yield SearchInput(
             self.initial_query,
-            placeholder='Search projects — words, "phrases", region:… år:… (? for help)',
+            placeholder=_('Search projects — words, "phrases", region:… år:… (? for help)'),
             id="search",
         )
         yield Static("", id="understood", markup=False)
@@ -446,7 +496,7 @@ class EsfSearchApp(App[None]):
                     yield Timeline("", id="timeline")
             with Vertical(id="setup-pane"):
                 yield Static("", id="setup-msg")
-                yield Button("Build the index", id="build", variant="primary")
+                yield Button(_("Build the index"), id="build", variant="primary")
                 yield ProgressBar(id="build-progress", show_eta=False)
                 yield Static("", id="build-what")
         yield Footer()
@@ -454,7 +504,7 @@ class EsfSearchApp(App[None]):
     def on_mount(self) -> None:
         search = self.query_one("#search", Input)
         search.cursor_blink = not self.is_headless
-        self.query_one("#facets").border_title = "Filters"
+        self.query_one("#facets").border_title = _("Filters")
         self._update_subtitle()
         self.open_engine()
 
@@ -471,12 +521,12 @@ class EsfSearchApp(App[None]):
 
     def open_engine(self) -> None:
         if not index_exists(self.index_dir):
-            self._setup(f"There is no index in {self.index_dir} yet.", missing=True)
+            self._setup(_("There is no index in {index} yet.").format(index=self.index_dir), missing=True)
             return
         try:
             self.engine = SearchEngine(self.index_dir)
         except IndexProblem as exc:
-            self._setup(f"The index cannot be used: {exc}", missing=False)
+            self._setup(_("The index cannot be used: {problem}").format(problem=exc), missing=False)
             return
         self._engine_ready()
 
@@ -495,26 +545,30 @@ class EsfSearchApp(App[None]):
         if self.engine is not None and self.engine.is_stale():
             self.call_from_thread(
                 self.notify,
-                "The corpus changed since the index was built; run `esfsearch index` to update it.",
-                title="Index out of date",
+                _("The corpus changed since the index was built; run `esfsearch index` to update it."),
+                title=_("Index out of date"),
                 severity="warning",
             )
 
     def _setup(self, message: str, missing: bool) -> None:
         self.index_state = "missing" if missing else "broken"
         has_corpus = self.corpus_dir.exists()
-        action = "build" if missing else "rebuild"
         if has_corpus:
-            hint = f"Press b (or the button) to {action} it from the corpus in {self.corpus_dir}."
+            hint = (
+                _("Press b (or the button) to build it from the corpus in {corpus}.")
+                if missing
+                else _("Press b (or the button) to rebuild it from the corpus in {corpus}.")
+            )
         else:
-            hint = f"No corpus in {self.corpus_dir} either: start with --corpus DIR or set ESFSEARCH_CORPUS."
+            hint = _("No corpus in {corpus} either: start with --corpus DIR or set ESFSEARCH_CORPUS.")
+        hint = hint.format(corpus=self.corpus_dir)
         self.query_one("#setup-msg", Static).update(Text(f"{message}\n{hint}"))
         button = self.query_one("#build", Button)
-        button.label = "Build the index" if missing else "Rebuild the index"
+        button.label = _("Build the index") if missing else _("Rebuild the index")
         button.disabled = not has_corpus
         self.query_one("#build-progress").display = False
         self.query_one("#main", ContentSwitcher).current = "setup-pane"
-        self.query_one("#status", Static).update(Text("No index", style="bold"))
+        self.query_one("#status", Static).update(Text(_("No index"), style="bold"))
         if has_corpus:
             button.focus()
 
@@ -531,7 +585,7 @@ class EsfSearchApp(App[None]):
         bar = self.query_one("#build-progress", ProgressBar)
         bar.display = True
         bar.update(total=None, progress=0)
-        self.query_one("#build-what", Static).update("Starting …")
+        self.query_one("#build-what", Static).update(_("Starting …"))
         self.build_worker(rebuild)
 
     @work(thread=True, exclusive=True, group="build")
@@ -549,15 +603,21 @@ class EsfSearchApp(App[None]):
 
     def _build_progress(self, what: str, done: int, total: int) -> None:
         self.query_one("#build-progress", ProgressBar).update(total=max(total, 1), progress=done)
-        self.query_one("#build-what", Static).update(Text(f"{what} {done}/{total}"))
+        self.query_one("#build-what", Static).update(Text(f"{_(what)} {done}/{total}"))
 
     def _build_failed(self, message: str) -> None:
-        self._setup(f"Building the index failed: {message}", missing=not index_exists(self.index_dir))
-        self.notify(message, title="Index build failed", severity="error", markup=False)
+        failed = _("Building the index failed: {problem}").format(problem=message)
+        self._setup(failed, missing=not index_exists(self.index_dir))
+        self.notify(message, title=_("Index build failed"), severity="error", markup=False)
 
     def _build_done(self, engine: SearchEngine, records: int, seconds: float) -> None:
         self.engine = engine
-        self.notify(f"Indexed {records} projects in {seconds:.1f} s.", title="Index ready")
+        self.notify(
+            _("Indexed {projects} in {seconds} s.").format(
+                projects=projects(records), seconds=f"{seconds:.1f}"
+            ),
+            title=_("Index ready"),
+        )
         self._engine_ready()
 
     # -- searching
@@ -618,10 +678,12 @@ class EsfSearchApp(App[None]):
         self.error = message
         self.result, self.hits = None, []
         self.query_one("#understood", Static).update("")
-        self.query_one("#status", Static).update(Text.assemble(("Query error: ", "bold red"), message))
+        self.query_one("#status", Static).update(
+            Text.assemble((_("Query error:") + " ", "bold red"), message)
+        )
         results = self.query_one("#results", ResultList)
         results.set_options(
-            [Option(Text(f"Fix the query to see results.\n{message}", style="red"), disabled=True)]
+            [Option(Text(_("Fix the query to see results.") + f"\n{message}", style="red"), disabled=True)]
         )
         self.query_one("#timeline", Static).update("")
 
@@ -647,21 +709,19 @@ class EsfSearchApp(App[None]):
         status = Text()
         words = bool(r.info and r.info.text.strip() and r.info.text.strip() != "*")
         if r.total == 0:
-            status.append("No projects match", style="bold")
+            status.append(_("No projects match"), style="bold")
         else:
-            status.append(f"{r.total} project{'s' if r.total != 1 else ''}", style="bold")
-            verb = " matches" if r.total == 1 else " match"
-            status.append(
-                verb if words or self.facet_filters or (r.info and r.info.filters) else " in the index"
-            )
+            status.append(projects(r.total), style="bold")
+            searched = words or self.facet_filters or (r.info and r.info.filters)
+            status.append(" " + (ngettext("matches", "match", r.total) if searched else _("in the index")))
         if self.show_timing:
             status.append(f" · {r.seconds * 1000:.0f} ms", style="dim")
-        order = SORT_LABEL[self.sort] if (words or self.sort != "relevance") else "newest first"
-        status.append(f" · sort: {order}", style="dim")
+        order = _(SORT_LABEL[self.sort]) if (words or self.sort != "relevance") else _("newest first")
+        status.append(" · " + _("sort: {order}").format(order=order), style="dim")
         if r.timed_out:
-            status.append(" · cut off after the time limit", style="yellow")
+            status.append(" · " + _("cut off after the time limit"), style="yellow")
         if r.suggestion:
-            status.append(" · did you mean ", style="bold")
+            status.append(" · " + _("did you mean") + " ", style="bold")
             status.append(r.suggestion, style="bold underline")
             status.append("?", style="bold")
         self.query_one("#status", Static).update(status)
@@ -677,15 +737,20 @@ class EsfSearchApp(App[None]):
             safe = escape_markup(value)
             parts.append(f"[reverse] {name}: {safe} [@click=app.remove_filter('{name}')]✕[/][/reverse]")
         for t in typed:
-            parts.append(f"[dim]typed[/dim] {escape_markup(t)}")
+            parts.append(f"[dim]{_('typed')}[/dim] {escape_markup(t)}")
         widget = self.query_one("#filters", Static)
         if parts:
             widget.update(
-                "Filters: " + "  ".join(parts) + ("  [dim](x clears)[/dim]" if self.facet_filters else "")
+                _("Filters:")
+                + " "
+                + "  ".join(parts)
+                + ("  [dim]" + _("(x clears)") + "[/dim]" if self.facet_filters else "")
             )
         else:
             widget.update(
-                "[dim]No filters — pick values in the Filters panel, or type region:… fond:… år:…[/dim]"
+                "[dim]"
+                + _("No filters — pick values in the Filters panel, or type region:… fond:… år:…")
+                + "[/dim]"
             )
 
     def _render_results(self) -> None:
@@ -698,12 +763,15 @@ class EsfSearchApp(App[None]):
         if not options:
             if r.suggestion:
                 options.append(
-                    Option(Text.assemble("Search for ", (r.suggestion, "bold"), " instead"), id="suggestion")
+                    Option(
+                        Text.assemble(_("Search for") + " ", (r.suggestion, "bold"), " " + _("instead")),
+                        id="suggestion",
+                    )
                 )
             options.append(
                 Option(
                     Text(
-                        "No projects match. Try fewer words, other spellings, or clear the filters (x).",
+                        _("No projects match. Try fewer words, other spellings, or clear the filters (x)."),
                         style="dim",
                     ),
                     disabled=True,
@@ -712,7 +780,7 @@ class EsfSearchApp(App[None]):
         elif len(self.hits) < r.total:
             options.append(
                 Option(
-                    Text(f"… {r.total - len(self.hits)} more: move down to load, e exports all", style="dim"),
+                    Text(more_text(r.total - len(self.hits)), style="dim"),
                     id="more",
                 )
             )
@@ -737,7 +805,7 @@ class EsfSearchApp(App[None]):
         self._facets_width = facets.scrollable_content_region.width
         room = max(8, (self._facets_width or 30) - 8)
         options: list = []
-        for name, label in FACETS:
+        for name, label in facet_headings():
             counts = (r.facets.get(name) if r else None) or []
             active = self.facet_filters.get(name)
             if not counts and active is None:
@@ -836,10 +904,7 @@ class EsfSearchApp(App[None]):
         if len(self.hits) < self.result.total:
             options.append(
                 Option(
-                    Text(
-                        f"… {self.result.total - len(self.hits)} more: move down to load, e exports all",
-                        style="dim",
-                    ),
+                    Text(more_text(self.result.total - len(self.hits)), style="dim"),
                     id="more",
                 )
             )
@@ -922,7 +987,7 @@ class EsfSearchApp(App[None]):
         self.run_search()
 
     def _update_subtitle(self) -> None:
-        self.sub_title = f"sort: {SORT_LABEL[self.sort]}"
+        self.sub_title = _("sort: {order}").format(order=_(SORT_LABEL[self.sort]))
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
@@ -930,7 +995,7 @@ class EsfSearchApp(App[None]):
     def action_similar(self) -> None:
         hit = self.current_hit()
         if hit is None:
-            self.notify("Select a project first.", severity="warning")
+            self.notify(_("Select a project first."), severity="warning")
             return
         self.find_similar(hit.record)
 
@@ -944,13 +1009,13 @@ class EsfSearchApp(App[None]):
             with self.lock:
                 result = self.ready_engine().similar(record.id, limit=20)
         except QueryError as exc:
-            self.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            self.call_from_thread(self.notify, query_error_text(exc), severity="error", markup=False)
             return
         self.call_from_thread(self.push_screen, SimilarScreen(record, result))
 
     def action_export(self) -> None:
         if self.result is None or self.engine is None:
-            self.notify("Nothing to export.", severity="warning")
+            self.notify(_("Nothing to export."), severity="warning")
             return
         total = self.result.total
         query, filters, sort = self.result.query, self.filters(), self.sort
@@ -968,9 +1033,18 @@ class EsfSearchApp(App[None]):
                 if yes:
                     self._export_worker(path, query, filters, sort, True)
                 else:
-                    self.notify(f"Not exported: {path} is unchanged.", title="Export")
+                    self.notify(
+                        _("Not exported: {path} is unchanged.").format(path=path),
+                        title=_("Export"),
+                        markup=False,
+                    )
 
-            self.push_screen(ConfirmScreen(f"{path} exists. Replace it with the {total} hits?"), confirmed)
+            question = ngettext(
+                "{path} exists. Replace it with the {n} hit?",
+                "{path} exists. Replace it with the {n} hits?",
+                total,
+            ).format(path=path, n=total)
+            self.push_screen(ConfirmScreen(question), confirmed)
 
         self.push_screen(ExportScreen(total, str(offered)), chosen)
 
@@ -984,15 +1058,20 @@ class EsfSearchApp(App[None]):
                     force=force,
                 )
         except ExportExists as exc:
-            self.call_from_thread(self.notify, f"Not exported: {exc.path} exists.", severity="warning")
+            self.call_from_thread(
+                self.notify,
+                _("Not exported: {path} exists.").format(path=exc.path),
+                severity="warning",
+                markup=False,
+            )
             return
         except (OSError, QueryError) as exc:
-            self.call_from_thread(self.notify, f"Export failed: {exc}", severity="error", markup=False)
+            failed = _("Export failed: {problem}").format(problem=exc)
+            self.call_from_thread(self.notify, failed, severity="error", markup=False)
             return
         self.last_export = (path.resolve(), count)
-        self.call_from_thread(
-            self.notify, f"Exported {count} projects to {path.resolve()}", title="Export", markup=False
-        )
+        done = _("Exported {projects} to {path}").format(projects=projects(count), path=path.resolve())
+        self.call_from_thread(self.notify, done, title=_("Export"), markup=False)
 
     MAIN_ONLY = {"cycle_sort", "export", "clear_filters", "toggle_facets", "similar", "escape"}
 
@@ -1006,16 +1085,26 @@ class EsfSearchApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Search", "Focus the search box (/)", self.action_focus_search)
-        yield SystemCommand("Sort: next order", "Relevance → start date → amount (o)", self.action_cycle_sort)
-        yield SystemCommand("Clear filters", "Remove the facet filters (x)", self.action_clear_filters)
-        yield SystemCommand("Similar projects", "More like the selected project (s)", self.action_similar)
-        yield SystemCommand("Export results", "Write all hits to Excel, CSV or JSON (e)", self.action_export)
-        yield SystemCommand("Show/hide facets", "Toggle the filter panel (f)", self.action_toggle_facets)
-        yield SystemCommand("Help", "Keys and query language (?)", self.action_help)
+        yield SystemCommand(_("Search"), _("Focus the search box (/)"), self.action_focus_search)
+        yield SystemCommand(
+            _("Sort: next order"), _("Relevance → start date → amount (o)"), self.action_cycle_sort
+        )
+        yield SystemCommand(_("Clear filters"), _("Remove the facet filters (x)"), self.action_clear_filters)
+        yield SystemCommand(
+            _("Similar projects"), _("More like the selected project (s)"), self.action_similar
+        )
+        yield SystemCommand(
+            _("Export results"), _("Write all hits to Excel, CSV or JSON (e)"), self.action_export
+        )
+        yield SystemCommand(
+            _("Show/hide facets"), _("Toggle the filter panel (f)"), self.action_toggle_facets
+        )
+        yield SystemCommand(_("Help"), _("Keys and query language (?)"), self.action_help)
         if self.index_state in ("missing", "broken"):
             yield SystemCommand(
-                "Build index", f"Index the corpus in {self.corpus_dir} (b)", self.action_build
+                _("Build index"),
+                _("Index the corpus in {corpus} (b)").format(corpus=self.corpus_dir),
+                self.action_build,
             )
 
 

@@ -48,6 +48,17 @@ os.environ.update(
 )
 
 
+@pytest.fixture(autouse=True)
+def _language_from_the_environment():
+    """Every test starts with the language the environment gives (English here), whatever an earlier
+    test set with `--lang` or `set_language`."""
+    from esfsearch.i18n import set_language
+
+    set_language(None)
+    yield
+    set_language(None)
+
+
 @pytest.fixture(scope="session")
 def shipped_index(tmp_path_factory) -> Path:
     """The shipped corpus indexed once per session, for the tests that only read it. Built from

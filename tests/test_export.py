@@ -106,7 +106,10 @@ def test_index_and_show_report_a_merged_project(tmp_path):
     shown = run(ix, "show", "2020/00639")
     assert shown.exit_code == 0
     assert shown.stdout.count("Stärkt utvecklingskraft\n") == 1  # one project, not three
-    assert "Avvikelse" in shown.stdout and "projects.json" in shown.stdout
+    assert "Conflict" in shown.stdout and "projects.json" in shown.stdout
+    assert (
+        "Avvikelse" in runner.invoke(app, ["--lang", "sv", "show", "2020/00639", "--index", str(ix)]).stdout
+    )
     data = json.loads(run(ix, "show", "2020/00639", "--json").stdout)
     assert (
         isinstance(data, dict)

@@ -47,7 +47,7 @@ def test_field_help_names_every_filter():
 
 
 NEW_FIELD = """
-    Field("duration_days", "Längd (dagar)", "duration in days", NUMBER, ("längd", "duration"), "duration_days",
+    Field("duration_days", N_("duration in days"), NUMBER, ("längd", "duration"), "duration_days",
           option=FilterOption("duration", "Duration {} (days)"), summary=True,
           derive=lambda r: (r.end_date - r.start_date).days if r.start_date and r.end_date else None),
 """
@@ -114,8 +114,8 @@ def test_a_field_added_to_the_registry_is_everywhere(tmp_path):
     assert hits["2020/00639"]["duration_days"] == 180  # 2021-02-01 to 2021-07-31
     header = out["csv"]["stdout"].splitlines()[0].split(",")
     assert "duration_days" in header
-    assert "Längd (dagar)" in out["show"]["stdout"] and "180" in out["show"]["stdout"]
-    assert "Längd (dagar)" in out["tui"] and "180" in out["tui"]
+    assert "Duration in days" in out["show"]["stdout"] and "180" in out["show"]["stdout"]
+    assert "Duration in days" in out["tui"] and "180" in out["tui"]
     with_duration = {
         i for i, h in hits.items() if h["duration_days"] is not None and h["duration_days"] >= 180
     }

@@ -273,7 +273,7 @@ def test_store_api_and_concurrent_changes(tmp_path):
 
 
 def _summary_line(lines, name):
-    return [line for line in lines if f'för "{name}"' in line]
+    return [line for line in lines if f'for "{name}"' in line]
 
 
 def test_new_matches_after_adding_changing_and_deleting_files(tmp_path, config):
@@ -296,12 +296,15 @@ def test_new_matches_after_adding_changing_and_deleting_files(tmp_path, config):
     summary = build_index([corpus], ix)
     assert summary.added == 1 and len(summary.new_keys) == 1
     lines = report_new_matches(ix, summary)
-    assert _summary_line(lines, "kompetens") == ['1 ny träff för "kompetens" (esfsearch saved new kompetens)']
+    assert _summary_line(lines, "kompetens") == [
+        '1 new match for "kompetens" (esfsearch saved new kompetens)'
+    ]
     assert _summary_line(lines, "norr") and not _summary_line(lines, "bredband")
     entries = {e["name"]: e for e in saved_search_news(ix, summary)}
     assert (
         entries["kompetens"]["new"] == ["20299999"]
         and entries["kompetens"]["message"] == '1 new match for "kompetens"'
+        and entries["kompetens"]["message_sv"] == '1 ny träff för "kompetens"'
     )
     assert entries["bredband"]["count"] == 0
 
@@ -333,7 +336,7 @@ def test_new_matches_after_adding_changing_and_deleting_files(tmp_path, config):
     summary = build_index([corpus], ix)
     assert summary.updated == 1
     assert _summary_line(report_new_matches(ix, summary), "kompetens") == [
-        '1 ny träff för "kompetens" (esfsearch saved new kompetens)'
+        '1 new match for "kompetens" (esfsearch saved new kompetens)'
     ]
     changed = json.loads(cli("saved", "new", "kompetens", "--json", index=ix).stdout)["searches"][0]
     assert [(h["id"], h["status"], h["title"]) for h in changed["hits"]] == [
@@ -367,7 +370,12 @@ def test_index_command_prints_the_report(tmp_path, config):
     (corpus / "new.json").write_text(json.dumps([NEW_RECORD], ensure_ascii=False), encoding="utf-8")
     r = cli("index", str(corpus), index=ix)
     assert r.exit_code == 0
-    assert '1 ny träff för "kompetens"' in r.stderr and "ny träff" not in r.stdout
+    assert '1 new match for "kompetens"' in r.stderr and "new match" not in r.stdout
+    # in Swedish, the same notice: one ngettext message, the user's language
+    another = {**NEW_RECORD, "ärende-id": "20299998"}
+    (corpus / "another.json").write_text(json.dumps([another], ensure_ascii=False), encoding="utf-8")
+    r = cli("--lang", "sv", "index", str(corpus), index=ix)
+    assert r.exit_code == 0 and '1 ny träff för "kompetens"' in r.stderr
 
 
 def test_saved_search_that_no_longer_parses(index_dir, config):

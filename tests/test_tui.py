@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import csv
 import functools
+import html
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -19,10 +21,12 @@ pytest.importorskip("textual")
 
 from rich.console import Console  # noqa: E402
 from rich.text import Text  # noqa: E402
+from stringtable import foreign  # noqa: E402
 from textual.content import Content  # noqa: E402
 from textual.worker import WorkerCancelled  # noqa: E402
 
 from esfsearch.export import export_file  # noqa: E402
+from esfsearch.fields import REGISTRY  # noqa: E402
 from esfsearch.tui import (  # noqa: E402
     HELP,
     ConfirmScreen,
@@ -447,3 +451,118 @@ def test_snapshot_detail(index_dir: Path, snap_compare) -> None:
 def test_snapshot_help(index_dir: Path, snap_compare) -> None:
     app = make_app(index_dir, "", show_timing=False)
     assert snap_compare(app, terminal_size=SIZE, run_before=_ready_on_list, press=["question_mark"])
+
+
+# ---------------------------------------------------------------- in Swedish (LANG=sv_SE.UTF-8)
+
+
+def screen_text(app) -> str:
+    """Every text on the screen as drawn (the screenshot's text, spaces as spaces)."""
+    svg = app.export_screenshot()
+    return html.unescape(" ".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg))).replace("\xa0", " ")
+
+
+def without_field_names(text: str) -> str:
+    """The help less the query language's field names ('län/lan/county'): the same in either language."""
+    for f in REGISTRY:
+        text = text.replace("/".join(f.names), "")
+    return text
+
+
+@pytest.fixture
+def swedish(monkeypatch):
+    """The user's locale is Swedish (as conftest's LC_ALL would win over LANG, it goes)."""
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.setenv("LANG", "sv_SE.UTF-8")
+
+
+@sync
+async def test_the_main_screens_in_swedish(index_dir: Path, swedish) -> None:
+    app = make_app(index_dir, "kompetensförsörjning")
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        # search screen and results
+        assert app.query_one("#search").placeholder.startswith("Sök projekt — ord")
+        assert plain(app.query_one("#understood")).startswith("Sökte: kompetensförsörjning")
+        status = plain(app.query_one("#status"))
+        assert f"{app.result.total} projekt matchar" in status and "sortering: relevans" in status
+        assert app.query_one("#facets").border_title == "Filter"
+        headings = [
+            str(o.prompt) for o in app.query_one("#facets").options if o.disabled
+        ]  # the facet headings
+        assert headings[:2] == ["Region", "Fond"] and "Programområde" in headings
+        assert "Inga filter — välj värden" in plain(app.query_one("#filters"))
+        assert app.sub_title == "sortering: relevans"
+        footer = {b.description for _key, b in app._bindings if b.show}
+        assert {"Sök", "Sortera", "Liknande", "Exportera", "Rensa filter", "Hjälp", "Avsluta"} <= footer
+        text = screen_text(app)
+        assert "Starter" in text and foreign(text, "sv") == [], text
+        # detail
+        await pilot.press("enter", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+        fields = plain(app.screen.query_one("#detail-fields"))
+        for label in ("Projektägare", "Fond", "Programperiod", "Beviljat stöd (kr)", "Källfil"):
+            assert label in fields
+        assert plain(app.screen.query_one("#detail-source")).startswith("källa: ")
+        text = screen_text(app)
+        assert "Projektbeskrivning" in text and "Tillbaka" in text and foreign(text, "sv") == [], text
+        # help
+        await pilot.press("escape")
+        await pilot.pause()
+        app.query_one("#results").focus()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        help_text = plain(app.screen.query_one("#help-text"))
+        for words in (
+            "Tangenter",
+            "Frågespråk",
+            "Fält",
+            "slå på/av",
+            "stöd/stod/support/beviljat (beviljat stöd (kr))",
+        ):
+            assert words in help_text
+        assert foreign(without_field_names(help_text), "sv") == [], help_text
+        # export dialog and a notification
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen)
+        assert "Exportera alla" in screen_text(app) and foreign(screen_text(app), "sv") == []
+
+
+@sync
+async def test_the_help_screen_in_english_has_no_swedish_wording(index_dir: Path) -> None:
+    app = make_app(index_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.query_one("#results").focus()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        help_text = plain(app.screen.query_one("#help-text"))
+        assert "Query language" in help_text and foreign(without_field_names(help_text), "en") == [], (
+            help_text
+        )
+
+
+@sync
+async def test_setup_screen_in_swedish(tmp_path: Path, swedish) -> None:
+    app = EsfSearchApp(tmp_path / "newix", tmp_path / "nocorpus", "")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "Det finns inget index" in plain(app.query_one("#setup-msg"))
+        assert "Ingen korpus i" in plain(app.query_one("#setup-msg"))
+        assert str(app.query_one("#build").label) == "Bygg indexet"
+        assert foreign(screen_text(app), "sv") == []
+
+
+def test_snapshot_results_in_swedish(index_dir: Path, snap_compare, swedish) -> None:
+    app = make_app(index_dir, "kompetensförsörjning", show_timing=False)
+    assert snap_compare(app, terminal_size=SIZE, run_before=_ready)
+
+
+def test_snapshot_detail_in_swedish(index_dir: Path, snap_compare, swedish) -> None:
+    app = make_app(index_dir, "kompetensförsörjning", show_timing=False)
+    assert snap_compare(app, terminal_size=SIZE, run_before=_ready, press=["enter", "enter"])

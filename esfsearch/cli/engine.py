@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..i18n import N_, _, ngettext
 from .output import EXIT_INDEX, console, err, fail
 
 if TYPE_CHECKING:
@@ -15,6 +16,10 @@ if TYPE_CHECKING:
 
     from ..index import BuildSummary
     from ..search import SearchEngine
+
+
+# The stages esfsearch.index reports progress in, for the catalogue (shown translated).
+STAGES = (N_("reading"), N_("indexing"), N_("committing"))
 
 
 def paths(index: Path | None, corpus: Path | None) -> tuple[Path, Path]:
@@ -42,7 +47,7 @@ def progress_bar(quiet: bool) -> tuple[Progress | None, Callable[[str, int, int]
 
     def update(what: str, done: int, total: int) -> None:
         if what not in tasks:
-            tasks[what] = progress.add_task(what, total=total)
+            tasks[what] = progress.add_task(_(what), total=total)
         progress.update(tasks[what], completed=done, total=total)  # type: ignore[arg-type]
 
     return progress, update
@@ -60,6 +65,12 @@ def build(
         return build_index(corpus, index, rebuild=rebuild, progress=update, lock_timeout=lock_timeout)
 
 
+def indexed(summary: BuildSummary) -> str:
+    """'Indexed 72 records in 1.3 s.'"""
+    records = ngettext("{n} record", "{n} records", summary.records).format(n=summary.records)
+    return _("Indexed {records} in {seconds} s.").format(records=records, seconds=f"{summary.seconds:.1f}")
+
+
 def open_engine(
     index: Path | None, corpus: Path | None, quiet: bool = False, check_stale: bool = True
 ) -> SearchEngine:
@@ -72,13 +83,19 @@ def open_engine(
         if not index_exists(index_dir):
             if not corpus_dir.exists():
                 fail(
-                    f"no index in {index_dir} and no corpus in {corpus_dir} to build one from "
-                    "(set --corpus or ESFSEARCH_CORPUS)",
+                    _(
+                        "no index in {index} and no corpus in {corpus} to build one from "
+                        "(set --corpus or ESFSEARCH_CORPUS)"
+                    ).format(index=index_dir, corpus=corpus_dir),
                     EXIT_INDEX,
                 )
-            err(f"No index yet: building {index_dir} from {corpus_dir} (first use) …")
+            err(
+                _("No index yet: building {index} from {corpus} (first use) …").format(
+                    index=index_dir, corpus=corpus_dir
+                )
+            )
             summary = build(index_dir, [corpus_dir], rebuild=False, quiet=quiet)
-            err(f"Indexed {summary.records} records in {summary.seconds:.1f} s.")
+            err(indexed(summary))
         try:
             engine = SearchEngine(index_dir)
         except SchemaMismatch as exc:
@@ -86,13 +103,15 @@ def open_engine(
                 raise
             sources = ", ".join(str(p) for p in exc.corpus)
             err(
-                f"The index was built by an older esfsearch (schema {exc.built}): rebuilding it from {sources} …"
+                _(
+                    "The index was built by an older esfsearch (schema {schema}): rebuilding it from {sources} …"
+                ).format(schema=exc.built, sources=sources)
             )
             summary = build(index_dir, exc.corpus, rebuild=True, quiet=quiet)
-            err(f"Indexed {summary.records} records in {summary.seconds:.1f} s.")
+            err(indexed(summary))
             engine = SearchEngine(index_dir)
     except IndexProblem as exc:
         fail(str(exc), EXIT_INDEX)
     if check_stale and engine.is_stale():
-        err("Note: the corpus changed since the index was built; run `esfsearch index` to update it.")
+        err(_("Note: the corpus changed since the index was built; run `esfsearch index` to update it."))
     return engine

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from ..i18n import _
+
 # The evaluation (and Whoosh with it) is imported inside the command: registering `eval` must not
 # slow down every other command's start-up.
 
@@ -19,8 +21,9 @@ def render(report, console) -> None:
     by_split = [s for s in splits if s != "all"] if len(splits) > 1 else []
     from rich.table import Table
 
-    table = Table(title=f"relevance on the judged set (split: {main}, top {report.k})", title_justify="left")
-    for name in ("class", "system"):
+    title = _("relevance on the judged set (split: {split}, top {k})").format(split=main, k=report.k)
+    table = Table(title=title, title_justify="left")
+    for name in (_("class"), _("system")):
         table.add_column(name, justify="left")
     for name in ("n", "nDCG@10", "R@10", "MRR"):
         table.add_column(name, justify="right")
@@ -33,7 +36,7 @@ def render(report, console) -> None:
             a = aggs[system]
             ndcg = f"{a['ndcg']:.3f}"
             row = [
-                (cls or "[bold]overall[/bold]") if i == 0 else "",
+                (cls or f"[bold]{_('overall')}[/bold]") if i == 0 else "",
                 system,
                 str(a["n"]) if i == 0 else "",
                 f"[bold]{ndcg}[/bold]" if a["ndcg"] == top else ndcg,
@@ -44,8 +47,14 @@ def render(report, console) -> None:
             table.add_row(*row, end_section=i == len(report.systems) - 1)
     console.print(table)
     violations = ", ".join(f"{s} {report.violations(s)}" for s in report.systems)
-    console.print(f"filter violations in the top 10 of filtered queries: {violations}")
-    console.print(f"{len(report.queries)} queries over {report.records} records in {report.seconds:.1f} s")
+    console.print(
+        _("filter violations in the top 10 of filtered queries: {violations}").format(violations=violations)
+    )
+    console.print(
+        _("{queries} queries over {records} records in {seconds} s").format(
+            queries=len(report.queries), records=report.records, seconds=f"{report.seconds:.1f}"
+        )
+    )
 
 
 def eval_command(
@@ -80,7 +89,12 @@ def eval_command(
 
     err = Console(stderr=True, soft_wrap=True)
     if split not in SPLITS:
-        err.print(f"esfsearch eval: unknown split {split!r}; choose one of {', '.join(SPLITS)}")
+        err.print(
+            "esfsearch eval: "
+            + _("unknown split {split}; choose one of {splits}").format(
+                split=repr(split), splits=", ".join(SPLITS)
+            )
+        )
         raise typer.Exit(2)
     try:
         report = evaluate(
@@ -97,7 +111,11 @@ def eval_command(
         try:
             write_results(report, target)
         except OSError as exc:
-            err.print(f"esfsearch eval: cannot write {target}: {exc.strerror}", markup=False)
+            err.print(
+                "esfsearch eval: "
+                + _("cannot write {path}: {reason}").format(path=target, reason=exc.strerror),
+                markup=False,
+            )
             raise typer.Exit(2) from None
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ..presentation import conflict_text, plural, query_error_text
+from ..i18n import LANGUAGES, _, ngettext, set_language
+from ..presentation import conflict_text, matches, projects, query_error_text
 from . import saved
 from .engine import build, open_engine, paths
 from .eval import eval_command
@@ -45,7 +46,6 @@ from .output import (
     export_all,
     export_xlsx,
     fail,
-    matches,
     print_record,
     print_result,
     query_failed,
@@ -106,9 +106,9 @@ def query(
 
     as_csv = as_csv or excel
     if sum([as_json, as_csv, ids, xlsx is not None]) > 1:
-        fail("choose one of --json, --csv (--excel), --ids and --xlsx", EXIT_USAGE)
+        fail(_("choose one of --json, --csv (--excel), --ids and --xlsx"), EXIT_USAGE)
     if xlsx is not None and xlsx.exists() and not force:
-        fail(f"{xlsx} exists; add --force to replace it", EXIT_USAGE)
+        fail(_("{path} exists; add --force to replace it").format(path=xlsx), EXIT_USAGE)
     q = join_query_args(text or [])
     engine = open_engine(index, corpus, quiet=quiet)
     try:
@@ -133,18 +133,23 @@ def query(
     if not quiet:
         say_understood(result.info)
     if result.timed_out:
-        err("Note: the query took too long and was cut off; the hits may be incomplete.")
+        err(_("Note: the query took too long and was cut off; the hits may be incomplete."))
     past_end = result.total > 0 and not result.hits
     if past_end:
         pages = -(-result.total // result.limit)
         err(
-            f"esfsearch: page {result.page} is past the end: {matches(result.total)}, "
-            f"{plural(pages, 'page', 'pages')} of {result.limit}"
+            "esfsearch: "
+            + _("page {page} is past the end: {matches}, {pages} of {limit}").format(
+                page=result.page,
+                matches=matches(result.total),
+                pages=ngettext("{n} page", "{n} pages", pages).format(n=pages),
+                limit=result.limit,
+            )
         )
     elif (as_json or as_csv or ids) and not quiet and len(result.hits) < result.total:
         first = (result.page - 1) * result.limit + 1
         shown = f"{len(result.hits)}" if first == 1 else f"{first}–{first + len(result.hits) - 1}"
-        err(f"showing {shown} of {result.total}; --all for every hit")
+        err(_("showing {shown} of {total}; --all for every hit").format(shown=shown, total=result.total))
     if as_json or as_csv or ids or not past_end:
         write_hits(result, as_json, as_csv, ids, contacts=not no_contacts, excel=excel)
     raise typer.Exit(EXIT_OK if result.hits else EXIT_NONE)
@@ -175,13 +180,13 @@ def index_cmd(
     corpus = list(sources) if sources else [corpus_dir]
     missing = [p for p in corpus if not p.exists()]
     if missing:
-        fail(f"no such file or directory: {missing[0]}", EXIT_USAGE)
+        fail(_("no such file or directory: {path}").format(path=missing[0]), EXIT_USAGE)
     try:
         summary = build(index_dir, corpus, rebuild, quiet or as_json, lock_timeout=wait)
     except IndexProblem as exc:
         fail(str(exc), EXIT_INDEX)
     except KeyboardInterrupt:
-        fail("interrupted; the previous index is unchanged and still usable", EXIT_INTERRUPTED)
+        fail(_("interrupted; the previous index is unchanged and still usable"), EXIT_INTERRUPTED)
     if as_json:
         write_json({**summary.to_dict(), "saved_searches": saved.saved_search_news(index_dir, summary)})
     elif not quiet:
@@ -193,24 +198,36 @@ def index_cmd(
 
 def _print_summary(summary: BuildSummary, index_dir: Path) -> None:
     out = console(stderr=True)
-    what = "Rebuilt" if summary.rebuilt else "Updated"
+    what = _("Rebuilt {index}: {records}") if summary.rebuilt else _("Updated {index}: {records}")
+    counts = _("(added {added}, updated {updated}, removed {removed}, unchanged {unchanged}) in {seconds} s")
     out.print(
-        f"{what} {index_dir}: {summary.records} records "
-        f"(added {summary.added}, updated {summary.updated}, removed {summary.removed}, "
-        f"unchanged {summary.unchanged}) in {summary.seconds:.1f} s",
+        what.format(
+            index=index_dir,
+            records=ngettext("{n} record", "{n} records", summary.records).format(n=summary.records),
+        )
+        + " "
+        + counts.format(
+            added=summary.added,
+            updated=summary.updated,
+            removed=summary.removed,
+            unchanged=summary.unchanged,
+            seconds=f"{summary.seconds:.1f}",
+        ),
         markup=False,
     )
     if summary.skipped:
-        out.print(f"Skipped {len(summary.skipped)}:", markup=False)
+        out.print(_("Skipped {n}:").format(n=len(summary.skipped)), markup=False)
         for path, reason in summary.skipped:
             out.print(f"  {path}: {reason}", markup=False)
     if summary.ignored:
-        out.print(f"Not project texts, left out: {', '.join(p for p, _ in summary.ignored)}", markup=False)
+        left_out = ", ".join(p for p, _reason in summary.ignored)
+        out.print(_("Not project texts, left out: {paths}").format(paths=left_out), markup=False)
     if summary.conflicts:
         ids = list(dict.fromkeys(c["id"] for c in summary.conflicts))
         out.print(
-            f"Sources disagree for {plural(len(ids), 'project', 'projects')} "
-            "(the first value is shown; `esfsearch show ID` lists them):",
+            _(
+                "Sources disagree for {projects} (the first value is shown; `esfsearch show ID` lists them):"
+            ).format(projects=projects(len(ids))),
             markup=False,
         )
         for record_id in ids:
@@ -233,11 +250,16 @@ def parse(
     write_json(records)
     for f in report.files:
         if f.format_info and f.records:  # a web page or document: what was read from it
-            err(f"read {f.path}: {f.format_info} -> {len(f.records)} record(s), layout {f.layout}")
+            count = ngettext("{n} record", "{n} records", len(f.records)).format(n=len(f.records))
+            err(
+                _("read {path}: {info} -> {records}, layout {layout}").format(
+                    path=f.path, info=f.format_info, records=count, layout=f.layout
+                )
+            )
     for path, reason in report.problems:
-        err(f"skipped {path}: {reason}")
+        err(_("skipped {path}: {reason}").format(path=path, reason=reason))
     for path, reason in report.ignored:
-        err(f"left out {path}: {reason}")
+        err(_("left out {path}: {reason}").format(path=path, reason=reason))
     if report.problems:
         raise typer.Exit(EXIT_NONE if records else EXIT_USAGE)
     raise typer.Exit(EXIT_OK if records else EXIT_NONE)
@@ -262,7 +284,7 @@ def show(
     try:
         hits = engine.get(record_id)
         if not hits:
-            fail(f"no project with id {record_id!r}", EXIT_NONE)
+            fail(_("no project with id {id}").format(id=repr(record_id)), EXIT_NONE)
         highlights = (
             [engine.highlight(h.record, query_text) for h in hits] if query_text else [None] * len(hits)
         )
@@ -298,7 +320,7 @@ def similar(
     try:
         result = engine.similar(record_id, limit=limit)
     except QueryError as exc:
-        fail(str(exc), EXIT_NONE)
+        fail(query_error_text(exc), EXIT_NONE)
     finally:
         engine.close()
     if as_json:
@@ -323,16 +345,25 @@ def stats(
     if as_json:
         write_json(data)
         return
+    files = ngettext("{n} file", "{n} files", data["files"]).format(n=data["files"])
+    rows = [
+        (_("Index"), f"{data['index']} ({data['generation']})"),
+        (
+            _("Records"),
+            _("{records} from {files} ({skipped} skipped)").format(
+                records=data["records"], files=files, skipped=data["skipped"]
+            ),
+        ),
+        (_("Layouts"), ", ".join(f"{k} {v}" for k, v in data["layouts"].items())),
+        (_("Funds"), ", ".join(f"{k} {v}" for k, v in data["funds"].items())),
+        (_("Size"), f"{data['size_bytes'] / 1e6:.1f} MB"),
+        (_("Built"), data["built_at"]),
+        (_("Stale"), _("yes: run `esfsearch index`") if data["stale"] else _("no")),
+    ]
+    width = max(13, *(len(label) + 2 for label, _value in rows))
     out = console()
-    out.print(f"Index        {data['index']} ({data['generation']})", markup=False)
-    out.print(
-        f"Records      {data['records']} from {data['files']} files ({data['skipped']} skipped)", markup=False
-    )
-    out.print(f"Layouts      {', '.join(f'{k} {v}' for k, v in data['layouts'].items())}", markup=False)
-    out.print(f"Funds        {', '.join(f'{k} {v}' for k, v in data['funds'].items())}", markup=False)
-    out.print(f"Size         {data['size_bytes'] / 1e6:.1f} MB", markup=False)
-    out.print(f"Built        {data['built_at']}", markup=False)
-    out.print(f"Stale        {'yes: run `esfsearch index`' if data['stale'] else 'no'}", markup=False)
+    for label, value in rows:
+        out.print(f"{label:<{width}}{value}", markup=False)
 
 
 @app.command()
@@ -354,7 +385,7 @@ def analyze(
         _explain(query_text, as_json, index, corpus)
         return
     if not text:
-        fail("give a text to analyse, or --query TEXT", EXIT_USAGE)
+        fail(_("give a text to analyse, or --query TEXT"), EXIT_USAGE)
     from ..analysis import analyze as run
 
     joined = " ".join(text)
@@ -374,7 +405,7 @@ def _explain(query_text: str, as_json: bool, index: Path | None, corpus: Path | 
     try:
         data = engine.explain(query_text)
     except QueryError as exc:
-        fail(str(exc), EXIT_USAGE)
+        fail(query_error_text(exc), EXIT_USAGE)
     finally:
         engine.close()
     if as_json:
@@ -410,7 +441,20 @@ def tui(
 
 
 @app.callback(invoke_without_command=True)
-def _default(ctx: typer.Context) -> None:
+def _default(
+    ctx: typer.Context,
+    lang: str | None = typer.Option(
+        None,
+        "--lang",
+        metavar="sv|en",
+        help="Language of messages and labels: sv (Swedish) or en (English) "
+        "[default: $ESFSEARCH_LANG, else Swedish when LANGUAGE/LC_ALL/LC_MESSAGES/LANG is sv_*, else English]",
+    ),
+) -> None:
+    if lang is not None and lang.lower() not in LANGUAGES:
+        fail(_("--lang must be sv or en, not {value}").format(value=repr(lang)), EXIT_USAGE)
+    set_language(lang.lower() if lang is not None else None)  # None: the environment decides
+    ctx.call_on_close(lambda: set_language(None))  # a process that runs the app again starts afresh
     if ctx.invoked_subcommand is None:
         if sys.stdin.isatty() and sys.stdout.isatty():
             ctx.invoke(tui, index=None, corpus=None, query_text="")
@@ -426,7 +470,7 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        err("esfsearch: interrupted")
+        err("esfsearch: " + _("interrupted"))
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
         # `esfsearch query … | head`: the reader went away; not an error.

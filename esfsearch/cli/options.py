@@ -38,7 +38,10 @@ PageOpt = typer.Option(1, "--page", min=1, help="Page of hits")
 FacetsOpt = typer.Option(
     False,
     "--facets",
-    help="Counts per " + _enumerate([FACETS[name].heading.lower() for name in DEFAULT_FACETS], "and"),
+    help="Counts per "
+    + _enumerate(
+        [(FACETS[name].facet_label or FACETS[name].label).lower() for name in DEFAULT_FACETS], "and"
+    ),
 )
 JsonOpt = typer.Option(False, "--json", help="JSON for scripts")
 CsvOpt = typer.Option(False, "--csv", help="CSV for spreadsheets")

@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
-from ..presentation import hit_details, plural, query_error_text, record_rows, understood_line
+from ..fields import FACETS
+from ..i18n import _
+from ..presentation import hit_details, matches, projects, query_error_text, record_rows, understood_line
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -60,10 +62,6 @@ def say_understood(info: QueryInfo | None) -> None:
     from ..understood import understood
 
     err(understood_line(understood(info)))
-
-
-def matches(n: int) -> str:
-    return plural(n, "project matches", "projects match")
 
 
 def write_json(data: object) -> None:
@@ -136,10 +134,10 @@ def export_xlsx(
             contacts=contacts,
         )
     except ExportExists as exc:
-        fail(f"{exc.path} exists; add --force to replace it", EXIT_USAGE)
+        fail(_("{path} exists; add --force to replace it").format(path=exc.path), EXIT_USAGE)
     except OSError as exc:
-        fail(f"cannot write {path}: {exc.strerror or exc}", EXIT_USAGE)
-    err(f"Wrote {plural(count, 'project', 'projects')} to {path}")
+        fail(_("cannot write {path}: {reason}").format(path=path, reason=exc.strerror or exc), EXIT_USAGE)
+    err(_("Wrote {projects} to {path}").format(projects=projects(count), path=path))
     return count
 
 
@@ -160,7 +158,7 @@ def export_all(
     from ..understood import understood
 
     if not (as_json or as_csv or ids):
-        fail("--all needs --json, --csv, --ids or --xlsx FILE", EXIT_USAGE)
+        fail(_("--all needs --json, --csv, --ids or --xlsx FILE"), EXIT_USAGE)
     hits = engine.iter_hits(q, filters=filters, sort=sort, snippets=snippets)
     if ids:
         return write_ids(hits)
@@ -185,20 +183,26 @@ def print_result(result: SearchResult) -> None:
 
     out = console()
     if not result.total:
-        out.print(Text.assemble("No projects match ", (result.query or "(everything)", "bold"), "."))
+        out.print(Text.assemble(_("No projects match "), (result.query or _("(everything)"), "bold"), "."))
         if result.suggestion:
-            out.print(Text.assemble("Did you mean: ", (result.suggestion, "bold"), " ?"))
+            out.print(Text.assemble(_("Did you mean: "), (result.suggestion, "bold"), " ?"))
         return
     first = (result.page - 1) * result.limit + 1
     shown = f"{first}" if len(result.hits) == 1 else f"{first}–{first + len(result.hits) - 1}"
-    related = f", and {result.related} related (found by query expansion)" if result.related else ""
+    related = (
+        _(", and {n} related (found by query expansion)").format(n=result.related) if result.related else ""
+    )
+    ms = f"{result.seconds * 1000:.0f}"
     out.print(
-        f"{matches(result.total)}{related}; showing {shown} ({result.seconds * 1000:.0f} ms)", markup=False
+        _("{matches}{related}; showing {shown} ({ms} ms)").format(
+            matches=matches(result.total), related=related, shown=shown, ms=ms
+        ),
+        markup=False,
     )
     table = Table(show_lines=True, expand=True)
     table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("Project", ratio=3)
-    table.add_column("Owner · region · fund · period · EU support", ratio=2)
+    table.add_column(_("Project"), ratio=3)
+    table.add_column(_("Owner · region · fund · period · EU support"), ratio=2)
     for n, hit in enumerate(result.hits, first):
         r = hit.record
         cell = Text()
@@ -211,7 +215,8 @@ def print_result(result: SearchResult) -> None:
     out.print(table)
     for name, counts in result.facets.items():
         values = ", ".join(f"{v} ({c})" for v, c in counts[:8])
-        out.print(Text.assemble((name, "bold"), ": ", values))
+        field = FACETS.get(name)
+        out.print(Text.assemble((field.heading(facet=True) if field else name, "bold"), ": ", values))
 
 
 def print_record(record: ProjectRecord, highlighted: Snippet | None, contacts: bool) -> None:

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
-from ..presentation import money, new_matches_en, new_matches_sv, short_stamp
+from ..i18n import _, speaking
+from ..presentation import matches, money, new_matches, query_error_text, short_stamp
 from .engine import open_engine, paths
 from .options import (
     APP_SETTINGS,
@@ -60,10 +61,10 @@ def _fail_saved(exc: Exception) -> NoReturn:
     from ..saved import SavedSearchExists, SavedSearchNotFound
 
     if isinstance(exc, SavedSearchNotFound):
-        hint = "" if exc.saved else " (add one with `esfsearch saved add NAME QUERY`)"
+        hint = "" if exc.saved else " " + _("(add one with `esfsearch saved add NAME QUERY`)")
         fail(f"{exc}{hint}", EXIT_NONE)
     if isinstance(exc, SavedSearchExists):
-        fail(f"{exc}; use --replace to overwrite it, or another name", EXIT_USAGE)
+        fail(_("{problem}; use --replace to overwrite it, or another name").format(problem=exc), EXIT_USAGE)
     fail(str(exc), EXIT_USAGE)
 
 
@@ -83,8 +84,10 @@ def _filters_of(search: SavedSearch) -> list[Filter]:
         return search.parsed_filters()
     except QueryError as exc:
         fail(
-            f"saved search {search.name!r} no longer parses: {exc}; "
-            f"save it again with `esfsearch saved add {search.name} … --replace`",
+            _("saved search {name} no longer parses: {problem}; ").format(
+                name=repr(search.name), problem=query_error_text(exc)
+            )
+            + _("save it again with `esfsearch saved add {name} … --replace`").format(name=search.name),
             EXIT_USAGE,
         )
 
@@ -131,7 +134,7 @@ def add(
         if existing is not None and not replace:
             raise SavedSearchExists(existing)
     except QueryError as exc:
-        fail(str(exc), EXIT_USAGE)
+        fail(query_error_text(exc), EXIT_USAGE)
     except SavedSearchError as exc:
         _fail_saved(exc)
 
@@ -145,7 +148,7 @@ def add(
             seen = list(identities(matching_hits(engine, probe)))
             total = len(seen)
         except QueryError as exc:
-            fail(str(exc), EXIT_USAGE)
+            fail(query_error_text(exc), EXIT_USAGE)
         finally:
             engine.close()
     try:
@@ -153,19 +156,25 @@ def add(
             name, q, filters, replace=replace, seen=seen, index=index_dir if seen is not None else None
         )
     except QueryError as exc:
-        fail(str(exc), EXIT_USAGE)
+        fail(query_error_text(exc), EXIT_USAGE)
     except SavedSearchError as exc:
         _fail_saved(exc)
     if not quiet:
-        what = search.text or "(every project)"
+        what = search.text or _("(every project)")
+        saved_line = _('Saved "{name}": {query}').format(name=search.name, query=what)
         if total is None:
-            err(f"Note: no index in {index_dir} yet; everything the search matches will count as new.")
-            sys.stdout.write(f'Saved "{search.name}": {what}\n')
+            err(
+                _("Note: no index in {index} yet; everything the search matches will count as new.").format(
+                    index=index_dir
+                )
+            )
+            sys.stdout.write(saved_line + "\n")
         else:
             sys.stdout.write(
-                f'Saved "{search.name}": {what} — {total} '
-                f"{'project matches' if total == 1 else 'projects match'} now.\n"
-                f"`esfsearch saved new` shows what is added or changed later.\n"
+                _("{saved} — {matches} now.").format(saved=saved_line, matches=matches(total))
+                + "\n"
+                + _("`esfsearch saved new` shows what is added or changed later.")
+                + "\n"
             )
     raise typer.Exit(EXIT_OK)
 
@@ -202,20 +211,24 @@ def list_cmd(
         ]
         write_json(data)
     elif not searches:
-        err(f"No saved searches yet ({store.path}); add one with `esfsearch saved add NAME QUERY`.")
+        err(
+            _("No saved searches yet ({path}); add one with `esfsearch saved add NAME QUERY`.").format(
+                path=store.path
+            )
+        )
     else:
         from rich.table import Table
 
         table = Table(expand=False)
-        for column in ("Name", "Query", "Seen", "Created", "Last run"):
-            table.add_column(column, justify="right" if column == "Seen" else "left")
+        for column in (_("Name"), _("Query"), _("Seen"), _("Created"), _("Last run")):
+            table.add_column(column, justify="right" if column == _("Seen") else "left")
         for s in searches:
             table.add_row(
                 s.name,
-                s.text or "(every project)",
+                s.text or _("(every project)"),
                 str(len(s.seen_hashes)),
                 short_stamp(s.created),
-                short_stamp(s.last_run) or "never",
+                short_stamp(s.last_run) or _("never"),
             )
         console().print(table)
     raise typer.Exit(EXIT_OK if searches else EXIT_NONE)
@@ -234,7 +247,10 @@ def remove(
     except SavedSearchError as exc:
         _fail_saved(exc)
     if not quiet:
-        sys.stdout.write(f'Removed "{gone.name}": {gone.text or "(every project)"}\n')
+        sys.stdout.write(
+            _('Removed "{name}": {query}').format(name=gone.name, query=gone.text or _("(every project)"))
+            + "\n"
+        )
     raise typer.Exit(EXIT_OK)
 
 
@@ -263,7 +279,7 @@ def run(
     from ..saved import SavedSearchError, new_since
 
     if sum([as_json, as_csv, ids]) > 1:
-        fail("choose one of --json, --csv and --ids", EXIT_USAGE)
+        fail(_("choose one of --json, --csv and --ids"), EXIT_USAGE)
     search = _get(name)
     filters = _filters_of(search)
     engine = open_engine(index, corpus, quiet=quiet)
@@ -279,7 +295,7 @@ def run(
         )
         found = new_since(engine, search)
     except QueryError as exc:
-        fail(str(exc), EXIT_USAGE)
+        fail(query_error_text(exc), EXIT_USAGE)
     finally:
         engine.close()
     new_ids = [h.id for h in found.new]
@@ -295,7 +311,11 @@ def run(
     write_hits(result, as_json, as_csv, ids, contacts=not no_contacts, extra={"saved": saved})
     if not quiet and not as_json and search.seen_at and found.count:
         shown = ", ".join((new_ids + changed_ids)[:10]) + (" …" if found.count > 10 else "")
-        err(f"{found.count} of them new or changed since {short_stamp(search.seen_at)}: {shown}")
+        err(
+            _("{n} of them new or changed since {when}: {ids}").format(
+                n=found.count, when=short_stamp(search.seen_at), ids=shown
+            )
+        )
     if not no_mark:
         try:
             _store().mark_seen(search.name, found.now, ran=True, index=engine.index_dir)
@@ -332,7 +352,7 @@ def new(
         if not searches:
             if as_json:
                 sys.stdout.write(json.dumps({"searches": []}) + "\n")
-            err("No saved searches yet; add one with `esfsearch saved add NAME QUERY`.")
+            err(_("No saved searches yet; add one with `esfsearch saved add NAME QUERY`."))
             raise typer.Exit(EXIT_NONE)
     engine = open_engine(index, corpus, quiet=quiet)
     results, problems = [], []
@@ -341,7 +361,11 @@ def new(
             try:
                 results.append(new_since(engine, s))
             except QueryError as exc:
-                problems.append(f"saved search {s.name!r} no longer parses: {exc}")
+                problems.append(
+                    _("saved search {name} no longer parses: {problem}").format(
+                        name=repr(s.name), problem=exc
+                    )
+                )
     finally:
         engine.close()
     for problem in problems:
@@ -394,22 +418,29 @@ def _print_new(results: list[NewMatches], limit: int, marked: bool) -> None:
         if n:
             out.print()
         s = found.search
-        since = f"since {short_stamp(s.seen_at)}" if s.seen_at else "(never run: everything counts as new)"
+        since = (
+            _("since {when}").format(when=short_stamp(s.seen_at))
+            if s.seen_at
+            else _("(never run: everything counts as new)")
+        )
         head = Text()
         head.append(s.name, style="bold")
-        head.append(f"  {s.text or '(every project)'}\n", style="dim")
-        parts = [f"{len(found.new)} new", f"{len(found.changed)} changed"]
+        head.append(f"  {s.text or _('(every project)')}\n", style="dim")
+        parts = [_("{n} new").format(n=len(found.new)), _("{n} changed").format(n=len(found.changed))]
         if found.gone:
-            parts.append(f"{len(found.gone)} no longer match")
-        head.append(f"{', '.join(parts)} {since}; {found.total} match now")
+            parts.append(_("{n} no longer match").format(n=len(found.gone)))
+        head.append(
+            _("{counts} {since}; {n} match now").format(counts=", ".join(parts), since=since, n=found.total)
+        )
         out.print(head)
         if found.count:
             table = Table(show_header=True, expand=True)
             table.add_column("", no_wrap=True)
-            table.add_column("Id", no_wrap=True)
-            table.add_column("Project", ratio=3)
-            table.add_column("Owner · region · EU support", ratio=2)
-            for status, hit in [("new", h) for h in found.new] + [("changed", h) for h in found.changed]:
+            table.add_column(_("Id"), no_wrap=True)
+            table.add_column(_("Project"), ratio=3)
+            table.add_column(_("Owner · region · EU support"), ratio=2)
+            new, changed = _("new"), _("changed")
+            for status, hit in [(new, h) for h in found.new] + [(changed, h) for h in found.changed]:
                 if limit and table.row_count >= limit:
                     break
                 r = hit.record
@@ -417,9 +448,12 @@ def _print_new(results: list[NewMatches], limit: int, marked: bool) -> None:
                 table.add_row(status, r.id, r.title, details)
             out.print(table)
             if limit and found.count > limit:
-                out.print(f"… and {found.count - limit} more (--limit, or --json for all)")
+                out.print(
+                    _("… and {n} more (--limit, or --json for all)").format(n=found.count - limit),
+                    markup=False,
+                )
     if marked:
-        out.print("Marked as seen.")
+        out.print(_("Marked as seen."))
 
 
 # ---------------------------------------------------------------- after `esfsearch index`
@@ -427,31 +461,32 @@ def _print_new(results: list[NewMatches], limit: int, marked: bool) -> None:
 
 def saved_search_news(index_dir: Path, summary: object) -> list[dict]:
     """Per saved search, the records this index run added or changed that it now matches, with the
-    message in Swedish and English (`esfsearch index --json`)."""
-    from ..saved import new_matches
+    message in English and in Swedish whatever the user's language (`esfsearch index --json`: a
+    script reads the same keys everywhere)."""
+    from ..saved import new_matches as news
 
-    entries = new_matches(index_dir, summary)
+    entries = news(index_dir, summary)
     for entry in entries:
         if "count" in entry:
-            entry["message_sv"] = new_matches_sv(entry["count"], entry["name"])
-            entry["message"] = new_matches_en(entry["count"], entry["name"])
+            for key, lang in (("message", "en"), ("message_sv", "sv")):
+                with speaking(lang):
+                    entry[key] = new_matches(entry["count"], entry["name"])
     return entries
 
 
 def report_new_matches(index_dir: Path, summary: object) -> list[str]:
-    """Lines for the user after `esfsearch index`: `3 nya träffar för "kompetensförsörjning"` for each
+    """Lines for the user after `esfsearch index`: `3 new matches for "kompetensförsörjning"` for each
     saved search with new matches (nothing when there are no saved searches or nothing new)."""
     import shlex
 
-    from ..saved import new_matches
+    from ..saved import new_matches as news
 
     lines = []
-    for entry in new_matches(Path(index_dir), summary):
+    for entry in news(Path(index_dir), summary):
         if "error" in entry:
             lines.append(f"esfsearch: {entry['error']}")
         elif entry["count"]:
             lines.append(
-                f"{new_matches_sv(entry['count'], entry['name'])} "
-                f"(esfsearch saved new {shlex.quote(entry['name'])})"
+                f"{new_matches(entry['count'], entry['name'])} (esfsearch saved new {shlex.quote(entry['name'])})"
             )
     return lines

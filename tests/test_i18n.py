@@ -1,0 +1,322 @@
+"""One language at a time: how the language is chosen, that the Swedish catalogue is complete and
+compiled, and that `query`, `show`, `stats` and `index` speak only the chosen language (a string-table
+test: no text of the other language's catalogue shows). The TUI's Swedish screens: tests/test_tui.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("babel")
+
+from stringtable import foreign, pairs  # noqa: E402
+from typer.testing import CliRunner  # noqa: E402
+
+from esfsearch import i18n  # noqa: E402
+from esfsearch.cli import app  # noqa: E402
+from esfsearch.i18n import _, language, language_from_env, ngettext, set_language, speaking  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tools"))
+import catalogue  # noqa: E402
+
+runner = CliRunner()
+SWEDISH = {"LANG": "sv_SE.UTF-8", "LC_ALL": None}  # conftest sets LC_ALL=C.UTF-8, which would win
+ENGLISH = {"LANG": "C", "LC_ALL": None}
+
+
+# ---------------------------------------------------------------- choosing the language
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "en"),
+        ({"LANG": "sv_SE.UTF-8"}, "sv"),
+        ({"LANG": "sv_FI"}, "sv"),
+        ({"LANG": "sv"}, "sv"),
+        ({"LANG": "C"}, "en"),
+        ({"LANG": "POSIX"}, "en"),
+        ({"LANG": "C.UTF-8"}, "en"),
+        ({"LANG": "en_GB.UTF-8"}, "en"),
+        ({"LANG": "svenska"}, "en"),  # no locale name: not Swedish
+        ({"LANG": "", "LC_ALL": "sv_SE.UTF-8"}, "sv"),
+        ({"LANG": "sv_SE.UTF-8", "LC_ALL": "C"}, "en"),  # LC_ALL before LANG
+        ({"LANG": "C", "LC_MESSAGES": "sv_SE.UTF-8"}, "sv"),  # LC_MESSAGES before LANG
+        ({"LC_ALL": "sv_SE.UTF-8", "LC_MESSAGES": "C"}, "sv"),  # LC_ALL before LC_MESSAGES
+        ({"LANGUAGE": "sv:en", "LC_ALL": "C"}, "sv"),  # LANGUAGE first, its first language
+        ({"LANGUAGE": "", "LANG": "sv_SE"}, "sv"),  # empty ones are skipped
+        ({"ESFSEARCH_LANG": "en", "LANGUAGE": "sv", "LANG": "sv_SE.UTF-8"}, "en"),
+        ({"ESFSEARCH_LANG": "sv", "LC_ALL": "C"}, "sv"),
+    ],
+)
+def test_language_from_the_environment(env, expected):
+    assert language_from_env(env) == expected
+
+
+def test_set_language_overrides_the_environment_until_reset(monkeypatch):
+    monkeypatch.setenv("LC_ALL", "sv_SE.UTF-8")
+    assert language() == "sv" and _("Searched: {query}") == "Sökte: {query}"
+    set_language("en")
+    assert language() == "en" and _("Searched: {query}") == "Searched: {query}"
+    with speaking("sv"):
+        assert _("never") == "aldrig"
+    assert language() == "en"
+    set_language(None)
+    assert language() == "sv"
+    with pytest.raises(ValueError):
+        set_language("de")
+
+
+def test_swedish_works_without_the_locale_being_generated(monkeypatch):
+    """Only the variables' text counts: sv_SE need not exist on the machine (no setlocale)."""
+    monkeypatch.setenv("LC_ALL", "sv_SE.ISO-NOT-INSTALLED")
+    assert ngettext("{n} project", "{n} projects", 2) == "{n} projekt"
+    assert ngettext("{n} record", "{n} records", 1) == "{n} post"
+
+
+# ---------------------------------------------------------------- the catalogue
+
+
+def test_every_marked_string_has_a_swedish_translation():
+    marked = {m.id for m in catalogue.extract() if m.id}
+    po = catalogue.read()
+    translated = {m.id: m for m in po if m.id}
+    assert marked - set(translated) == set(), "run `python tools/catalogue.py update` and translate"
+    assert set(translated) - marked == set(), "the .po has strings the code no longer marks"
+    for m in translated.values():
+        strings = m.string if isinstance(m.string, tuple) else (m.string,)
+        assert all(s.strip() for s in strings), m.id
+        assert not m.fuzzy, m.id
+        if isinstance(m.id, tuple):
+            assert len(strings) == 2, m.id  # Swedish, like English, has one and many
+    assert po.plural_forms == "nplurals=2; plural=(n != 1);"
+
+
+def test_placeholders_are_the_same_in_both_languages():
+    placeholder = re.compile(r"\{[^{}]*\}|%\(?\w*\)?[sd]")
+    for en, sv in pairs():
+        assert sorted(placeholder.findall(en)) == sorted(placeholder.findall(sv)), en
+        sv.format(**{name.strip("{}"): "x" for name in placeholder.findall(sv)})  # formats
+
+
+def test_the_committed_mo_is_the_compiled_po():
+    assert catalogue.MO.read_bytes() == catalogue.compiled(catalogue.read()), (
+        "run `python tools/catalogue.py compile`"
+    )
+
+
+def test_the_package_reads_the_catalogue_it_ships():
+    assert i18n.LOCALE_DIR == Path(i18n.__file__).parent / "locale"
+    with speaking("sv"):
+        assert _("Searched: {query}").format(query="x") == "Sökte: x"
+        assert (
+            ngettext('{n} new match for "{name}"', '{n} new matches for "{name}"', 3).format(
+                n=3, name="kompetens"
+            )
+            == '3 nya träffar för "kompetens"'
+        )
+
+
+# ---------------------------------------------------------------- the commands in each language
+
+
+@pytest.fixture(scope="module")
+def ix(shipped_index, tmp_path_factory) -> Path:
+    """A copy of the shipped index (`index` writes to it)."""
+    target = tmp_path_factory.mktemp("lang") / "ix"
+    shutil.copytree(shipped_index, target)
+    return target
+
+
+def screens(ix: Path) -> dict[str, list[str]]:
+    """Every command of the issue, with the outputs that show most of its wording."""
+    return {
+        "query": ["query", "kompetensförsörjning", "--facets", "--no-snippets", "-n", "3"],
+        "query filters": [
+            "query",
+            "bredband -fond:esf stöd:>1m",
+            "år:2016..2018",
+            "--no-snippets",
+            "-n",
+            "2",
+        ],
+        "query none": ["query", "bredbnd"],
+        "query past end": ["query", "bredband", "--page", "99"],
+        "query cut": ["query", "bredband", "--ids", "-n", "1"],
+        "query error": ["query", "fond:xyz"],
+        "query unknown field": ["query", "fnd:esf"],
+        "query nothing": ["query", "&&"],
+        "query usage": ["query", "x", "--json", "--csv"],
+        "query bad year": ["query", "år:20x9"],
+        "query short prefix": ["query", "a*"],
+        "show": ["show", "2020/00639"],
+        "show missing": ["show", "no-such-id"],
+        "stats": ["stats"],
+        "index": ["index", str(REPO / "corpus")],
+        "index missing": ["index", str(REPO / "no-such-folder")],
+    }
+
+
+WIDE = {"COLUMNS": "1000"}  # no value wraps, so each can be blanked out whole
+
+
+def render(ix: Path, args: list[str], env: dict, lang: str | None = None) -> str:
+    front = ["--lang", lang] if lang else []
+    result = runner.invoke(app, [*front, *args, "--index", str(ix)], env={**env, **WIDE})
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.stdout + result.stderr
+
+
+def _strings(data) -> list[str]:
+    if isinstance(data, str):
+        return [data]
+    if isinstance(data, dict):
+        return [s for v in data.values() for s in _strings(v)]
+    if isinstance(data, list):
+        return [s for v in data for s in _strings(v)]
+    return []
+
+
+def without_data(ix: Path, args: list[str], text: str) -> str:
+    """The output less the projects' own values (owners, regions, facet values: Swedish in either
+    language), found in the command's --json output; `show` also less the project's text."""
+    if args[0] == "show":
+        text = text.split("\n\n", 1)[0]
+    if args[0] in ("query", "show") and not {"--json", "--csv", "--ids"} & set(args):
+        result = runner.invoke(app, [*args, "--json", "--index", str(ix)])
+        if result.exit_code in (0, 1) and result.stdout.strip():
+            values = _strings(json.loads(result.stdout))
+            for value in sorted({v for v in values if len(v) > 2}, key=len, reverse=True):
+                text = text.replace(value, "·")
+    return text
+
+
+@pytest.mark.parametrize(
+    ("env", "flag", "lang"),
+    [(SWEDISH, None, "sv"), (ENGLISH, None, "en"), (ENGLISH, "sv", "sv"), (SWEDISH, "en", "en")],
+    ids=["LANG=sv", "LANG=C", "LANG=C --lang sv", "LANG=sv --lang en"],
+)
+def test_every_command_speaks_one_language(ix, env, flag, lang):
+    seen = {}
+    for name, args in screens(ix).items():
+        text = render(ix, args, env, flag)
+        seen[name] = text
+        assert foreign(without_data(ix, args, text), lang) == [], f"{name}: {text}"
+    words = {
+        "sv": {
+            "query": [
+                "Sökte:",
+                "projekt matchar; visar 1–3",
+                "Projektägare · region",
+                "Fond:",
+                "Programområde:",
+            ],
+            "query filters": ["inte fond = ESF", "EU-stöd > 1 000 000 kr", "år 2016–2018"],
+            "query none": ["Inga projekt matchar", "Menade du:"],
+            "query past end": ["sida 99 ligger efter slutet", "sidor med 10"],
+            "query cut": ["visar 1 av", "--all för alla träffar"],
+            "query error": ["inget projekt har fond 'xyz'"],
+            "query unknown field": ["okänt fält 'fnd'; menade du 'fund'?"],
+            "query nothing": ["inget att söka efter i '&&'"],
+            "query usage": ["välj en av --json"],
+            "query bad year": ["år: väntar sig ett år som 2019 eller ett intervall 2018..2020, inte '20x9'"],
+            "query short prefix": ["prefixet 'a*' är för kort"],
+            "show": ["Projektägare", "Beviljat stöd (kr)", "Programperiod", "Källfil"],
+            "show missing": ["inget projekt med id 'no-such-id'"],
+            "stats": ["Poster", "från", "Fonder", "Inaktuellt"],
+            "index": [
+                "Uppdaterade",
+                "poster (0 tillagda",
+                "oförändrade) på",
+                "Inte projekttexter, utelämnade",
+            ],
+            "index missing": ["filen eller katalogen finns inte"],
+        },
+        "en": {
+            "query": [
+                "Searched:",
+                "projects match; showing 1–3",
+                "Owner · region",
+                "Fund:",
+                "Programme area:",
+            ],
+            "query filters": ["not fund = ESF", "EU support > 1 000 000 kr", "year 2016–2018"],
+            "query none": ["No projects match", "Did you mean:"],
+            "query past end": ["page 99 is past the end", "pages of 10"],
+            "query cut": ["showing 1 of", "--all for every hit"],
+            "query error": ["no project has fund 'xyz'"],
+            "query unknown field": ["unknown field 'fnd'; did you mean 'fund'?"],
+            "query nothing": ["nothing to search for in '&&'"],
+            "query usage": ["choose one of --json"],
+            "query bad year": ["år: expects a year such as 2019 or a range 2018..2020, not '20x9'"],
+            "query short prefix": ["the prefix 'a*' is too short"],
+            "show": ["Owner", "Granted EU support (SEK)", "Programme period", "Source file"],
+            "show missing": ["no project with id 'no-such-id'"],
+            "stats": ["Records", "from", "Funds", "Stale"],
+            "index": ["Updated", "records (added 0", "unchanged", "Not project texts, left out"],
+            "index missing": ["no such file or directory"],
+        },
+    }[lang]
+    for name, expected in words.items():
+        for word in expected:
+            assert word in seen[name], f"{name}: {word!r} not in {seen[name]}"
+
+
+def test_the_string_table_catches_the_other_language():
+    """The check itself: English wording in Swedish output is found, and the other way round."""
+    assert {"projects match", "showing"} <= set(foreign("Sökte: x · 3 projects match; showing 1–3", "sv"))
+    assert foreign("Beviljat stöd (kr)  5 000 kr", "en") == ["beviljat stöd (kr)"]  # any case
+    assert foreign("Region: Övre Norrland · Index", "sv") == []  # the same in both languages
+
+
+def test_a_real_process_speaks_swedish_under_a_swedish_locale(ix):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LC_") and k != "LANGUAGE"}
+    for lang_env, flags, expected in (
+        ({"LANG": "sv_SE.UTF-8"}, [], "Sökte:"),
+        ({"LANG": "C"}, [], "Searched:"),
+        ({"LANG": "C"}, ["--lang", "sv"], "Sökte:"),
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "esfsearch", *flags, "query", "bredband", "-n", "1", "--index", str(ix)],
+            capture_output=True,
+            text=True,
+            env={**env, **lang_env},
+            timeout=120,
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stderr.startswith(expected), proc.stderr
+        assert foreign(proc.stdout + proc.stderr, "sv" if expected == "Sökte:" else "en") == []
+
+
+def test_a_bad_lang_is_a_usage_error(ix):
+    result = runner.invoke(app, ["--lang", "de", "stats", "--index", str(ix)])
+    assert result.exit_code == 2 and "--lang must be sv or en" in result.stderr
+
+
+def test_index_json_keeps_its_keys_in_either_language(ix):
+    """Machine formats do not change with the language."""
+    en = json.loads(render(ix, ["index", str(REPO / "corpus"), "--json"], ENGLISH).split("\n\n")[0])
+    sv = json.loads(render(ix, ["index", str(REPO / "corpus"), "--json"], SWEDISH).split("\n\n")[0])
+    assert set(en) == set(sv)
+
+
+def test_the_tui_command_honours_lang(monkeypatch, tmp_path):
+    """`esfsearch --lang sv tui` opens the UI in Swedish under an English locale, and the language goes
+    back to the environment's when the command is done."""
+    import esfsearch.tui
+
+    seen = []
+    monkeypatch.setattr(esfsearch.tui, "run_tui", lambda *args: seen.append((language(), _("Search"))))
+    for flag, expected in (["--lang", "sv"], ("sv", "Sök")), ([], ("en", "Search")):
+        result = runner.invoke(app, [*flag, "tui", "--index", str(tmp_path)], env=ENGLISH)
+        assert result.exit_code == 0, result.output
+        assert seen.pop() == expected
+        assert language() == "en"
