@@ -15,6 +15,12 @@ exactly what Whoosh scores. Per segment:
     <field>.ids     int32 segment-local document numbers
     <field>.w       float32 posting weights (frequency x field boost, as Whoosh stores them)
     <field>.len     uint8 per document: Whoosh's quantised field length byte (scorable fields)
+    <field>.poffs   uint32 (int64 past 2**32 positions), len(ids)+1, fields with positions only:
+                    posting j's positions are pos[poffs[j]:poffs[j+1]]
+    <field>.pos     the positions of every posting, in posting order, each posting's ascending,
+                    absolute (not delta-coded: a phrase check gathers them without a cumsum);
+                    uint16, or int32 when a position passes 65 535. Phrase and proximity queries
+                    are verified from these with numpy (fastpath.Executor._phrase)
     <field>.num     uint64 per document: the sortable column value of a numeric field
     <field>.has     bool per document: the document has a value (numeric fields)
 
@@ -32,13 +38,14 @@ import pickle
 import shutil
 import struct
 import zlib
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 COLUMNS = "columns"
 MANIFEST = "manifest.json"
 DATA = "arrays.bin"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: positions (.poffs/.pos) of the fields that have them
 SKIP_FIELDS = frozenset({"spell", "key", "file"})  # never queried by the fast path
 _INT = struct.Struct("!i")
 
@@ -63,14 +70,17 @@ def leaf_readers(reader) -> list[tuple[Any, int]]:
 # ---------------------------------------------------------------- writing
 
 
-def _block_postings(postfile, terminfo):
+def _block_postings(postfile, terminfo, values: list | None = None):
     """(ids, weights) of one term, parsed straight from Whoosh 3's postings blocks: going through
     W3LeafMatcher costs several times more (it unpickles each block header from the file a byte at
-    a time). Deleted documents are included, as in Whoosh's document frequencies."""
+    a time). Deleted documents are included, as in Whoosh's document frequencies. `values`: a list
+    the postings' values (Whoosh's encoded positions) are appended to, in posting order."""
     import numpy as np
 
     if terminfo.is_inlined():
-        ids, weights, _values = terminfo.inlined_postings()
+        ids, weights, inlined = terminfo.inlined_postings()
+        if values is not None:
+            values.extend(inlined)
         return np.asarray(ids, dtype=np.int32), _weights(weights, len(ids))
     offset, _length = terminfo.extent()
     pos = offset + 4  # after the b"W3Bl" header tag
@@ -88,6 +98,8 @@ def _block_postings(postfile, terminfo):
         block = pickle.loads(data)
         id_parts.append(np.cumsum(np.asarray(block[0], dtype=np.int64)))  # stored as deltas
         w_parts.append(_weights(block[1], blocklength))
+        if values is not None:
+            values.extend(block[2])
         if length < 0:  # the last block
             break
         pos = following
@@ -103,6 +115,92 @@ def _weights(weights, n: int):
     if isinstance(weights, (int, float)):
         return np.full(n, weights, dtype=np.float32)
     return np.asarray(weights, dtype=np.float32)
+
+
+class _Positions:
+    """A field's positions, gathered from its postings' values (Whoosh's `Positions` format: a
+    4-byte count, then the pickled list of position deltas) in posting order. Values are decoded a
+    batch at a time by one pickle.loads of their concatenated bodies (a list of lists), not one
+    call per posting."""
+
+    BATCH = 1 << 15
+
+    def __init__(self, fmt) -> None:
+        self.fmt = fmt
+        self.values: list[bytes] = []
+        self.pos_parts: list = []  # int64 positions per batch
+        self.len_parts: list = []  # positions per posting, per batch
+
+    def add(self, values: list[bytes]) -> None:
+        self.values.extend(values)
+        if len(self.values) >= self.BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        import numpy as np
+
+        values, self.values = self.values, []
+        if not values:
+            return
+        lists = _decode_batch(values)
+        if lists is None:  # not the layout _decode_batch knows: Whoosh's own decoder, one by one
+            positions = [self.fmt.decode_positions(v) for v in values]
+            lens = np.fromiter(map(len, positions), dtype=np.int64, count=len(values))
+            flat = np.fromiter(chain.from_iterable(positions), dtype=np.int64, count=int(lens.sum()))
+            self.pos_parts.append(flat)
+            self.len_parts.append(lens)
+            return
+        lens = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        deltas = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(lens.sum()))
+        # positions = running sum of each posting's deltas
+        total = np.cumsum(deltas)
+        starts = np.cumsum(lens) - lens
+        nonempty = lens > 0
+        base = np.zeros(len(lens), dtype=np.int64)
+        base[nonempty] = total[starts[nonempty]] - deltas[starts[nonempty]]
+        self.pos_parts.append(total - np.repeat(base, lens))
+        self.len_parts.append(lens)
+
+    def arrays(self):
+        """(poffs, pos) with the narrowest dtypes that hold them."""
+        import numpy as np
+
+        self._flush()
+        lens = np.concatenate(self.len_parts) if self.len_parts else np.zeros(0, np.int64)
+        pos = np.concatenate(self.pos_parts) if self.pos_parts else np.zeros(0, np.int64)
+        poffs = np.zeros(len(lens) + 1, dtype=np.int64)
+        np.cumsum(lens, out=poffs[1:])
+        if poffs[-1] < 2**32:
+            poffs = poffs.astype(np.uint32)
+        if len(pos) and (pos.min() < 0 or pos.max() >= 2**31):
+            raise ValueError("a position outside 0..2**31")
+        pos = pos.astype(np.uint16 if not len(pos) or pos.max() < 2**16 else np.int32)
+        return poffs, pos
+
+
+_PROTO2 = b"\x80\x02"
+
+
+def _decode_batch(values: list[bytes]) -> list[list[int]] | None:
+    """The delta lists of many `Positions` values with one pickle.loads: each value's pickle body
+    (after the count, without the protocol header and the STOP that Whoosh may strip) is one list
+    on the stack, and MARK ... LIST gathers them. None when a value does not look like that or the
+    counts do not add up (the caller then decodes one by one)."""
+    bodies = []
+    for v in values:
+        if v[4:6] != _PROTO2:
+            return None
+        bodies.append(v[6:-1] if v.endswith(b".") else v[6:])
+    try:
+        lists = pickle.loads(_PROTO2 + b"(" + b"".join(bodies) + b"l.")
+    except Exception:
+        return None
+    if not isinstance(lists, list) or len(lists) != len(values):
+        return None
+    for v, got in zip(values, lists, strict=True):
+        if not isinstance(got, list) or _INT.unpack_from(v)[0] != len(got):
+            return None
+    return lists
 
 
 def _length_bytes(segreader, fieldname):
@@ -165,13 +263,24 @@ def _write_segment(segreader, schema, folder: Path) -> None:
                 pack.add(f"{name}.has", has)
                 continue
             terms, offs, ids_parts, w_parts = [], [0], [], []
+            positions = _Positions(fieldobj.format) if _has_positions(fieldobj) else None
             if name in indexed:
+                values: list | None = [] if positions is not None else None
                 for term, info in segreader.iter_field(name):
-                    ids, ws = _block_postings(postfile, info)
+                    ids, ws = _block_postings(postfile, info, values)
                     terms.append(term)
                     ids_parts.append(ids)
                     w_parts.append(ws)
                     offs.append(offs[-1] + len(ids))
+                    if positions is not None and values:
+                        positions.add(values)
+                        values.clear()
+            if positions is not None:
+                poffs, pos = positions.arrays()
+                if len(poffs) != offs[-1] + 1:
+                    raise ValueError(f"{name}: {len(poffs) - 1} position lists for {offs[-1]} postings")
+                pack.add(f"{name}.poffs", poffs)
+                pack.add(f"{name}.pos", pos)
             width = max((len(t) for t in terms), default=1)
             pack.add(f"{name}.terms", np.array(terms, dtype=f"S{width}"))
             pack.add(f"{name}.offs", np.array(offs, dtype=np.int64))
@@ -198,6 +307,11 @@ def _write_segment(segreader, schema, folder: Path) -> None:
         json.dump(manifest, fh)
         fh.flush()
         os.fsync(fh.fileno())
+
+
+def _has_positions(fieldobj) -> bool:
+    fmt = getattr(fieldobj, "format", None)
+    return bool(fmt) and fmt.supports("positions")
 
 
 def check_segment(folder: Path, doc_count_all: int) -> dict:

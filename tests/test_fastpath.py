@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from samepath import differences, outcome, whoosh_reference  # noqa: E402
+from samepath import differences, outcome, phrase_mix, whoosh_reference  # noqa: E402
 
 from bench import corpus as bench_corpus  # noqa: E402
 from bench.run import query_mix  # noqa: E402
@@ -46,6 +46,14 @@ EXTRA = [
     "deltagare:>100 unga",
     "medfinansiering:>=50 energi",
     "fas:avslutat",
+    '"små och medelstora företag"',
+    '"hållbar utveckling" region:"övre norrland"',
+    'projekt -"hållbar utveckling"',
+    'NOT "digital kompetens"',
+    '"utveckling utveckling"',
+    '"kompetens kompetens kompetens"',
+    '"inom ramen för projektet"',
+    "hållbar utveckling i regionen",
 ]
 
 
@@ -112,6 +120,27 @@ def test_extra_shapes_same_answers(generated):
         for kwargs in ({"facets": True},) + VARIANTS[1:]:
             problems += _compare(engines, text, **kwargs)
     assert not problems, "\n".join(problems[:20])
+
+
+def test_phrases_and_proximity_same_answers(generated, shipped):
+    """Phrases (stopwords inside, 3-4 words, a repeated word, title words, with filters, negated) and
+    the proximity clause, on both corpora: verified from the columnar positions on the fast path,
+    by Whoosh's span matchers on the other."""
+    problems, fast, matched, total = [], 0, 0, 0
+    for corpus, ix in ((generated[0], generated[1]), (ROOT / "corpus", shipped)):
+        engines = _engines(ix)
+        queries = phrase_mix(ingest([corpus]).records, seed=2)
+        assert len(queries) >= 40
+        for n, text in enumerate(queries):
+            for kwargs in ({"facets": n % 3 == 0},) + (VARIANTS[1:] if n % 4 == 0 else ()):
+                problems += _compare(engines, text, **kwargs)
+                fast += engines[0].last_path == "fast"
+                matched += bool(engines[0].search(text, snippets=False).total)
+                total += 1
+        assert engines[0].fast_unavailable is None
+    assert not problems, "\n".join(problems[:20])
+    assert fast == total  # no phrase falls back to Whoosh
+    assert matched >= 0.8 * total  # the mix mostly finds records, so positions are really compared
 
 
 def test_judged_queries_same_answers(shipped):
