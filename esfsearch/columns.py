@@ -15,12 +15,16 @@ exactly what Whoosh scores. Per segment:
     <field>.ids     int32 segment-local document numbers
     <field>.w       float32 posting weights (frequency x field boost, as Whoosh stores them)
     <field>.len     uint8 per document: Whoosh's quantised field length byte (scorable fields)
-    <field>.poffs   uint32 (int64 past 2**32 positions), len(ids)+1, fields with positions only:
-                    posting j's positions are pos[poffs[j]:poffs[j+1]]
+  Positions, for fields whose format has them (phrases and proximity; fastpath.Executor._phrase):
     <field>.pos     the positions of every posting, in posting order, each posting's ascending,
                     absolute (not delta-coded: a phrase check gathers them without a cumsum);
-                    uint16, or int32 when a position passes 65 535. Phrase and proximity queries
-                    are verified from these with numpy (fastpath.Executor._phrase)
+                    uint16, or int32 when a position passes 65 535
+    <field>.pcnt    positions per posting (the term's frequency in the document): uint8, or
+                    uint16/uint32 when one passes 255/65 535
+    <field>.ptoffs  uint32 (int64 past 2**32 positions), len(terms)+1: term i's positions start at
+                    pos[ptoffs[i]]; within the term, posting j's run starts after the pcnt of
+                    the postings before it (a cumsum over the term's postings only). Per-posting
+                    counts plus per-term offsets cost ~1 byte a posting, not 4-8 for offsets.
     <field>.num     uint64 per document: the sortable column value of a numeric field
     <field>.has     bool per document: the document has a value (numeric fields)
 
@@ -45,7 +49,7 @@ from typing import Any
 COLUMNS = "columns"
 MANIFEST = "manifest.json"
 DATA = "arrays.bin"
-FORMAT_VERSION = 3  # 3: positions (.poffs/.pos) of the fields that have them
+FORMAT_VERSION = 3  # 3: positions (.pos/.pcnt/.ptoffs) of the fields that have them
 SKIP_FIELDS = frozenset({"spell", "key", "file"})  # never queried by the fast path
 _INT = struct.Struct("!i")
 
@@ -161,21 +165,27 @@ class _Positions:
         self.pos_parts.append(total - np.repeat(base, lens))
         self.len_parts.append(lens)
 
-    def arrays(self):
-        """(poffs, pos) with the narrowest dtypes that hold them."""
+    def arrays(self, offs: list[int]):
+        """(pos, pcnt, ptoffs) with the narrowest dtypes that hold them; `offs`: the field's
+        per-term posting offsets."""
         import numpy as np
 
         self._flush()
         lens = np.concatenate(self.len_parts) if self.len_parts else np.zeros(0, np.int64)
         pos = np.concatenate(self.pos_parts) if self.pos_parts else np.zeros(0, np.int64)
-        poffs = np.zeros(len(lens) + 1, dtype=np.int64)
-        np.cumsum(lens, out=poffs[1:])
-        if poffs[-1] < 2**32:
-            poffs = poffs.astype(np.uint32)
+        if len(lens) != offs[-1]:
+            raise ValueError(f"{len(lens)} position lists for {offs[-1]} postings")
+        cum = np.zeros(len(lens) + 1, dtype=np.int64)
+        np.cumsum(lens, out=cum[1:])
+        ptoffs = cum[np.asarray(offs, dtype=np.int64)]
+        if ptoffs[-1] < 2**32:
+            ptoffs = ptoffs.astype(np.uint32)
+        top = int(lens.max()) if len(lens) else 0
+        pcnt = lens.astype(np.uint8 if top < 2**8 else np.uint16 if top < 2**16 else np.uint32)
         if len(pos) and (pos.min() < 0 or pos.max() >= 2**31):
             raise ValueError("a position outside 0..2**31")
         pos = pos.astype(np.uint16 if not len(pos) or pos.max() < 2**16 else np.int32)
-        return poffs, pos
+        return pos, pcnt, ptoffs
 
 
 _PROTO2 = b"\x80\x02"
@@ -276,11 +286,10 @@ def _write_segment(segreader, schema, folder: Path) -> None:
                         positions.add(values)
                         values.clear()
             if positions is not None:
-                poffs, pos = positions.arrays()
-                if len(poffs) != offs[-1] + 1:
-                    raise ValueError(f"{name}: {len(poffs) - 1} position lists for {offs[-1]} postings")
-                pack.add(f"{name}.poffs", poffs)
+                pos, pcnt, ptoffs = positions.arrays(offs)
                 pack.add(f"{name}.pos", pos)
+                pack.add(f"{name}.pcnt", pcnt)
+                pack.add(f"{name}.ptoffs", ptoffs)
             width = max((len(t) for t in terms), default=1)
             pack.add(f"{name}.terms", np.array(terms, dtype=f"S{width}"))
             pack.add(f"{name}.offs", np.array(offs, dtype=np.int64))
@@ -311,11 +320,23 @@ def _write_segment(segreader, schema, folder: Path) -> None:
 
 def _has_positions(fieldobj) -> bool:
     fmt = getattr(fieldobj, "format", None)
-    return bool(fmt) and fmt.supports("positions")
+    return fmt is not None and bool(fmt.supports("positions"))
 
 
-def check_segment(folder: Path, doc_count_all: int) -> dict:
-    """The segment's manifest, once it matches the segment and arrays.bin has the size it names."""
+def required_arrays(schema) -> tuple[str, ...]:
+    """Arrays a segment's manifest must name for this schema beyond what any manifest names: the
+    positions of every field that has them (a manifest without them is damaged, not older)."""
+    return tuple(
+        f"{name}.{kind}"
+        for name, fieldobj in schema.items()
+        if name not in SKIP_FIELDS and fieldobj.indexed and _has_positions(fieldobj)
+        for kind in ("pos", "pcnt", "ptoffs")
+    )
+
+
+def check_segment(folder: Path, doc_count_all: int, required: tuple[str, ...] = ()) -> dict:
+    """The segment's manifest, once it matches the segment, names the `required` arrays and
+    arrays.bin has the size it names."""
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -337,6 +358,9 @@ def check_segment(folder: Path, doc_count_all: int) -> dict:
         raise ColumnsUnavailable(
             f"the columnar file {folder / DATA} is damaged ({actual} bytes, {manifest.get('size')} expected)"
         )
+    missing = [name for name in required if name not in manifest["arrays"]]
+    if missing:
+        raise ColumnsUnavailable(f"the columnar manifest in {folder} is damaged (no {', '.join(missing)})")
     for name, entry in manifest["arrays"].items():
         try:
             offset, dtype, count = entry
@@ -360,12 +384,13 @@ def write_columns(gen: Path, ix) -> None:
     live: set[str] = set()
     with ix.reader() as reader:
         schema = ix.schema
+        required = required_arrays(schema)
         for segreader, _offset in leaf_readers(reader):
             sid = segment_id(segreader)
             live.add(sid)
             folder = root / sid
             try:
-                check_segment(folder, segreader.doc_count_all())
+                check_segment(folder, segreader.doc_count_all(), required)
                 continue
             except ColumnsUnavailable:
                 pass
@@ -398,9 +423,9 @@ def _fsync_dir(path: Path) -> None:
 class SegmentColumns:
     """One segment's columnar arrays: views of one memory-mapped file, made on first use."""
 
-    def __init__(self, folder: Path, doc_count_all: int) -> None:
+    def __init__(self, folder: Path, doc_count_all: int, required: tuple[str, ...] = ()) -> None:
         self.folder = folder
-        manifest = check_segment(folder, doc_count_all)
+        manifest = check_segment(folder, doc_count_all, required)
         self.entries: dict[str, list] = manifest["arrays"]
         self.size = manifest["size"]
         self._map: Any = None

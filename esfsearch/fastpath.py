@@ -24,7 +24,14 @@ import numpy as np
 from whoosh import query as Q
 from whoosh.util.numeric import byte_to_length
 
-from .columns import COLUMNS, ColumnsUnavailable, SegmentColumns, leaf_readers, segment_id
+from .columns import (
+    COLUMNS,
+    ColumnsUnavailable,
+    SegmentColumns,
+    leaf_readers,
+    required_arrays,
+    segment_id,
+)
 
 _LENGTH_TABLE = np.array([byte_to_length(b) if b else 0 for b in range(256)], dtype=np.float64)
 
@@ -43,9 +50,10 @@ class FastIndex:
         self.segments: list[tuple[SegmentColumns, int, Any]] = []
         self.doc_count_all = reader.doc_count_all()
         live = np.ones(self.doc_count_all, dtype=bool)
+        required = required_arrays(searcher.schema)
         for segreader, offset in leaf_readers(reader):
             n = segreader.doc_count_all()
-            cols = SegmentColumns(Path(gen) / COLUMNS / segment_id(segreader), n)
+            cols = SegmentColumns(Path(gen) / COLUMNS / segment_id(segreader), n, required)
             self.segments.append((cols, offset, segreader))
             if segreader.has_deletions():
                 dead = np.fromiter(segreader.segment().deleted_docs(), dtype=np.int64)
@@ -97,9 +105,10 @@ class FastIndex:
             sel = np.flatnonzero(candidates[docs])
             if not len(sel):
                 continue
-            poffs = cols.array(f"{field}.poffs")
-            starts = poffs[a + sel].astype(np.int64)
-            lens = poffs[a + sel + 1].astype(np.int64) - starts
+            counts = cols.array(f"{field}.pcnt")[a:b].astype(np.int64)
+            before = np.cumsum(counts) - counts  # each posting's run, from the term's first position
+            starts = int(cols.array(f"{field}.ptoffs")[i]) + before[sel]
+            lens = counts[sel]
             total = int(lens.sum())
             # gather the selected postings' position runs: start of the run + rank within it
             firsts = np.cumsum(lens) - lens
@@ -223,9 +232,11 @@ class Executor:
             if scored:
                 scores = np.where(match, scores, 0.0)
             return match, scores
-        if kind is Q.Not and not scored:
+        if kind is Q.Not:
             other, _ = self._eval(q.query, False)
-            return ~other, None
+            # Whoosh's InverseMatcher (Not.matcher) scores every match its weight, 1.0, whatever
+            # the boost: 'x AND NOT "a b"' adds 1.0 to each hit
+            return ~other, (np.where(other, 0.0, 1.0) if scored else None)
         if kind is Q.Every and not q.fieldname and not scored:
             return np.ones(self.n, dtype=bool), None
         if kind is Q.ConstantScoreQuery:

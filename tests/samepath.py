@@ -144,15 +144,12 @@ def phrase_mix(records, seed: int = 1, per_shape: int = 6) -> list[str]:
 
     add(filtered)
 
-    def negated(t, b, r):
+    def negated(t, b, r):  # '-', 'AND NOT' and a bare 'NOT' (a scored Not inside the query's Or)
         words = run(b, 2)
         if not words:
             return None
-        return (
-            f"{words[0]} -{quoted(words)}"
-            if rng.random() < 0.5
-            else f"{rng.choice(b)} AND NOT {quoted(words)}"
-        )
+        form = rng.choice(("{w} -{p}", "{o} AND NOT {p}", "{o} NOT {p}"))
+        return form.format(w=words[0], o=rng.choice([w for w in b if content(w)]), p=quoted(words))
 
     add(negated)
 
