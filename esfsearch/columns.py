@@ -193,23 +193,37 @@ _PROTO2 = b"\x80\x02"
 
 def _decode_batch(values: list[bytes]) -> list[list[int]] | None:
     """The delta lists of many `Positions` values with one pickle.loads: each value's pickle body
-    (after the count, without the protocol header and the STOP that Whoosh may strip) is one list
-    on the stack, and MARK ... LIST gathers them. None when a value does not look like that or the
+    (after the 4-byte count, without the protocol header and the STOP that Whoosh may strip) is one
+    list on the stack, and MARK ... LIST gathers them. The bodies are cut out of the joined values
+    with a numpy byte mask, not value by value. None when a value does not look like that or the
     counts do not add up (the caller then decodes one by one)."""
-    bodies = []
-    for v in values:
-        if v[4:6] != _PROTO2:
-            return None
-        bodies.append(v[6:-1] if v.endswith(b".") else v[6:])
+    import numpy as np
+
+    sizes = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    if not len(sizes) or sizes.min() < 7:
+        return None
+    raw = np.frombuffer(b"".join(values), dtype=np.uint8)
+    starts = np.cumsum(sizes) - sizes
+    if not ((raw[starts + 4] == 0x80).all() and (raw[starts + 5] == 0x02).all()):
+        return None
+    keep = np.ones(len(raw), dtype=bool)
+    keep[(starts[:, None] + np.arange(6)).ravel()] = False  # count and protocol header
+    last = starts + sizes - 1
+    keep[last[raw[last] == ord(".")]] = False  # STOP, where Whoosh kept it
     try:
-        lists = pickle.loads(_PROTO2 + b"(" + b"".join(bodies) + b"l.")
+        lists = pickle.loads(_PROTO2 + b"(" + raw[keep].tobytes() + b"l.")
     except Exception:
         return None
     if not isinstance(lists, list) or len(lists) != len(values):
         return None
-    for v, got in zip(values, lists, strict=True):
-        if not isinstance(got, list) or _INT.unpack_from(v)[0] != len(got):
-            return None
+    try:
+        got = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    except TypeError:
+        return None
+    counts = raw[(starts[:, None] + np.arange(4)).ravel()].reshape(-1, 4).astype(np.int64)
+    expected = (counts[:, 0] << 24) | (counts[:, 1] << 16) | (counts[:, 2] << 8) | counts[:, 3]
+    if not np.array_equal(got, expected):  # pack_uint: big-endian
+        return None
     return lists
 
 

@@ -143,6 +143,36 @@ def test_phrases_and_proximity_same_answers(generated, shipped):
     assert matched >= 0.8 * total  # the mix mostly finds records, so positions are really compared
 
 
+def test_columnar_positions_are_whoosh_positions(generated):
+    """Every positioned field's columnar positions, for a spread of terms, are what Whoosh's
+    postings decode to (columns._decode_batch reads many values with one pickle.loads)."""
+    import numpy as np
+
+    from esfsearch.columns import COLUMNS, SegmentColumns, segment_id
+    from esfsearch.index import current_generation
+
+    _corpus, ix = generated
+    engine = SearchEngine(ix, exec_mode="whoosh")
+    checked = 0
+    for segreader, _offset in engine._searcher.reader().leaf_readers():
+        cols = SegmentColumns(
+            current_generation(ix) / COLUMNS / segment_id(segreader), segreader.doc_count_all()
+        )
+        for field in ("title", "body", "folded", "region"):
+            terms, offs = cols.array(f"{field}.terms"), cols.array(f"{field}.offs")
+            counts, ptoffs, pos = (cols.array(f"{field}.{k}") for k in ("pcnt", "ptoffs", "pos"))
+            for i in range(0, len(terms), max(1, len(terms) // 150)):
+                m = segreader.postings(field, bytes(terms[i]))
+                start, j = int(ptoffs[i]), int(offs[i])
+                while m.is_active():
+                    n = int(counts[j])
+                    assert pos[start : start + n].tolist() == m.value_as("positions")
+                    start, j, checked = start + n, j + 1, checked + 1
+                    m.next()
+                assert j == offs[i + 1] and start == ptoffs[i + 1]
+    assert checked > 1000 and np.dtype(pos.dtype).itemsize <= 4
+
+
 def test_judged_queries_same_answers(shipped):
     engines = _engines(shipped)
     problems = []
