@@ -139,6 +139,7 @@ class SearchEngine:
         self.last_path = ""  # "fast" or "whoosh": how the last search() ran
         self._counts_cache: dict[int, dict[int, dict[str, int]]] = {}
         self._df_cache: dict[int, dict[str, int]] = {}
+        self._values: Any = None  # understood.IndexValues of the open searcher (filter values known)
 
     @staticmethod
     def _open(gen: Path):
@@ -170,14 +171,30 @@ class SearchEngine:
         """The query as this index understands it (its vocabulary decides compound splits)."""
         from .understood import IndexValues
 
+        if self._values is None or self._values.searcher is not self._searcher:
+            self._values = IndexValues(self._searcher, self._any_match)
         return parse_query(
             text,
             filters,
             self.synonyms,
             self._doc_frequency,
             self.doc_count,
-            values=IndexValues(self._searcher),
+            values=self._values,
         )
+
+    def _any_match(self, q: Q.Query) -> bool | None:
+        """Whether any live record matches a filter query, on the vectorised path (None: not there)."""
+        ex = self._fast()
+        if ex is None:
+            return None
+        from .fastpath import Untranslatable
+
+        try:
+            return bool(ex.filter_match(q).any())
+        except (Untranslatable, ColumnsUnavailable) as exc:
+            if isinstance(exc, ColumnsUnavailable):
+                self.fast_unavailable = exc.reason
+            return None
 
     # -- lifecycle
     def close(self) -> None:
@@ -564,7 +581,7 @@ class SearchEngine:
             else:
                 qmatch, scores = ex.run(scoring_q, scored)
             filter_q = _filters(filters, exclude=exclude)
-            match = qmatch if filter_q is None else qmatch & ex.run(filter_q, False)[0]
+            match = qmatch if filter_q is None else qmatch & ex.filter_match(filter_q)
         except (Untranslatable, ColumnsUnavailable) as exc:
             if isinstance(exc, ColumnsUnavailable):
                 self.fast_unavailable = exc.reason
@@ -646,7 +663,7 @@ class SearchEngine:
                 key = own if any(f.spec.index_field == own for f in filters) else None
                 if key not in matching:
                     filter_q = _filters(filters, exclude=key)
-                    matching[key] = qmatch if filter_q is None else qmatch & ex.run(filter_q, False)[0]
+                    matching[key] = qmatch if filter_q is None else qmatch & ex.filter_match(filter_q)
                 out[name] = facet_counts(ex.fx, FACET_FIELDS[name], matching[key])
         except (Untranslatable, ColumnsUnavailable) as exc:
             if isinstance(exc, ColumnsUnavailable):
