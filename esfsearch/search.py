@@ -598,14 +598,15 @@ class SearchEngine:
     ):
         """(document numbers in result order, their scores, match, match before filters) or None.
         `filter_bonus`: score filtered hits as search() does on the Whoosh path (not iter_hits)."""
-        from .fastpath import sorted_by_column, top_by_score
-
         spec = SORTS[sort]
         if spec is None and scoring_q is None:
             spec = ("start", True)  # no words: newest first (as _sort_kwargs)
         got = self._fast_match(scoring_q, filters, scored=spec is None)
         if got is None:
             return None
+        # only now: on the Whoosh path (a small index's one-shot query) numpy is never imported
+        from .fastpath import sorted_by_column, top_by_score
+
         match, scores, qmatch = got
         doc_scores: Any
         if spec is None:
