@@ -132,7 +132,7 @@ class _Positions:
     def __init__(self, fmt) -> None:
         self.fmt = fmt
         self.values: list[bytes] = []
-        self.pos_parts: list = []  # int64 positions per batch
+        self.pos_parts: list = []  # int32 positions per batch
         self.len_parts: list = []  # positions per posting, per batch
 
     def add(self, values: list[bytes]) -> None:
@@ -151,8 +151,7 @@ class _Positions:
             positions = [self.fmt.decode_positions(v) for v in values]
             lens = np.fromiter(map(len, positions), dtype=np.int64, count=len(values))
             flat = np.fromiter(chain.from_iterable(positions), dtype=np.int64, count=int(lens.sum()))
-            self.pos_parts.append(flat)
-            self.len_parts.append(lens)
+            self._keep(flat, lens)
             return
         lens = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
         deltas = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(lens.sum()))
@@ -162,8 +161,16 @@ class _Positions:
         nonempty = lens > 0
         base = np.zeros(len(lens), dtype=np.int64)
         base[nonempty] = total[starts[nonempty]] - deltas[starts[nonempty]]
-        self.pos_parts.append(total - np.repeat(base, lens))
-        self.len_parts.append(lens)
+        self._keep(total - np.repeat(base, lens), lens)
+
+    def _keep(self, positions, lens) -> None:
+        """A batch's arrays, narrowed at once (int32): a large field's batches wait for arrays()."""
+        import numpy as np
+
+        if len(positions) and (positions.min() < 0 or positions.max() >= 2**31):
+            raise ValueError("a position outside 0..2**31")
+        self.pos_parts.append(positions.astype(np.int32))
+        self.len_parts.append(lens.astype(np.int32))
 
     def arrays(self, offs: list[int]):
         """(pos, pcnt, ptoffs) with the narrowest dtypes that hold them; `offs`: the field's
@@ -171,19 +178,17 @@ class _Positions:
         import numpy as np
 
         self._flush()
-        lens = np.concatenate(self.len_parts) if self.len_parts else np.zeros(0, np.int64)
-        pos = np.concatenate(self.pos_parts) if self.pos_parts else np.zeros(0, np.int64)
+        lens = np.concatenate(self.len_parts) if self.len_parts else np.zeros(0, np.int32)
+        pos = np.concatenate(self.pos_parts) if self.pos_parts else np.zeros(0, np.int32)
         if len(lens) != offs[-1]:
             raise ValueError(f"{len(lens)} position lists for {offs[-1]} postings")
         cum = np.zeros(len(lens) + 1, dtype=np.int64)
-        np.cumsum(lens, out=cum[1:])
+        np.cumsum(lens, dtype=np.int64, out=cum[1:])
         ptoffs = cum[np.asarray(offs, dtype=np.int64)]
         if ptoffs[-1] < 2**32:
             ptoffs = ptoffs.astype(np.uint32)
         top = int(lens.max()) if len(lens) else 0
         pcnt = lens.astype(np.uint8 if top < 2**8 else np.uint16 if top < 2**16 else np.uint32)
-        if len(pos) and (pos.min() < 0 or pos.max() >= 2**31):
-            raise ValueError("a position outside 0..2**31")
         pos = pos.astype(np.uint16 if not len(pos) or pos.max() < 2**16 else np.int32)
         return pos, pcnt, ptoffs
 
