@@ -386,6 +386,7 @@ def bench_esfsearch(corpus: Path, work: Path, n: int, queries: list[dict], cold:
             "p50_ms": pct(times, 0.5),
             "p95_ms": pct(times, 0.95),
             "max_ms": max(times),
+            "per_kind_p50_ms": {k: round(pct(v, 0.5), 2) for k, v in per_kind.items()},
             "per_kind_p95_ms": {k: round(pct(v, 0.95), 2) for k, v in per_kind.items()},
         }
     engine.close()

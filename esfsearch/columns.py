@@ -15,6 +15,16 @@ exactly what Whoosh scores. Per segment:
     <field>.ids     int32 segment-local document numbers
     <field>.w       float32 posting weights (frequency x field boost, as Whoosh stores them)
     <field>.len     uint8 per document: Whoosh's quantised field length byte (scorable fields)
+  Positions, for fields whose format has them (phrases and proximity; fastpath.Executor._phrase):
+    <field>.pos     the positions of every posting, in posting order, each posting's ascending,
+                    absolute (not delta-coded: a phrase check gathers them without a cumsum);
+                    uint16, or int32 when a position passes 65 535
+    <field>.pcnt    positions per posting (the term's frequency in the document): uint8, or
+                    uint16/uint32 when one passes 255/65 535
+    <field>.ptoffs  uint32 (int64 past 2**32 positions), len(terms)+1: term i's positions start at
+                    pos[ptoffs[i]]; within the term, posting j's run starts after the pcnt of
+                    the postings before it (a cumsum over the term's postings only). Per-posting
+                    counts plus per-term offsets cost ~1 byte a posting, not 4-8 for offsets.
     <field>.num     uint64 per document: the sortable column value of a numeric field
     <field>.has     bool per document: the document has a value (numeric fields)
 
@@ -32,13 +42,14 @@ import pickle
 import shutil
 import struct
 import zlib
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 COLUMNS = "columns"
 MANIFEST = "manifest.json"
 DATA = "arrays.bin"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: positions (.pos/.pcnt/.ptoffs) of the fields that have them
 SKIP_FIELDS = frozenset({"spell", "key", "file"})  # never queried by the fast path
 _INT = struct.Struct("!i")
 
@@ -63,14 +74,17 @@ def leaf_readers(reader) -> list[tuple[Any, int]]:
 # ---------------------------------------------------------------- writing
 
 
-def _block_postings(postfile, terminfo):
+def _block_postings(postfile, terminfo, values: list | None = None):
     """(ids, weights) of one term, parsed straight from Whoosh 3's postings blocks: going through
     W3LeafMatcher costs several times more (it unpickles each block header from the file a byte at
-    a time). Deleted documents are included, as in Whoosh's document frequencies."""
+    a time). Deleted documents are included, as in Whoosh's document frequencies. `values`: a list
+    the postings' values (Whoosh's encoded positions) are appended to, in posting order."""
     import numpy as np
 
     if terminfo.is_inlined():
-        ids, weights, _values = terminfo.inlined_postings()
+        ids, weights, inlined = terminfo.inlined_postings()
+        if values is not None:
+            values.extend(inlined)
         return np.asarray(ids, dtype=np.int32), _weights(weights, len(ids))
     offset, _length = terminfo.extent()
     pos = offset + 4  # after the b"W3Bl" header tag
@@ -88,6 +102,8 @@ def _block_postings(postfile, terminfo):
         block = pickle.loads(data)
         id_parts.append(np.cumsum(np.asarray(block[0], dtype=np.int64)))  # stored as deltas
         w_parts.append(_weights(block[1], blocklength))
+        if values is not None:
+            values.extend(block[2])
         if length < 0:  # the last block
             break
         pos = following
@@ -103,6 +119,117 @@ def _weights(weights, n: int):
     if isinstance(weights, (int, float)):
         return np.full(n, weights, dtype=np.float32)
     return np.asarray(weights, dtype=np.float32)
+
+
+class _Positions:
+    """A field's positions, gathered from its postings' values (Whoosh's `Positions` format: a
+    4-byte count, then the pickled list of position deltas) in posting order. Values are decoded a
+    batch at a time by one pickle.loads of their concatenated bodies (a list of lists), not one
+    call per posting."""
+
+    BATCH = 1 << 15
+
+    def __init__(self, fmt) -> None:
+        self.fmt = fmt
+        self.values: list[bytes] = []
+        self.pos_parts: list = []  # int32 positions per batch
+        self.len_parts: list = []  # positions per posting, per batch
+
+    def add(self, values: list[bytes]) -> None:
+        self.values.extend(values)
+        if len(self.values) >= self.BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        import numpy as np
+
+        values, self.values = self.values, []
+        if not values:
+            return
+        lists = _decode_batch(values)
+        if lists is None:  # not the layout _decode_batch knows: Whoosh's own decoder, one by one
+            positions = [self.fmt.decode_positions(v) for v in values]
+            lens = np.fromiter(map(len, positions), dtype=np.int64, count=len(values))
+            flat = np.fromiter(chain.from_iterable(positions), dtype=np.int64, count=int(lens.sum()))
+            self._keep(flat, lens)
+            return
+        lens = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        deltas = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(lens.sum()))
+        # positions = running sum of each posting's deltas
+        total = np.cumsum(deltas)
+        starts = np.cumsum(lens) - lens
+        nonempty = lens > 0
+        base = np.zeros(len(lens), dtype=np.int64)
+        base[nonempty] = total[starts[nonempty]] - deltas[starts[nonempty]]
+        self._keep(total - np.repeat(base, lens), lens)
+
+    def _keep(self, positions, lens) -> None:
+        """A batch's arrays, narrowed at once (int32): a large field's batches wait for arrays()."""
+        import numpy as np
+
+        if len(positions) and (positions.min() < 0 or positions.max() >= 2**31):
+            raise ValueError("a position outside 0..2**31")
+        self.pos_parts.append(positions.astype(np.int32))
+        self.len_parts.append(lens.astype(np.int32))
+
+    def arrays(self, offs: list[int]):
+        """(pos, pcnt, ptoffs) with the narrowest dtypes that hold them; `offs`: the field's
+        per-term posting offsets."""
+        import numpy as np
+
+        self._flush()
+        lens = np.concatenate(self.len_parts) if self.len_parts else np.zeros(0, np.int32)
+        pos = np.concatenate(self.pos_parts) if self.pos_parts else np.zeros(0, np.int32)
+        if len(lens) != offs[-1]:
+            raise ValueError(f"{len(lens)} position lists for {offs[-1]} postings")
+        cum = np.zeros(len(lens) + 1, dtype=np.int64)
+        np.cumsum(lens, dtype=np.int64, out=cum[1:])
+        ptoffs = cum[np.asarray(offs, dtype=np.int64)]
+        if ptoffs[-1] < 2**32:
+            ptoffs = ptoffs.astype(np.uint32)
+        top = int(lens.max()) if len(lens) else 0
+        pcnt = lens.astype(np.uint8 if top < 2**8 else np.uint16 if top < 2**16 else np.uint32)
+        pos = pos.astype(np.uint16 if not len(pos) or pos.max() < 2**16 else np.int32)
+        return pos, pcnt, ptoffs
+
+
+_PROTO2 = b"\x80\x02"
+
+
+def _decode_batch(values: list[bytes]) -> list[list[int]] | None:
+    """The delta lists of many `Positions` values with one pickle.loads: each value's pickle body
+    (after the 4-byte count, without the protocol header and the STOP that Whoosh may strip) is one
+    list on the stack, and MARK ... LIST gathers them. The bodies are cut out of the joined values
+    with a numpy byte mask, not value by value. None when a value does not look like that or the
+    counts do not add up (the caller then decodes one by one)."""
+    import numpy as np
+
+    sizes = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    if not len(sizes) or sizes.min() < 7:
+        return None
+    raw = np.frombuffer(b"".join(values), dtype=np.uint8)
+    starts = np.cumsum(sizes) - sizes
+    if not ((raw[starts + 4] == 0x80).all() and (raw[starts + 5] == 0x02).all()):
+        return None
+    keep = np.ones(len(raw), dtype=bool)
+    keep[(starts[:, None] + np.arange(6)).ravel()] = False  # count and protocol header
+    last = starts + sizes - 1
+    keep[last[raw[last] == ord(".")]] = False  # STOP, where Whoosh kept it
+    try:
+        lists = pickle.loads(_PROTO2 + b"(" + raw[keep].tobytes() + b"l.")
+    except Exception:
+        return None
+    if not isinstance(lists, list) or len(lists) != len(values):
+        return None
+    try:
+        got = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    except TypeError:
+        return None
+    counts = raw[(starts[:, None] + np.arange(4)).ravel()].reshape(-1, 4).astype(np.int64)
+    expected = (counts[:, 0] << 24) | (counts[:, 1] << 16) | (counts[:, 2] << 8) | counts[:, 3]
+    if not np.array_equal(got, expected):  # pack_uint: big-endian
+        return None
+    return lists
 
 
 def _length_bytes(segreader, fieldname):
@@ -165,13 +292,23 @@ def _write_segment(segreader, schema, folder: Path) -> None:
                 pack.add(f"{name}.has", has)
                 continue
             terms, offs, ids_parts, w_parts = [], [0], [], []
+            positions = _Positions(fieldobj.format) if _has_positions(fieldobj) else None
             if name in indexed:
+                values: list | None = [] if positions is not None else None
                 for term, info in segreader.iter_field(name):
-                    ids, ws = _block_postings(postfile, info)
+                    ids, ws = _block_postings(postfile, info, values)
                     terms.append(term)
                     ids_parts.append(ids)
                     w_parts.append(ws)
                     offs.append(offs[-1] + len(ids))
+                    if positions is not None and values:
+                        positions.add(values)
+                        values.clear()
+            if positions is not None:
+                pos, pcnt, ptoffs = positions.arrays(offs)
+                pack.add(f"{name}.pos", pos)
+                pack.add(f"{name}.pcnt", pcnt)
+                pack.add(f"{name}.ptoffs", ptoffs)
             width = max((len(t) for t in terms), default=1)
             pack.add(f"{name}.terms", np.array(terms, dtype=f"S{width}"))
             pack.add(f"{name}.offs", np.array(offs, dtype=np.int64))
@@ -200,8 +337,25 @@ def _write_segment(segreader, schema, folder: Path) -> None:
         os.fsync(fh.fileno())
 
 
-def check_segment(folder: Path, doc_count_all: int) -> dict:
-    """The segment's manifest, once it matches the segment and arrays.bin has the size it names."""
+def _has_positions(fieldobj) -> bool:
+    fmt = getattr(fieldobj, "format", None)
+    return fmt is not None and bool(fmt.supports("positions"))
+
+
+def required_arrays(schema) -> tuple[str, ...]:
+    """Arrays a segment's manifest must name for this schema beyond what any manifest names: the
+    positions of every field that has them (a manifest without them is damaged, not older)."""
+    return tuple(
+        f"{name}.{kind}"
+        for name, fieldobj in schema.items()
+        if name not in SKIP_FIELDS and fieldobj.indexed and _has_positions(fieldobj)
+        for kind in ("pos", "pcnt", "ptoffs")
+    )
+
+
+def check_segment(folder: Path, doc_count_all: int, required: tuple[str, ...] = ()) -> dict:
+    """The segment's manifest, once it matches the segment, names the `required` arrays and
+    arrays.bin has the size it names."""
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -223,6 +377,9 @@ def check_segment(folder: Path, doc_count_all: int) -> dict:
         raise ColumnsUnavailable(
             f"the columnar file {folder / DATA} is damaged ({actual} bytes, {manifest.get('size')} expected)"
         )
+    missing = [name for name in required if name not in manifest["arrays"]]
+    if missing:
+        raise ColumnsUnavailable(f"the columnar manifest in {folder} is damaged (no {', '.join(missing)})")
     for name, entry in manifest["arrays"].items():
         try:
             offset, dtype, count = entry
@@ -246,12 +403,13 @@ def write_columns(gen: Path, ix) -> None:
     live: set[str] = set()
     with ix.reader() as reader:
         schema = ix.schema
+        required = required_arrays(schema)
         for segreader, _offset in leaf_readers(reader):
             sid = segment_id(segreader)
             live.add(sid)
             folder = root / sid
             try:
-                check_segment(folder, segreader.doc_count_all())
+                check_segment(folder, segreader.doc_count_all(), required)
                 continue
             except ColumnsUnavailable:
                 pass
@@ -284,9 +442,9 @@ def _fsync_dir(path: Path) -> None:
 class SegmentColumns:
     """One segment's columnar arrays: views of one memory-mapped file, made on first use."""
 
-    def __init__(self, folder: Path, doc_count_all: int) -> None:
+    def __init__(self, folder: Path, doc_count_all: int, required: tuple[str, ...] = ()) -> None:
         self.folder = folder
-        manifest = check_segment(folder, doc_count_all)
+        manifest = check_segment(folder, doc_count_all, required)
         self.entries: dict[str, list] = manifest["arrays"]
         self.size = manifest["size"]
         self._map: Any = None

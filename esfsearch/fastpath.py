@@ -8,9 +8,10 @@ expansion ignores its boost), so both paths rank alike; ties go to the lower doc
 Whoosh's collector does.
 
 Node types not handled here raise `Untranslatable`, and the caller runs the whole query on the
-Whoosh path instead: answers stay right whatever new query shapes querylang adds. Phrases are the
-one place Whoosh still runs: the vectorised AND of their terms gives the candidates, and only
-those are checked (and scored) by Whoosh's phrase matcher.
+Whoosh path instead: answers stay right whatever new query shapes querylang adds. Phrases (and
+the sloppy proximity phrases of concepts.py) run here too: the vectorised AND of their terms gives
+the candidates, whose positions (columns.py's `.pos`) are checked with numpy as Whoosh's SpanNear2
+checks them, and they score as Whoosh scores a phrase: the sum of its words' BM25F scores.
 """
 
 from __future__ import annotations
@@ -23,7 +24,14 @@ import numpy as np
 from whoosh import query as Q
 from whoosh.util.numeric import byte_to_length
 
-from .columns import COLUMNS, ColumnsUnavailable, SegmentColumns, leaf_readers, segment_id
+from .columns import (
+    COLUMNS,
+    ColumnsUnavailable,
+    SegmentColumns,
+    leaf_readers,
+    required_arrays,
+    segment_id,
+)
 
 _LENGTH_TABLE = np.array([byte_to_length(b) if b else 0 for b in range(256)], dtype=np.float64)
 
@@ -42,9 +50,10 @@ class FastIndex:
         self.segments: list[tuple[SegmentColumns, int, Any]] = []
         self.doc_count_all = reader.doc_count_all()
         live = np.ones(self.doc_count_all, dtype=bool)
+        required = required_arrays(searcher.schema)
         for segreader, offset in leaf_readers(reader):
             n = segreader.doc_count_all()
-            cols = SegmentColumns(Path(gen) / COLUMNS / segment_id(segreader), n)
+            cols = SegmentColumns(Path(gen) / COLUMNS / segment_id(segreader), n, required)
             self.segments.append((cols, offset, segreader))
             if segreader.has_deletions():
                 dead = np.fromiter(segreader.segment().deleted_docs(), dtype=np.int64)
@@ -78,6 +87,37 @@ class FastIndex:
         if len(ids) == 1:
             return ids[0], ws[0]
         return np.concatenate(ids), np.concatenate(ws)
+
+    def position_keys(self, field: str, term: bytes, candidates: np.ndarray) -> np.ndarray:
+        """The term's occurrences in the candidate documents as sorted int64 keys
+        (global document number << 32 | position)."""
+        parts = []
+        for cols, offset, _r in self.segments:
+            if not cols.has(f"{field}.pos"):
+                raise Untranslatable(f"{field} without positions")
+            terms = cols.array(f"{field}.terms")
+            i = int(np.searchsorted(terms, term))
+            if i >= len(terms) or terms[i] != term:
+                continue
+            offs = cols.array(f"{field}.offs")
+            a, b = int(offs[i]), int(offs[i + 1])
+            docs = cols.array(f"{field}.ids")[a:b].astype(np.int64) + offset
+            sel = np.flatnonzero(candidates[docs])
+            if not len(sel):
+                continue
+            counts = cols.array(f"{field}.pcnt")[a:b].astype(np.int64)
+            before = np.cumsum(counts) - counts  # each posting's run, from the term's first position
+            starts = int(cols.array(f"{field}.ptoffs")[i]) + before[sel]
+            lens = counts[sel]
+            total = int(lens.sum())
+            # gather the selected postings' position runs: start of the run + rank within it
+            firsts = np.cumsum(lens) - lens
+            idx = np.repeat(starts - firsts, lens) + np.arange(total)
+            pos = cols.array(f"{field}.pos")[idx].astype(np.int64)
+            parts.append((np.repeat(docs[sel], lens) << 32) | pos)
+        if not parts:
+            return np.zeros(0, np.int64)
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     def doc_frequency(self, field: str, text: str) -> int:
         """Whoosh's document frequency (deleted documents included), from the term dictionaries."""
@@ -162,13 +202,30 @@ class FastIndex:
 class Executor:
     """Evaluates a query tree to (match, scores) arrays; scores is None when not asked for."""
 
+    FILTER_CACHE = 64  # filter masks kept (n bytes each: 20 KB at 20 000 records)
+
     def __init__(self, fx: FastIndex) -> None:
         self.fx = fx
         self.n = fx.doc_count_all
+        self._filters: dict[Any, np.ndarray] = {}
 
     def run(self, q, scored: bool) -> tuple[np.ndarray, np.ndarray | None]:
         match, scores = self._eval(q, scored)
         return match & self.fx.live, scores
+
+    def filter_match(self, q) -> np.ndarray:
+        """The (read-only) match array of an unscored filter query. One search evaluates its filters
+        several times (feedback ranking, the page, related records, disjunctive facets, the value
+        check), and a session repeats them: the arrays are kept per query (Whoosh queries compare
+        and hash by structure) for this executor's searcher, the oldest dropped first."""
+        got = self._filters.pop(q, None)
+        if got is None:
+            got = self.run(q, False)[0]
+            got.flags.writeable = False
+            if len(self._filters) >= self.FILTER_CACHE:
+                self._filters.pop(next(iter(self._filters)))
+        self._filters[q] = got  # most recently used last
+        return got
 
     def _empty(self, scored: bool):
         return np.zeros(self.n, dtype=bool), (np.zeros(self.n) if scored else None)
@@ -192,9 +249,11 @@ class Executor:
             if scored:
                 scores = np.where(match, scores, 0.0)
             return match, scores
-        if kind is Q.Not and not scored:
+        if kind is Q.Not:
             other, _ = self._eval(q.query, False)
-            return ~other, None
+            # Whoosh's InverseMatcher (Not.matcher) scores every match its weight, 1.0, whatever
+            # the boost: 'x AND NOT "a b"' adds 1.0 to each hit
+            return ~other, (np.where(other, 0.0, 1.0) if scored else None)
         if kind is Q.Every and not q.fieldname and not scored:
             return np.ones(self.n, dtype=bool), None
         if kind is Q.ConstantScoreQuery:
@@ -313,34 +372,59 @@ class Executor:
         return match
 
     def _phrase(self, q, scored: bool):
-        """Candidates: documents with every word (vectorised). Whoosh's phrase matcher then checks
-        positions, and scores, on those only."""
-        candidates = np.ones(self.n, dtype=bool)
-        for word in q.words:
-            m, _ = self._term(q.fieldname, word, 1.0, False)
+        """Whoosh's Phrase: SpanNear2 of its words (ordered, mindist 1, the phrase's slop) over an
+        intersection of Term matchers. Candidates are the documents with every word (vectorised);
+        their positions are then chained word by word: an occurrence of word i continues a chain
+        ending at position p of word i-1 when 1 <= its position - p <= slop (Whoosh's span
+        distance; the start of a chain does not matter for whether the document matches). The
+        score is the intersection's, the sum of the words' BM25F scores, times the phrase's boost."""
+        fx = self.fx
+        field, words = q.fieldname, list(q.words)
+        if not words or any(w is None for w in words):
+            raise Untranslatable("phrase without words")
+        if field not in fx.schema:
+            return self._empty(scored)  # Whoosh: NullMatcher
+        fmt = fx.schema[field].format
+        if not fmt or not fmt.supports("positions"):
+            raise Untranslatable("phrase on a field without positions")  # Whoosh raises its error
+        try:
+            btexts = [fx.schema[field].to_bytes(w) for w in words]
+        except ValueError:
+            return self._empty(scored)
+        candidates = fx.live.copy()
+        term_scores = []
+        for word in words:
+            m, sc = self._term(field, word, 1.0, scored)
             candidates &= m
-        candidates &= self.fx.live
+            term_scores.append(sc)
         match, scores = self._empty(scored)
-        todo = np.flatnonzero(candidates)
-        if not len(todo):
+        if not candidates.any():
             return match, scores
-        searcher = self.fx.searcher
-        subs = [(searcher, 0)] if searcher.is_atomic() else list(searcher.subsearchers)
-        for k, (sub, offset) in enumerate(subs):
-            end = subs[k + 1][1] if k + 1 < len(subs) else self.n
-            local = todo[(todo >= offset) & (todo < end)] - offset
-            if not len(local):
-                continue
-            m = q.matcher(sub, sub.boolean_context() if not scored else None)
-            for doc in local.tolist():
-                if not m.is_active():
-                    break
-                m.skip_to(doc)
-                if m.is_active() and m.id() == doc:
-                    match[offset + doc] = True
-                    if scored:
-                        scores[offset + doc] = m.score()
+        slop = q.slop
+        ends = fx.position_keys(field, btexts[0], candidates)
+        for btext in btexts[1:]:
+            if not len(ends):
+                break
+            keys = fx.position_keys(field, btext, candidates)
+            lo = np.searchsorted(ends, keys - slop, "left")
+            hi = np.searchsorted(ends, keys - 1, "right")
+            ends = keys[hi > lo]
+        match[ends >> 32] = True
+        if scored:
+            total = _binary_tree_sum([s[match] for s in term_scores])
+            if q.boost != 1.0:
+                total = total * q.boost
+            scores[match] = total
         return match, scores
+
+
+def _binary_tree_sum(parts: list[np.ndarray]) -> np.ndarray:
+    """Sum as whoosh.util.make_binary_tree nests IntersectionMatcher scores (a + b, recursively
+    over halves), so the floating-point rounding is the same."""
+    if len(parts) == 1:
+        return parts[0]
+    half = len(parts) // 2
+    return _binary_tree_sum(parts[:half]) + _binary_tree_sum(parts[half:])
 
 
 # ---------------------------------------------------------------- ranking

@@ -140,6 +140,7 @@ class SearchEngine:
         self.last_path = ""  # "fast" or "whoosh": how the last search() ran
         self._counts_cache: dict[int, dict[int, dict[str, int]]] = {}
         self._df_cache: dict[int, dict[str, int]] = {}
+        self._values: Any = None  # understood.IndexValues of the open searcher (filter values known)
 
     @staticmethod
     def _open(gen: Path):
@@ -171,14 +172,30 @@ class SearchEngine:
         """The query as this index understands it (its vocabulary decides compound splits)."""
         from .understood import IndexValues
 
+        if self._values is None or self._values.searcher is not self._searcher:
+            self._values = IndexValues(self._searcher, self._any_match)
         return parse_query(
             text,
             filters,
             self.synonyms,
             self._doc_frequency,
             self.doc_count,
-            values=IndexValues(self._searcher),
+            values=self._values,
         )
+
+    def _any_match(self, q: Q.Query) -> bool | None:
+        """Whether any live record matches a filter query, on the vectorised path (None: not there)."""
+        ex = self._fast()
+        if ex is None:
+            return None
+        from .fastpath import Untranslatable
+
+        try:
+            return bool(ex.filter_match(q).any())
+        except (Untranslatable, ColumnsUnavailable) as exc:
+            if isinstance(exc, ColumnsUnavailable):
+                self.fast_unavailable = exc.reason
+            return None
 
     # -- lifecycle
     def close(self) -> None:
@@ -567,7 +584,7 @@ class SearchEngine:
             else:
                 qmatch, scores = ex.run(scoring_q, scored)
             filter_q = _filters(filters, exclude=exclude)
-            match = qmatch if filter_q is None else qmatch & ex.run(filter_q, False)[0]
+            match = qmatch if filter_q is None else qmatch & ex.filter_match(filter_q)
         except (Untranslatable, ColumnsUnavailable) as exc:
             if isinstance(exc, ColumnsUnavailable):
                 self.fast_unavailable = exc.reason
@@ -584,14 +601,15 @@ class SearchEngine:
     ):
         """(document numbers in result order, their scores, match, match before filters) or None.
         `filter_bonus`: score filtered hits as search() does on the Whoosh path (not iter_hits)."""
-        from .fastpath import sorted_by_column, top_by_score
-
         spec = SORTS[sort]
         if spec is None and scoring_q is None:
             spec = ("start", True)  # no words: newest first (as _sort_kwargs)
         got = self._fast_match(scoring_q, filters, scored=spec is None)
         if got is None:
             return None
+        # only now: on the Whoosh path (a small index's one-shot query) numpy is never imported
+        from .fastpath import sorted_by_column, top_by_score
+
         match, scores, qmatch = got
         doc_scores: Any
         if spec is None:
@@ -649,7 +667,7 @@ class SearchEngine:
                 key = own if any(f.spec.index_field == own for f in filters) else None
                 if key not in matching:
                     filter_q = _filters(filters, exclude=key)
-                    matching[key] = qmatch if filter_q is None else qmatch & ex.run(filter_q, False)[0]
+                    matching[key] = qmatch if filter_q is None else qmatch & ex.filter_match(filter_q)
                 out[name] = facet_counts(ex.fx, FACET_FIELDS[name], matching[key])
         except (Untranslatable, ColumnsUnavailable) as exc:
             if isinstance(exc, ColumnsUnavailable):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Callable
 
 from whoosh import query as Q
 
@@ -45,17 +46,25 @@ _WORD = re.compile(r"[\w+]+(?:[-/.][\w+]+)*")
 class IndexValues(FilterValues):
     """Filter values as one open index knows them (a searcher's lexicons and facet fields)."""
 
-    def __init__(self, searcher) -> None:
+    def __init__(self, searcher, any_match: Callable[[Q.Query], bool | None] | None = None) -> None:
+        """`any_match(query)`: whether a live record matches, answered another way (the vectorised
+        path), or None to ask Whoosh's matchers. Answers are kept: they hold for this searcher."""
         self.searcher = searcher
+        self.any_match = any_match
         self._whole: dict[str, dict[str, str]] = {}
+        self._matched: dict[Q.Query, bool] = {}
 
     def matches(self, f: Filter) -> bool:
         q = filter_query(Filter(f.name, f.spec, f.value))
         if q is Q.NullQuery:
             return False
-        for _doc in self.searcher.docs_for_query(q):
-            return True
-        return False
+        got = self._matched.get(q)
+        if got is None:
+            got = self.any_match(q) if self.any_match is not None else None
+            if got is None:
+                got = any(True for _doc in self.searcher.docs_for_query(q))
+            self._matched[q] = got
+        return got
 
     def whole_values(self, index_field: str) -> dict[str, str]:
         """normalised value -> the value as written, for fields whose values are held whole."""

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from samepath import differences, outcome, whoosh_reference  # noqa: E402
+from samepath import differences, outcome, phrase_mix, whoosh_reference  # noqa: E402
 
 from bench import corpus as bench_corpus  # noqa: E402
 from bench.run import query_mix  # noqa: E402
@@ -46,6 +46,14 @@ EXTRA = [
     "deltagare:>100 unga",
     "medfinansiering:>=50 energi",
     "fas:avslutat",
+    '"små och medelstora företag"',
+    '"hållbar utveckling" region:"övre norrland"',
+    'projekt -"hållbar utveckling"',
+    'NOT "digital kompetens"',
+    '"utveckling utveckling"',
+    '"kompetens kompetens kompetens"',
+    '"inom ramen för projektet"',
+    "hållbar utveckling i regionen",
 ]
 
 
@@ -111,6 +119,61 @@ def test_extra_shapes_same_answers(generated):
         for kwargs in ({"facets": True},) + VARIANTS[1:]:
             problems += _compare(engines, text, **kwargs)
     assert not problems, "\n".join(problems[:20])
+
+
+def test_phrases_and_proximity_same_answers(generated, shipped):
+    """Phrases (stopwords inside, 3-4 words, a repeated word, title words, with filters, negated) and
+    the proximity clause, on both corpora: verified from the columnar positions on the fast path,
+    by Whoosh's span matchers on the other."""
+    problems, fast, matched, total = [], 0, 0, 0
+    for corpus, ix in ((generated[0], generated[1]), (ROOT / "corpus", shipped)):
+        engines = _engines(ix)
+        queries = phrase_mix(ingest([corpus]).records, seed=2)
+        assert len(queries) >= 40
+        for n, text in enumerate(queries):
+            for kwargs in ({"facets": n % 3 == 0},) + (VARIANTS[1:] if n % 4 == 0 else ()):
+                problems += _compare(engines, text, **kwargs)
+                fast += engines[0].last_path == "fast"
+                matched += bool(engines[0].search(text, snippets=False).total)
+                total += 1
+        assert engines[0].fast_unavailable is None
+    assert not problems, "\n".join(problems[:20])
+    assert fast == total  # no phrase falls back to Whoosh
+    assert matched >= 0.8 * total  # the mix mostly finds records, so positions are really compared
+
+
+def test_columnar_positions_are_whoosh_positions(generated):
+    """Every positioned field's columnar positions, for a spread of terms, are what Whoosh's
+    postings decode to (columns._decode_batch reads many values with one pickle.loads)."""
+    import numpy as np
+
+    from esfsearch.columns import COLUMNS, SegmentColumns, segment_id
+    from esfsearch.index import current_generation
+
+    _corpus, ix = generated
+    engine = SearchEngine(ix, exec_mode="whoosh")
+    checked = 0
+    for segreader, _offset in engine._searcher.reader().leaf_readers():
+        cols = SegmentColumns(
+            current_generation(ix) / COLUMNS / segment_id(segreader), segreader.doc_count_all()
+        )
+        for field in ("title", "body", "folded", "region"):
+            terms, offs = cols.array(f"{field}.terms"), cols.array(f"{field}.offs")
+            counts, ptoffs, pos = (cols.array(f"{field}.{k}") for k in ("pcnt", "ptoffs", "pos"))
+            ids = cols.array(f"{field}.ids")
+            for i in range(0, len(terms), max(1, len(terms) // 150)):
+                runs, start = {}, int(ptoffs[i])
+                for j in range(int(offs[i]), int(offs[i + 1])):
+                    n = int(counts[j])
+                    runs[int(ids[j])] = pos[start : start + n].tolist()
+                    start += n
+                assert start == ptoffs[i + 1]
+                m = segreader.postings(field, bytes(terms[i]))  # deleted documents left out
+                while m.is_active():
+                    assert runs[m.id()] == m.value_as("positions")
+                    checked += 1
+                    m.next()
+    assert checked > 1000 and np.dtype(pos.dtype).itemsize <= 4
 
 
 def test_judged_queries_same_answers(shipped):

@@ -15,7 +15,15 @@ from esfsearch.index import build_index, current_generation
 from esfsearch.search import SearchEngine
 
 # filter values the tiny corpus has (a value no record has is now a QueryError, not 0 hits)
-QUERIES = ("utveckling", "innova* fond:eruf", "innova* fond:esf", "kompetens region:norrland", "")
+QUERIES = (
+    "utveckling",
+    "innova* fond:eruf",
+    "innova* fond:esf",
+    "kompetens region:norrland",
+    "",
+    '"hållbar utveckling"',
+    'projekt region:"övre norrland"',
+)
 
 
 def _segment_dirs(ix: Path) -> list[Path]:
@@ -39,6 +47,20 @@ def manifest_points_outside(ix):
     path.write_text(json.dumps(manifest), encoding="utf-8")
 
 
+def positions_point_outside(ix):
+    path = _segment_dirs(ix)[0] / MANIFEST
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["arrays"]["body.pos"][0] += 10**9
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def positions_missing(ix):
+    path = _segment_dirs(ix)[0] / MANIFEST
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    del manifest["arrays"]["title.pos"], manifest["arrays"]["title.pcnt"]
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+
+
 def delete_manifest(ix):
     (_segment_dirs(ix)[0] / MANIFEST).unlink()
 
@@ -57,6 +79,8 @@ DAMAGE = [
     delete_file,
     truncate_file,
     manifest_points_outside,
+    positions_point_outside,
+    positions_missing,
     delete_manifest,
     garble_manifest,
     delete_columns,
