@@ -117,7 +117,7 @@ def report(shipped_index):
 def test_judged_set_loads():
     queries = ev.load_queries()
     qrels = ev.load_qrels()
-    assert len(queries) == 78 and {q.cls for q in queries} <= set(ev.CLASSES)
+    assert len(queries) == 90 and {q.cls for q in queries} <= set(ev.CLASSES)
     assert all(q.id in qrels for q in queries)
 
 
@@ -154,9 +154,9 @@ def test_no_filter_violations(report):
 def test_results_json_shape(report, tmp_path):
     data = json.loads(ev.write_results(report, tmp_path / "results.json").read_text(encoding="utf-8"))
     assert set(data["summary"]) == {"tune", "holdout", "all"}
-    assert data["summary"]["all"][ev.ESFSEARCH]["overall"]["n"] == 78
+    assert data["summary"]["all"][ev.ESFSEARCH]["overall"]["n"] == 90
     assert data["filter_violations"] == dict.fromkeys(ev.SYSTEMS, 0)
-    assert len(data["per_query"][ev.ESFSEARCH]) == 78
+    assert len(data["per_query"][ev.ESFSEARCH]) == 90
 
 
 def test_cli_eval(tmp_path, shipped_index):
