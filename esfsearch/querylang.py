@@ -42,13 +42,6 @@ WEIGHTS = {
 }
 RELAX_BELOW = 10  # a query compound in fewer records than this also matches its parts one by one ...
 PART_AT_MOST = 0.2  # ... each part that is in at most this share of the records ('projekt' is everywhere)
-# A query compound's modifier and head count as the word where they stand near each other ('kvinnors
-# företagande', 'företag som drivs av kvinnor', 'utsläpp av koldioxid': within `slop`, either order);
-# scattered over the record ('kvinnor' in the horizontal criteria, 'företag' anywhere) they say little
-# about the compound and are only a fallback at `far` (no full concept step, concepts.PART_STEP of one).
-# The phrase check costs position reads, so it is used only while the rarer part is in at most
-# `max_candidates` records; on a larger index a common pair keeps the plain AND.
-SPLIT_NEAR: dict[str, float] = {"slop": 2, "far": 0.4, "max_candidates": 150}
 
 
 class QueryError(ValueError):
@@ -684,32 +677,17 @@ class Rewriter:
         scale: float,
         positive: bool,
     ) -> tuple[Q.Query, list[Q.Query]]:
-        """(modifier AND head, fallbacks). Modifier AND head ('utsläpp av koldioxid' for
-        'koldioxidutsläpp') is a match of the word: near each other (SPLIT_NEAR), or anywhere in the
-        record when that check is off; scattered parts are then a fallback. When the compound itself would
-        not fill a page of hits, each part on its own also matches at a low weight, so that 'tågtrafiken'
-        also lists 'Åk tåg' and 'solenergi' 'Framtidens solel' - after every record that has the word (the
-        fallbacks get no concept step: a record with one part does not cover the concept)."""
+        """(modifier AND head, single-part fallbacks). Modifier AND head ('utsläpp av koldioxid' for
+        'koldioxidutsläpp') is a match of the word; when the compound itself would not fill a page of hits,
+        each part on its own also matches at a low weight, so that 'tågtrafiken' also lists 'Åk tåg' and
+        'solenergi' 'Framtidens solel' - after every record that has the word (the fallbacks get no concept
+        step: a record with one part does not cover the concept)."""
 
         def either(term: str, weight: float) -> Q.Query:
             return Q.Or([Q.Term(f, term) for f in fields], boost=weight * scale)
 
+        both = Q.And([either(p, 1.0) for p in split], boost=WEIGHTS["split"] * scale)
         alternatives: list[Q.Query] = []
-        if self._near_pays(split, fields):
-            a, b = split
-            near: list[Q.Query] = [
-                Q.Phrase(f, list(pair), slop=int(SPLIT_NEAR["slop"]))
-                for f in fields
-                if f != "parts"
-                for pair in ((a, b), (b, a))
-            ]
-            if "parts" in fields:  # both inside one other compound ('koldioxidsnålutsläpp')
-                near.append(Q.And([Q.Term("parts", a), Q.Term("parts", b)]))
-            both: Q.Query = Q.Or(near, boost=WEIGHTS["split"] * scale)
-            if SPLIT_NEAR["far"]:
-                alternatives.append(Q.And([either(p, 1.0) for p in split], boost=SPLIT_NEAR["far"] * scale))
-        else:
-            both = Q.And([either(p, 1.0) for p in split], boost=WEIGHTS["split"] * scale)
         if self.doc_frequency and sum(self.doc_frequency(f, stem) for f in counted_in) < RELAX_BELOW:
             for part, weight in zip(split, (WEIGHTS["modifier"], WEIGHTS["head"]), strict=False):
                 # a part in most records tells nothing and would make the query score them all
@@ -718,14 +696,6 @@ class Rewriter:
                     if positive:  # snippets then show the part that made a record a hit
                         (self.folded if fields == ("folded",) else self.stems).add(part)
         return both, alternatives
-
-    def _near_pays(self, split: tuple[str, str], fields: tuple[str, ...]) -> bool:
-        """Whether the modifier-near-head check is used (SPLIT_NEAR): on, with the index known, while the
-        rarer part is in few enough records for the position reads to stay cheap."""
-        if not SPLIT_NEAR["slop"] or self.doc_frequency is None:
-            return False
-        rarer = min(max(self.doc_frequency(f, p) for f in fields) for p in split)
-        return rarer <= SPLIT_NEAR["max_candidates"]
 
     def share(self, stems: tuple[str, ...]) -> float:
         """The share of the records that have the rarest of these stems (a phrase is no more common than
