@@ -15,10 +15,11 @@ from esfsearch.querylang import split_filters
 from esfsearch.records import ProjectRecord
 
 ROOT = Path(__file__).resolve().parents[1]
-# Overall nDCG@10 floor for esfsearch on all 58 queries: the issue's target. Measured 0.812 (tune split
-# 0.847, holdout 0.734; eval/README.md); a ranking change that drops below it fails CI.
-NDCG_FLOOR = 0.81  # measured 0.814 on all 78 queries (issue 14)
-NDCG_FLOOR_FIRST_58 = 0.85  # the first six classes (58 queries): measured 0.850, was 0.812
+# nDCG@10 floors for esfsearch (eval/README.md has the figures); a ranking change that drops below one
+# fails CI. Issue 8 set 0.80 on the first 58 (measured 0.812); issue 14 raised it as the set grew.
+NDCG_FLOOR = 0.79  # measured 0.795 on all 90 queries (issue 14, second round: 12 harder queries added)
+NDCG_FLOOR_FIRST_78 = 0.81  # the 78 queries of issue 14's first round: measured 0.815 (was 0.814)
+NDCG_FLOOR_FIRST_58 = 0.85  # the first six classes (58 queries): measured 0.852, was 0.850
 
 
 # ---------------------------------------------------------------- metrics by hand
@@ -136,6 +137,11 @@ def test_esfsearch_beats_baselines(report):
     assert len(first) == 58
     mean = sum(report.runs[ev.ESFSEARCH][q.id].ndcg for q in first) / len(first)
     assert mean >= NDCG_FLOOR_FIRST_58 - 0.0005, mean
+    # the 12 queries added in the second round are n10-n21; the 78 before them keep their floor
+    first_78 = [q for q in report.queries if not (q.id.startswith("n") and int(q.id[1:]) >= 10)]
+    assert len(first_78) == 78
+    mean_78 = sum(report.runs[ev.ESFSEARCH][q.id].ndcg for q in first_78) / len(first_78)
+    assert mean_78 >= NDCG_FLOOR_FIRST_78, mean_78
     # the Swedish-specific classes are where the analyzer must win
     for cls in ("inflected", "compound", "ascii"):
         mine = report.aggregate(ev.ESFSEARCH, "all", cls)["ndcg"]
