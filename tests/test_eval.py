@@ -175,7 +175,7 @@ def test_cli_eval(tmp_path, shipped_index):
     )
     assert result.exit_code == 0, result.output
     assert "overall" in result.output and "esfsearch" in result.output
-    assert json.loads(out.read_text(encoding="utf-8"))["queries"] == 24
+    assert json.loads(out.read_text(encoding="utf-8"))["queries"] == 28
     bad = CliRunner().invoke(app, ["eval", "--index", str(index), "--split", "nope", "--no-write"])
     assert bad.exit_code == 2
     missing = CliRunner().invoke(app, ["eval", "--queries", str(tmp_path / "none.json"), "--no-write"])
