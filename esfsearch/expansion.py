@@ -28,7 +28,7 @@ from typing import Any
 
 from whoosh import query as Q
 
-from .analysis import STOPWORDS, analyze
+from .analysis import STOPWORDS, analyze, fold, has_accents
 
 FEEDBACK: dict[str, Any] = {
     "docs": 10,  # first results taken as relevant
@@ -125,12 +125,38 @@ def associations() -> dict[str, list[tuple[str, float]]]:
     return table
 
 
+@lru_cache(maxsize=1)
+def _folded_heads() -> dict[str, list[str]]:
+    """Accent-folded association head -> the accented heads it stands for ('jamstalld' -> ['jämställd'])."""
+    heads: dict[str, list[str]] = {}
+    for head in associations():
+        if has_accents(head):
+            heads.setdefault(fold(head), []).append(head)
+    return heads
+
+
+def accented_stems(stems: Iterable[str]) -> set[str]:
+    """The accented stems that accent-less query stems stand for. Users often type Swedish without
+    å/ä/ö (foreign keyboards, phones, habit); 'jamstalldhet' means 'jämställdhet', so it must reach the
+    same associations as the accented word, not none (the mined table is keyed by the texts' own,
+    accented stems). Only a stem that is not itself a head of the table and has no accent is mapped."""
+    table = associations()
+    found: set[str] = set()
+    for stem in stems:
+        if stem in table or has_accents(stem):
+            continue
+        found.update(_folded_heads().get(stem, ()))
+    return found
+
+
 def associated_terms(
     query_stems: Iterable[str], doc_frequency: Callable[[str], int], doc_count: int
 ) -> list[ExpansionTerm]:
     """The mined associations of the query's stems that the index has (in more than one record and at
-    most FEEDBACK['max_share'] of them), their boosts sharing ASSOCIATIONS['weight']."""
+    most FEEDBACK['max_share'] of them), their boosts sharing ASSOCIATIONS['weight']. An accent-less
+    stem uses the associations of the accented stem it folds to (`accented_stems`)."""
     query_stems = set(query_stems)
+    query_stems |= accented_stems(query_stems)
     table = associations()
     found: dict[str, float] = {}
     for stem in query_stems:

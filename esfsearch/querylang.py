@@ -800,6 +800,10 @@ class Rewriter:
         vocabulary decides, so no lexicon has to be loaded for a query."""
         if self.doc_frequency is None or len(word) < 9 or not word.isalpha():
             return None
+        # A word whose own stem is the modifier's is that word inflected or derived, not a compound:
+        # 'investeringar' stems to invest, so invest|ring is the ending -ering, not the noun 'ring'
+        # (likewise -ning, -else, -het after a verb or adjective stem the stemmer already joins).
+        whole = self.stem(word)
         for i in range(len(word) - 4, 2, -1):  # longest modifier first
             head = word[i:]
             modifiers = [word[:i]]
@@ -812,6 +816,8 @@ class Rewriter:
                 continue
             for modifier in modifiers:
                 mod_stem = self.stem(modifier)
+                if mod_stem == whole:
+                    continue
                 if mod_stem in STOPWORDS or (
                     len(modifier) < 4 and not self._short_modifier(modifier, mod_stem, field)
                 ):

@@ -15,10 +15,11 @@ from esfsearch.querylang import split_filters
 from esfsearch.records import ProjectRecord
 
 ROOT = Path(__file__).resolve().parents[1]
-# Overall nDCG@10 floor for esfsearch on all 58 queries: the issue's target. Measured 0.812 (tune split
-# 0.847, holdout 0.734; eval/README.md); a ranking change that drops below it fails CI.
-NDCG_FLOOR = 0.81  # measured 0.814 on all 78 queries (issue 14)
-NDCG_FLOOR_FIRST_58 = 0.85  # the first six classes (58 queries): measured 0.850, was 0.812
+# nDCG@10 floors for esfsearch (eval/README.md has the figures); a ranking change that drops below one
+# fails CI. Issue 8 set 0.80 on the first 58 (measured 0.812); issue 14 raised it as the set grew.
+NDCG_FLOOR = 0.79  # measured 0.795 on all 90 queries (issue 14, second round: 12 harder queries added)
+NDCG_FLOOR_FIRST_78 = 0.81  # the 78 queries of issue 14's first round: measured 0.815 (was 0.814)
+NDCG_FLOOR_FIRST_58 = 0.85  # the first six classes (58 queries): measured 0.852, was 0.850
 
 
 # ---------------------------------------------------------------- metrics by hand
@@ -117,7 +118,7 @@ def report(shipped_index):
 def test_judged_set_loads():
     queries = ev.load_queries()
     qrels = ev.load_qrels()
-    assert len(queries) == 78 and {q.cls for q in queries} <= set(ev.CLASSES)
+    assert len(queries) == 90 and {q.cls for q in queries} <= set(ev.CLASSES)
     assert all(q.id in qrels for q in queries)
 
 
@@ -136,6 +137,11 @@ def test_esfsearch_beats_baselines(report):
     assert len(first) == 58
     mean = sum(report.runs[ev.ESFSEARCH][q.id].ndcg for q in first) / len(first)
     assert mean >= NDCG_FLOOR_FIRST_58 - 0.0005, mean
+    # the 12 queries added in the second round are n10-n21; the 78 before them keep their floor
+    first_78 = [q for q in report.queries if not (q.id.startswith("n") and int(q.id[1:]) >= 10)]
+    assert len(first_78) == 78
+    mean_78 = sum(report.runs[ev.ESFSEARCH][q.id].ndcg for q in first_78) / len(first_78)
+    assert mean_78 >= NDCG_FLOOR_FIRST_78, mean_78
     # the Swedish-specific classes are where the analyzer must win
     for cls in ("inflected", "compound", "ascii"):
         mine = report.aggregate(ev.ESFSEARCH, "all", cls)["ndcg"]
@@ -154,9 +160,9 @@ def test_no_filter_violations(report):
 def test_results_json_shape(report, tmp_path):
     data = json.loads(ev.write_results(report, tmp_path / "results.json").read_text(encoding="utf-8"))
     assert set(data["summary"]) == {"tune", "holdout", "all"}
-    assert data["summary"]["all"][ev.ESFSEARCH]["overall"]["n"] == 78
+    assert data["summary"]["all"][ev.ESFSEARCH]["overall"]["n"] == 90
     assert data["filter_violations"] == dict.fromkeys(ev.SYSTEMS, 0)
-    assert len(data["per_query"][ev.ESFSEARCH]) == 78
+    assert len(data["per_query"][ev.ESFSEARCH]) == 90
 
 
 def test_cli_eval(tmp_path, shipped_index):
@@ -169,7 +175,7 @@ def test_cli_eval(tmp_path, shipped_index):
     )
     assert result.exit_code == 0, result.output
     assert "overall" in result.output and "esfsearch" in result.output
-    assert json.loads(out.read_text(encoding="utf-8"))["queries"] == 24
+    assert json.loads(out.read_text(encoding="utf-8"))["queries"] == 28
     bad = CliRunner().invoke(app, ["eval", "--index", str(index), "--split", "nope", "--no-write"])
     assert bad.exit_code == 2
     missing = CliRunner().invoke(app, ["eval", "--queries", str(tmp_path / "none.json"), "--no-write"])

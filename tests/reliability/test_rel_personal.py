@@ -38,7 +38,11 @@ def test_contact_fields_never_reach_text_fields(full_index):
                 assert value not in r.full_text and value not in r.title, (r.id, value)
                 for word in value.replace("@", " ").replace(".", " ").replace("-", " ").split():
                     if len(word) > 4 and fold(word.lower()) not in text:
-                        keys = {h.key for h in engine.search(word, limit=1000, snippets=False).hits}
+                        found = engine.search(word, limit=1000, snippets=False).hits
+                        # related records (listed after a short page, found by an expansion term in their
+                        # own text: 'hassleholm' -> the associations of 'hässleholm') are no match of the
+                        # word; the word itself must not match the record
+                        keys = {h.key for h in found if not h.related}
                         assert hit.key not in keys, (r.id, word)
                         checked += 1
     assert checked >= 5
