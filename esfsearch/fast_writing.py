@@ -17,11 +17,15 @@ into a segment, and there three costs per posting had nothing to do with the ind
 
 from __future__ import annotations
 
+import heapq
 import marshal
-from itertools import islice
+import struct
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
-_RUN_BLOCK = 4096  # postings per marshalled block of a run file
+_RUN_BLOCK = 4096  # postings per marshalled block of a run file (whole terms)
+_LEN = struct.Struct("<I")
 _installed = False
 _stock: dict[str, Any] = {}  # Whoosh's own methods, for tests that compare
 
@@ -34,9 +38,13 @@ def speed_up_writing() -> None:
     from whoosh.writing import PostingPool, SegmentWriter
 
     _stock.update(
+        __init__=PostingPool.__init__,
         _write_run=PostingPool._write_run,
         _read_run=PostingPool._read_run,
         add=PostingPool.add,
+        save=PostingPool.save,
+        items=PostingPool.items,
+        iter_postings=PostingPool.iter_postings,
         _flush_segment=SegmentWriter._flush_segment,
     )
     from whoosh.codec.whoosh3 import W3FieldWriter
@@ -44,57 +52,140 @@ def speed_up_writing() -> None:
     _stock["add_postings"] = W3FieldWriter.add_postings
     W3FieldWriter.add_postings = _add_postings
     W3FieldWriter.finish_field_term = _finish_field_term
+    PostingPool.__init__ = _pool_init
     PostingPool._write_run = _write_run
     PostingPool._read_run = _read_run
     PostingPool.add = _pool_add
+    PostingPool.save = _pool_save
+    PostingPool.items = _pool_items
+    PostingPool.iter_postings = _pool_items
     SegmentWriter._flush_segment = _flush_segment
     _installed = True
 
 
-def _write_run(self, f, items) -> None:
-    items = iter(items)
-    dump = marshal.dump
+def _pool_init(self, *args, **kwargs) -> None:
+    _stock["__init__"](self, *args, **kwargs)
+    self.current = {}  # (fieldname, term bytes) -> its postings (5-tuples), in the order added
+
+
+def _pool_add(self, item) -> None:
+    # item = (fieldname, term bytes, docnum, weight, value bytes or None); the size estimate is
+    # Whoosh's own (PostingPool.add), folded into one constant plus the variable lengths. Postings
+    # are grouped by term as they come: a document's postings arrive with increasing document
+    # numbers, so each term's list is already in Whoosh's sort order and only the terms are sorted
+    # when a run is written.
+    value = item[4]
+    self.currentsize += 129 + len(item[0]) + 2 * len(item[1]) + (len(value) if value else 0)
+    if self.currentsize > self.limit:
+        self.save()
+    key = item[0], item[1]
+    group = self.current.get(key)
+    if group is None:
+        self.current[key] = [item]
+        self.fieldnames.add(item[0])
+    else:
+        group.append(item)
+
+
+def _pool_save(self) -> None:
+    current = self.current
+    if current:
+        path, f = self._new_run()
+        _write_groups(f, ((key, current[key]) for key in sorted(current)))
+        self._add_run(path)
+        self.current = {}
+    self.currentsize = 0
+
+
+def _pool_items(self, maxfiles=128):
+    """Every posting, sorted as Whoosh sorts them (field, term, document number)."""
+    for _key, items in _pool_groups(self):
+        yield from items
+
+
+def _pool_groups(self):
+    """(key, postings) per term in sorted order: from memory when nothing was spilled, else the
+    runs merged term by term (a term's postings from earlier runs, which hold earlier documents,
+    first)."""
+    if not self.runs:
+        current = self.current
+        self.current = {}
+        for key in sorted(current):
+            yield key, current[key]
+        return
+    self.save()
+    runs, self.runs = self.runs, []
+    merged = heapq.merge(
+        *(((key, n, items) for key, items in _read_groups(self, path)) for n, path in enumerate(runs))
+    )
+    last = None
+    pending: list = []
+    for key, _n, items in merged:
+        if key != last:
+            if pending:
+                yield last, pending
+            last, pending = key, items
+        else:
+            pending = pending + items
+    if pending:
+        yield last, pending
+
+
+def _write_groups(f, groups) -> None:
+    """Run file: blocks of (key, postings) groups, each block a length and a marshal string (one
+    `marshal.loads` a block: `marshal.load` on a file reads it a few bytes at a time)."""
+    groups = iter(groups)
+    dumps, write = marshal.dumps, f.write
     try:
         while True:
-            block = list(islice(items, _RUN_BLOCK))
+            block: list = []
+            size = 0
+            for key, items in groups:
+                block.append((key, items))
+                size += len(items)
+                if size >= _RUN_BLOCK:
+                    break
             if not block:
                 break
-            dump(block, f)
+            data = dumps(block)
+            write(_LEN.pack(len(data)))
+            write(data)
     finally:
         f.close()
 
 
-def _read_run(self, path):
+def _read_groups(self, path):
     f = self._open_run(path)
-    load = marshal.load
+    loads, read = marshal.loads, f.read
     try:
         while True:
-            try:
-                block = load(f)
-            except EOFError:
+            head = read(_LEN.size)
+            if not head:
                 return
-            yield from block
+            yield from loads(read(_LEN.unpack(head)[0]))
     finally:
         f.close()
         self._remove_run(path)
 
 
-def _pool_add(self, item) -> None:
-    # item = (fieldname, term bytes, docnum, weight, value bytes or None); the size estimate is
-    # Whoosh's own (PostingPool.add), folded into one constant plus the variable lengths
-    self.fieldnames.add(item[0])
-    value = item[4]
-    self.currentsize += 129 + len(item[0]) + 2 * len(item[1]) + (len(value) if value else 0)
-    if self.currentsize > self.limit:
-        self.save()
-    self.current.append(item)
+def _write_run(self, f, items) -> None:
+    """A run of sorted postings (Whoosh's `reduce_to`), grouped by term."""
+    _write_groups(f, ((key, list(group)) for key, group in groupby(items, key=itemgetter(0, 1))))
+
+
+def _read_run(self, path):
+    for _key, items in _read_groups(self, path):
+        yield from items
 
 
 def _flush_segment(self) -> None:
     self.perdocwriter.close()
     pdr = self.per_document_reader() if self.codec.length_stats else None
-    postings = self.pool.iter_postings()
-    self.fieldwriter.add_postings(self.schema, _Lengths(pdr) if pdr else None, postings)
+    lengths = _Lengths(pdr) if pdr else None
+    if isinstance(self.pool.current, dict) and hasattr(self.fieldwriter, "finish_field_term"):
+        _add_groups(self.fieldwriter, self.schema, lengths, _pool_groups(self.pool))
+    else:
+        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
     self.fieldwriter.close()
     if pdr:
         pdr.close()
@@ -147,6 +238,43 @@ def _add_postings(self, schema, lengths, items) -> None:
         lens.append((decode[column[docnum]] if docnum < ncolumn else None) if column is not False else 0)
     if lasttext is not None:
         finish_term(ids, weights, values, lens)
+    self._fieldid = None
+    self._btext = None
+    self._fieldobj = None
+    self._format = None
+
+
+def _add_groups(self, schema, lengths, groups) -> None:
+    """`_add_postings` over the pool's postings grouped by term: the same calls to the field
+    writer, with each term's lists built at once instead of a posting at a time."""
+    start_field, start_term = self.start_field, self.start_term
+    finish_term, finish_field = self.finish_field_term, self.finish_field
+    decode: Any = lengths.decode if lengths is not None else None
+    lastfn = None
+    column: Any = False
+    ncolumn = 0
+    for (fieldname, btext), items in groups:
+        if fieldname != lastfn:
+            if lastfn is not None:
+                finish_field()
+            start_field(fieldname, schema[fieldname])
+            lastfn = fieldname
+            column = lengths.column(fieldname) if lengths is not None else False
+            ncolumn = len(column) if column else 0
+        ids = [item[2] for item in items]
+        if -1 in ids:  # Whoosh's marker for spelling words; skipped there too
+            items = [item for item in items if item[2] != -1]
+            if not items:
+                continue
+            ids = [item[2] for item in items]
+        # the field length as Whoosh's per-document reader gives it (0 without a lengths column,
+        # None for a length byte of 0)
+        if column is False:
+            lens: list = [0] * len(ids)
+        else:
+            lens = [decode[column[d]] if d < ncolumn else None for d in ids]
+        start_term(btext)
+        finish_term(ids, [item[3] for item in items], [item[4] for item in items], lens)
     self._fieldid = None
     self._btext = None
     self._fieldobj = None
