@@ -151,8 +151,17 @@ class FastIndex:
             return
         boost = fmt.field_boost
         if kind is Positions:
+            single = _SINGLE_POSITION
             for term, positions in self.analyzer.term_positions(value).items():
                 n = len(positions)
+                if n == 1:  # most terms of a text: the encoded value of each position is kept
+                    encoded = single.get(positions[0])
+                    if encoded is None:
+                        encoded = pack_uint(1) + dumps(positions, 2)
+                        if len(single) < 100_000:
+                            single[positions[0]] = encoded
+                    yield term.encode("utf-8"), 1, boost, encoded
+                    continue
                 deltas = [positions[0]]
                 deltas += [b - a for a, b in zip(positions, positions[1:], strict=False)]
                 yield term.encode("utf-8"), n, n * boost, pack_uint(n) + dumps(deltas, 2)
@@ -160,6 +169,9 @@ class FastIndex:
             for term, positions in self.analyzer.term_positions(value).items():
                 n = len(positions)
                 yield term.encode("utf-8"), n, n * boost, pack_uint(n)
+
+
+_SINGLE_POSITION: dict[int, bytes] = {}  # position -> Positions' value of a term found once there
 
 
 class FastText(FastIndex, TEXT):
