@@ -21,14 +21,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .atomic import write_atomic
-from .columns import write_columns
-from .fast_writing import speed_up_writing
-from .ingest import FileResult, iter_files, read_file
 from .locks import LockTimeout, LockUnavailable, file_lock, pid_alive
-from .merge import Part, PartSpill, merge, normalise_id, part_key, project_key
 from .schema import SCHEMA_VERSION, VALUE_SEP, build_schema, fields_fingerprint, record_document
+
+if TYPE_CHECKING:
+    from .ingest import FileResult
+    from .merge import Part
+
+# Reading files (ingest), merging records (merge), the faster writer and the columnar files are
+# imported by the functions that build: a query opens the index without them (cold start).
 
 META = "meta.json"
 CURRENT = "CURRENT"
@@ -269,6 +273,8 @@ def build_index(
     procs: int | None = None,
 ) -> BuildSummary:
     """Bring the index at `root` in line with the files under `corpus` (see the module docstring)."""
+    from .fast_writing import speed_up_writing
+
     started = time.monotonic()
     corpus = [Path(p) for p in corpus]
     speed_up_writing()
@@ -323,6 +329,20 @@ class _ScanState:
     problems: list[tuple[str, str]] = field(default_factory=list)
     ignored: list[tuple[str, str]] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
+    real_dirs: dict[str, str] = field(default_factory=dict)  # directory -> its resolved path
+
+
+def _resolved(path: Path, real_dirs: dict[str, str]) -> str:
+    """`str(path.resolve())` (the file's key), resolving each directory once instead of every path
+    component of every file: a file that is not a symlink resolves to its resolved directory plus
+    its name."""
+    if os.path.islink(path):
+        return str(path.resolve())
+    parent = os.path.dirname(path)
+    real = real_dirs.get(parent)
+    if real is None:
+        real = real_dirs[parent] = os.path.realpath(parent)
+    return os.path.join(real, os.path.basename(path))
 
 
 def _scan_iter(
@@ -334,13 +354,15 @@ def _scan_iter(
 ) -> Iterator[tuple[str, FileResult, dict]]:
     """Yield new and changed files one at a time, so that a full build never holds the whole
     corpus's records in memory."""
+    from .ingest import read_file
+
     for n, (path, root, problem) in enumerate(entries, 1):
         if progress:
             progress(stage, n, len(entries))
         if problem:
             state.problems.append((str(path), problem))
             continue
-        key = str(path.resolve())
+        key = _resolved(path, state.real_dirs)
         if key in state.seen:
             continue
         state.seen.add(key)
@@ -393,6 +415,8 @@ def _scan_corpus(
     list[tuple[str, str]],
 ]:
     """Read new and changed files. Returns (changed, unchanged_meta, removed_file_keys, problems, ignored)."""
+    from .ingest import iter_files
+
     entries = list(iter_files(corpus))
     state = _ScanState()
     changed = list(_scan_iter(entries, known, progress, state))
@@ -411,6 +435,8 @@ def _scan_corpus(
 
 def _project_document(key: str, parts: list[Part]) -> tuple[dict, list[dict]]:
     """The index document of one project and its conflicts (as BuildSummary holds them)."""
+    from .merge import merge
+
     record, conflicts = merge(parts)
     files = list(dict.fromkeys(p.file for p in parts))
     doc = record_document(record, key, VALUE_SEP.join(files))
@@ -424,6 +450,8 @@ def _project_document(key: str, parts: list[Part]) -> tuple[dict, list[dict]]:
 
 def _stored_parts(fields: dict) -> list[Part]:
     """The records a stored project document was made from."""
+    from .merge import Part
+
     try:
         stored = json.loads(fields.get("merged_from") or "[]")
     except ValueError:
@@ -442,6 +470,8 @@ def _stored_parts(fields: dict) -> list[Part]:
 
 
 def _conflict_key(conflict: dict) -> str:
+    from .merge import normalise_id
+
     return "id:" + normalise_id(str(conflict.get("id", "")))
 
 
@@ -454,12 +484,18 @@ def _add_project(writer, key: str, parts: list[Part], summary: BuildSummary) -> 
 
 
 def _parts_of(file_key: str, result: FileResult, info: dict) -> Iterator[Part]:
+    from .merge import Part
+
     for n, record in enumerate(result.records):
         yield Part(file_key, n, int(info.get("mtime_ns") or 0), record)
 
 
 def _full(corpus: list[Path], root: Path, progress: Progress | None, procs: int | None) -> BuildSummary:
     from whoosh import index as windex
+
+    from .columns import write_columns
+    from .ingest import iter_files
+    from .merge import PartSpill, part_key, project_key
 
     summary = BuildSummary(rebuilt=True)
     entries = list(iter_files(corpus))
@@ -555,6 +591,8 @@ def _writer(ix, procs: int | None, n_docs: int):
 def _incremental(
     corpus: list[Path], root: Path, gen: Path, progress: Progress | None, procs: int | None
 ) -> BuildSummary:
+    from .columns import write_columns
+
     summary = BuildSummary()
     meta = read_meta(gen)
     known: dict[str, dict] = meta.get("files", {})
@@ -619,6 +657,8 @@ def _affected_projects(
     from the other files plus the changed files' new records; and the old content hash of each
     project that is in the index. A file that is not in the metadata but already in the index (a run
     killed between its commit and its metadata write) is handled like a changed one."""
+    from .merge import part_key
+
     stale = set(removed) | {key for key, _r, _i in changed}
     affected: dict[str, list[Part]] = {}
     old_hashes: dict[str, str | None] = {}
