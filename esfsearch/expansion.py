@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import gzip
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -109,11 +109,40 @@ def feedback_terms(
     return [ExpansionTerm(t, FEEDBACK["weight"] * v / total, support[t]) for v, t in chosen]
 
 
+class Associations:
+    """Stem -> [(associated stem, strength)]; each line is parsed when its stem is first looked up:
+    a one-shot query looks up a few stems, and parsing every line cost more than the query."""
+
+    def __init__(self) -> None:
+        self._lines: dict[str, str] = {}
+        self._parsed: dict[str, list[tuple[str, float]]] = {}
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def __contains__(self, stem: object) -> bool:
+        return stem in self._lines
+
+    def __iter__(self) -> Iterator[str]:
+        """The head stems (their lines stay unparsed)."""
+        return iter(self._lines)
+
+    def get(self, stem: str, default: Any = None) -> Any:
+        parsed = self._parsed.get(stem)
+        if parsed is None:
+            line = self._lines.get(stem)
+            if line is None:
+                return default
+            parsed = [(t, float(v)) for t, v in (item.rsplit(":", 1) for item in line.split())]
+            self._parsed[stem] = parsed
+        return parsed
+
+
 @lru_cache(maxsize=1)
-def associations() -> dict[str, list[tuple[str, float]]]:
+def associations() -> Associations:
     """Stem -> [(associated stem, strength)], mined by tools/build_associations.py from document
     co-occurrence in the shipped corpus and the government texts of shared/data."""
-    table: dict[str, list[tuple[str, float]]] = {}
+    table = Associations()
     if not ASSOCIATIONS_FILE.exists():
         return table
     with gzip.open(ASSOCIATIONS_FILE, "rt", encoding="utf-8") as fh:
@@ -121,7 +150,7 @@ def associations() -> dict[str, list[tuple[str, float]]]:
             if line.startswith("#") or "\t" not in line:
                 continue
             head, rest = line.rstrip("\n").split("\t", 1)
-            table[head] = [(t, float(v)) for t, v in (item.rsplit(":", 1) for item in rest.split())]
+            table._lines[head] = rest
     return table
 
 

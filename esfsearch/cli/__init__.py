@@ -8,6 +8,29 @@ output.py   stdout/stderr, tables, JSON/CSV, exit codes
 engine.py   opening (and on first use building) the index
 """
 
-from .main import app, main
+from __future__ import annotations
+
+import sys
+from typing import Any
 
 __all__ = ["app", "main"]
+
+
+def main() -> None:
+    """The console script. The commands are imported here, not when the package is: Ctrl-C while a
+    slow machine is still importing them exits 130 with one line, as it does later, not a traceback."""
+    try:
+        from .main import main as run
+    except KeyboardInterrupt:
+        sys.stderr.write("esfsearch: interrupted\n")
+        sys.exit(130)
+    run()
+
+
+def __getattr__(name: str) -> Any:
+    """`from esfsearch.cli import app`: the Typer application, imported on first use."""
+    if name == "app":
+        from .main import app
+
+        return app
+    raise AttributeError(name)
