@@ -369,14 +369,19 @@ def test_help_lists_every_key() -> None:
         assert words in HELP
 
 
+async def open_help(app, pilot) -> None:
+    """The help screen, opened the way a user does: ? from the results."""
+    await settle(app, pilot)
+    app.query_one("#results").focus()
+    await pilot.press("question_mark")
+    await pilot.pause()
+
+
 @sync
 async def test_help_screen(index_dir: Path) -> None:
     app = make_app(index_dir)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        app.query_one("#results").focus()
-        await pilot.press("question_mark")
-        await pilot.pause()
+        await open_help(app, pilot)
         assert isinstance(app.screen, HelpScreen)
         assert "region:Sydsverige" in plain(app.screen.query_one("#help-text"))
         await pilot.press("escape")
@@ -537,10 +542,7 @@ async def test_the_main_screens_in_swedish(index_dir: Path, swedish) -> None:
 async def test_the_help_screen_in_english_has_no_swedish_wording(index_dir: Path) -> None:
     app = make_app(index_dir)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        app.query_one("#results").focus()
-        await pilot.press("question_mark")
-        await pilot.pause()
+        await open_help(app, pilot)
         help_text = plain(app.screen.query_one("#help-text"))
         assert "Query language" in help_text and foreign(without_field_names(help_text), "en") == [], (
             help_text
