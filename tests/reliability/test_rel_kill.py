@@ -42,11 +42,6 @@ def _wait_for(pred, timeout: float) -> bool:
     return False
 
 
-def _committing(ix: Path) -> bool:
-    """Whoosh writes the per-field column files only while committing."""
-    return any(ix.glob(".building-*/*.col"))
-
-
 def _assert_intact(ix: Path, expected: int, query_total: int) -> None:
     with SearchEngine(ix) as engine:
         assert engine.doc_count == expected
@@ -63,16 +58,57 @@ def big_state(big):
     return corpus, ix, n, total
 
 
-KILL_POINTS = {  # name -> (signal, seconds after start, or a condition to wait for)
+# name -> (signal, seconds after start, or a point of the commit where the build signals itself).
+# The commit is a short window at the end of a build: a signal sent from outside "while it commits"
+# may arrive after the process has begun to exit (then nothing is interrupted and the test would
+# pass or fail by chance), so at those points the build process sends the signal to itself.
+KILL_POINTS = {
     "SIGKILL 0.3 s (starting)": (signal.SIGKILL, 0.3),
     "SIGKILL 1 s (reading)": (signal.SIGKILL, 1.0),
     "SIGKILL 2 s": (signal.SIGKILL, 2.0),
     "SIGKILL 4 s (indexing)": (signal.SIGKILL, 4.0),
     "SIGKILL 7 s (indexing)": (signal.SIGKILL, 7.0),
-    "SIGKILL during commit": (signal.SIGKILL, "commit"),
+    "SIGKILL during commit": (signal.SIGKILL, "whoosh"),
+    "SIGKILL while writing columns": (signal.SIGKILL, "columns"),
     "SIGINT 2 s": (signal.SIGINT, 2.0),
-    "SIGINT during commit": (signal.SIGINT, "commit"),
+    "SIGINT during commit": (signal.SIGINT, "whoosh"),
+    "SIGINT while writing columns": (signal.SIGINT, "columns"),
 }
+
+# `esfsearch …` (the console script's main) in a process that signals itself at a point of the commit:
+# after Whoosh has written the new segment's files but before its table of contents ("whoosh"), or
+# after the first segment's columnar files ("columns").
+SELF_SIGNAL = textwrap.dedent("""
+    import os, sys
+    point, signum = sys.argv[1], int(sys.argv[2])
+    del sys.argv[1:3]
+    if point == "whoosh":
+        from whoosh.writing import SegmentWriter as owner
+        name = "_finalize_segment"
+    else:
+        import esfsearch.columns as owner
+        name = "_write_segment"
+    real = getattr(owner, name)
+    def then_signal(*args, **kw):
+        result = real(*args, **kw)
+        os.kill(os.getpid(), signum)
+        return result
+    setattr(owner, name, then_signal)
+    from esfsearch.cli import main
+    main()
+""")
+
+
+def _start_self_signalling(point: str, sig: int, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", SELF_SIGNAL, point, str(int(sig)), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+    )
+
+
 SWAP_KILL = "SIGKILL at the CURRENT swap"
 META_KILL = "SIGKILL between incremental commit and meta.json"
 INCREMENTAL_WHEN = (1.5, 5.0)
@@ -85,14 +121,16 @@ def test_killed_rebuild_leaves_previous_index(point, big_state, tmp_path):
     corpus, base, n, total = big_state
     ix = copy_index(base, tmp_path / "ix")
     sig, when = KILL_POINTS[point]
-    proc = _start("index", "--rebuild", "-q", "--index", str(ix), str(corpus))
-    if when == "commit":
-        assert _wait_for(lambda: _committing(ix), 120), "the build never reached its commit"
+    args = ("index", "--rebuild", "-q", "--index", str(ix), str(corpus))
+    if isinstance(when, str):
+        proc = _start_self_signalling(when, sig, *args)
+        out, err = proc.communicate(timeout=600)
     else:
+        proc = _start(*args)
         time.sleep(when)
-    assert proc.poll() is None, "the build finished before the kill point; use a bigger corpus"
-    proc.send_signal(sig)
-    out, err = proc.communicate(timeout=60)
+        assert proc.poll() is None, "the build finished before the kill point; use a bigger corpus"
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=60)
     if sig == signal.SIGKILL:
         assert proc.returncode == -signal.SIGKILL
     else:
