@@ -104,7 +104,9 @@ def eval_command(
         err.print(f"esfsearch eval: {exc}", markup=False)
         raise typer.Exit(2) from None
     except IndexProblem as exc:
-        err.print(f"esfsearch eval: {exc}", markup=False)
+        from ..presentation import problem_text
+
+        err.print(f"esfsearch eval: {problem_text(exc)}", markup=False)
         raise typer.Exit(3) from None
     if not no_write:
         target = output or (Path(queries).parent if queries else EVAL_DIR) / "results.json"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from ..i18n import LANGUAGES, _, ngettext, set_language
-from ..presentation import conflict_text, matches, projects, query_error_text
+from ..presentation import conflict_text, matches, problem_text, projects, query_error_text, worded
 from . import saved
 from .engine import build, open_engine, paths
 from .eval import eval_command
@@ -184,7 +184,7 @@ def index_cmd(
     try:
         summary = build(index_dir, corpus, rebuild, quiet or as_json, lock_timeout=wait)
     except IndexProblem as exc:
-        fail(str(exc), EXIT_INDEX)
+        fail(problem_text(exc), EXIT_INDEX)
     except KeyboardInterrupt:
         fail(_("interrupted; the previous index is unchanged and still usable"), EXIT_INTERRUPTED)
     if as_json:
@@ -218,9 +218,9 @@ def _print_summary(summary: BuildSummary, index_dir: Path) -> None:
     if summary.skipped:
         out.print(_("Skipped {n}:").format(n=len(summary.skipped)), markup=False)
         for path, reason in summary.skipped:
-            out.print(f"  {path}: {reason}", markup=False)
+            out.print(f"  {worded(path)}: {worded(reason)}", markup=False)
     if summary.ignored:
-        left_out = ", ".join(p for p, _reason in summary.ignored)
+        left_out = ", ".join(worded(p) for p, _reason in summary.ignored)
         out.print(_("Not project texts, left out: {paths}").format(paths=left_out), markup=False)
     if summary.conflicts:
         ids = list(dict.fromkeys(c["id"] for c in summary.conflicts))
@@ -257,9 +257,9 @@ def parse(
                 )
             )
     for path, reason in report.problems:
-        err(_("skipped {path}: {reason}").format(path=path, reason=reason))
+        err(_("skipped {path}: {reason}").format(path=worded(path), reason=worded(reason)))
     for path, reason in report.ignored:
-        err(_("left out {path}: {reason}").format(path=path, reason=reason))
+        err(_("left out {path}: {reason}").format(path=worded(path), reason=worded(reason)))
     if report.problems:
         raise typer.Exit(EXIT_NONE if records else EXIT_USAGE)
     raise typer.Exit(EXIT_OK if records else EXIT_NONE)

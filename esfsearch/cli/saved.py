@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NoReturn
 import typer
 
 from ..i18n import _, speaking
-from ..presentation import matches, money, new_matches, query_error_text, short_stamp
+from ..presentation import matches, money, new_matches, problem_text, query_error_text, short_stamp, worded
 from .engine import open_engine, paths
 from .options import (
     APP_SETTINGS,
@@ -62,10 +62,13 @@ def _fail_saved(exc: Exception) -> NoReturn:
 
     if isinstance(exc, SavedSearchNotFound):
         hint = "" if exc.saved else " " + _("(add one with `esfsearch saved add NAME QUERY`)")
-        fail(f"{exc}{hint}", EXIT_NONE)
+        fail(f"{problem_text(exc)}{hint}", EXIT_NONE)
     if isinstance(exc, SavedSearchExists):
-        fail(_("{problem}; use --replace to overwrite it, or another name").format(problem=exc), EXIT_USAGE)
-    fail(str(exc), EXIT_USAGE)
+        fail(
+            _("{problem}; use --replace to overwrite it, or another name").format(problem=problem_text(exc)),
+            EXIT_USAGE,
+        )
+    fail(problem_text(exc), EXIT_USAGE)
 
 
 def _get(name: str) -> SavedSearch:
@@ -363,7 +366,7 @@ def new(
             except QueryError as exc:
                 problems.append(
                     _("saved search {name} no longer parses: {problem}").format(
-                        name=repr(s.name), problem=exc
+                        name=repr(s.name), problem=query_error_text(exc)
                     )
                 )
     finally:
@@ -484,7 +487,7 @@ def report_new_matches(index_dir: Path, summary: object) -> list[str]:
     lines = []
     for entry in news(Path(index_dir), summary):
         if "error" in entry:
-            lines.append(f"esfsearch: {entry['error']}")
+            lines.append(f"esfsearch: {worded(entry['error'])}")
         elif entry["count"]:
             lines.append(
                 f"{new_matches(entry['count'], entry['name'])} (esfsearch saved new {shlex.quote(entry['name'])})"

@@ -16,6 +16,8 @@ import time
 import zipfile
 from dataclasses import dataclass, field
 
+from ..i18n import N_, Message
+
 BINARY_FORMATS = ("pdf", "docx", "odt")
 TIME_LIMIT_S = 60.0  # per document; checked between pages and parts
 MAX_PAGES = 5_000
@@ -23,7 +25,8 @@ MAX_TEXT_CHARS = 20_000_000  # the same bound as a text file's size
 
 
 class DocumentError(ValueError):
-    """A document that gives no text; `reason` is shown to the user, `kind` names the case."""
+    """A document that gives no text; `reason` (a Message, see i18n) is shown to the user, `kind` names
+    the case."""
 
     def __init__(self, fmt: str, kind: str, reason: str):
         super().__init__(reason)
@@ -54,13 +57,19 @@ class Deadline:
     def __init__(self, fmt: str, seconds: float = TIME_LIMIT_S):
         self.fmt, self.seconds, self.start = fmt, seconds, time.monotonic()
 
-    def check(self, where: str = "") -> None:
+    def check(self, where: str = "") -> None:  # where: a Message ('page 3 of 10')
         if time.monotonic() - self.start > self.seconds:
             raise DocumentError(
                 self.fmt,
                 "timeout",
-                f"{self.fmt.upper()} took longer than {self.seconds:.0f} s to read"
-                + (f" (stopped at {where})" if where else ""),
+                Message(
+                    N_("{format} took longer than {seconds:.0f} s to read (stopped at {where})")
+                    if where
+                    else N_("{format} took longer than {seconds:.0f} s to read"),
+                    format=self.fmt.upper(),
+                    seconds=self.seconds,
+                    **({"where": where} if where else {}),
+                ),
             )
 
 
@@ -113,7 +122,7 @@ def read_document(data: bytes, fmt: str, *, time_limit: float = TIME_LIMIT_S) ->
         from .odt import read_odt
 
         return read_odt(data, deadline)
-    raise DocumentError(fmt, "corrupt", f"unknown document format {fmt!r}")
+    raise DocumentError(fmt, "corrupt", Message(N_("unknown document format {format}"), format=repr(fmt)))
 
 
 def looks_like_html(text: str) -> bool:
