@@ -320,3 +320,97 @@ def test_the_tui_command_honours_lang(monkeypatch, tmp_path):
         assert result.exit_code == 0, result.output
         assert seen.pop() == expected
         assert language() == "en"
+
+
+# ---------------------------------------------------------------- what core modules report
+
+
+@pytest.fixture
+def bad_corpus(tmp_path) -> Path:
+    """A corpus with one readable project and files that are skipped, each for its own reason."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "good.md").write_text("# Kompetens i Norrland\n\nEtt projekt om kompetens.\n", encoding="utf-8")
+    (corpus / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj garbage\n")
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "README.md").write_text("# About\n", encoding="utf-8")
+    long_title = "# " + "Lång titel " * 200 + "\n\nText.\n"
+    (corpus / "long.md").write_text(long_title, encoding="utf-8")
+    return corpus
+
+
+REASONS = {
+    "sv": [
+        "Hoppade över 3:",
+        "skadad PDF-fil:",
+        "tom fil",
+        "titeln kortades till sina första 1 000 av 2 199 tecken",
+    ],
+    "en": ["Skipped 3:", "corrupt PDF:", "empty file", "title cut to its first 1,000 of 2,199 characters"],
+}
+
+
+@pytest.mark.parametrize(("env", "lang"), [(SWEDISH, "sv"), (ENGLISH, "en")], ids=["LANG=sv", "LANG=C"])
+def test_skipped_files_are_reported_in_the_users_language(bad_corpus, tmp_path, env, lang):
+    ix = tmp_path / "ix"
+    for run in ("built", "unchanged"):  # the second run reports the reasons kept in the metadata
+        result = runner.invoke(app, ["index", str(bad_corpus), "--index", str(ix)], env={**env, **WIDE})
+        assert result.exit_code == 0, result.output
+        text = result.stderr
+        for words in REASONS[lang]:
+            assert words in text, f"{run}: {words!r} not in {text}"
+        assert foreign(text.replace(str(tmp_path), "·"), lang) == [], text
+    parsed = runner.invoke(app, ["parse", str(bad_corpus / "empty.txt")], env=env)
+    assert ("tom fil" if lang == "sv" else "empty file") in parsed.stderr
+
+
+def test_reasons_kept_by_one_language_are_worded_in_the_other(bad_corpus, tmp_path):
+    ix = tmp_path / "ix"
+    assert runner.invoke(app, ["index", str(bad_corpus), "--index", str(ix)], env=ENGLISH).exit_code == 0
+    again = runner.invoke(app, ["index", str(bad_corpus), "--index", str(ix)], env={**SWEDISH, **WIDE})
+    assert "oförändrade" in again.stderr and "skadad PDF-fil:" in again.stderr, again.stderr
+
+
+def test_index_json_reasons_are_english_with_their_template_and_values(bad_corpus, tmp_path):
+    """--json gives each reason as English text (what it always was) and its msgid and values, the
+    same in either language."""
+    outputs = []
+    for env in (SWEDISH, ENGLISH):
+        result = runner.invoke(
+            app, ["index", str(bad_corpus), "--index", str(tmp_path / "ix"), "--json"], env=env
+        )
+        outputs.append(json.loads(result.stdout)["skipped"])
+    assert outputs[0] == outputs[1]
+    by_reason = {entry["reason"]: entry for entry in outputs[0]}
+    assert by_reason["empty file"]["template"] == "empty file"
+    title = next(e for e in outputs[0] if e["reason"].startswith("title cut"))
+    assert title["template"] == "title cut to its first {kept:,} of {total:,} characters"
+    assert title["values"] == {"kept": 1000, "total": 2199}
+
+
+def test_an_index_problem_is_worded_in_the_users_language(tmp_path):
+    ix = tmp_path / "ix"
+    ix.mkdir()
+    (ix / "CURRENT").write_text("../elsewhere", encoding="utf-8")
+    for env, expected in ((SWEDISH, "är skadad; bygg om med"), (ENGLISH, "is damaged; rebuild with")):
+        result = runner.invoke(app, ["stats", "--index", str(ix)], env=env)
+        assert result.exit_code == 3 and expected in result.stderr, result.stderr
+
+
+def test_message_numbers_follow_the_language():
+    from esfsearch.i18n import N_, Message, Nn_
+    from esfsearch.presentation import worded
+
+    size = Message(N_("file too large ({size:.1f} MB; limit {limit:.0f} MB)"), size=25.25, limit=20.0)
+    assert size == "file too large (25.2 MB; limit 20 MB)"
+    pages = Message(Nn_("PDF without any text ({n} page)", "PDF without any text ({n} pages)"), n=1)
+    with speaking("sv"):
+        assert worded(size) == "filen är för stor (25,2 MB; gränsen är 20 MB)"
+        assert worded(pages) == "PDF-fil utan någon text (1 sida)"
+        assert worded("plain text") == "plain text"
+    with speaking("en"):
+        assert worded(size) == size and worded(pages) == "PDF without any text (1 page)"
+    import pickle
+
+    again = pickle.loads(pickle.dumps(pages))
+    assert again == pages and again.data() == pages.data()
