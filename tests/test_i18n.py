@@ -414,3 +414,65 @@ def test_message_numbers_follow_the_language():
 
     again = pickle.loads(pickle.dumps(pages))
     assert again == pages and again.data() == pages.data()
+
+
+@pytest.mark.parametrize(
+    ("env", "lang", "labels"),
+    [
+        (SWEDISH, "sv", ["exakt ", "delar ", "förenklad ", "begrepp ", "utökat ", "rangordnas under"]),
+        (
+            ENGLISH,
+            "en",
+            ["exact ", "parts ", "folded ", "concepts ", "expanded ", "below every direct match"],
+        ),
+    ],
+    ids=["LANG=sv", "LANG=C"],
+)
+def test_analyze_speaks_one_language(ix, env, lang, labels):
+    terms = runner.invoke(app, ["analyze", "kompetensförsörjningsbehov"], env=env)
+    explained = runner.invoke(
+        app, ["analyze", "--query", "kompetensförsörjning", "--index", str(ix)], env=env
+    )
+    assert terms.exit_code == 0 and explained.exit_code == 0, explained.output
+    text = terms.stdout + explained.stdout
+    for label in labels:
+        assert label in text, text
+    assert foreign(text, lang) == [], text
+    as_json = runner.invoke(app, ["analyze", "kompetensförsörjningsbehov", "--json"], env=env)
+    assert set(json.loads(as_json.stdout)) == {"exact", "parts", "folded"}  # keys stay
+
+
+def test_saved_search_errors_speak_one_language(tmp_path, monkeypatch):
+    monkeypatch.setenv("ESFSEARCH_CONFIG_DIR", str(tmp_path / "config"))
+    store = tmp_path / "config" / "saved-searches.json"
+    cases = [
+        (
+            ["saved", "remove", "nosuch"],
+            None,
+            ["ingen sparad sökning heter 'nosuch'; det finns inga ännu"],
+            ["no saved search named 'nosuch'; there are none yet"],
+        ),
+        (
+            ["saved", "add", "  ", "x"],
+            None,
+            ["en sparad sökning behöver ett namn"],
+            ["a saved search needs a name"],
+        ),
+        (
+            ["saved", "list"],
+            '{"searches": {"a": 3}}',
+            ["är skadad: sökningen 'a' är inte ett objekt; rätta den eller ta bort den posten"],
+            ["is damaged: search 'a' is not an object; fix it or remove that entry"],
+        ),
+        (["saved", "list"], "{not json", ["är skadad (inte giltig JSON:"], ["is damaged (not valid JSON:"]),
+    ]
+    for args, content, sv, en in cases:
+        if content is not None:
+            store.parent.mkdir(parents=True, exist_ok=True)
+            store.write_text(content, encoding="utf-8")
+        for env, lang, expected in ((SWEDISH, "sv", sv), (ENGLISH, "en", en)):
+            result = runner.invoke(app, args, env={**env, **WIDE})
+            assert result.exit_code in (1, 2), result.output
+            for words in expected:
+                assert words in result.stderr, result.stderr
+            assert foreign(result.stderr.replace(str(tmp_path), "·"), lang) == [], result.stderr

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ..i18n import LANGUAGES, _, ngettext, set_language
+from ..i18n import LANGUAGES, N_, _, ngettext, set_language
 from ..presentation import conflict_text, matches, problem_text, projects, query_error_text, worded
 from . import saved
 from .engine import build, open_engine, paths
@@ -393,8 +393,14 @@ def analyze(
     if as_json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
         return
+    labels = {mode: _(ANALYZE_MODES[mode]) for mode in data}
+    width = max(map(len, labels.values())) + 1
     for mode, terms in data.items():
-        sys.stdout.write(f"{mode:<7} {' '.join(terms)}\n")
+        sys.stdout.write(f"{labels[mode]:<{width}} {' '.join(terms)}\n")
+
+
+# The analyzer's modes (`analyze`, and the keys of its --json) and their labels in its text output.
+ANALYZE_MODES = {"exact": N_("exact"), "parts": N_("parts"), "folded": N_("folded")}
 
 
 def _explain(query_text: str, as_json: bool, index: Path | None, corpus: Path | None) -> None:
@@ -411,20 +417,23 @@ def _explain(query_text: str, as_json: bool, index: Path | None, corpus: Path | 
     if as_json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
         return
-    sys.stdout.write(
-        f"concepts  {' | '.join(data['concepts']) or '-'}"
-        f"  (each a ranking step of up to {data['concept_step']:g})\n"
-    )
+    labels = {"concepts": _("concepts"), "split": _("split"), "expanded": _("expanded")}
+    width = max(map(len, labels.values())) + 1
+    step = _("(each a ranking step of up to {weight})").format(weight=f"{data['concept_step']:g}")
+    sys.stdout.write(f"{labels['concepts']:<{width}} {' | '.join(data['concepts']) or '-'}  {step}\n")
     for split in data["compound_splits"]:
-        sys.stdout.write(f"split     {split['word']} -> {' + '.join(split['parts'])} ({split['source']})\n")
+        parts = " + ".join(split["parts"])
+        sys.stdout.write(f"{labels['split']:<{width}} {split['word']} -> {parts} ({split['source']})\n")
     if data["expansions"]:
         sys.stdout.write(
-            "expanded  "
+            f"{labels['expanded']:<{width}} "
             + ", ".join(f"{e['term']} {e['weight']:.3f}" for e in data["expansions"])
-            + "  (below every direct match)\n"
+            + "  "
+            + _("(below every direct match)")
+            + "\n"
         )
     else:
-        sys.stdout.write("expanded  -\n")
+        sys.stdout.write(f"{labels['expanded']:<{width}} -\n")
 
 
 @app.command()
