@@ -476,3 +476,111 @@ def test_saved_search_errors_speak_one_language(tmp_path, monkeypatch):
             for words in expected:
                 assert words in result.stderr, result.stderr
             assert foreign(result.stderr.replace(str(tmp_path), "·"), lang) == [], result.stderr
+
+
+# ---------------------------------------------------------------- --help
+
+HELP_COMMANDS = [
+    [],
+    ["query"],
+    ["index"],
+    ["parse"],
+    ["show"],
+    ["similar"],
+    ["stats"],
+    ["analyze"],
+    ["tui"],
+    ["eval"],
+    ["saved"],
+    ["saved", "add"],
+    ["saved", "list"],
+    ["saved", "remove"],
+    ["saved", "run"],
+    ["saved", "new"],
+]
+
+
+def _help_text(text: str) -> str:
+    """A help screen less the names that are the same in both languages: the commands, the options
+    and the --sort values."""
+    from esfsearch.fields import SORTS
+
+    for value in sorted(SORTS, key=len, reverse=True):
+        text = re.sub(rf"(?<![\w-]){re.escape(value)}(?![\w-])", "·", text)
+    text = re.sub(r"--[a-z-]+", "--·", text)  # options
+    text = re.sub(r"^(\S+ esfsearch(?: saved)?) [a-z]+ ", r"\1 · ", text)  # the command in the usage line
+    return re.sub(r"^  [a-z]+  ", "  ·  ", text, flags=re.M)  # the commands' names in the list
+
+
+@pytest.mark.parametrize(
+    ("env", "front", "lang"),
+    [
+        (SWEDISH, [], "sv"),
+        (ENGLISH, [], "en"),
+        (ENGLISH, ["--lang", "sv"], "sv"),
+        ({"ESFSEARCH_LANG": "sv"}, [], "sv"),
+    ],
+    ids=["LANG=sv", "LANG=C", "LANG=C --lang sv", "ESFSEARCH_LANG=sv"],
+)
+def test_help_speaks_one_language(env, front, lang):
+    for args in HELP_COMMANDS:
+        result = runner.invoke(app, [*front, *args, "--help"], env={**env, **WIDE})
+        assert result.exit_code == 0, result.output
+        text = result.stdout
+        assert foreign(_help_text(text), lang) == [], f"{args}: {text}"
+        if lang == "sv":
+            assert text.startswith("Användning: ") and "Visa det här meddelandet och avsluta." in text, text
+        else:
+            assert text.startswith("Usage: ") and "Show this message and exit." in text, text
+    top = runner.invoke(app, [*front, "--help"], env={**env, **WIDE}).stdout
+    query = runner.invoke(app, [*front, "query", "--help"], env={**env, **WIDE}).stdout
+    expected = {
+        "sv": [
+            (top, "Kommandon:"),
+            (top, "Sök bland projekten; bäst matchande först."),
+            (query, "Flaggor:"),
+            (query, "Träffar per sida  [standard: 10; x>=1]"),
+            (query, "Antal per region, fond"),
+            (query, "Beviljat EU-stöd minst:"),
+            (query, "amount eller budget"),
+        ],
+        "en": [
+            (top, "Commands:"),
+            (top, "Search the projects; best matches first."),
+            (query, "Options:"),
+            (query, "Hits per page  [default: 10; x>=1]"),
+            (query, "Counts per region, fund"),
+            (query, "Granted EU support at least:"),
+            (query, "amount or budget"),
+        ],
+    }[lang]
+    for text, words in expected:
+        assert words in text, f"{words!r} not in {text}"
+
+
+def test_help_leaves_the_commands_english_for_the_next_run():
+    """Help is translated while it is rendered; the commands keep their English msgids."""
+    sv = runner.invoke(app, ["--lang", "sv", "query", "--help"], env=ENGLISH).stdout
+    en = runner.invoke(app, ["query", "--help"], env=ENGLISH).stdout
+    assert "Träffar per sida" in sv and "Hits per page" in en and "Träffar" not in en
+
+
+def test_help_is_quick():
+    """`--help` in Swedish costs no more than in English: no module beyond the CLI's is imported."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LC_") and k != "LANGUAGE"}
+    code = (
+        "import sys\n"
+        "from esfsearch.cli.main import main\n"
+        "sys.argv = ['esfsearch', 'query', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('whoosh', 'textual', 'esfsearch.search', 'esfsearch.index') if m in sys.modules))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**env, "LANG": "sv_SE.UTF-8"},
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Användning:" in proc.stdout and proc.stdout.strip().endswith("[]"), proc.stdout
