@@ -65,6 +65,11 @@ def _param(flag: str) -> str:
     return flag.replace("-", "_")
 
 
+def _amount_help(help: str, words: str, flag: str) -> str:
+    """'Total budget at least: 5000000, …' in the current language."""
+    return _(help).format(bound=_(words).format(flag=flag))
+
+
 def _filter_parameters() -> list[inspect.Parameter]:
     """The options of every registry field with a FilterOption, as function parameters for Typer."""
     params = []
@@ -84,11 +89,7 @@ def _filter_parameters() -> list[inspect.Parameter]:
                         default=typer.Option(
                             None,
                             f"--{bound}-{opt.flag}",
-                            help=lazy(
-                                lambda opt=opt, words=words: _(opt.help).format(
-                                    bound=_(words).format(flag=opt.flag)
-                                )
-                            ),
+                            help=lazy(functools.partial(_amount_help, opt.help, words, opt.flag)),
                         ),
                     )
                 )
