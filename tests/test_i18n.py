@@ -584,3 +584,31 @@ def test_help_is_quick():
     )
     assert proc.returncode == 0, proc.stderr
     assert "Användning:" in proc.stdout and proc.stdout.strip().endswith("[]"), proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "lang", "words"),
+    [
+        (
+            SWEDISH,
+            "sv",
+            ["DOCX, ", " stycken", "-> 1 post", "skannad PDF-fil: inget textlager (2 av 2 sidor är bilder)"],
+        ),
+        (
+            ENGLISH,
+            "en",
+            ["DOCX, ", " paragraphs", "-> 1 record", "scanned PDF: no text layer (2 of 2 pages are images)"],
+        ),
+    ],
+    ids=["LANG=sv", "LANG=C"],
+)
+def test_parse_says_what_it_read_in_the_users_language(tmp_path, env, lang, words):
+    from docgen import parse_seed, scanned_pdf, to_docx
+
+    seed = sorted((REPO / "corpus" / "seeds").glob("*.txt"))[0]
+    (tmp_path / "a.docx").write_bytes(to_docx(parse_seed(seed)))
+    (tmp_path / "s.pdf").write_bytes(scanned_pdf())
+    result = runner.invoke(app, ["parse", str(tmp_path)], env={**env, **WIDE})
+    for word in words:
+        assert word in result.stderr, result.stderr
+    assert foreign(result.stderr.replace(str(tmp_path), "·"), lang) == [], result.stderr

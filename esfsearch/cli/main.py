@@ -264,7 +264,7 @@ def parse(
             count = ngettext("{n} record", "{n} records", len(f.records)).format(n=len(f.records))
             err(
                 _("read {path}: {info} -> {records}, layout {layout}").format(
-                    path=f.path, info=f.format_info, records=count, layout=f.layout
+                    path=f.path, info=worded(f.format_info), records=count, layout=f.layout
                 )
             )
     for path, reason in report.problems:

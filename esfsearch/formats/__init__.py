@@ -16,7 +16,7 @@ import time
 import zipfile
 from dataclasses import dataclass, field
 
-from ..i18n import N_, Message
+from ..i18n import N_, Message, Nn_
 
 BINARY_FORMATS = ("pdf", "docx", "odt")
 TIME_LIMIT_S = 60.0  # per document; checked between pages and parts
@@ -43,12 +43,24 @@ class Document:
     text: str
     info: dict = field(default_factory=dict)  # pages, paragraphs, tables, title ...
 
-    def describe(self) -> str:
-        parts = [self.format.upper()]
-        for key in ("pages", "paragraphs", "tables", "pairs", "dropped_lines", "rejoined_words"):
+    def describe(self) -> Message:
+        """What was read, for the user: 'PDF, 3 pages, 2 dropped lines' (a Message, see i18n)."""
+        text = Message(N_("{format}"), format=self.format.upper())
+        for key, counted in _COUNTED.items():
             if self.info.get(key):
-                parts.append(f"{self.info[key]} {key.replace('_', ' ')}")
-        return ", ".join(parts)
+                text = Message(N_("{text}, {more}"), text=text, more=Message(counted, n=self.info[key]))
+        return text
+
+
+# What `describe` counts, in its order.
+_COUNTED = {
+    "pages": Nn_("{n} page", "{n} pages"),
+    "paragraphs": Nn_("{n} paragraph", "{n} paragraphs"),
+    "tables": Nn_("{n} table", "{n} tables"),
+    "pairs": Nn_("{n} pair", "{n} pairs"),
+    "dropped_lines": Nn_("{n} dropped line", "{n} dropped lines"),
+    "rejoined_words": Nn_("{n} rejoined word", "{n} rejoined words"),
+}
 
 
 class Deadline:
