@@ -146,7 +146,7 @@ REGISTRY: tuple[Field, ...] = (
         WORDS,
         ("ägare", "agare", "owner", "projektägare", "projektagare", "stödmottagare", "stodmottagare"),
         "owner",
-        option=FilterOption("owner", "Project owner (words of its name)"),
+        option=FilterOption("owner", N_("Project owner (words of its name)")),
         summary=True,
     ),
     Field(
@@ -165,7 +165,7 @@ REGISTRY: tuple[Field, ...] = (
         "region",
         facet="region",
         default_facet=True,
-        option=FilterOption("region", "Region (område), e.g. 'Övre Norrland'"),
+        option=FilterOption("region", N_("Region (område), e.g. 'Övre Norrland'")),
         summary=True,
     ),
     Field(
@@ -175,7 +175,7 @@ REGISTRY: tuple[Field, ...] = (
         ("län", "lan", "county"),
         "county",
         facet="county",
-        option=FilterOption("county", "County (län)"),
+        option=FilterOption("county", N_("County (län)")),
         summary=True,
     ),
     Field(
@@ -184,7 +184,7 @@ REGISTRY: tuple[Field, ...] = (
         WORDS,
         ("kommun", "kommuner", "municipality"),
         "municipality",
-        option=FilterOption("municipality", "Municipality (kommun)", name="kommun"),
+        option=FilterOption("municipality", N_("Municipality (kommun)"), name="kommun"),
         summary=True,
     ),
     Field(
@@ -195,7 +195,7 @@ REGISTRY: tuple[Field, ...] = (
         "fund_v",
         facet="fund",
         default_facet=True,
-        option=FilterOption("fund", "Fund: ESF, ESF+ or ERUF"),
+        option=FilterOption("fund", N_("Fund: ESF, ESF+ or ERUF")),
         summary=True,
     ),
     Field(
@@ -207,7 +207,7 @@ REGISTRY: tuple[Field, ...] = (
         short=N_("period"),
         facet="period",
         default_facet=True,
-        option=FilterOption("period", "Programme period, e.g. 2014-2020"),
+        option=FilterOption("period", N_("Programme period, e.g. 2014-2020")),
         summary=True,
     ),
     Field(
@@ -216,7 +216,7 @@ REGISTRY: tuple[Field, ...] = (
         WORDS,
         ("programområde", "programomrade", "po"),
         "programme_area",
-        option=FilterOption("area", "Programme area (programområde)", name="programområde"),
+        option=FilterOption("area", N_("Programme area (programområde)"), name="programområde"),
         summary=True,
     ),
     # derived (not a line of its own in `show`): programme area or thematic objective
@@ -268,7 +268,7 @@ REGISTRY: tuple[Field, ...] = (
         ("fas", "phase"),
         "phase_v",
         facet="phase",
-        option=FilterOption("phase", "förstudie or genomförande"),
+        option=FilterOption("phase", N_("förstudie or genomförande")),
         summary=True,
     ),
     Field(
@@ -278,7 +278,7 @@ REGISTRY: tuple[Field, ...] = (
         ("start",),
         "start",
         short=N_("start"),
-        option=FilterOption("start-from", "Started on or after (YYYY[-MM[-DD]])", name="start", op=">="),
+        option=FilterOption("start-from", N_("Started on or after (YYYY[-MM[-DD]])"), name="start", op=">="),
         summary=True,
     ),
     Field(
@@ -288,7 +288,7 @@ REGISTRY: tuple[Field, ...] = (
         ("slut", "end"),
         "end",
         short=N_("end"),
-        option=FilterOption("end-before", "Ended on or before (YYYY[-MM[-DD]])", name="end", op="<="),
+        option=FilterOption("end-before", N_("Ended on or before (YYYY[-MM[-DD]])"), name="end", op="<="),
         summary=True,
     ),
     # derived: the years from start to end
@@ -299,7 +299,7 @@ REGISTRY: tuple[Field, ...] = (
         ("år", "ar", "year"),
         "year",
         facet="year",
-        option=FilterOption("year", "Year or range the project ran: 2019, 2018..2020"),
+        option=FilterOption("year", N_("Year or range the project ran: 2019, 2018..2020")),
         shown=False,
         derive=lambda r: r.years,
         facet_value=_start_year,
@@ -311,7 +311,7 @@ REGISTRY: tuple[Field, ...] = (
         ("budget",),
         "total_budget",
         short=N_("budget"),
-        option=FilterOption("budget", "Total budget {}"),
+        option=FilterOption("budget", N_("Total budget {bound}")),
         display=MONEY,
         summary=True,
     ),
@@ -322,7 +322,7 @@ REGISTRY: tuple[Field, ...] = (
         ("stöd", "stod", "support", "beviljat"),
         "eu_support",
         short=N_("EU support"),
-        option=FilterOption("support", "Granted EU support {}"),
+        option=FilterOption("support", N_("Granted EU support {bound}")),
         display=MONEY,
         summary=True,
     ),

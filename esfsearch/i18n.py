@@ -19,6 +19,13 @@ to the `.mo` beside it (stdlib gettext reads it; nothing else is needed at run t
 
 tests/test_i18n.py fails when a marked string has no translation, placeholders differ, or the .mo is
 older than the .po.
+
+Core modules (ingest, formats, index, saved …) never word anything for a terminal: what they report
+(why a file was skipped, what is wrong with the index) is a `Message`, the English text that keeps its
+msgid and values, `Message(N_("cannot read: {why}"), why=exc.strerror)` (or with `Nn_("one", "many")`
+and a value `n` for a count). It *is* that English str, so logs, comparisons, exceptions and JSON keep
+the English text; `esfsearch.presentation.worded()` words it in the user's language. `Message.data()` is
+its stable JSON form ({"text", "template", "values"}) for what is stored, `message_from()` reads it back.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 DOMAIN = "esfsearch"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -105,3 +113,47 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Marks a message for the catalogue where it is defined; `_()` translates it where it is shown."""
     return message
+
+
+def Nn_(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a message with a count `{n}` for the catalogue (like ngettext), for a `Message`."""
+    return singular, plural
+
+
+class Message(str):
+    """English text that keeps the msgid it was made from (`template`: a message, or the singular and
+    plural of one with a count `n`) and its `values` (numbers, text, or Messages of their own)."""
+
+    template: str | tuple[str, str]
+    values: dict[str, Any]
+
+    def __new__(cls, template: str | tuple[str, str], /, **values: Any) -> Message:
+        msgid = template if isinstance(template, str) else template[values["n"] != 1]
+        self = super().__new__(cls, msgid.format(**values))
+        self.template, self.values = template, values
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:  # to and from the build's worker processes
+        return (_message, (self.template, self.values))
+
+    def data(self) -> dict[str, Any]:
+        """The stable JSON form: the English text, its msgid(s) and values (Messages as data too)."""
+        template = self.template if isinstance(self.template, str) else list(self.template)
+        values = {k: v.data() if isinstance(v, Message) else v for k, v in self.values.items()}
+        return {"text": str(self), "template": template, "values": values}
+
+
+def _message(template: str | tuple[str, str], values: dict[str, Any]) -> Message:
+    return Message(template, **values)
+
+
+def message_from(data: Any) -> str:
+    """A Message from its `data()`; anything else (plain text stored by an older esfsearch) as text."""
+    if not isinstance(data, dict):
+        return str(data)
+    template = data.get("template")
+    values = {k: message_from(v) if isinstance(v, dict) else v for k, v in data.get("values", {}).items()}
+    try:
+        return Message(template if isinstance(template, str) else tuple(template), **values)  # type: ignore[arg-type]
+    except (KeyError, IndexError, TypeError, ValueError):
+        return str(data.get("text", ""))

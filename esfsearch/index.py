@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .atomic import write_atomic
+from .i18n import N_, Message, message_from
 from .locks import LockTimeout, LockUnavailable, file_lock, pid_alive
 from .schema import SCHEMA_VERSION, VALUE_SEP, build_schema, fields_fingerprint, record_document
 
@@ -40,7 +41,8 @@ LOCK = ".lock"
 
 
 class IndexProblem(Exception):
-    """Anything wrong with the index itself; the CLI shows the message and exits 3."""
+    """Anything wrong with the index itself; the CLI shows the message (a Message, worded in the user's
+    language by presentation.problem_text) and exits 3."""
 
 
 class SchemaMismatch(IndexProblem):
@@ -76,10 +78,20 @@ class BuildSummary:
 
     def to_dict(self) -> dict:
         data = dict(self.__dict__)
-        data["skipped"] = [{"path": p, "reason": r} for p, r in self.skipped]
-        data["ignored"] = [{"path": p, "reason": r} for p, r in self.ignored]
+        data["skipped"] = [_reported(p, r) for p, r in self.skipped]
+        data["ignored"] = [_reported(p, r) for p, r in self.ignored]
         data.pop("new_keys")
         return data
+
+
+def _reported(path: str, reason: str) -> dict:
+    """A skipped or left-out file in --json output: its path and reason as English text (what they
+    always were), and a reason's msgid `template` and `values`, the same in every language."""
+    out: dict = {"path": str(path), "reason": str(reason)}
+    if isinstance(reason, Message):
+        data = reason.data()
+        out["template"], out["values"] = data["template"], data["values"]
+    return out
 
 
 _REPO = Path(__file__).resolve().parent.parent
@@ -117,15 +129,28 @@ def current_generation(root: Path) -> Path | None:
         name = ""  # garbled: reported as damaged below
     except OSError as exc:
         raise IndexProblem(
-            f"cannot read {root / CURRENT}: {exc.strerror}; rebuild with `esfsearch index --rebuild`"
+            Message(
+                N_("cannot read {path}: {why}; rebuild with `esfsearch index --rebuild`"),
+                path=str(root / CURRENT),
+                why=exc.strerror,
+            )
         ) from exc
     if not name or "/" in name or "\\" in name or name.startswith(".") or not name.isprintable():
-        raise IndexProblem(f"{root / CURRENT} is damaged; rebuild with `esfsearch index --rebuild`")
+        raise IndexProblem(
+            Message(
+                N_("{path} is damaged; rebuild with `esfsearch index --rebuild`"), path=str(root / CURRENT)
+            )
+        )
     gen = root / name
     if not gen.is_dir():
         raise IndexProblem(
-            f"index generation {name} named in {root / CURRENT} is missing; "
-            "rebuild with `esfsearch index --rebuild`"
+            Message(
+                N_(
+                    "index generation {name} named in {path} is missing; rebuild with `esfsearch index --rebuild`"
+                ),
+                name=name,
+                path=str(root / CURRENT),
+            )
         )
     return gen
 
@@ -148,16 +173,28 @@ def read_meta(gen: Path) -> dict:
         meta = json.loads((gen / META).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise IndexProblem(
-            f"index metadata {gen / META} is missing; rebuild with `esfsearch index --rebuild`"
+            Message(
+                N_("index metadata {path} is missing; rebuild with `esfsearch index --rebuild`"),
+                path=str(gen / META),
+            )
         ) from exc
     except (OSError, ValueError) as exc:  # ValueError covers JSON and UTF-8 decoding errors
         raise IndexProblem(
-            f"index metadata {gen / META} is damaged ({exc}); rebuild with `esfsearch index --rebuild`"
+            Message(
+                N_("index metadata {path} is damaged ({why}); rebuild with `esfsearch index --rebuild`"),
+                path=str(gen / META),
+                why=str(exc),
+            )
         ) from exc
     if not isinstance(meta, dict) or not isinstance(meta.get("files", {}), dict):
         raise IndexProblem(
-            f"index metadata {gen / META} is damaged (not an object with a 'files' table); "
-            "rebuild with `esfsearch index --rebuild`"
+            Message(
+                N_(
+                    "index metadata {path} is damaged (not an object with a 'files' table); "
+                    "rebuild with `esfsearch index --rebuild`"
+                ),
+                path=str(gen / META),
+            )
         )
     _META_CACHE.clear()
     _META_CACHE[cache_key] = meta
@@ -174,16 +211,25 @@ def open_whoosh(gen: Path):
     meta = read_meta(gen)
     if meta.get("schema_version") != SCHEMA_VERSION:
         raise SchemaMismatch(
-            f"the index was built by another version of esfsearch (schema "
-            f"{meta.get('schema_version')}, this is {SCHEMA_VERSION}); "
-            "rebuild with `esfsearch index --rebuild`",
+            Message(
+                N_(
+                    "the index was built by another version of esfsearch (schema {built}, this is "
+                    "{schema}); rebuild with `esfsearch index --rebuild`"
+                ),
+                built=str(meta.get("schema_version")),
+                schema=SCHEMA_VERSION,
+            ),
             meta.get("schema_version"),
             meta.get("corpus"),
         )
     if meta.get("fields", fields_fingerprint()) != fields_fingerprint():  # indexes before 2026-11 have none
         raise SchemaMismatch(
-            "the index was built with other record fields than this esfsearch has; "
-            "rebuild with `esfsearch index --rebuild`",
+            Message(
+                N_(
+                    "the index was built with other record fields than this esfsearch has; "
+                    "rebuild with `esfsearch index --rebuild`"
+                )
+            ),
             meta.get("schema_version"),
             meta.get("corpus"),
             older=True,
@@ -192,8 +238,11 @@ def open_whoosh(gen: Path):
         return windex.open_dir(str(gen))
     except Exception as exc:  # Whoosh raises many types for damaged files
         raise IndexProblem(
-            f"the index in {gen} cannot be opened ({type(exc).__name__}: {exc}); "
-            "rebuild with `esfsearch index --rebuild`"
+            Message(
+                N_("the index in {path} cannot be opened ({why}); rebuild with `esfsearch index --rebuild`"),
+                path=str(gen),
+                why=f"{type(exc).__name__}: {exc}",
+            )
         ) from exc
 
 
@@ -209,11 +258,20 @@ def write_lock(root: Path, timeout: float = 10.0) -> Iterator[None]:
             yield
     except LockTimeout as exc:
         raise IndexProblem(
-            f"another esfsearch process is writing the index in {root} ({exc.holder}; "
-            f"waited {timeout:.0f} s); try again when it has finished"
+            Message(
+                N_(
+                    "another esfsearch process is writing the index in {path} ({holder}; waited "
+                    "{seconds:.0f} s); try again when it has finished"
+                ),
+                path=str(root),
+                holder=exc.holder,
+                seconds=timeout,
+            )
         ) from None
     except LockUnavailable as exc:
-        raise IndexProblem(f"cannot use {root} as the index directory: {exc.reason}") from exc
+        raise IndexProblem(
+            Message(N_("cannot use {path} as the index directory: {why}"), path=str(root), why=exc.reason)
+        ) from exc
 
 
 # ---------------------------------------------------------------- corpus scanning
@@ -296,8 +354,11 @@ def build_index(
                 summary = _full(corpus, root, progress, procs)
             except OSError as exc:  # disk full, permissions: the previous generation is untouched
                 raise IndexProblem(
-                    f"cannot write the index in {root}: {exc.strerror or exc}; "
-                    "the previous index is unchanged"
+                    Message(
+                        N_("cannot write the index in {path}: {why}; the previous index is unchanged"),
+                        path=str(root),
+                        why=exc.strerror or str(exc),
+                    )
                 ) from exc
     summary.seconds = time.monotonic() - started
     return summary
@@ -345,6 +406,17 @@ def _resolved(path: Path, real_dirs: dict[str, str]) -> str:
     return os.path.join(real, os.path.basename(path))
 
 
+def stored(text: str) -> str | dict:
+    """How a reported text is kept in the metadata: a Message as its data (worded again in the
+    language of each run), other text as it is."""
+    return text.data() if isinstance(text, Message) else text
+
+
+def _problems_of(info: dict) -> list[tuple[str, str]]:
+    """The problems kept for an unchanged file (plain English text in an index from before 2026-11)."""
+    return [(message_from(where), message_from(reason)) for where, reason in info.get("problems", [])]
+
+
 def _scan_iter(
     entries: list,
     known: dict[str, dict],
@@ -369,21 +441,21 @@ def _scan_iter(
         try:
             st = path.stat()
         except OSError as exc:
-            state.problems.append((str(path), f"cannot read: {exc.strerror}"))
+            state.problems.append((str(path), Message(N_("cannot read: {why}"), why=exc.strerror)))
             continue
         old = known.get(key)
         if old and old.get("size") == st.st_size and old.get("mtime_ns") == st.st_mtime_ns:
             state.unchanged[key] = old
-            state.problems.extend((p, r) for p, r in old.get("problems", []))  # still reported on every run
+            state.problems.extend(_problems_of(old))  # still reported on every run
             continue
         try:
             digest = file_digest(path)
         except OSError as exc:
-            state.problems.append((str(path), f"cannot read: {exc.strerror}"))
+            state.problems.append((str(path), Message(N_("cannot read: {why}"), why=exc.strerror)))
             continue
         if old and old.get("sha1") == digest:
             state.unchanged[key] = dict(old, size=st.st_size, mtime_ns=st.st_mtime_ns)
-            state.problems.extend((p, r) for p, r in old.get("problems", []))
+            state.problems.extend(_problems_of(old))
             continue
         result = read_file(path, root)
         if result.ignored:
@@ -401,7 +473,7 @@ def _scan_iter(
             "hashes": [r.content_hash for r in result.records],
         }
         if file_problems:
-            info["problems"] = [list(p) for p in file_problems]
+            info["problems"] = [[stored(where), stored(reason)] for where, reason in file_problems]
         yield key, result, info
 
 
@@ -699,7 +771,7 @@ def _meta(corpus: list[Path], files: dict[str, dict], summary: BuildSummary) -> 
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "records": summary.records,
         "files": files,
-        "skipped": [[p, r] for p, r in summary.skipped],
+        "skipped": [[str(p), str(r)] for p, r in summary.skipped],
         "conflicts": summary.conflicts,
     }
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import formats
+from .i18n import N_, Message, Nn_
 from .layouts import READERS, LayoutError, RecordProblem, detect_layout, read_json
 from .records import ProjectRecord, Section
 from .textio import UnreadableText, clean_text, decode_bytes
@@ -35,7 +36,7 @@ class FileResult:
     path: str  # as shown to the user
     rel_path: str  # relative to the corpus root; part of record ids and index keys
     records: list[ProjectRecord] = field(default_factory=list)
-    problem: str | None = None  # why the file gave no records
+    problem: str | None = None  # why the file gave no records (a Message: i18n)
     record_problems: list[RecordProblem] = field(default_factory=list)
     layout: str | None = None
     encoding: str | None = None
@@ -78,7 +79,7 @@ def parse_document(text: str, *, rel_path: str, source_path: str | None = None) 
 
 def _parse_into(result: FileResult, text: str, source_path: str) -> None:
     if not text:
-        result.problem = "no text (only whitespace or control characters)"
+        result.problem = Message(N_("no text (only whitespace or control characters)"))
         return
     if result.format is None and formats.looks_like_html(text):
         _read_document(result, lambda: formats.read_html(text), source_path)
@@ -93,15 +94,19 @@ def _parse_into(result: FileResult, text: str, source_path: str) -> None:
             result.records = READERS[layout](text, source_path=source_path, default_id=default_id)
         result.layout = result.records[0].layout if result.records else layout
         for record in result.records:
-            cut = cap_record(record)
-            if cut:
+            for cut in cap_record(record):
                 result.record_problems.append(RecordProblem(f"{source_path} ({record.id})", cut))
         if not result.records and not result.problem:
-            result.problem = f"no readable records ({len(result.record_problems)} broken)"
+            result.problem = Message(
+                Nn_("no readable records ({n} broken)", "no readable records ({n} broken)"),
+                n=len(result.record_problems),
+            )
     except LayoutError as exc:
-        result.problem = f"unknown layout: {exc}"
+        result.problem = Message(N_("unknown layout: {why}"), why=exc.args[0] if exc.args else "")
     except (RecursionError, ValueError, TypeError, KeyError, IndexError) as exc:  # last line of defence
-        result.problem = f"could not parse ({type(exc).__name__}: {exc})"
+        result.problem = Message(
+            N_("could not parse ({error}: {why})"), error=type(exc).__name__, why=str(exc)
+        )
 
 
 def _cut_words(text: str, room: int) -> str:
@@ -113,14 +118,20 @@ def _cut_words(text: str, room: int) -> str:
     return head[:space] if space > room - 200 else head
 
 
-def cap_record(record: ProjectRecord) -> str | None:
+def cap_record(record: ProjectRecord) -> list[Message]:
     """Cut a record's text and title to MAX_RECORD_CHARS and MAX_TITLE_CHARS (in place, hash
-    renewed). Returns what was cut, for the user, or None when the record fits."""
+    renewed). Returns what was cut, for the user (nothing when the record fits)."""
     texts = [record.summary] + [s.text for s in record.sections if s.text != record.summary]
     total = sum(map(len, texts)) + sum(len(s.heading) for s in record.sections)
     reasons = []
     if len(record.title) > MAX_TITLE_CHARS:
-        reasons.append(f"title cut to its first {MAX_TITLE_CHARS:,} of {len(record.title):,} characters")
+        reasons.append(
+            Message(
+                N_("title cut to its first {kept:,} of {total:,} characters"),
+                kept=MAX_TITLE_CHARS,
+                total=len(record.title),
+            )
+        )
         record.title = _cut_words(record.title, MAX_TITLE_CHARS) + " …"
     if total > MAX_RECORD_CHARS:
         room = MAX_RECORD_CHARS
@@ -140,13 +151,19 @@ def cap_record(record: ProjectRecord) -> str | None:
         kept = len(summary) + sum(len(s.heading) + len(s.text) for s in sections if s.text != summary)
         record.summary, record.sections = summary, sections
         reasons.append(
-            f"text cut to its first {kept:,} of {total:,} characters (the limit for one project "
-            f"is {MAX_RECORD_CHARS:,}); the rest is neither searchable nor stored"
+            Message(
+                N_(
+                    "text cut to its first {kept:,} of {total:,} characters (the limit for one project "
+                    "is {limit:,}); the rest is neither searchable nor stored"
+                ),
+                kept=kept,
+                total=total,
+                limit=MAX_RECORD_CHARS,
+            )
         )
-    if not reasons:
-        return None
-    record.finalise()
-    return "; ".join(reasons)
+    if reasons:
+        record.finalise()
+    return reasons
 
 
 def _cut_bytes(data: bytes) -> bytes:
@@ -169,7 +186,7 @@ def read_file(path: Path, root: Path | None = None) -> FileResult:
     rel = _relative(path, root)
     result = FileResult(path=str(path), rel_path=rel)
     if path.name.lower().split(".")[0] in IGNORED_NAMES:
-        result.ignored, result.problem = True, "documentation file, not a project text"
+        result.ignored, result.problem = True, Message(N_("documentation file, not a project text"))
         return result
     try:
         size = path.stat().st_size
@@ -177,7 +194,9 @@ def read_file(path: Path, root: Path | None = None) -> FileResult:
         if size > limit and limit == MAX_TEXT_BYTES and _starts_like_document(path):
             limit = MAX_DOCUMENT_BYTES
         if size > limit:
-            result.problem = f"file too large ({size / 1e6:.1f} MB; limit {limit / 1e6:.0f} MB)"
+            result.problem = Message(
+                N_("file too large ({size:.1f} MB; limit {limit:.0f} MB)"), size=size / 1e6, limit=limit / 1e6
+            )
             return result
         cut = None
         if limit == MAX_JSON_BYTES or size <= MAX_PARSE_BYTES:
@@ -189,12 +208,18 @@ def read_file(path: Path, root: Path | None = None) -> FileResult:
                 data = _cut_bytes(data[:MAX_PARSE_BYTES])
                 cut = RecordProblem(
                     str(path),
-                    f"only the first {len(data):,} of {size:,} bytes read (one project's "
-                    f"text is at most {MAX_RECORD_CHARS:,} characters); the rest is "
-                    "neither searchable nor stored",
+                    Message(
+                        N_(
+                            "only the first {read:,} of {size:,} bytes read (one project's text is at "
+                            "most {limit:,} characters); the rest is neither searchable nor stored"
+                        ),
+                        read=len(data),
+                        size=size,
+                        limit=MAX_RECORD_CHARS,
+                    ),
                 )
     except OSError as exc:
-        result.problem = f"cannot read: {exc.strerror or exc}"
+        result.problem = cannot_read(exc)
         return result
     fmt = formats.sniff(data)
     if fmt is not None:
@@ -203,13 +228,18 @@ def read_file(path: Path, root: Path | None = None) -> FileResult:
     try:
         text, result.encoding = decode_bytes(data)
     except UnreadableText as exc:
-        result.problem = str(exc)
+        result.problem = exc.args[0]
         return result
     del data
     _parse_into(result, clean_text(text), str(path))
     if cut is not None:
         result.record_problems.insert(0, cut)
     return result
+
+
+def cannot_read(exc: OSError) -> Message:
+    """Why a file could not be read: the system's words for it ('Permission denied')."""
+    return Message(N_("cannot read: {why}"), why=exc.strerror or str(exc))
 
 
 def _starts_like_document(path: Path) -> bool:
@@ -228,7 +258,9 @@ def _read_document(result: FileResult, read, source_path: str) -> None:
     result.format, result.format_info = document.format, document.describe()
     text = clean_text(document.text)
     if not text:
-        result.problem = f"{document.format.upper()} without any text (only page furniture)"
+        result.problem = Message(
+            N_("{format} without any text (only page furniture)"), format=document.format.upper()
+        )
         return
     _parse_into(result, text, source_path)
     for record in result.records:
@@ -252,7 +284,7 @@ def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path | None, str |
     for top in paths:
         top = Path(top)
         if not top.exists():
-            yield top, None, "no such file or directory"
+            yield top, None, Message(N_("no such file or directory"))
             continue
         if top.is_file():
             yield top, top.parent, None
@@ -262,7 +294,7 @@ def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path | None, str |
             real = os.path.realpath(dirpath)
             if real in seen:
                 dirnames[:] = []
-                yield Path(dirpath), top, "symlink loop: directory already visited"
+                yield Path(dirpath), top, Message(N_("symlink loop: directory already visited"))
                 continue
             seen.add(real)
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
@@ -271,7 +303,7 @@ def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path | None, str |
                     continue
                 p = Path(dirpath) / name
                 if p.is_symlink() and not p.exists():
-                    yield p, top, "broken symlink"
+                    yield p, top, Message(N_("broken symlink"))
                     continue
                 yield p, top, None
 

@@ -12,21 +12,22 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .i18n import N_, Message, Nn_
 from .records import RECORD_FIELDS, ProjectRecord, Section
 from .textio import clean_text, clean_value
 from .values import derive_period, parse_amount, parse_date, parse_int, parse_period, parse_rate, split_list
 
 
 class LayoutError(ValueError):
-    """The text is not in a layout we can read; the message says why."""
+    """The text is not in a layout we can read; the message (a Message, see i18n) says why."""
 
 
 @dataclass
 class RecordProblem:
     """One bad record inside an otherwise readable file (e.g. a JSON list)."""
 
-    where: str
-    reason: str
+    where: str  # the file, and the record in it
+    reason: str  # a Message (i18n): worded for the user by presentation.worded
 
 
 # ---------------------------------------------------------------- shared field mapping
@@ -299,7 +300,7 @@ def read_label_record(text: str, *, source_path: str, default_id: str) -> list[P
     lines = text.split("\n")
     start = next((i for i, line in enumerate(lines) if line.lower().startswith("diarienummer:")), None)
     if start is None:
-        raise LayoutError("no 'Diarienummer:' line")
+        raise LayoutError(Message(N_("no 'Diarienummer:' line")))
     header = " ".join(lines[:start]).strip()
     fields: dict[str, str] = {}
     extra: dict[str, str] = {}
@@ -414,7 +415,7 @@ def read_ebs_page(text: str, *, source_path: str, default_id: str) -> list[Proje
         if key and key not in fields:
             fields[key] = m.group(2).strip()
     if first_field is None or last_field is None:
-        raise LayoutError("no EBS2020 field lines")
+        raise LayoutError(Message(N_("no EBS2020 field lines")))
     title = None
     for line in reversed(lines[:first_field]):
         if line.strip() and not _FURNITURE.match(line.strip()):
@@ -464,7 +465,7 @@ def read_free_text(text: str, *, source_path: str, default_id: str) -> list[Proj
     kept = [ln for ln in lines if not _SLIDE_CHROME.match(ln.strip())]
     content = [ln for ln in kept if ln.strip()]
     if not content:
-        raise LayoutError("no text left after removing page furniture")
+        raise LayoutError(Message(N_("no text left after removing page furniture")))
     title = None
     for ln in content[:5]:
         if len(ln) <= 120 and not ln.endswith((".", ",")):
@@ -545,7 +546,7 @@ def read_json(
     text: str, *, source_path: str, default_id: str
 ) -> tuple[list[ProjectRecord], list[RecordProblem]]:
     """A JSON list (or object, or JSON Lines) of project records; a broken record is reported, not fatal."""
-    items: list[tuple[str, Any]] = []
+    items: list[tuple[Message, Any]] = []
     problems: list[RecordProblem] = []
     try:
         data = json.loads(text)
@@ -554,41 +555,55 @@ def read_json(
                 (v for v in data.values() if isinstance(v, list) and v and isinstance(v[0], dict)), [data]
             )
         if not isinstance(data, list):
-            raise LayoutError("JSON holds neither a list of records nor a record")
-        items = [(f"record {n + 1}", item) for n, item in enumerate(data)]
+            raise LayoutError(Message(N_("JSON holds neither a list of records nor a record")))
+        items = [(_record_at(n + 1), item) for n, item in enumerate(data)]
     except json.JSONDecodeError as exc:
         cut = _truncated_array(text)
         if cut is not None:
             complete, inside = cut
-            items = [(f"record {n + 1}", item) for n, item in enumerate(complete)]
+            items = [(_record_at(n + 1), item) for n, item in enumerate(complete)]
             problems.append(RecordProblem(source_path, _cut_reason(text, len(complete), inside)))
             return _json_records(items, problems, source_path=source_path, default_id=default_id)
         lines = [ln for ln in text.split("\n") if ln.strip()]
         if len(lines) < 2 or not lines[0].lstrip().startswith("{"):
-            raise LayoutError(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+            raise LayoutError(
+                Message(
+                    N_("invalid JSON: {why} at line {line} column {column}"),
+                    why=exc.msg,
+                    line=exc.lineno,
+                    column=exc.colno,
+                )
+            ) from exc
         for n, line in enumerate(text.split("\n")):
             if not line.strip():
                 continue
             try:
-                items.append((f"line {n + 1}", json.loads(line)))
+                items.append((Message(N_("line {n}"), n=n + 1), json.loads(line)))
             except json.JSONDecodeError as line_exc:
-                problems.append(RecordProblem(f"{source_path}:{n + 1}", f"invalid JSON line: {line_exc.msg}"))
+                problems.append(
+                    RecordProblem(
+                        f"{source_path}:{n + 1}", Message(N_("invalid JSON line: {why}"), why=line_exc.msg)
+                    )
+                )
     return _json_records(items, problems, source_path=source_path, default_id=default_id)
 
 
 def _json_records(
-    items: list[tuple[str, Any]], problems: list[RecordProblem], *, source_path: str, default_id: str
+    items: list[tuple[Message, Any]], problems: list[RecordProblem], *, source_path: str, default_id: str
 ) -> tuple[list[ProjectRecord], list[RecordProblem]]:
     records: list[ProjectRecord] = []
     for where, item in items:
         try:
             records.append(
-                _json_record(item, source_path=source_path, default_id=f"{default_id}#{where.split()[-1]}")
+                _json_record(item, source_path=source_path, default_id=f"{default_id}#{where.values['n']}")
             )
         except (LayoutError, TypeError, ValueError) as exc:
-            problems.append(RecordProblem(f"{source_path} ({where})", str(exc)))
+            why = exc.args[0] if isinstance(exc, LayoutError) and exc.args else str(exc)
+            problems.append(
+                RecordProblem(Message(N_("{path} ({where})"), path=source_path, where=where), why)
+            )
     if not records and not problems:
-        raise LayoutError("JSON list is empty")
+        raise LayoutError(Message(N_("JSON list is empty")))
     return records, problems
 
 
@@ -642,14 +657,29 @@ def _truncated_array(text: str) -> tuple[list[Any], bool] | None:
         pos = _skip_ws(text, pos + 1)
 
 
-def _cut_reason(text: str, complete: int, inside: bool) -> str:
-    line = text.count("\n") + 1
-    where = f"inside record {complete + 1}" if inside else f"after record {complete}"
-    return (
-        f"JSON cut off at line {line}, the end of the file, {where} (an interrupted download?): "
-        f"the {complete} complete record{'s' if complete != 1 else ''} before the cut are read"
-        + ("; the incomplete one is not" if inside else "")
+def _record_at(n: int) -> Message:
+    """Where a record of a JSON list is: 'record 3'."""
+    return Message(N_("record {n}"), n=n)
+
+
+def _cut_reason(text: str, complete: int, inside: bool) -> Message:
+    where = (
+        Message(N_("inside record {record}"), record=complete + 1)
+        if inside
+        else Message(N_("after record {record}"), record=complete)
     )
+    reason = Message(
+        Nn_(
+            "JSON cut off at line {line}, the end of the file, {where} (an interrupted download?): "
+            "the {n} complete record before the cut is read",
+            "JSON cut off at line {line}, the end of the file, {where} (an interrupted download?): "
+            "the {n} complete records before the cut are read",
+        ),
+        line=text.count("\n") + 1,
+        where=where,
+        n=complete,
+    )
+    return Message(N_("{reason}; the incomplete one is not"), reason=reason) if inside else reason
 
 
 _JSON_LIST_FIELDS = ("county", "municipalities")
@@ -693,16 +723,20 @@ def _check_types(record: ProjectRecord) -> None:
         check = _TYPE_CHECKS.get(str(f.type))
         value = getattr(record, f.name)
         if check is not None and not check(value):
-            raise LayoutError(f"field {f.name!r} has a wrong value {value!r:.40}")
+            raise LayoutError(
+                Message(
+                    N_("field {name} has a wrong value {value}"), name=repr(f.name), value=f"{value!r:.40}"
+                )
+            )
     if not record.id.strip() or not record.title.strip():
-        raise LayoutError("record has an empty id or title")
+        raise LayoutError(Message(N_("record has an empty id or title")))
     if not all(isinstance(s.heading, str) and isinstance(s.text, str) for s in record.sections):
-        raise LayoutError("field 'sections' holds something other than headings and texts")
+        raise LayoutError(Message(N_("field 'sections' holds something other than headings and texts")))
 
 
 def _json_record(item: Any, *, source_path: str, default_id: str) -> ProjectRecord:
     if not isinstance(item, dict):
-        raise LayoutError(f"not a record object but {type(item).__name__}")
+        raise LayoutError(Message(N_("not a record object but {kind}"), kind=type(item).__name__))
     if "layout" in item and "source_path" in item and set(item) <= set(RECORD_FIELDS):
         # Our own export format (esfsearch parse/query --json): read it back as it is.
         record = ProjectRecord.from_dict(item)
@@ -718,7 +752,7 @@ def _json_record(item: Any, *, source_path: str, default_id: str) -> ProjectReco
             if value not in (None, "", []):
                 fields[target] = value
     if not fields.get("title") and not fields.get("summary"):
-        raise LayoutError("record has neither a title nor a description")
+        raise LayoutError(Message(N_("record has neither a title nor a description")))
     summary = clean_text(str(fields.pop("summary", "") or ""))
     for amount_key in ("eu_support", "total_budget"):
         if amount_key in fields and isinstance(fields[amount_key], (int, float)):
@@ -755,7 +789,7 @@ def read_markdown(text: str, *, source_path: str, default_id: str) -> list[Proje
     summary, sections = split_sections(re.sub(r"\n{3,}", "\n\n", "\n".join(body)).strip())
     summary = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", summary)
     if not title:
-        raise LayoutError("Markdown without a '# Title' line")
+        raise LayoutError(Message(N_("Markdown without a '# Title' line")))
     # Like free text: no structured field from words in the prose (see read_free_text).
     return [
         build_record(

@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
+from .i18n import N_, Message
+
 POLL = 0.1  # seconds between attempts while waiting
 _PR_SET_PDEATHSIG = 1
 
@@ -118,17 +120,19 @@ def describe_holder(path: Path) -> str:
     try:
         text = Path(path).read_text(encoding="utf-8", errors="replace").strip()
     except OSError:
-        return "unknown pid"
+        return Message(N_("unknown pid"))
     if not text.isdigit():
-        return "unknown pid"
+        return Message(N_("unknown pid"))
     pid = int(text)
     if pid_alive(pid):
         return f"pid {pid}"
     holders = _processes_with_open(path)
     if holders:
-        return (
-            f"pid {pid} is gone, but its processes {', '.join(map(str, holders))} still hold the lock; "
-            f"stop them (kill {' '.join(map(str, holders))})"
+        return Message(
+            N_("pid {pid} is gone, but its processes {holders} still hold the lock; stop them (kill {kill})"),
+            pid=pid,
+            holders=", ".join(map(str, holders)),
+            kill=" ".join(map(str, holders)),
         )
     return f"pid {pid}"
 

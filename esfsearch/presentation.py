@@ -11,12 +11,13 @@ each is displayed; rows for files (CSV, JSON, XLSX) are esfsearch.export's.
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .fields import BY_NAME, MONEY, NUMBER, PATHS, PERCENT, REGISTRY, YEAR, Field
-from .i18n import _, ngettext
+from .i18n import Message, _, language, ngettext
 from .records import ProjectRecord
 
 # 'EU support > 5 000 000 kr': index field -> the field, for the "Searched:" line.
@@ -242,3 +243,39 @@ def query_error_text(exc: Exception) -> str:
 def field_help() -> str:
     """The filter names, e.g. 'fond/fund (fund); år/ar/year (year); …', for help texts and errors."""
     return "; ".join(f"{'/'.join(f.names)} ({_(f.help or f.label)})" for f in REGISTRY if f.kind)
+
+
+# ---------------------------------------------------------------- what core modules report
+
+
+class _Numbers(string.Formatter):
+    """Numbers as the language writes them: a grouped `{n:,}` is '1 000 000' and a decimal `{mb:.1f}`
+    '2,5' in Swedish (the template says a number is grouped or has decimals, the language how)."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        text = format(value, format_spec)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and language() == "sv":
+            text = text.translate({ord(","): " ", ord("."): ","})
+        return text
+
+
+_NUMBERS = _Numbers()
+
+
+def worded(text: str) -> str:
+    """What a core module reported (a skipped file's reason, an index problem) in the user's language:
+    a `Message`'s msgid translated and filled with its values (Messages among them worded too); other
+    text (an OS or parser message, a path) as it is."""
+    if not isinstance(text, Message):
+        return str(text)
+    values = {k: worded(v) if isinstance(v, Message) else v for k, v in text.values.items()}
+    if isinstance(text.template, str):
+        return _NUMBERS.format(_(text.template), **values)
+    return _NUMBERS.format(ngettext(*text.template, int(text.values["n"])), **values)
+
+
+def problem_text(exc: BaseException) -> str:
+    """An error from a core module as the user reads it: its Message worded, else its text."""
+    if len(exc.args) == 1 and isinstance(exc.args[0], Message):
+        return worded(exc.args[0])
+    return query_error_text(exc) if isinstance(exc, ValueError) else str(exc)

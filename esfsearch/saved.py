@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .atomic import write_atomic
 from .config import config_dir
-from .i18n import N_
+from .i18n import N_, Message
 from .locks import LockUnavailable, file_lock
 from .querylang import Filter, QueryError, parse_query, split_filters
 
@@ -43,8 +43,12 @@ class SavedSearchNotFound(SavedSearchError):
     """No saved search by that name. The CLI exits 1, like `esfsearch show` for an unknown id."""
 
     def __init__(self, name: str, saved: list[str]) -> None:
-        known = f"saved: {', '.join(saved)}" if saved else "there are none yet"
-        super().__init__(f"no saved search named {name!r}; {known}")
+        known = (
+            Message(N_("saved: {names}"), names=", ".join(saved))
+            if saved
+            else Message(N_("there are none yet"))
+        )
+        super().__init__(Message(N_("no saved search named {name}; {known}"), name=repr(name), known=known))
         self.name, self.saved = name, saved
 
 
@@ -52,8 +56,17 @@ class SavedSearchExists(SavedSearchError):
     """A search of that name is saved already (and the caller did not ask to replace it)."""
 
     def __init__(self, name: str, text: str | None = None) -> None:
-        what = f" ({text or '(everything)'})" if text is not None else ""
-        super().__init__(f"there is already a saved search named {name!r}{what}")
+        if text is None:
+            message = Message(N_("there is already a saved search named {name}"), name=repr(name))
+        elif text:
+            message = Message(
+                N_("there is already a saved search named {name} ({query})"), name=repr(name), query=text
+            )
+        else:
+            message = Message(
+                N_("there is already a saved search named {name} (every project)"), name=repr(name)
+            )
+        super().__init__(message)
         self.name, self.text = name, text
 
 
@@ -118,24 +131,30 @@ class SavedSearch:
     def from_json(cls, name: str, data: object, where: Path) -> SavedSearch:
         def bad(why: str) -> SavedSearchError:
             return SavedSearchError(
-                f"the saved searches file {where} is damaged: search {name!r} {why}; "
-                "fix it or remove that entry"
+                Message(
+                    N_(
+                        "the saved searches file {path} is damaged: search {name} {why}; fix it or remove that entry"
+                    ),
+                    path=str(where),
+                    name=repr(name),
+                    why=Message(why),
+                )
             )
 
         if not isinstance(data, dict):
-            raise bad("is not an object")
+            raise bad(N_("is not an object"))
         query = data.get("query", "")
         filters = data.get("filters", [])
         if not isinstance(query, str):
-            raise bad("has a query that is not text")
+            raise bad(N_("has a query that is not text"))
         if not isinstance(filters, list) or not all(isinstance(f, str) for f in filters):
-            raise bad("has filters that are not a list of text")
+            raise bad(N_("has filters that are not a list of text"))
         seen = data.get("seen") or {}
         if not isinstance(seen, dict):
-            raise bad("has a 'seen' entry that is not an object")
+            raise bad(N_("has a 'seen' entry that is not an object"))
         ids, hashes = seen.get("ids") or [], seen.get("hashes") or []
         if not isinstance(ids, list) or not isinstance(hashes, list):
-            raise bad("has 'seen' ids or hashes that are not lists")
+            raise bad(N_("has 'seen' ids or hashes that are not lists"))
 
         def text_or_none(key: str) -> str | None:
             value = data.get(key)
@@ -176,11 +195,11 @@ def validate(query: str, filters: Iterable[Filter] = ()) -> list[str]:
 def check_name(name: str) -> str:
     clean = (name or "").strip()
     if not clean:
-        raise SavedSearchError("a saved search needs a name")
+        raise SavedSearchError(Message(N_("a saved search needs a name")))
     if len(clean) > MAX_NAME:
-        raise SavedSearchError(f"the name is longer than {MAX_NAME} characters")
+        raise SavedSearchError(Message(N_("the name is longer than {n} characters"), n=MAX_NAME))
     if not clean.isprintable():
-        raise SavedSearchError("the name contains control characters")
+        raise SavedSearchError(Message(N_("the name contains control characters")))
     return clean
 
 
@@ -256,12 +275,19 @@ class SavedSearches:
             return {}
         except UnicodeDecodeError as exc:
             raise SavedSearchError(
-                f"the saved searches file {self.path} is damaged (not UTF-8 text: {exc.reason}); "
-                "fix or remove it"
+                Message(
+                    N_("the saved searches file {path} is damaged (not UTF-8 text: {why}); fix or remove it"),
+                    path=str(self.path),
+                    why=exc.reason,
+                )
             ) from exc
         except OSError as exc:
             raise SavedSearchError(
-                f"cannot read the saved searches file {self.path}: {exc.strerror}"
+                Message(
+                    N_("cannot read the saved searches file {path}: {why}"),
+                    path=str(self.path),
+                    why=exc.strerror,
+                )
             ) from exc
         if not raw.strip():
             return {}
@@ -269,18 +295,33 @@ class SavedSearches:
             data = json.loads(raw)
         except ValueError as exc:
             raise SavedSearchError(
-                f"the saved searches file {self.path} is damaged (not valid JSON: {exc}); fix or remove it"
+                Message(
+                    N_("the saved searches file {path} is damaged (not valid JSON: {why}); fix or remove it"),
+                    path=str(self.path),
+                    why=str(exc),
+                )
             ) from exc
         if not isinstance(data, dict) or not isinstance(data.get("searches", {}), dict):
             raise SavedSearchError(
-                f"the saved searches file {self.path} is damaged (expected an object with "
-                "a 'searches' table); fix or remove it"
+                Message(
+                    N_(
+                        "the saved searches file {path} is damaged (expected an object with a 'searches' "
+                        "table); fix or remove it"
+                    ),
+                    path=str(self.path),
+                )
             )
         version = data.get("version", FORMAT_VERSION)
         if isinstance(version, int) and version > FORMAT_VERSION:
             raise SavedSearchError(
-                f"the saved searches file {self.path} was written by a newer esfsearch "
-                f"(format {version}); upgrade esfsearch"
+                Message(
+                    N_(
+                        "the saved searches file {path} was written by a newer esfsearch (format {version}); "
+                        "upgrade esfsearch"
+                    ),
+                    path=str(self.path),
+                    version=version,
+                )
             )
         return {
             name: SavedSearch.from_json(name, entry, self.path)
@@ -364,7 +405,11 @@ class SavedSearches:
             write_atomic(self.path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         except OSError as exc:
             raise SavedSearchError(
-                f"cannot write the saved searches file {self.path}: {exc.strerror or exc}"
+                Message(
+                    N_("cannot write the saved searches file {path}: {why}"),
+                    path=str(self.path),
+                    why=exc.strerror or str(exc),
+                )
             ) from exc
 
     @contextmanager
@@ -374,7 +419,9 @@ class SavedSearches:
             with file_lock(self.path.with_name(self.path.name + ".lock")):
                 yield
         except LockUnavailable as exc:
-            raise SavedSearchError(f"cannot write in {self.path.parent}: {exc.reason}") from exc
+            raise SavedSearchError(
+                Message(N_("cannot write in {path}: {why}"), path=str(self.path.parent), why=exc.reason)
+            ) from exc
 
 
 def _remember(search: SavedSearch, seen: Iterable[tuple[str, str]], index: Path | str | None) -> None:
@@ -412,7 +459,7 @@ def new_matches(index_dir: Path, summary, store: SavedSearches | None = None) ->
     try:
         searches = store.list()
     except SavedSearchError as exc:
-        return [{"error": str(exc)}]
+        return [{"error": exc.args[0]}]
     if not searches:
         return []
     fresh = set(getattr(summary, "new_keys", None) or [])
@@ -427,13 +474,15 @@ def new_matches(index_dir: Path, summary, store: SavedSearches | None = None) ->
     try:
         engine = SearchEngine(index_dir)
     except IndexProblem as exc:
-        return [{"error": str(exc)}]
+        return [{"error": exc.args[0]}]
     try:
         for s in searches:
             try:
                 found = new_since(engine, s, (h for h in matching_hits(engine, s) if h.key in fresh))
             except QueryError as exc:
-                out.append({"name": s.name, "query": s.text, "error": f"saved search {s.name!r}: {exc}"})
+                problem = Message(exc.template, **exc.params) if exc.template else str(exc)
+                error = Message(N_("saved search {name}: {problem}"), name=repr(s.name), problem=problem)
+                out.append({"name": s.name, "query": s.text, "error": error})
                 continue
             out.append(_entry(s, found.new, found.changed))
     finally:

@@ -22,7 +22,7 @@ from whoosh import scoring, sorting
 from .columns import ColumnsUnavailable
 from .fields import BY_NAME, DEFAULT_FACETS, FACETS, SUMMARY_FIELDS, YEAR, json_value
 from .fields import SORTS as FIELD_SORTS
-from .i18n import N_
+from .i18n import N_, Message
 from .index import IndexProblem, current_generation, is_stale, open_whoosh, read_meta
 from .querylang import Filter, QueryError, QueryInfo, _Or, parse_query
 from .records import ProjectRecord
@@ -152,8 +152,13 @@ class SearchEngine:
         except Exception as exc:
             ix.close()
             raise IndexProblem(
-                f"the index in {gen} cannot be read ({type(exc).__name__}: {exc}); "
-                "rebuild with `esfsearch index --rebuild`"
+                Message(
+                    N_(
+                        "the index in {path} cannot be read ({why}); rebuild with `esfsearch index --rebuild`"
+                    ),
+                    path=str(gen),
+                    why=f"{type(exc).__name__}: {exc}",
+                )
             ) from exc
         return gen, meta, ix, searcher
 

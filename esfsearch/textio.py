@@ -10,9 +10,11 @@ import codecs
 import re
 import unicodedata
 
+from .i18n import N_, Message
+
 
 class UnreadableText(ValueError):
-    """The bytes are not text we can read; the message is shown to the user."""
+    """The bytes are not text we can read; the message (a Message, see i18n) says why."""
 
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
@@ -23,7 +25,7 @@ _MANY_BLANKS = re.compile(r"\n{3,}")
 def decode_bytes(data: bytes) -> tuple[str, str]:
     """Decode file bytes, returning (text, encoding name). Raises UnreadableText."""
     if not data.strip():
-        raise UnreadableText("empty file")
+        raise UnreadableText(Message(N_("empty file")))
     if data.startswith(codecs.BOM_UTF8):
         return _strict(data[3:], "utf-8"), "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -31,7 +33,7 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         return _strict(data, "utf-32"), "utf-32"
     if b"\x00" in data[:8192]:
-        raise UnreadableText("binary file (contains NUL bytes)")
+        raise UnreadableText(Message(N_("binary file (contains NUL bytes)")))
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
@@ -43,7 +45,9 @@ def _strict(data: bytes, encoding: str) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise UnreadableText(f"invalid {encoding} at byte {exc.start}") from exc
+        raise UnreadableText(
+            Message(N_("invalid {encoding} at byte {byte}"), encoding=encoding, byte=exc.start)
+        ) from exc
 
 
 def _detect_legacy(data: bytes, utf8_error: UnicodeDecodeError) -> tuple[str, str]:
@@ -65,7 +69,11 @@ def _detect_legacy(data: bytes, utf8_error: UnicodeDecodeError) -> tuple[str, st
         encoding = "latin-1"
     if _looks_binary(text):
         raise UnreadableText(
-            f"not text: undecodable as UTF-8 ({utf8_error.reason} at byte {utf8_error.start})"
+            Message(
+                N_("not text: undecodable as UTF-8 ({why} at byte {byte})"),
+                why=utf8_error.reason,
+                byte=utf8_error.start,
+            )
         )
     return text, encoding
 

@@ -43,6 +43,7 @@ from .index import IndexProblem, build_index, index_exists
 from .presentation import (
     field_help,
     hit_details,
+    problem_text,
     projects,
     query_error_text,
     record_rows,
@@ -526,7 +527,9 @@ class EsfSearchApp(App[None]):
         try:
             self.engine = SearchEngine(self.index_dir)
         except IndexProblem as exc:
-            self._setup(_("The index cannot be used: {problem}").format(problem=exc), missing=False)
+            self._setup(
+                _("The index cannot be used: {problem}").format(problem=problem_text(exc)), missing=False
+            )
             return
         self._engine_ready()
 
@@ -597,7 +600,7 @@ class EsfSearchApp(App[None]):
             summary = build_index([self.corpus_dir], self.index_dir, rebuild=rebuild, progress=progress)
             engine = SearchEngine(self.index_dir)
         except (IndexProblem, OSError) as exc:
-            self.call_from_thread(self._build_failed, str(exc))
+            self.call_from_thread(self._build_failed, problem_text(exc))
             return
         self.call_from_thread(self._build_done, engine, summary.records, summary.seconds)
 

@@ -104,7 +104,7 @@ def test_placeholders_are_the_same_in_both_languages():
     placeholder = re.compile(r"\{[^{}]*\}|%\(?\w*\)?[sd]")
     for en, sv in pairs():
         assert sorted(placeholder.findall(en)) == sorted(placeholder.findall(sv)), en
-        sv.format(**{name.strip("{}"): "x" for name in placeholder.findall(sv)})  # formats
+        sv.format(**{name.strip("{}").split(":")[0]: 1 for name in placeholder.findall(sv)})  # formats
 
 
 def test_the_committed_mo_is_the_compiled_po():
@@ -320,3 +320,295 @@ def test_the_tui_command_honours_lang(monkeypatch, tmp_path):
         assert result.exit_code == 0, result.output
         assert seen.pop() == expected
         assert language() == "en"
+
+
+# ---------------------------------------------------------------- what core modules report
+
+
+@pytest.fixture
+def bad_corpus(tmp_path) -> Path:
+    """A corpus with one readable project and files that are skipped, each for its own reason."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "good.md").write_text("# Kompetens i Norrland\n\nEtt projekt om kompetens.\n", encoding="utf-8")
+    (corpus / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj garbage\n")
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "README.md").write_text("# About\n", encoding="utf-8")
+    long_title = "# " + "Lång titel " * 200 + "\n\nText.\n"
+    (corpus / "long.md").write_text(long_title, encoding="utf-8")
+    return corpus
+
+
+REASONS = {
+    "sv": [
+        "Hoppade över 3:",
+        "skadad PDF-fil:",
+        "tom fil",
+        "titeln kortades till sina första 1 000 av 2 199 tecken",
+    ],
+    "en": ["Skipped 3:", "corrupt PDF:", "empty file", "title cut to its first 1,000 of 2,199 characters"],
+}
+
+
+@pytest.mark.parametrize(("env", "lang"), [(SWEDISH, "sv"), (ENGLISH, "en")], ids=["LANG=sv", "LANG=C"])
+def test_skipped_files_are_reported_in_the_users_language(bad_corpus, tmp_path, env, lang):
+    ix = tmp_path / "ix"
+    for run in ("built", "unchanged"):  # the second run reports the reasons kept in the metadata
+        result = runner.invoke(app, ["index", str(bad_corpus), "--index", str(ix)], env={**env, **WIDE})
+        assert result.exit_code == 0, result.output
+        text = result.stderr
+        for words in REASONS[lang]:
+            assert words in text, f"{run}: {words!r} not in {text}"
+        assert foreign(text.replace(str(tmp_path), "·"), lang) == [], text
+    parsed = runner.invoke(app, ["parse", str(bad_corpus / "empty.txt")], env=env)
+    assert ("tom fil" if lang == "sv" else "empty file") in parsed.stderr
+
+
+def test_reasons_kept_by_one_language_are_worded_in_the_other(bad_corpus, tmp_path):
+    ix = tmp_path / "ix"
+    assert runner.invoke(app, ["index", str(bad_corpus), "--index", str(ix)], env=ENGLISH).exit_code == 0
+    again = runner.invoke(app, ["index", str(bad_corpus), "--index", str(ix)], env={**SWEDISH, **WIDE})
+    assert "oförändrade" in again.stderr and "skadad PDF-fil:" in again.stderr, again.stderr
+
+
+def test_index_json_reasons_are_english_with_their_template_and_values(bad_corpus, tmp_path):
+    """--json gives each reason as English text (what it always was) and its msgid and values, the
+    same in either language."""
+    outputs = []
+    for env in (SWEDISH, ENGLISH):
+        result = runner.invoke(
+            app, ["index", str(bad_corpus), "--index", str(tmp_path / "ix"), "--json"], env=env
+        )
+        outputs.append(json.loads(result.stdout)["skipped"])
+    assert outputs[0] == outputs[1]
+    by_reason = {entry["reason"]: entry for entry in outputs[0]}
+    assert by_reason["empty file"]["template"] == "empty file"
+    title = next(e for e in outputs[0] if e["reason"].startswith("title cut"))
+    assert title["template"] == "title cut to its first {kept:,} of {total:,} characters"
+    assert title["values"] == {"kept": 1000, "total": 2199}
+
+
+def test_an_index_problem_is_worded_in_the_users_language(tmp_path):
+    ix = tmp_path / "ix"
+    ix.mkdir()
+    (ix / "CURRENT").write_text("../elsewhere", encoding="utf-8")
+    for env, expected in ((SWEDISH, "är skadad; bygg om med"), (ENGLISH, "is damaged; rebuild with")):
+        result = runner.invoke(app, ["stats", "--index", str(ix)], env=env)
+        assert result.exit_code == 3 and expected in result.stderr, result.stderr
+
+
+def test_message_numbers_follow_the_language():
+    from esfsearch.i18n import N_, Message, Nn_
+    from esfsearch.presentation import worded
+
+    size = Message(N_("file too large ({size:.1f} MB; limit {limit:.0f} MB)"), size=25.25, limit=20.0)
+    assert size == "file too large (25.2 MB; limit 20 MB)"
+    pages = Message(Nn_("PDF without any text ({n} page)", "PDF without any text ({n} pages)"), n=1)
+    with speaking("sv"):
+        assert worded(size) == "filen är för stor (25,2 MB; gränsen är 20 MB)"
+        assert worded(pages) == "PDF-fil utan någon text (1 sida)"
+        assert worded("plain text") == "plain text"
+    with speaking("en"):
+        assert worded(size) == size and worded(pages) == "PDF without any text (1 page)"
+    import pickle
+
+    again = pickle.loads(pickle.dumps(pages))
+    assert again == pages and again.data() == pages.data()
+
+
+@pytest.mark.parametrize(
+    ("env", "lang", "labels"),
+    [
+        (SWEDISH, "sv", ["exakt ", "delar ", "förenklad ", "begrepp ", "utökat ", "rangordnas under"]),
+        (
+            ENGLISH,
+            "en",
+            ["exact ", "parts ", "folded ", "concepts ", "expanded ", "below every direct match"],
+        ),
+    ],
+    ids=["LANG=sv", "LANG=C"],
+)
+def test_analyze_speaks_one_language(ix, env, lang, labels):
+    terms = runner.invoke(app, ["analyze", "kompetensförsörjningsbehov"], env=env)
+    explained = runner.invoke(
+        app, ["analyze", "--query", "kompetensförsörjning", "--index", str(ix)], env=env
+    )
+    assert terms.exit_code == 0 and explained.exit_code == 0, explained.output
+    text = terms.stdout + explained.stdout
+    for label in labels:
+        assert label in text, text
+    assert foreign(text, lang) == [], text
+    as_json = runner.invoke(app, ["analyze", "kompetensförsörjningsbehov", "--json"], env=env)
+    assert set(json.loads(as_json.stdout)) == {"exact", "parts", "folded"}  # keys stay
+
+
+def test_saved_search_errors_speak_one_language(tmp_path, monkeypatch):
+    monkeypatch.setenv("ESFSEARCH_CONFIG_DIR", str(tmp_path / "config"))
+    store = tmp_path / "config" / "saved-searches.json"
+    cases = [
+        (
+            ["saved", "remove", "nosuch"],
+            None,
+            ["ingen sparad sökning heter 'nosuch'; det finns inga ännu"],
+            ["no saved search named 'nosuch'; there are none yet"],
+        ),
+        (
+            ["saved", "add", "  ", "x"],
+            None,
+            ["en sparad sökning behöver ett namn"],
+            ["a saved search needs a name"],
+        ),
+        (
+            ["saved", "list"],
+            '{"searches": {"a": 3}}',
+            ["är skadad: sökningen 'a' är inte ett objekt; rätta den eller ta bort den posten"],
+            ["is damaged: search 'a' is not an object; fix it or remove that entry"],
+        ),
+        (["saved", "list"], "{not json", ["är skadad (inte giltig JSON:"], ["is damaged (not valid JSON:"]),
+    ]
+    for args, content, sv, en in cases:
+        if content is not None:
+            store.parent.mkdir(parents=True, exist_ok=True)
+            store.write_text(content, encoding="utf-8")
+        for env, lang, expected in ((SWEDISH, "sv", sv), (ENGLISH, "en", en)):
+            result = runner.invoke(app, args, env={**env, **WIDE})
+            assert result.exit_code in (1, 2), result.output
+            for words in expected:
+                assert words in result.stderr, result.stderr
+            assert foreign(result.stderr.replace(str(tmp_path), "·"), lang) == [], result.stderr
+
+
+# ---------------------------------------------------------------- --help
+
+HELP_COMMANDS = [
+    [],
+    ["query"],
+    ["index"],
+    ["parse"],
+    ["show"],
+    ["similar"],
+    ["stats"],
+    ["analyze"],
+    ["tui"],
+    ["eval"],
+    ["saved"],
+    ["saved", "add"],
+    ["saved", "list"],
+    ["saved", "remove"],
+    ["saved", "run"],
+    ["saved", "new"],
+]
+
+
+def _help_text(text: str) -> str:
+    """A help screen less the names that are the same in both languages: the commands, the options
+    and the --sort values."""
+    from esfsearch.fields import SORTS
+
+    for value in sorted(SORTS, key=len, reverse=True):
+        text = re.sub(rf"(?<![\w-]){re.escape(value)}(?![\w-])", "·", text)
+    text = re.sub(r"--[a-z-]+", "--·", text)  # options
+    text = re.sub(r"^(\S+ esfsearch(?: saved)?) [a-z]+ ", r"\1 · ", text)  # the command in the usage line
+    return re.sub(r"^  [a-z]+  ", "  ·  ", text, flags=re.M)  # the commands' names in the list
+
+
+@pytest.mark.parametrize(
+    ("env", "front", "lang"),
+    [
+        (SWEDISH, [], "sv"),
+        (ENGLISH, [], "en"),
+        (ENGLISH, ["--lang", "sv"], "sv"),
+        ({"ESFSEARCH_LANG": "sv"}, [], "sv"),
+    ],
+    ids=["LANG=sv", "LANG=C", "LANG=C --lang sv", "ESFSEARCH_LANG=sv"],
+)
+def test_help_speaks_one_language(env, front, lang):
+    for args in HELP_COMMANDS:
+        result = runner.invoke(app, [*front, *args, "--help"], env={**env, **WIDE})
+        assert result.exit_code == 0, result.output
+        text = result.stdout
+        assert foreign(_help_text(text), lang) == [], f"{args}: {text}"
+        if lang == "sv":
+            assert text.startswith("Användning: ") and "Visa det här meddelandet och avsluta." in text, text
+        else:
+            assert text.startswith("Usage: ") and "Show this message and exit." in text, text
+    top = runner.invoke(app, [*front, "--help"], env={**env, **WIDE}).stdout
+    query = runner.invoke(app, [*front, "query", "--help"], env={**env, **WIDE}).stdout
+    expected = {
+        "sv": [
+            (top, "Kommandon:"),
+            (top, "Sök bland projekten; bäst matchande först."),
+            (query, "Flaggor:"),
+            (query, "Träffar per sida  [standard: 10; x>=1]"),
+            (query, "Antal per region, fond"),
+            (query, "Beviljat EU-stöd minst:"),
+            (query, "amount eller budget"),
+        ],
+        "en": [
+            (top, "Commands:"),
+            (top, "Search the projects; best matches first."),
+            (query, "Options:"),
+            (query, "Hits per page  [default: 10; x>=1]"),
+            (query, "Counts per region, fund"),
+            (query, "Granted EU support at least:"),
+            (query, "amount or budget"),
+        ],
+    }[lang]
+    for text, words in expected:
+        assert words in text, f"{words!r} not in {text}"
+
+
+def test_help_leaves_the_commands_english_for_the_next_run():
+    """Help is translated while it is rendered; the commands keep their English msgids."""
+    sv = runner.invoke(app, ["--lang", "sv", "query", "--help"], env=ENGLISH).stdout
+    en = runner.invoke(app, ["query", "--help"], env=ENGLISH).stdout
+    assert "Träffar per sida" in sv and "Hits per page" in en and "Träffar" not in en
+
+
+def test_help_is_quick():
+    """`--help` in Swedish costs no more than in English: no module beyond the CLI's is imported."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LC_") and k != "LANGUAGE"}
+    code = (
+        "import sys\n"
+        "from esfsearch.cli.main import main\n"
+        "sys.argv = ['esfsearch', 'query', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('whoosh', 'textual', 'esfsearch.search', 'esfsearch.index') if m in sys.modules))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**env, "LANG": "sv_SE.UTF-8"},
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Användning:" in proc.stdout and proc.stdout.strip().endswith("[]"), proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "lang", "words"),
+    [
+        (
+            SWEDISH,
+            "sv",
+            ["DOCX, ", " stycken", "-> 1 post", "skannad PDF-fil: inget textlager (2 av 2 sidor är bilder)"],
+        ),
+        (
+            ENGLISH,
+            "en",
+            ["DOCX, ", " paragraphs", "-> 1 record", "scanned PDF: no text layer (2 of 2 pages are images)"],
+        ),
+    ],
+    ids=["LANG=sv", "LANG=C"],
+)
+def test_parse_says_what_it_read_in_the_users_language(tmp_path, env, lang, words):
+    from docgen import parse_seed, scanned_pdf, to_docx
+
+    seed = sorted((REPO / "corpus" / "seeds").glob("*.txt"))[0]
+    (tmp_path / "a.docx").write_bytes(to_docx(parse_seed(seed)))
+    (tmp_path / "s.pdf").write_bytes(scanned_pdf())
+    result = runner.invoke(app, ["parse", str(tmp_path)], env={**env, **WIDE})
+    for word in words:
+        assert word in result.stderr, result.stderr
+    assert foreign(result.stderr.replace(str(tmp_path), "·"), lang) == [], result.stderr

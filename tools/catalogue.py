@@ -24,8 +24,8 @@ LOCALE = PACKAGE / "locale"
 POT = LOCALE / "esfsearch.pot"
 PO = LOCALE / "sv" / "LC_MESSAGES" / "esfsearch.po"
 MO = PO.with_suffix(".mo")
-# _("…"), N_("…") and ngettext("one", "many", n)
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+# _("…"), N_("…"), ngettext("one", "many", n) and Nn_("one", "many") (for a Message)
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "Nn_": (1, 2)}
 
 
 def extract() -> Catalog:

@@ -76,6 +76,7 @@ def open_engine(
 ) -> SearchEngine:
     """Open the index, building it from the corpus on first use; index problems exit 3."""
     from ..index import IndexProblem, SchemaMismatch, index_exists
+    from ..presentation import problem_text
     from ..search import SearchEngine
 
     index_dir, corpus_dir = paths(index, corpus)
@@ -111,7 +112,7 @@ def open_engine(
             err(indexed(summary))
             engine = SearchEngine(index_dir)
     except IndexProblem as exc:
-        fail(str(exc), EXIT_INDEX)
+        fail(problem_text(exc), EXIT_INDEX)
     if check_stale and engine.is_stale():
         err(_("Note: the corpus changed since the index was built; run `esfsearch index` to update it."))
     return engine

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from ..i18n import _
+from ..i18n import N_, _
 
 # The evaluation (and Whoosh with it) is imported inside the command: registering `eval` must not
 # slow down every other command's start-up.
@@ -57,30 +57,38 @@ def render(report, console) -> None:
     )
 
 
+HELP = N_(
+    "Measure ranking quality (nDCG@10, recall@10, MRR) on the judged query set, per class, against "
+    'plain-Whoosh baselines (StandardAnalyzer; LanguageAnalyzer("sv")).'
+)
+
+
 def eval_command(
     queries: Path | None = typer.Option(
-        None, "--queries", help="judged queries (default: eval/queries.json)"
+        None, "--queries", help=N_("judged queries (default: eval/queries.json)")
     ),
-    qrels: Path | None = typer.Option(None, "--qrels", help="judgements (default: eval/qrels.json)"),
+    qrels: Path | None = typer.Option(None, "--qrels", help=N_("judgements (default: eval/qrels.json)")),
     index: Path | None = typer.Option(
         None,
         "--index",
-        help="evaluate this index instead of building one from the shipped corpus in a temporary directory",
+        help=N_(
+            "evaluate this index instead of building one from the shipped corpus in a temporary directory"
+        ),
     ),
-    corpus: Path | None = typer.Option(None, "--corpus", help="corpus for the temporary index"),
-    split: str = typer.Option("all", "--split", help="tune, holdout or all"),
-    as_json: bool = typer.Option(False, "--json", help="print the results as JSON instead of a table"),
+    corpus: Path | None = typer.Option(None, "--corpus", help=N_("corpus for the temporary index")),
+    split: str = typer.Option("all", "--split", help=N_("tune, holdout or all")),
+    as_json: bool = typer.Option(False, "--json", help=N_("print the results as JSON instead of a table")),
     output: Path | None = typer.Option(
         None,
         "--output",
         "-o",
-        help="where to write results.json (default: results.json beside the queries file)",
+        help=N_("where to write results.json (default: results.json beside the queries file)"),
     ),
-    no_write: bool = typer.Option(False, "--no-write", help="do not write results.json"),
-    baselines: bool = typer.Option(True, "--baselines/--no-baselines", help="also run the Whoosh baselines"),
+    no_write: bool = typer.Option(False, "--no-write", help=N_("do not write results.json")),
+    baselines: bool = typer.Option(
+        True, "--baselines/--no-baselines", help=N_("also run the Whoosh baselines")
+    ),
 ) -> None:
-    """Measure ranking quality (nDCG@10, recall@10, MRR) on the judged query set, per class, against
-    plain-Whoosh baselines (StandardAnalyzer; LanguageAnalyzer("sv"))."""
     from rich.console import Console
 
     from ..evaluation import EVAL_DIR, SPLITS, EvalError, evaluate, write_results
@@ -104,7 +112,9 @@ def eval_command(
         err.print(f"esfsearch eval: {exc}", markup=False)
         raise typer.Exit(2) from None
     except IndexProblem as exc:
-        err.print(f"esfsearch eval: {exc}", markup=False)
+        from ..presentation import problem_text
+
+        err.print(f"esfsearch eval: {problem_text(exc)}", markup=False)
         raise typer.Exit(3) from None
     if not no_write:
         target = output or (Path(queries).parent if queries else EVAL_DIR) / "results.json"

@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ..i18n import LANGUAGES, _, ngettext, set_language
-from ..presentation import conflict_text, matches, projects, query_error_text
+from ..i18n import LANGUAGES, N_, _, ngettext, set_language
+from ..presentation import conflict_text, matches, problem_text, projects, query_error_text, worded
 from . import saved
 from .engine import build, open_engine, paths
+from .eval import HELP as EVAL_HELP
 from .eval import eval_command
+from .help import App
 from .options import (
     APP_SETTINGS,
     CorpusOpt,
@@ -58,10 +60,12 @@ if TYPE_CHECKING:
     from ..index import BuildSummary
     from ..querylang import Filter
 
-app = typer.Typer(
+app = App(
     name="esfsearch",
-    help="Swedish-aware search over ESF, ESF+ and ERUF project descriptions.\n\n"
-    "Run without arguments on a terminal to open the search UI.",
+    help=N_(
+        "Swedish-aware search over ESF, ESF+ and ERUF project descriptions.\n\n"
+        "Run without arguments on a terminal to open the search UI."
+    ),
     no_args_is_help=False,
     **APP_SETTINGS,
 )
@@ -70,38 +74,44 @@ app = typer.Typer(
 # ---------------------------------------------------------------- query
 
 
-@app.command()
+@app.command(help=N_("Search the projects; best matches first."))
 @with_filter_options
 def query(
     text: list[str] = typer.Argument(
         None,
-        help='Query text: words, "phrases", AND/OR/NOT, prefix*, fuzzy~, '
-        'and filters such as region:"Övre Norrland", fond:esf+, år:2018..2020, '
-        "stöd:>5 mkr, start:>=2016-01-01. Empty or *:*: every project.",
+        help=N_(
+            'Query text: words, "phrases", AND/OR/NOT, prefix*, fuzzy~, '
+            'and filters such as region:"Övre Norrland", fond:esf+, år:2018..2020, '
+            "stöd:>5 mkr, start:>=2016-01-01. Empty or *:*: every project."
+        ),
     ),
     filters: list[Filter] = [],  # noqa: B006 - with_filter_options puts the filter options here
     sort: str = SortOpt,
     limit: int = LimitOpt,
     page: int = PageOpt,
-    all_hits: bool = typer.Option(False, "--all", help="Every hit, streamed (with --json, --csv or --ids)"),
+    all_hits: bool = typer.Option(
+        False, "--all", help=N_("Every hit, streamed (with --json, --csv or --ids)")
+    ),
     facets: bool = FacetsOpt,
     as_json: bool = JsonOpt,
     as_csv: bool = CsvOpt,
     excel: bool = typer.Option(
-        False, "--excel", help="CSV for Excel: semicolons, UTF-8 with BOM (implies --csv)"
+        False, "--excel", help=N_("CSV for Excel: semicolons, UTF-8 with BOM (implies --csv)")
     ),
     xlsx: Path | None = typer.Option(
-        None, "--xlsx", metavar="FILE", help="Write every hit to an Excel workbook (typed cells, autofilter)"
+        None,
+        "--xlsx",
+        metavar="FILE",
+        help=N_("Write every hit to an Excel workbook (typed cells, autofilter)"),
     ),
-    force: bool = typer.Option(False, "--force", help="Let --xlsx replace an existing file"),
+    force: bool = typer.Option(False, "--force", help=N_("Let --xlsx replace an existing file")),
     ids: bool = IdsOpt,
     no_snippets: bool = NoSnippetsOpt,
     no_contacts: bool = NoContactsOpt,
     index: Path | None = IndexOpt,
     corpus: Path | None = CorpusOpt,
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No notices or progress on stderr"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=N_("No notices or progress on stderr")),
 ) -> None:
-    """Search the projects; best matches first."""
     from ..querylang import QueryError
 
     as_csv = as_csv or excel
@@ -158,22 +168,24 @@ def query(
 # ---------------------------------------------------------------- index / parse
 
 
-@app.command("index")
+@app.command(
+    "index",
+    help=N_("Build or update the index: new files added, changed ones re-indexed, deleted ones removed."),
+)
 def index_cmd(
     sources: list[Path] = typer.Argument(
-        None, metavar="PATHS", help="Corpus folders or files [default: the corpus]"
+        None, metavar="PATHS", help=N_("Corpus folders or files [default: the corpus]")
     ),
     rebuild: bool = typer.Option(
         False,
         "--rebuild",
-        help="Build a new index from scratch (the old one stays usable until the new one is complete)",
+        help=N_("Build a new index from scratch (the old one stays usable until the new one is complete)"),
     ),
     index: Path | None = IndexOpt,
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary"),
-    as_json: bool = typer.Option(False, "--json", help="The summary as JSON"),
-    wait: float = typer.Option(10.0, "--wait", help="Seconds to wait for another build to finish"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=N_("No progress bar or summary")),
+    as_json: bool = typer.Option(False, "--json", help=N_("The summary as JSON")),
+    wait: float = typer.Option(10.0, "--wait", help=N_("Seconds to wait for another build to finish")),
 ) -> None:
-    """Build or update the index: new files added, changed ones re-indexed, deleted ones removed."""
     from ..index import IndexProblem
 
     index_dir, corpus_dir = paths(index, None)
@@ -184,7 +196,7 @@ def index_cmd(
     try:
         summary = build(index_dir, corpus, rebuild, quiet or as_json, lock_timeout=wait)
     except IndexProblem as exc:
-        fail(str(exc), EXIT_INDEX)
+        fail(problem_text(exc), EXIT_INDEX)
     except KeyboardInterrupt:
         fail(_("interrupted; the previous index is unchanged and still usable"), EXIT_INTERRUPTED)
     if as_json:
@@ -218,9 +230,9 @@ def _print_summary(summary: BuildSummary, index_dir: Path) -> None:
     if summary.skipped:
         out.print(_("Skipped {n}:").format(n=len(summary.skipped)), markup=False)
         for path, reason in summary.skipped:
-            out.print(f"  {path}: {reason}", markup=False)
+            out.print(f"  {worded(path)}: {worded(reason)}", markup=False)
     if summary.ignored:
-        left_out = ", ".join(p for p, _reason in summary.ignored)
+        left_out = ", ".join(worded(p) for p, _reason in summary.ignored)
         out.print(_("Not project texts, left out: {paths}").format(paths=left_out), markup=False)
     if summary.conflicts:
         ids = list(dict.fromkeys(c["id"] for c in summary.conflicts))
@@ -237,12 +249,11 @@ def _print_summary(summary: BuildSummary, index_dir: Path) -> None:
             )
 
 
-@app.command()
+@app.command(help=N_("Show how files are read: the records as JSON on stdout, unreadable files on stderr."))
 def parse(
-    files: list[Path] = typer.Argument(..., metavar="PATHS", help="Files or folders to read"),
+    files: list[Path] = typer.Argument(..., metavar="PATHS", help=N_("Files or folders to read")),
     no_contacts: bool = NoContactsOpt,
 ) -> None:
-    """Show how files are read: the records as JSON on stdout, unreadable files on stderr."""
     from ..ingest import ingest
 
     report = ingest(files)
@@ -253,13 +264,13 @@ def parse(
             count = ngettext("{n} record", "{n} records", len(f.records)).format(n=len(f.records))
             err(
                 _("read {path}: {info} -> {records}, layout {layout}").format(
-                    path=f.path, info=f.format_info, records=count, layout=f.layout
+                    path=f.path, info=worded(f.format_info), records=count, layout=f.layout
                 )
             )
     for path, reason in report.problems:
-        err(_("skipped {path}: {reason}").format(path=path, reason=reason))
+        err(_("skipped {path}: {reason}").format(path=worded(path), reason=worded(reason)))
     for path, reason in report.ignored:
-        err(_("left out {path}: {reason}").format(path=path, reason=reason))
+        err(_("left out {path}: {reason}").format(path=worded(path), reason=worded(reason)))
     if report.problems:
         raise typer.Exit(EXIT_NONE if records else EXIT_USAGE)
     raise typer.Exit(EXIT_OK if records else EXIT_NONE)
@@ -268,16 +279,15 @@ def parse(
 # ---------------------------------------------------------------- show / similar / stats
 
 
-@app.command()
+@app.command(help=N_("Show one project with every field."))
 def show(
-    record_id: str = typer.Argument(..., metavar="ID", help="Project id (diarienummer / ärende-id)"),
-    query_text: str | None = typer.Option(None, "--query", help="Highlight this query's matches"),
+    record_id: str = typer.Argument(..., metavar="ID", help=N_("Project id (diarienummer / ärende-id)")),
+    query_text: str | None = typer.Option(None, "--query", help=N_("Highlight this query's matches")),
     as_json: bool = JsonOpt,
     no_contacts: bool = NoContactsOpt,
     index: Path | None = IndexOpt,
     corpus: Path | None = CorpusOpt,
 ) -> None:
-    """Show one project with every field."""
     from ..querylang import QueryError
 
     engine = open_engine(index, corpus)
@@ -305,15 +315,14 @@ def show(
         print_record(hit.record, hl, contacts=not no_contacts)
 
 
-@app.command()
+@app.command(help=N_("Projects most like the given one (more-like-this on its words)."))
 def similar(
-    record_id: str = typer.Argument(..., metavar="ID", help="Project id"),
-    limit: int = typer.Option(10, "--limit", "-n", help="How many"),
+    record_id: str = typer.Argument(..., metavar="ID", help=N_("Project id")),
+    limit: int = typer.Option(10, "--limit", "-n", help=N_("How many")),
     as_json: bool = JsonOpt,
     index: Path | None = IndexOpt,
     corpus: Path | None = CorpusOpt,
 ) -> None:
-    """Projects most like the given one (more-like-this on its words)."""
     from ..querylang import QueryError
 
     engine = open_engine(index, corpus)
@@ -330,13 +339,12 @@ def similar(
     raise typer.Exit(EXIT_OK if result.total else EXIT_NONE)
 
 
-@app.command()
+@app.command(help=N_("What is in the index: records per layout and fund, size, last build, stale or not."))
 def stats(
     as_json: bool = JsonOpt,
     index: Path | None = IndexOpt,
     corpus: Path | None = CorpusOpt,
 ) -> None:
-    """What is in the index: records per layout and fund, size, last build, stale or not."""
     engine = open_engine(index, corpus, check_stale=False)
     try:
         data = engine.stats()
@@ -366,21 +374,26 @@ def stats(
         out.print(f"{label:<{width}}{value}", markup=False)
 
 
-@app.command()
+@app.command(
+    help=N_(
+        "Show the index terms the Swedish analyzer makes of a text (exact, compound parts, folded), "
+        "or with --query how a query is understood and widened."
+    )
+)
 def analyze(
-    text: list[str] = typer.Argument(None, help="Text to analyse"),
+    text: list[str] = typer.Argument(None, help=N_("Text to analyse")),
     query_text: str | None = typer.Option(
         None,
         "--query",
-        help="Explain how this query is searched: its "
-        "concepts, compound splits and expansion terms with their weights",
+        help=N_(
+            "Explain how this query is searched: its "
+            "concepts, compound splits and expansion terms with their weights"
+        ),
     ),
     as_json: bool = JsonOpt,
     index: Path | None = IndexOpt,
     corpus: Path | None = CorpusOpt,
 ) -> None:
-    """Show the index terms the Swedish analyzer makes of a text (exact, compound parts, folded),
-    or with --query how a query is understood and widened."""
     if query_text is not None:
         _explain(query_text, as_json, index, corpus)
         return
@@ -393,8 +406,14 @@ def analyze(
     if as_json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
         return
+    labels = {mode: _(ANALYZE_MODES[mode]) for mode in data}
+    width = max(map(len, labels.values())) + 1
     for mode, terms in data.items():
-        sys.stdout.write(f"{mode:<7} {' '.join(terms)}\n")
+        sys.stdout.write(f"{labels[mode]:<{width}} {' '.join(terms)}\n")
+
+
+# The analyzer's modes (`analyze`, and the keys of its --json) and their labels in its text output.
+ANALYZE_MODES = {"exact": N_("exact"), "parts": N_("parts"), "folded": N_("folded")}
 
 
 def _explain(query_text: str, as_json: bool, index: Path | None, corpus: Path | None) -> None:
@@ -411,33 +430,44 @@ def _explain(query_text: str, as_json: bool, index: Path | None, corpus: Path | 
     if as_json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
         return
-    sys.stdout.write(
-        f"concepts  {' | '.join(data['concepts']) or '-'}"
-        f"  (each a ranking step of up to {data['concept_step']:g})\n"
-    )
+    labels = {"concepts": _("concepts"), "split": _("split"), "expanded": _("expanded")}
+    width = max(map(len, labels.values())) + 1
+    step = _("(each a ranking step of up to {weight})").format(weight=f"{data['concept_step']:g}")
+    sys.stdout.write(f"{labels['concepts']:<{width}} {' | '.join(data['concepts']) or '-'}  {step}\n")
     for split in data["compound_splits"]:
-        sys.stdout.write(f"split     {split['word']} -> {' + '.join(split['parts'])} ({split['source']})\n")
+        parts = " + ".join(split["parts"])
+        sys.stdout.write(f"{labels['split']:<{width}} {split['word']} -> {parts} ({split['source']})\n")
     if data["expansions"]:
         sys.stdout.write(
-            "expanded  "
+            f"{labels['expanded']:<{width}} "
             + ", ".join(f"{e['term']} {e['weight']:.3f}" for e in data["expansions"])
-            + "  (below every direct match)\n"
+            + "  "
+            + _("(below every direct match)")
+            + "\n"
         )
     else:
-        sys.stdout.write("expanded  -\n")
+        sys.stdout.write(f"{labels['expanded']:<{width}} -\n")
 
 
-@app.command()
+@app.command(help=N_("Open the terminal search UI."))
 def tui(
     index: Path | None = IndexOpt,
     corpus: Path | None = CorpusOpt,
-    query_text: str = typer.Option("", "--query", help="Start with this query"),
+    query_text: str = typer.Option("", "--query", help=N_("Start with this query")),
 ) -> None:
-    """Open the terminal search UI."""
     from ..tui import run_tui  # the one import of the UI: only this command starts it
 
     index_dir, corpus_dir = paths(index, corpus)
     run_tui(index_dir, corpus_dir, query_text)
+
+
+def _choose_language(ctx: typer.Context, lang: str | None) -> str | None:
+    """--lang, taken first (it is eager), so that `esfsearch --lang sv --help` is Swedish too."""
+    if lang is not None and lang.lower() not in LANGUAGES:
+        fail(_("--lang must be sv or en, not {value}").format(value=repr(lang)), EXIT_USAGE)
+    set_language(lang.lower() if lang is not None else None)  # None: the environment decides
+    ctx.call_on_close(lambda: set_language(None))  # a process that runs the app again starts afresh
+    return lang
 
 
 @app.callback(invoke_without_command=True)
@@ -447,14 +477,14 @@ def _default(
         None,
         "--lang",
         metavar="sv|en",
-        help="Language of messages and labels: sv (Swedish) or en (English) "
-        "[default: $ESFSEARCH_LANG, else Swedish when LANGUAGE/LC_ALL/LC_MESSAGES/LANG is sv_*, else English]",
+        is_eager=True,
+        callback=_choose_language,
+        help=N_(
+            "Language of messages and labels: sv (Swedish) or en (English) "
+            "[default: $ESFSEARCH_LANG, else Swedish when LANGUAGE/LC_ALL/LC_MESSAGES/LANG is sv_*, else English]"
+        ),
     ),
 ) -> None:
-    if lang is not None and lang.lower() not in LANGUAGES:
-        fail(_("--lang must be sv or en, not {value}").format(value=repr(lang)), EXIT_USAGE)
-    set_language(lang.lower() if lang is not None else None)  # None: the environment decides
-    ctx.call_on_close(lambda: set_language(None))  # a process that runs the app again starts afresh
     if ctx.invoked_subcommand is None:
         if sys.stdin.isatty() and sys.stdout.isatty():
             ctx.invoke(tui, index=None, corpus=None, query_text="")
@@ -463,7 +493,7 @@ def _default(
 
 
 app.add_typer(saved.saved_app, name="saved")
-app.command("eval")(eval_command)
+app.command("eval", help=EVAL_HELP)(eval_command)
 
 
 def main() -> None:

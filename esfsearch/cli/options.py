@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 import typer
 
 from ..fields import DATE, DEFAULT_FACETS, FACETS, NUMBER, SORTS, YEAR, Field, filter_fields, option_fields
+from ..i18n import N_, _
+from .help import lazy
 from .output import query_failed
 
 # Settings every esfsearch Typer app shares: -h as well as --help, no shell-completion commands,
@@ -22,8 +24,10 @@ APP_SETTINGS: dict[str, Any] = {
     "context_settings": {"help_option_names": ["-h", "--help"]},
 }
 
-IndexOpt = typer.Option(None, "--index", help="Index directory [default: $ESFSEARCH_INDEX or index/]")
-CorpusOpt = typer.Option(None, "--corpus", help="Corpus directory [default: $ESFSEARCH_CORPUS or corpus/]")
+IndexOpt = typer.Option(None, "--index", help=N_("Index directory [default: $ESFSEARCH_INDEX or index/]"))
+CorpusOpt = typer.Option(
+    None, "--corpus", help=N_("Corpus directory [default: $ESFSEARCH_CORPUS or corpus/]")
+)
 
 
 def _enumerate(words: list[str], last: str) -> str:
@@ -32,22 +36,26 @@ def _enumerate(words: list[str], last: str) -> str:
 
 
 # Output options shared by `query` and `saved run`.
-SortOpt = typer.Option("relevance", "--sort", help=_enumerate(list(SORTS), "or"))
-LimitOpt = typer.Option(10, "--limit", "-n", min=1, help="Hits per page")
-PageOpt = typer.Option(1, "--page", min=1, help="Page of hits")
+SortOpt = typer.Option("relevance", "--sort", help=lazy(lambda: _enumerate(list(SORTS), _("or"))))
+LimitOpt = typer.Option(10, "--limit", "-n", min=1, help=N_("Hits per page"))
+PageOpt = typer.Option(1, "--page", min=1, help=N_("Page of hits"))
 FacetsOpt = typer.Option(
     False,
     "--facets",
-    help="Counts per "
-    + _enumerate(
-        [(FACETS[name].facet_label or FACETS[name].label).lower() for name in DEFAULT_FACETS], "and"
+    help=lazy(
+        lambda: _("Counts per {facets}").format(
+            facets=_enumerate(
+                [_(FACETS[name].facet_label or FACETS[name].label).lower() for name in DEFAULT_FACETS],
+                _("and"),
+            )
+        )
     ),
 )
-JsonOpt = typer.Option(False, "--json", help="JSON for scripts")
-CsvOpt = typer.Option(False, "--csv", help="CSV for spreadsheets")
-IdsOpt = typer.Option(False, "--ids", help="Only the ids, one a line")
-NoSnippetsOpt = typer.Option(False, "--no-snippets", help="Skip highlighted snippets (faster)")
-NoContactsOpt = typer.Option(False, "--no-contacts", help="Leave contact names, e-mail and phone out")
+JsonOpt = typer.Option(False, "--json", help=N_("JSON for scripts"))
+CsvOpt = typer.Option(False, "--csv", help=N_("CSV for spreadsheets"))
+IdsOpt = typer.Option(False, "--ids", help=N_("Only the ids, one a line"))
+NoSnippetsOpt = typer.Option(False, "--no-snippets", help=N_("Skip highlighted snippets (faster)"))
+NoContactsOpt = typer.Option(False, "--no-contacts", help=N_("Leave contact names, e-mail and phone out"))
 
 
 # ---------------------------------------------------------------- filter options (from the registry)
@@ -55,6 +63,11 @@ NoContactsOpt = typer.Option(False, "--no-contacts", help="Leave contact names, 
 
 def _param(flag: str) -> str:
     return flag.replace("-", "_")
+
+
+def _amount_help(help: str, words: str, flag: str) -> str:
+    """'Total budget at least: 5000000, …' in the current language."""
+    return _(help).format(bound=_(words).format(flag=flag))
 
 
 def _filter_parameters() -> list[inspect.Parameter]:
@@ -65,15 +78,19 @@ def _filter_parameters() -> list[inspect.Parameter]:
         assert opt is not None
         if f.kind == NUMBER:  # an amount each: '5 mkr', '500 000 kr'
             for bound, words in (
-                ("min", "at least: 5000000, 5 000 000 kr, 5 mkr, 500 tkr, 5m"),
-                ("max", f"at most (an amount, as --min-{opt.flag})"),
+                ("min", N_("at least: 5000000, 5 000 000 kr, 5 mkr, 500 tkr, 5m")),
+                ("max", N_("at most (an amount, as --min-{flag})")),
             ):
                 params.append(
                     inspect.Parameter(
                         f"{bound}_{_param(opt.flag)}",
                         inspect.Parameter.KEYWORD_ONLY,
                         annotation=str | None,
-                        default=typer.Option(None, f"--{bound}-{opt.flag}", help=opt.help.format(words)),
+                        default=typer.Option(
+                            None,
+                            f"--{bound}-{opt.flag}",
+                            help=lazy(functools.partial(_amount_help, opt.help, words, opt.flag)),
+                        ),
                     )
                 )
         elif f.kind in (DATE, YEAR):

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
-from ..i18n import _, speaking
-from ..presentation import matches, money, new_matches, query_error_text, short_stamp
+from ..i18n import N_, _, speaking
+from ..presentation import matches, money, new_matches, problem_text, query_error_text, short_stamp, worded
 from .engine import open_engine, paths
+from .help import App
 from .options import (
     APP_SETTINGS,
     CorpusOpt,
@@ -38,13 +39,15 @@ if TYPE_CHECKING:
     from ..querylang import Filter
     from ..saved import NewMatches, SavedSearch, SavedSearches
 
-saved_app = typer.Typer(
+saved_app = App(
     name="saved",
-    help="Saved searches: follow a topic and see which projects are new or changed since last time.\n\n"
-    "\b\n"
-    "  esfsearch saved add kompetens 'kompetensförsörjning region:\"Övre Norrland\"'\n"
-    "  esfsearch saved new            # what each saved search has not shown you yet\n"
-    "  esfsearch saved run kompetens  # the search, like `esfsearch query`; marks its hits as seen",
+    help=N_(
+        "Saved searches: follow a topic and see which projects are new or changed since last time.\n\n"
+        "\b\n"
+        "  esfsearch saved add kompetens 'kompetensförsörjning region:\"Övre Norrland\"'\n"
+        "  esfsearch saved new            # what each saved search has not shown you yet\n"
+        "  esfsearch saved run kompetens  # the search, like `esfsearch query`; marks its hits as seen"
+    ),
     no_args_is_help=True,
     **APP_SETTINGS,
 )
@@ -62,10 +65,13 @@ def _fail_saved(exc: Exception) -> NoReturn:
 
     if isinstance(exc, SavedSearchNotFound):
         hint = "" if exc.saved else " " + _("(add one with `esfsearch saved add NAME QUERY`)")
-        fail(f"{exc}{hint}", EXIT_NONE)
+        fail(f"{problem_text(exc)}{hint}", EXIT_NONE)
     if isinstance(exc, SavedSearchExists):
-        fail(_("{problem}; use --replace to overwrite it, or another name").format(problem=exc), EXIT_USAGE)
-    fail(str(exc), EXIT_USAGE)
+        fail(
+            _("{problem}; use --replace to overwrite it, or another name").format(problem=problem_text(exc)),
+            EXIT_USAGE,
+        )
+    fail(problem_text(exc), EXIT_USAGE)
 
 
 def _get(name: str) -> SavedSearch:
@@ -95,23 +101,26 @@ def _filters_of(search: SavedSearch) -> list[Filter]:
 # ---------------------------------------------------------------- add
 
 
-@saved_app.command("add")
+@saved_app.command(
+    "add", help=N_("Save a search. What it matches now counts as seen: `saved new` shows what comes later.")
+)
 @with_filter_options
 def add(
-    name: str = typer.Argument(..., help="A name for the search, e.g. kompetens"),
+    name: str = typer.Argument(..., help=N_("A name for the search, e.g. kompetens")),
     text: list[str] = typer.Argument(
         None,
-        help="Query text, with filters if you like: "
-        'kompetensförsörjning region:"Övre Norrland" fond:esf. '
-        "Empty: every project (follow everything new).",
+        help=N_(
+            "Query text, with filters if you like: "
+            'kompetensförsörjning region:"Övre Norrland" fond:esf. '
+            "Empty: every project (follow everything new)."
+        ),
     ),
     filters: list[Filter] = [],  # noqa: B006 - with_filter_options puts the filter options here
-    replace: bool = typer.Option(False, "--replace", help="Overwrite a saved search of the same name"),
+    replace: bool = typer.Option(False, "--replace", help=N_("Overwrite a saved search of the same name")),
     index: Path | None = IndexOpt,
     corpus: Path | None = CorpusOpt,
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No confirmation or notices"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=N_("No confirmation or notices")),
 ) -> None:
-    """Save a search. What it matches now counts as seen: `saved new` shows what comes later."""
     from ..index import index_exists
     from ..querylang import QueryError
     from ..saved import (
@@ -182,11 +191,12 @@ def add(
 # ---------------------------------------------------------------- list / remove
 
 
-@saved_app.command("list")
+@saved_app.command(
+    "list", help=N_("The saved searches: name, query, how many matches were seen, created and last run.")
+)
 def list_cmd(
     as_json: bool = JsonOpt,
 ) -> None:
-    """The saved searches: name, query, how many matches were seen, created and last run."""
     from ..saved import SavedSearchError
 
     store = _store()
@@ -234,12 +244,11 @@ def list_cmd(
     raise typer.Exit(EXIT_OK if searches else EXIT_NONE)
 
 
-@saved_app.command("remove")
+@saved_app.command("remove", help=N_("Remove a saved search."))
 def remove(
-    name: str = typer.Argument(..., help="The saved search to remove"),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No confirmation"),
+    name: str = typer.Argument(..., help=N_("The saved search to remove")),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=N_("No confirmation")),
 ) -> None:
-    """Remove a saved search."""
     from ..saved import SavedSearchError
 
     try:
@@ -257,9 +266,11 @@ def remove(
 # ---------------------------------------------------------------- run
 
 
-@saved_app.command("run")
+@saved_app.command(
+    "run", help=N_("Run a saved search (output as `esfsearch query`) and mark its matches as seen.")
+)
 def run(
-    name: str = typer.Argument(..., help="The saved search to run"),
+    name: str = typer.Argument(..., help=N_("The saved search to run")),
     sort: str = SortOpt,
     limit: int = LimitOpt,
     page: int = PageOpt,
@@ -269,12 +280,11 @@ def run(
     ids: bool = IdsOpt,
     no_snippets: bool = NoSnippetsOpt,
     no_contacts: bool = NoContactsOpt,
-    no_mark: bool = typer.Option(False, "--no-mark", help="Do not mark the matches as seen"),
+    no_mark: bool = typer.Option(False, "--no-mark", help=N_("Do not mark the matches as seen")),
     index: Path | None = IndexOpt,
     corpus: Path | None = CorpusOpt,
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No notices on stderr"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=N_("No notices on stderr")),
 ) -> None:
-    """Run a saved search (output as `esfsearch query`) and mark its matches as seen."""
     from ..querylang import QueryError
     from ..saved import SavedSearchError, new_since
 
@@ -327,18 +337,19 @@ def run(
 # ---------------------------------------------------------------- new
 
 
-@saved_app.command("new")
+@saved_app.command(
+    "new", help=N_("Projects first seen or changed since each saved search was last run or marked.")
+)
 def new(
-    name: str | None = typer.Argument(None, help="One saved search [default: all of them]"),
+    name: str | None = typer.Argument(None, help=N_("One saved search [default: all of them]")),
     as_json: bool = JsonOpt,
-    mark: bool = typer.Option(False, "--mark", help="Mark them as seen (as `saved run` does)"),
-    limit: int = typer.Option(20, "--limit", "-n", help="Projects shown per search (JSON lists all)"),
+    mark: bool = typer.Option(False, "--mark", help=N_("Mark them as seen (as `saved run` does)")),
+    limit: int = typer.Option(20, "--limit", "-n", help=N_("Projects shown per search (JSON lists all)")),
     no_contacts: bool = NoContactsOpt,
     index: Path | None = IndexOpt,
     corpus: Path | None = CorpusOpt,
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No notices on stderr"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=N_("No notices on stderr")),
 ) -> None:
-    """Projects first seen or changed since each saved search was last run or marked."""
     from ..querylang import QueryError
     from ..saved import SavedSearchError, new_since
 
@@ -363,7 +374,7 @@ def new(
             except QueryError as exc:
                 problems.append(
                     _("saved search {name} no longer parses: {problem}").format(
-                        name=repr(s.name), problem=exc
+                        name=repr(s.name), problem=query_error_text(exc)
                     )
                 )
     finally:
@@ -484,7 +495,7 @@ def report_new_matches(index_dir: Path, summary: object) -> list[str]:
     lines = []
     for entry in news(Path(index_dir), summary):
         if "error" in entry:
-            lines.append(f"esfsearch: {entry['error']}")
+            lines.append(f"esfsearch: {worded(entry['error'])}")
         elif entry["count"]:
             lines.append(
                 f"{new_matches(entry['count'], entry['name'])} (esfsearch saved new {shlex.quote(entry['name'])})"

@@ -16,6 +16,8 @@ import time
 import zipfile
 from dataclasses import dataclass, field
 
+from ..i18n import N_, Message, Nn_
+
 BINARY_FORMATS = ("pdf", "docx", "odt")
 TIME_LIMIT_S = 60.0  # per document; checked between pages and parts
 MAX_PAGES = 5_000
@@ -23,7 +25,8 @@ MAX_TEXT_CHARS = 20_000_000  # the same bound as a text file's size
 
 
 class DocumentError(ValueError):
-    """A document that gives no text; `reason` is shown to the user, `kind` names the case."""
+    """A document that gives no text; `reason` (a Message, see i18n) is shown to the user, `kind` names
+    the case."""
 
     def __init__(self, fmt: str, kind: str, reason: str):
         super().__init__(reason)
@@ -40,12 +43,24 @@ class Document:
     text: str
     info: dict = field(default_factory=dict)  # pages, paragraphs, tables, title ...
 
-    def describe(self) -> str:
-        parts = [self.format.upper()]
-        for key in ("pages", "paragraphs", "tables", "pairs", "dropped_lines", "rejoined_words"):
+    def describe(self) -> Message:
+        """What was read, for the user: 'PDF, 3 pages, 2 dropped lines' (a Message, see i18n)."""
+        text = Message(N_("{format}"), format=self.format.upper())
+        for key, counted in _COUNTED.items():
             if self.info.get(key):
-                parts.append(f"{self.info[key]} {key.replace('_', ' ')}")
-        return ", ".join(parts)
+                text = Message(N_("{text}, {more}"), text=text, more=Message(counted, n=self.info[key]))
+        return text
+
+
+# What `describe` counts, in its order.
+_COUNTED = {
+    "pages": Nn_("{n} page", "{n} pages"),
+    "paragraphs": Nn_("{n} paragraph", "{n} paragraphs"),
+    "tables": Nn_("{n} table", "{n} tables"),
+    "pairs": Nn_("{n} pair", "{n} pairs"),
+    "dropped_lines": Nn_("{n} dropped line", "{n} dropped lines"),
+    "rejoined_words": Nn_("{n} rejoined word", "{n} rejoined words"),
+}
 
 
 class Deadline:
@@ -54,13 +69,19 @@ class Deadline:
     def __init__(self, fmt: str, seconds: float = TIME_LIMIT_S):
         self.fmt, self.seconds, self.start = fmt, seconds, time.monotonic()
 
-    def check(self, where: str = "") -> None:
+    def check(self, where: str = "") -> None:  # where: a Message ('page 3 of 10')
         if time.monotonic() - self.start > self.seconds:
             raise DocumentError(
                 self.fmt,
                 "timeout",
-                f"{self.fmt.upper()} took longer than {self.seconds:.0f} s to read"
-                + (f" (stopped at {where})" if where else ""),
+                Message(
+                    N_("{format} took longer than {seconds:.0f} s to read (stopped at {where})")
+                    if where
+                    else N_("{format} took longer than {seconds:.0f} s to read"),
+                    format=self.fmt.upper(),
+                    seconds=self.seconds,
+                    **({"where": where} if where else {}),
+                ),
             )
 
 
@@ -113,7 +134,7 @@ def read_document(data: bytes, fmt: str, *, time_limit: float = TIME_LIMIT_S) ->
         from .odt import read_odt
 
         return read_odt(data, deadline)
-    raise DocumentError(fmt, "corrupt", f"unknown document format {fmt!r}")
+    raise DocumentError(fmt, "corrupt", Message(N_("unknown document format {format}"), format=repr(fmt)))
 
 
 def looks_like_html(text: str) -> bool:

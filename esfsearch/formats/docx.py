@@ -20,6 +20,7 @@ import re
 import zipfile
 from xml.etree import ElementTree as ET
 
+from ..i18n import N_, Message
 from . import MAX_TEXT_CHARS, Deadline, Document, DocumentError
 from .structure import Block, known_label, pair_from_text, render, squash
 
@@ -45,7 +46,7 @@ def read_docx(data: bytes, deadline: Deadline) -> Document:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             info = zf.getinfo("word/document.xml")
             if info.file_size > MAX_TEXT_CHARS * 10:
-                raise DocumentError("docx", "too-large", "DOCX text part larger than the limit")
+                raise DocumentError("docx", "too-large", Message(N_("DOCX text part larger than the limit")))
             body_xml = zf.read(info)
             names = set(zf.namelist())
             styles_xml = zf.read("word/styles.xml") if "word/styles.xml" in names else b""
@@ -54,21 +55,25 @@ def read_docx(data: bytes, deadline: Deadline) -> Document:
     except DocumentError:
         raise
     except Exception as exc:  # noqa: BLE001 - zip and XML errors of a damaged file
-        raise DocumentError("docx", "corrupt", f"corrupt DOCX: {_short(exc)}") from exc
+        raise DocumentError("docx", "corrupt", Message(N_("corrupt DOCX: {why}"), why=_short(exc))) from exc
     styles = _style_names(styles_xml)
     fallback_title = _core_title(core_xml)
     body = root.find(f"{W}body")
     if body is None:
-        raise DocumentError("docx", "corrupt", "corrupt DOCX: no document body")
+        raise DocumentError("docx", "corrupt", Message(N_("corrupt DOCX: no document body")))
     blocks: list[Block] = []
     counts = {"paragraphs": 0, "tables": 0}
     _walk(body, blocks, styles, counts, deadline)
-    deadline.check("the end")
+    deadline.check(Message(N_("the end")))
     if not any(b.text.strip() for b in blocks):
-        raise DocumentError("docx", "empty", "DOCX without any text")
+        raise DocumentError("docx", "empty", Message(N_("DOCX without any text")))
     if sum(len(b.text) for b in blocks) > MAX_TEXT_CHARS:
         raise DocumentError(
-            "docx", "too-large", f"DOCX text larger than {MAX_TEXT_CHARS // 1_000_000} M characters"
+            "docx",
+            "too-large",
+            Message(
+                N_("DOCX text larger than {millions} M characters"), millions=MAX_TEXT_CHARS // 1_000_000
+            ),
         )
     if any(b.kind == "heading" and b.level == 0 for b in blocks):  # a Title style above Heading 1s
         for b in blocks:
@@ -127,7 +132,7 @@ def _walk(container, blocks: list[Block], styles: dict[str, str], counts: dict, 
         el = stack.pop()
         n += 1
         if n % 200 == 0:
-            deadline.check(f"part {n}")
+            deadline.check(Message(N_("part {n}"), n=n))
         tag = el.tag
         if tag == f"{W}p":
             block = _paragraph(el, styles, bool(blocks) and blocks[-1].kind == "pair")

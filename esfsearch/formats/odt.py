@@ -12,6 +12,7 @@ import io
 import zipfile
 from xml.etree import ElementTree as ET
 
+from ..i18n import N_, Message
 from . import MAX_TEXT_CHARS, Deadline, Document, DocumentError
 from .structure import Block, known_label, pair_from_text, render, squash
 
@@ -33,14 +34,16 @@ def read_odt(data: bytes, deadline: Deadline) -> Document:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             info = zf.getinfo("content.xml")
             if info.file_size > MAX_TEXT_CHARS * 4:
-                raise DocumentError("odt", "too-large", "ODT content larger than the limit")
+                raise DocumentError("odt", "too-large", Message(N_("ODT content larger than the limit")))
             content = zf.read("content.xml")
             meta = zf.read("meta.xml") if "meta.xml" in zf.namelist() else b""
         root = ET.fromstring(content)
     except DocumentError:
         raise
     except Exception as exc:  # noqa: BLE001 - zip and XML errors of a damaged file
-        raise DocumentError("odt", "corrupt", f"corrupt ODT: {type(exc).__name__}: {str(exc)[:160]}") from exc
+        raise DocumentError(
+            "odt", "corrupt", Message(N_("corrupt ODT: {why}"), why=f"{type(exc).__name__}: {str(exc)[:160]}")
+        ) from exc
     fallback = None
     if meta:
         try:
@@ -50,12 +53,12 @@ def read_odt(data: bytes, deadline: Deadline) -> Document:
             fallback = None
     body = root.find(f"{{{OFFICE}}}body/{{{OFFICE}}}text")
     if body is None:
-        raise DocumentError("odt", "corrupt", "corrupt ODT: no text body")
+        raise DocumentError("odt", "corrupt", Message(N_("corrupt ODT: no text body")))
     blocks: list[Block] = []
     _walk(body, blocks, deadline)
-    deadline.check("the end")
+    deadline.check(Message(N_("the end")))
     if not any(b.text.strip() for b in blocks):
-        raise DocumentError("odt", "empty", "ODT without any text")
+        raise DocumentError("odt", "empty", Message(N_("ODT without any text")))
     text = render(blocks, fallback_title=fallback or None)
     return Document(
         "odt",

@@ -27,6 +27,7 @@ import logging
 import re
 from collections import Counter
 
+from ..i18n import N_, Message, Nn_
 from . import MAX_PAGES, MAX_TEXT_CHARS, Deadline, Document, DocumentError
 from .structure import Block, known_label, render
 
@@ -70,7 +71,7 @@ def _page_texts(data: bytes, deadline: Deadline) -> list[str]:
         from pypdf import PdfReader
         from pypdf.errors import DependencyError, FileNotDecryptedError
     except ImportError as exc:  # pragma: no cover - pypdf is a dependency
-        raise DocumentError("pdf", "corrupt", f"cannot read PDF: {exc}") from exc
+        raise DocumentError("pdf", "corrupt", Message(N_("cannot read PDF: {why}"), why=str(exc))) from exc
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings on damaged files are ours to report
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
@@ -78,27 +79,31 @@ def _page_texts(data: bytes, deadline: Deadline) -> list[str]:
             try:
                 opened = reader.decrypt("")
             except DependencyError as exc:
-                raise DocumentError("pdf", "encrypted", f"encrypted PDF: cannot decrypt ({exc})") from exc
+                raise DocumentError(
+                    "pdf", "encrypted", Message(N_("encrypted PDF: cannot decrypt ({why})"), why=str(exc))
+                ) from exc
             if not opened:
                 raise DocumentError(
                     "pdf",
                     "encrypted",
-                    "encrypted PDF: it needs a password; save an unprotected copy to index it",
+                    Message(N_("encrypted PDF: it needs a password; save an unprotected copy to index it")),
                 )
         n = len(reader.pages)
     except DocumentError:
         raise
     except FileNotDecryptedError as exc:
-        raise DocumentError("pdf", "encrypted", "encrypted PDF: it needs a password") from exc
+        raise DocumentError("pdf", "encrypted", Message(N_("encrypted PDF: it needs a password"))) from exc
     except Exception as exc:  # noqa: BLE001 - a damaged file can make the parser fail in any way
-        raise DocumentError("pdf", "corrupt", f"corrupt PDF: {_short(exc)}") from exc
+        raise DocumentError("pdf", "corrupt", Message(N_("corrupt PDF: {why}"), why=_short(exc))) from exc
     if n > MAX_PAGES:
-        raise DocumentError("pdf", "too-large", f"PDF has {n} pages (limit {MAX_PAGES})")
+        raise DocumentError(
+            "pdf", "too-large", Message(N_("PDF has {n} pages (limit {limit})"), n=n, limit=MAX_PAGES)
+        )
     texts: list[str] = []
     total = 0
     failed = 0
     for i in range(n):
-        deadline.check(f"page {i + 1} of {n}")
+        deadline.check(Message(N_("page {page} of {n}"), page=i + 1, n=n))
         try:
             text = _paragraph_gaps(
                 reader.pages[i].extract_text(extraction_mode="layout", layout_mode_space_vertically=True)
@@ -112,13 +117,27 @@ def _page_texts(data: bytes, deadline: Deadline) -> list[str]:
         total += len(text)
         if total > MAX_TEXT_CHARS:
             raise DocumentError(
-                "pdf", "too-large", f"PDF text larger than {MAX_TEXT_CHARS // 1_000_000} M characters"
+                "pdf",
+                "too-large",
+                Message(
+                    N_("PDF text larger than {millions} M characters"), millions=MAX_TEXT_CHARS // 1_000_000
+                ),
             )
         texts.append(text)
     if n == 0:
-        raise DocumentError("pdf", "corrupt", "corrupt PDF: no pages")
+        raise DocumentError("pdf", "corrupt", Message(N_("corrupt PDF: no pages")))
     if failed == n:
-        raise DocumentError("pdf", "corrupt", f"corrupt PDF: none of its {n} pages could be read")
+        raise DocumentError(
+            "pdf",
+            "corrupt",
+            Message(
+                Nn_(
+                    "corrupt PDF: its one page could not be read",
+                    "corrupt PDF: none of its {n} pages could be read",
+                ),
+                n=n,
+            ),
+        )
     return texts
 
 
@@ -171,10 +190,22 @@ def _no_text(data: bytes, pages: int) -> DocumentError:
         return DocumentError(
             "pdf",
             "scanned",
-            f"scanned PDF: no text layer ({with_images} of {pages} pages are images); "
-            "run OCR on it first (for example ocrmypdf -l swe) and index the result",
+            Message(
+                Nn_(
+                    "scanned PDF: no text layer ({images} of {n} page is an image); "
+                    "run OCR on it first (for example ocrmypdf -l swe) and index the result",
+                    "scanned PDF: no text layer ({images} of {n} pages are images); "
+                    "run OCR on it first (for example ocrmypdf -l swe) and index the result",
+                ),
+                images=with_images,
+                n=pages,
+            ),
         )
-    return DocumentError("pdf", "empty", f"PDF without any text ({pages} pages)")
+    return DocumentError(
+        "pdf",
+        "empty",
+        Message(Nn_("PDF without any text ({n} page)", "PDF without any text ({n} pages)"), n=pages),
+    )
 
 
 def _has_image(page) -> bool:

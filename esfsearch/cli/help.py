@@ -1,0 +1,122 @@
+"""`--help` in the user's language.
+
+Typer builds the commands, with their help, when the CLI is imported, before `--lang` or the locale
+is read. So the help texts stay English msgids (`help=N_("…")` in the decorators and options) and are
+translated when Click renders them: `App` makes every command and group of ours a `HelpCommand` or
+`HelpGroup`, whose `format_help` words the command's help, its parameters' help, its subcommands'
+short help and Click's own headings ("Usage:", "Options", "Show this message and exit." …) in the
+current language, then puts the English back. A help text composed from the field registry or the sort
+names is made by a function (`lazy`), called again in the language of the help being shown.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Any
+
+import typer
+import typer.core
+
+from ..i18n import N_, _, speaking
+
+# Typer's and Click's own words in a help screen, marked here so that our catalogue has them. Typer
+# gettexts its headings (from the `messages` domain, which has no Swedish: they are looked up in ours
+# while help is rendered); the copy of Click it brings (typer._click) writes "Usage:" and the help
+# option's text in English, so `format_usage` and the parameters' help put ours in their place.
+CLICK_WORDS = (
+    N_("Usage:"),
+    N_("[OPTIONS]"),
+    N_("COMMAND [ARGS]..."),
+    N_("Options"),
+    N_("Arguments"),
+    N_("Commands"),
+    N_("Show this message and exit."),
+    N_("default: {default}"),
+    N_("required"),
+)
+_GETTEXT_USERS = (typer.core,)  # the modules that call `_` while rendering help
+
+# English help text (as Click keeps it: cleandoc'ed) -> the function that words it in the current language.
+_LAZY: dict[str, Callable[[], str]] = {}
+
+
+def lazy(render: Callable[[], str]) -> str:
+    """A help text composed at run time (`lambda: _("Counts per {facets}").format(…)`): its English
+    text, which `--help` shows worded again, by `render`, in the current language."""
+    with speaking("en"):
+        english = render()
+    _LAZY[inspect.cleandoc(english)] = render
+    return english
+
+
+def translated(text: str | None) -> str | None:
+    """A help text of ours in the current language (a text that is no msgid stays as it is)."""
+    if not text:
+        return text
+    render = _LAZY.get(text)
+    return render() if render is not None else _(text)
+
+
+@contextmanager
+def _swapped(obj: Any, attr: str, value: Any) -> Iterator[None]:
+    before = getattr(obj, attr)
+    setattr(obj, attr, value)
+    try:
+        yield
+    finally:
+        setattr(obj, attr, before)
+
+
+@contextmanager
+def in_language(command: Any, ctx: Any) -> Iterator[None]:
+    """While a help screen is rendered: the command's, its parameters' and subcommands' help and
+    Click's words translated (the parameters are listed first, so Click's help option is made, and
+    cached, with its English text)."""
+    with ExitStack() as stack:
+        targets: list[Any] = [command, *command.get_params(ctx)]
+        if hasattr(command, "list_commands"):  # a group: its commands' short help
+            targets += [command.get_command(ctx, name) for name in command.list_commands(ctx)]
+        for target in targets:
+            if target is not None and getattr(target, "help", None):
+                stack.enter_context(_swapped(target, "help", translated(target.help)))
+        for module in _GETTEXT_USERS:
+            stack.enter_context(_swapped(module, "_", _))
+        yield
+
+
+def _format_usage(command: Any, ctx: Any, formatter: Any) -> None:
+    """The usage line ('Usage: esfsearch query [OPTIONS] [text]...'), its first word translated."""
+    words = {"[OPTIONS]": _("[OPTIONS]"), "COMMAND [ARGS]...": _("COMMAND [ARGS]...")}
+    pieces = [words.get(piece, piece) for piece in command.collect_usage_pieces(ctx)]
+    formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=_("Usage:") + " ")
+
+
+class HelpCommand(typer.core.TyperCommand):
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        with in_language(self, ctx):
+            super().format_help(ctx, formatter)
+
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
+        _format_usage(self, ctx, formatter)
+
+
+class HelpGroup(typer.core.TyperGroup):
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        with in_language(self, ctx):
+            super().format_help(ctx, formatter)
+
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
+        _format_usage(self, ctx, formatter)
+
+
+class App(typer.Typer):
+    """A Typer application whose help is shown in the user's language (see the module)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cls=HelpGroup, **kwargs)
+
+    def command(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("cls", HelpCommand)
+        return super().command(*args, **kwargs)
