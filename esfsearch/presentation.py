@@ -262,6 +262,11 @@ class _Numbers(string.Formatter):
 _NUMBERS = _Numbers()
 
 
+def number(value: float, spec: str = ".1f") -> str:
+    """A number written as the user's language writes it: 1.6 s is '1,6 s' in Swedish."""
+    return _NUMBERS.format_field(value, spec)
+
+
 def worded(text: str) -> str:
     """What a core module reported (a skipped file's reason, an index problem) in the user's language:
     a `Message`'s msgid translated and filled with its values (Messages among them worded too); other

@@ -43,6 +43,7 @@ from .index import IndexProblem, build_index, index_exists
 from .presentation import (
     field_help,
     hit_details,
+    number,
     problem_text,
     projects,
     query_error_text,
@@ -617,7 +618,7 @@ class EsfSearchApp(App[None]):
         self.engine = engine
         self.notify(
             _("Indexed {projects} in {seconds} s.").format(
-                projects=projects(records), seconds=f"{seconds:.1f}"
+                projects=projects(records), seconds=number(seconds)
             ),
             title=_("Index ready"),
         )

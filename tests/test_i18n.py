@@ -362,6 +362,9 @@ def test_skipped_files_are_reported_in_the_users_language(bad_corpus, tmp_path, 
         assert foreign(text.replace(str(tmp_path), "·"), lang) == [], text
     parsed = runner.invoke(app, ["parse", str(bad_corpus / "empty.txt")], env=env)
     assert ("tom fil" if lang == "sv" else "empty file") in parsed.stderr
+    summary = re.search(r" (?:in|på) (\d+[.,]\d) s\b", text)
+    assert summary, text
+    assert ("," if lang == "sv" else ".") in summary.group(1), "seconds written as the language writes them"
 
 
 def test_reasons_kept_by_one_language_are_worded_in_the_other(bad_corpus, tmp_path):

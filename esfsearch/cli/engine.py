@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..i18n import N_, _, ngettext
+from ..presentation import number
 from .output import EXIT_INDEX, console, err, fail
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def build(
 def indexed(summary: BuildSummary) -> str:
     """'Indexed 72 records in 1.3 s.'"""
     records = ngettext("{n} record", "{n} records", summary.records).format(n=summary.records)
-    return _("Indexed {records} in {seconds} s.").format(records=records, seconds=f"{summary.seconds:.1f}")
+    return _("Indexed {records} in {seconds} s.").format(records=records, seconds=number(summary.seconds))
 
 
 def open_engine(

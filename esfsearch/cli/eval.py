@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from ..i18n import N_, _
+from ..presentation import number
 
 # The evaluation (and Whoosh with it) is imported inside the command: registering `eval` must not
 # slow down every other command's start-up.
@@ -52,7 +53,7 @@ def render(report, console) -> None:
     )
     console.print(
         _("{queries} queries over {records} records in {seconds} s").format(
-            queries=len(report.queries), records=report.records, seconds=f"{report.seconds:.1f}"
+            queries=len(report.queries), records=report.records, seconds=number(report.seconds)
         )
     )
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from ..i18n import LANGUAGES, N_, _, ngettext, set_language
-from ..presentation import conflict_text, matches, problem_text, projects, query_error_text, worded
+from ..presentation import conflict_text, matches, number, problem_text, projects, query_error_text, worded
 from . import saved
 from .engine import build, open_engine, paths
 from .eval import HELP as EVAL_HELP
@@ -223,7 +223,7 @@ def _print_summary(summary: BuildSummary, index_dir: Path) -> None:
             updated=summary.updated,
             removed=summary.removed,
             unchanged=summary.unchanged,
-            seconds=f"{summary.seconds:.1f}",
+            seconds=number(summary.seconds),
         ),
         markup=False,
     )
@@ -364,7 +364,7 @@ def stats(
         ),
         (_("Layouts"), ", ".join(f"{k} {v}" for k, v in data["layouts"].items())),
         (_("Funds"), ", ".join(f"{k} {v}" for k, v in data["funds"].items())),
-        (_("Size"), f"{data['size_bytes'] / 1e6:.1f} MB"),
+        (_("Size"), number(data["size_bytes"] / 1e6) + " MB"),
         (_("Built"), data["built_at"]),
         (_("Stale"), _("yes: run `esfsearch index`") if data["stale"] else _("no")),
     ]
