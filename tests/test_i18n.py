@@ -615,3 +615,32 @@ def test_parse_says_what_it_read_in_the_users_language(tmp_path, env, lang, word
     for word in words:
         assert word in result.stderr, result.stderr
     assert foreign(result.stderr.replace(str(tmp_path), "·"), lang) == [], result.stderr
+
+
+USAGE_ERRORS = {  # arguments -> (Swedish, English) words the error must have
+    ("query", "--bogus"): ("Det finns ingen flagga --bogus", "No such option: --bogus"),
+    ("shw",): (
+        "Det finns inget kommando 'shw'. Menade du 'show'?",
+        "No such command 'shw'. Did you mean 'show'?",
+    ),
+    ("show",): ("Argumentet 'ID' saknas.", "Missing argument 'ID'."),
+    ("query", "--page", "x", "a"): (
+        "Ogiltigt värde för '--page': 'x' är inget heltal.",
+        "'x' is not a whole number.",
+    ),
+    ("saved", "bogus"): ("Det finns inget kommando 'bogus'.", "No such command 'bogus'."),
+}
+
+
+@pytest.mark.parametrize("args", USAGE_ERRORS, ids=" ".join)
+@pytest.mark.parametrize(("env", "lang"), [(SWEDISH, "sv"), (ENGLISH, "en")], ids=["LANG=sv", "LANG=C"])
+def test_usage_errors_speak_one_language(args, env, lang):
+    """Click's usage errors (an unknown option or command, a missing argument, a bad value) in the
+    user's language, its frame ("Try … for help.", "Error:") included; exit 2 as Click's."""
+    result = runner.invoke(app, list(args), env={**env, **WIDE})
+    assert result.exit_code == 2, result.output
+    expected = USAGE_ERRORS[args][0 if lang == "sv" else 1]
+    assert expected in result.stderr, result.stderr
+    assert ("Fel: " if lang == "sv" else "Error: ") in result.stderr
+    assert foreign(result.stderr, lang) == [], result.stderr
+    assert "Traceback" not in result.stderr

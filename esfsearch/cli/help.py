@@ -1,4 +1,4 @@
-"""`--help` in the user's language.
+"""`--help` and usage errors in the user's language.
 
 Typer builds the commands, with their help, when the CLI is imported, before `--lang` or the locale
 is read. So the help texts stay English msgids (`help=N_("…")` in the decorators and options) and are
@@ -7,11 +7,16 @@ translated when Click renders them: `App` makes every command and group of ours 
 short help and Click's own headings ("Usage:", "Options", "Show this message and exit." …) in the
 current language, then puts the English back. A help text composed from the field registry or the sort
 names is made by a function (`lazy`), called again in the language of the help being shown.
+
+A usage error (an unknown option or command, a missing value) is Click's English message; our commands
+catch it where Click raises it and raise a `WordedUsageError`, which shows Click's frame ("Try … for
+help.", "Error:") and the known message shapes in the current language.
 """
 
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
@@ -93,7 +98,83 @@ def _format_usage(command: Any, ctx: Any, formatter: Any) -> None:
     formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=_("Usage:") + " ")
 
 
+def _click_module() -> Any:
+    """The Click that Typer runs on: its own copy (typer._click, Typer ≥ 0.26) or the click package."""
+    module = getattr(typer.core, "_click", None)
+    if module is None:  # pragma: no cover - older Typer
+        import click as module
+    return module
+
+
+_UsageError: Any = _click_module().exceptions.UsageError
+
+# Click's usage messages, as its English reads, and the msgid each is worded with.
+_CLICK_MESSAGES = tuple(
+    (re.compile(pattern), msgid)
+    for pattern, msgid in (
+        (r"No such option:? '?(?P<name>-[^'\s]*)'?\.?", N_("No such option: {name}")),
+        (r"\(Possible options: (?P<options>[^)]*)\)", N_("(Possible options: {options})")),
+        (r"No such command '(?P<name>[^']*)'\.", N_("No such command '{name}'.")),
+        (r"Did you mean (?P<names>.*)\?", N_("Did you mean {names}?")),
+        (r"Option '(?P<name>[^']*)' requires an argument\.", N_("Option '{name}' requires an argument.")),
+        (
+            r"Option '(?P<name>[^']*)' requires (?P<n>\d+) arguments\.",
+            N_("Option '{name}' requires {n} arguments."),
+        ),
+        (r"Option '(?P<name>[^']*)' does not take a value\.", N_("Option '{name}' does not take a value.")),
+        (r"Got unexpected extra arguments? \((?P<args>.*)\)", N_("Got unexpected extra arguments ({args})")),
+        (r"Missing argument '(?P<name>[^']*)'\.", N_("Missing argument '{name}'.")),
+        (r"Missing option '(?P<name>[^']*)'\.", N_("Missing option '{name}'.")),
+        (r"^Invalid value for (?P<hint>'[^']*'|[^:]*): ", N_("Invalid value for {hint}: ")),
+        (r"'(?P<value>[^']*)' is not a valid int(?:eger| range)\.", N_("'{value}' is not a whole number.")),
+    )
+)
+
+
+def worded_usage(message: str) -> str:
+    """Click's usage message with each part of a known shape in the current language (the rest, such as
+    a value's own complaint, as Click wrote it)."""
+    for pattern, msgid in _CLICK_MESSAGES:
+        message = pattern.sub(lambda m, msgid=msgid: _(msgid).format(**m.groupdict()), message)
+    return message
+
+
+class WordedUsageError(_UsageError):
+    """A usage error shown as Click shows it (usage line, how to get help, the error), in the user's
+    language."""
+
+    def __init__(self, error: Any) -> None:
+        super().__init__(error.format_message(), error.ctx)
+        self.exit_code = error.exit_code
+
+    def format_message(self) -> str:
+        return worded_usage(self.message)
+
+    def show(self, file: Any = None) -> None:
+        if self.ctx is not None:
+            hint = ""
+            if self.ctx.command.get_help_option(self.ctx) is not None:
+                command = f"{self.ctx.command_path} {self.ctx.help_option_names[0]}"
+                hint = _("Try '{command}' for help.").format(command=command) + "\n"
+            typer.echo(f"{self.ctx.get_usage()}\n{hint}", err=True, color=self.ctx.color)
+        typer.echo(_("Error: {message}").format(message=self.format_message()), err=True)
+
+
+@contextmanager
+def _worded_usage_errors() -> Iterator[None]:
+    try:
+        yield
+    except WordedUsageError:
+        raise
+    except _UsageError as error:
+        raise WordedUsageError(error) from None
+
+
 class HelpCommand(typer.core.TyperCommand):
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        with _worded_usage_errors():
+            return super().make_context(*args, **kwargs)
+
     def format_help(self, ctx: Any, formatter: Any) -> None:
         with in_language(self, ctx):
             super().format_help(ctx, formatter)
@@ -103,6 +184,14 @@ class HelpCommand(typer.core.TyperCommand):
 
 
 class HelpGroup(typer.core.TyperGroup):
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        with _worded_usage_errors():
+            return super().make_context(*args, **kwargs)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        with _worded_usage_errors():
+            return super().resolve_command(ctx, args)
+
     def format_help(self, ctx: Any, formatter: Any) -> None:
         with in_language(self, ctx):
             super().format_help(ctx, formatter)
