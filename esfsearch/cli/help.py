@@ -15,6 +15,7 @@ help.", "Error:") and the known message shapes in the current language.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 from collections.abc import Callable, Iterator
@@ -135,8 +136,12 @@ def worded_usage(message: str) -> str:
     """Click's usage message with each part of a known shape in the current language (the rest, such as
     a value's own complaint, as Click wrote it)."""
     for pattern, msgid in _CLICK_MESSAGES:
-        message = pattern.sub(lambda m, msgid=msgid: _(msgid).format(**m.groupdict()), message)
+        message = pattern.sub(functools.partial(_reworded, msgid), message)
     return message
+
+
+def _reworded(msgid: str, match: re.Match[str]) -> str:
+    return _(msgid).format(**match.groupdict())
 
 
 class WordedUsageError(_UsageError):
