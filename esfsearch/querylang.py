@@ -34,7 +34,7 @@ WEIGHTS = {
     "folded": 0.9,
     "synonym": 0.7,
     "id": 5.0,
-    "split": 0.4,
+    "split": 0.6,
     "folded_split": 1.0,
     "modifier": 0.1,
     "head": 0.05,
