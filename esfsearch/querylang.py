@@ -34,12 +34,13 @@ WEIGHTS = {
     "folded": 0.9,
     "synonym": 0.7,
     "id": 5.0,
-    "split": 0.4,
+    "split": 0.6,
     "folded_split": 1.0,
     "modifier": 0.1,
     "head": 0.05,
     "objectives": 0.1,
     "lexicon_split": 1.0,
+    "lexicon_head": 1.0,  # a lexicon split whose modifier no text has: the head alone, x this
 }
 RELAX_BELOW = 10  # a query compound in fewer records than this also matches its parts one by one ...
 PART_AT_MOST = 0.2  # ... each part that is in at most this share of the records ('projekt' is everywhere)
@@ -122,7 +123,8 @@ class QueryInfo:
 @dataclass(frozen=True)
 class CompoundSplit:
     word: str  # the query word as typed
-    parts: tuple[str, str]  # modifier and head stems it was also searched as
+    parts: tuple[str, ...]  # modifier and head stems it was also searched as (the head alone: see
+    # Rewriter.split_with_lexicon)
     source: str  # "index" (parts known from the index) or "lexicon" (word not in any record)
 
 
@@ -652,6 +654,7 @@ class Rewriter:
             alternatives.append(Q.Term("id_v", normalise_value(word), boost=WEIGHTS["id"]))
         # (a 'word' longer than any Swedish compound is no compound: splitting it would cost seconds)
         splittable = len(word) <= MAX_COMPOUND_CHARS
+        split: tuple[str, ...] | None
         split, source, scale, folded_split = (
             self.split_compound(word) if splittable else None,
             "index",
@@ -661,6 +664,8 @@ class Rewriter:
         fallback: list[Q.Query] = []  # single parts of a rare compound: matches, but not of the word
         if splittable and not split and WEIGHTS["lexicon_split"] and self._unseen(stem):
             split, source, scale = self.split_with_lexicon(word), "lexicon", WEIGHTS["lexicon_split"]
+            if split and len(split) == 1:
+                scale *= WEIGHTS["lexicon_head"]
         if split:
             both, fallback = self._split_alternatives(
                 split, stem, ("title", "body", "parts"), ("body", "parts"), scale, positive
@@ -704,7 +709,7 @@ class Rewriter:
         kind: str,
         positive: bool,
         stem: str | None = None,
-        split: tuple[str, str] | None = None,
+        split: tuple[str, ...] | None = None,
         folded: bool = False,
         synonym_of: str | None = None,
     ) -> None:
@@ -723,7 +728,7 @@ class Rewriter:
 
     def _split_alternatives(
         self,
-        split: tuple[str, str],
+        split: tuple[str, ...],
         stem: str,
         fields: tuple[str, ...],
         counted_in: tuple[str, ...],
@@ -741,7 +746,11 @@ class Rewriter:
 
         both = Q.And([either(p, 1.0) for p in split], boost=WEIGHTS["split"] * scale)
         alternatives: list[Q.Query] = []
-        if self.doc_frequency and sum(self.doc_frequency(f, stem) for f in counted_in) < RELAX_BELOW:
+        if (
+            len(split) > 1
+            and self.doc_frequency
+            and sum(self.doc_frequency(f, stem) for f in counted_in) < RELAX_BELOW
+        ):
             for part, weight in zip(split, (WEIGHTS["modifier"], WEIGHTS["head"]), strict=False):
                 # a part in most records tells nothing and would make the query score them all
                 if max(self.doc_frequency(f, part) for f in fields) <= PART_AT_MOST * self.doc_count:
@@ -766,16 +775,19 @@ class Rewriter:
             self._unknown(stem) and self.doc_frequency is not None and not self.doc_frequency("parts", stem)
         )
 
-    def split_with_lexicon(self, word: str) -> tuple[str, str] | None:
+    def split_with_lexicon(self, word: str) -> tuple[str, ...] | None:
         """A compound no record contains, split with the Swedish lexicon (`compounds.py`: modifier + head,
         linking -s/-e/-a/-u/-o handled there) into two stems that the texts do have as words:
-        'ungdomsarbetslöshet' -> ungdom + arbetslös, although no text has either inside a compound."""
+        'ungdomsarbetslöshet' -> ungdom + arbetslös, although no text has either inside a compound.
+        When no text has the modifier either, only the head (a 1-tuple): a compound names a kind of its
+        head, so 'vinterturism' is searched as 'turism' (at the split weight, no text says 'vinter')."""
         if self.doc_frequency is None or len(word) < 7 or not word.isalpha():
             return None
         from .compounds import default_splitter
 
         atoms = default_splitter()._atoms(word)
         best: tuple[int, tuple[str, str]] | None = None
+        head_only: tuple[str] | None = None  # no text has the modifier: the compound is a kind of its head
         for k in range(1, len(atoms)):
             # modifier: the surface forms up to its last part, which is taken in base form
             modifier = "".join(surf for surf, _ in atoms[: k - 1]) + atoms[k - 1][1]
@@ -786,7 +798,11 @@ class Rewriter:
             known = [sum(self.doc_frequency(f, s) for f in ("title", "body", "parts")) for s in stems]
             if all(known) and (best is None or min(known) > best[0]):
                 best = (min(known), stems)
-        return best[1] if best else None
+            elif known[1] and not known[0] and WEIGHTS["lexicon_head"] and head_only is None:
+                head_only = (stems[1],)  # the longest head the texts have (k = 1 first)
+        if best:
+            return best[1]
+        return head_only
 
     def _unknown(self, stem: str) -> bool:
         """No title or body in the index has this term (the word is only known in another form)."""

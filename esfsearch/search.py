@@ -40,6 +40,7 @@ SORTS: dict[str, tuple[str, bool] | None] = {
 FACET_FILTER_FIELD = {name: (f.index_field if f.kind != YEAR else None) for name, f in FACETS.items()}
 FAST_MIN_DOCS = 5000  # "auto" execution uses the vectorised path from this index size on
 FILTER_SCORE = 1.0  # what a filter adds to each hit's score on the Whoosh path (see _fast_ranking)
+FUND_FAMILIES = ("esf", "esf+", "eruf")  # fund_v values; a fund and its '+' successor are one family
 RERANK_MARK = 1e-9  # the (truthy) constant that restricts the expansion clause to direct matches
 QUERY_TIME_LIMIT = 10.0  # seconds; a pathological query is cut off, never hangs
 
@@ -802,7 +803,8 @@ class SearchEngine:
     def similar(self, record_id: str, limit: int = 10) -> SearchResult:
         """Projects like this one, from what makes it distinctive: its most significant terms against the
         corpus (KL contribution, not raw frequency; expansion.significant_terms), their compound parts at a
-        lower weight, and its programme area or thematic objective. The project itself is never listed."""
+        lower weight, its programme area or thematic objective, and its fund family (a constant step,
+        `SIMILAR["fund"]`). The project itself is never listed."""
         from . import expansion
 
         started = time.monotonic()
@@ -837,6 +839,15 @@ class SearchEngine:
         area = _area_value(source.record)
         if area and expansion.SIMILAR["area"]:
             clauses.append(Q.Term("area_v", normalise_value(area), boost=expansion.SIMILAR["area"]))
+        fund = source.record.fund
+        if fund and expansion.SIMILAR["fund"]:
+            # the same fund family: the social fund's projects (ESF, its successor ESF+) are about people
+            # and work, the regional fund's (ERUF) about firms, research and infrastructure
+            fund_value = normalise_value(fund)
+            family = [f for f in FUND_FAMILIES if f.rstrip("+") == fund_value.rstrip("+")] or [fund_value]
+            # a constant: the regional fund is in nearly every record, so its idf would make it weigh nothing
+            same_fund = Q.Or([Q.Term("fund_v", f) for f in family])
+            clauses.append(Q.ConstantScoreQuery(same_fund, expansion.SIMILAR["fund"]))
         if not clauses:
             return SearchResult(
                 query=f"similar:{record_id}",

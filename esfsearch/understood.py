@@ -206,7 +206,7 @@ def _typed_parts(word: str, split: list[str]) -> list[str]:
     for text in (word, fold(word)):
         i = text.rfind(head)
         if i > 0:
-            return [word[:i], word[i:]]
+            return [word[:i], word[i:]] if len(split) > 1 else [word[i:]]
     return list(split)
 
 

@@ -35,6 +35,21 @@ def test_unseen_compound_split_with_lexicon(engine):
     assert "seeds/003_052bf66439122f87" in ids[:5]  # ESF pre-study: young unemployed as a target group
 
 
+def test_unseen_compound_with_unseen_modifier_searches_its_head(engine):
+    # no text has 'vinter' (nor 'vinterturism'): the compound is a kind of its head, searched as 'turism'
+    result = engine.search("vinterturism", limit=10, snippets=False)
+    splits = result.info.compound_splits
+    assert splits and splits[0].source == "lexicon" and splits[0].parts == ("turism",)
+    assert result.total > 0
+    assert all(
+        "turis" in f"{h.record.title} {h.record.full_text}".lower() for h in result.hits[: result.total]
+    )
+    from esfsearch.presentation import understood_line
+    from esfsearch.understood import understood
+
+    assert "(or turism)" in understood_line(understood(result.info))
+
+
 def test_expansion_is_explained_and_below_direct_matches(engine):
     result = engine.search("integration", limit=50, snippets=False)
     assert result.info.expansions, "feedback terms are recorded with their weights"
