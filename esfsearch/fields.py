@@ -43,7 +43,7 @@ class FilterOption:
     `--year X`, `--min-budget N`/`--max-budget N` (number fields), `--start-from D` (date fields)."""
 
     flag: str  # without dashes; number fields get min-/max- in front
-    help: str
+    help: str  # an N_() msgid; a number field's has {bound}, where "at least: …" or "at most …" goes
     name: str | None = None  # the filter name the option writes (default: `flag`); one of the field's names
     op: str = ""  # date fields: '>=' (from) or '<=' (before)
 

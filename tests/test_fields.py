@@ -48,7 +48,7 @@ def test_field_help_names_every_filter():
 
 NEW_FIELD = """
     Field("duration_days", N_("duration in days"), NUMBER, ("längd", "duration"), "duration_days",
-          option=FilterOption("duration", "Duration {} (days)"), summary=True,
+          option=FilterOption("duration", "Duration {bound} (days)"), summary=True,
           derive=lambda r: (r.end_date - r.start_date).days if r.start_date and r.end_date else None),
 """
 
