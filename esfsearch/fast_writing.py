@@ -24,6 +24,9 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
+# Set by a full build before its writer processes fork: each process that flushes a segment leaves
+# its subword cache there (analysis.SUBWORD_TABLE; the build gathers them into the generation's).
+SUBWORD_DUMPS: list[str] = []
 _RUN_BLOCK = 4096  # postings per marshalled block of a run file (whole terms)
 _LEN = struct.Struct("<I")
 _installed = False
@@ -179,6 +182,13 @@ def _read_run(self, path):
 
 
 def _flush_segment(self) -> None:
+    if SUBWORD_DUMPS:
+        import os
+
+        from .analysis import subword_table
+
+        with open(os.path.join(SUBWORD_DUMPS[0], f".subwords-{os.getpid()}.part"), "wb") as fh:
+            fh.write(subword_table())
     self.perdocwriter.close()
     pdr = self.per_document_reader() if self.codec.length_stats else None
     lengths = _Lengths(pdr) if pdr else None

@@ -28,7 +28,7 @@ from .locks import LockTimeout, LockUnavailable, file_lock, pid_alive
 from .schema import SCHEMA_VERSION, VALUE_SEP, build_schema, fields_fingerprint, record_document
 
 if TYPE_CHECKING:
-    from .ingest import FileResult
+    from .ingest import FileResult, FoundFile
     from .merge import Part
 
 # Reading files (ingest), merging records (merge), the faster writer and the columnar files are
@@ -329,50 +329,65 @@ class _ScanState:
     problems: list[tuple[str, str]] = field(default_factory=list)
     ignored: list[tuple[str, str]] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
-    real_dirs: dict[str, str] = field(default_factory=dict)  # directory -> its resolved path
+    started_ns: int = field(default_factory=time.time_ns)
 
 
-def _resolved(path: Path, real_dirs: dict[str, str]) -> str:
-    """`str(path.resolve())` (the file's key), resolving each directory once instead of every path
-    component of every file: a file that is not a symlink resolves to its resolved directory plus
-    its name."""
-    if os.path.islink(path):
-        return str(path.resolve())
-    parent = os.path.dirname(path)
-    real = real_dirs.get(parent)
-    if real is None:
-        real = real_dirs[parent] = os.path.realpath(parent)
-    return os.path.join(real, os.path.basename(path))
+# A file's stat is trusted to say "unchanged" only when it was recorded well after the file last
+# changed: file times come from a coarse clock (a few ms), so a file written again within the same
+# tick as a write the scan saw would keep all its times. Such a "racy" entry is recorded without its
+# ctime and the next scan reads and hashes the file (as git does with racily clean entries).
+RACY_NS = 2_000_000_000
+
+
+def _stat_info(st: os.stat_result, started_ns: int) -> dict:
+    """What the file table keeps of a file's stat. The ctime changes on every write and cannot be
+    set back (unlike the mtime, `touch -d`, `cp -p`), and a file replaced by another has another
+    inode: with the size and mtime they make the stat-only check safe."""
+    info = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "ino": st.st_ino}
+    if max(st.st_ctime_ns, st.st_mtime_ns) < started_ns - RACY_NS:
+        info["ctime_ns"] = st.st_ctime_ns
+    return info
+
+
+def _same_stat(old: dict, st: os.stat_result) -> bool:
+    """The file is the one the table describes, by its stat alone (no ctime recorded: never)."""
+    return (
+        old.get("ctime_ns") == st.st_ctime_ns
+        and old.get("size") == st.st_size
+        and old.get("mtime_ns") == st.st_mtime_ns
+        and old.get("ino") == st.st_ino
+    )
 
 
 def _scan_iter(
-    entries: list,
+    entries: list[FoundFile],
     known: dict[str, dict],
     progress: Progress | None,
     state: _ScanState,
     stage: str = "reading",
 ) -> Iterator[tuple[str, FileResult, dict]]:
     """Yield new and changed files one at a time, so that a full build never holds the whole
-    corpus's records in memory."""
+    corpus's records in memory. A file whose stat (size, mtime, ctime, inode) is the one recorded is
+    unchanged without being read; any other known file is hashed, and only a new hash reads it."""
     from .ingest import read_file
 
-    for n, (path, root, problem) in enumerate(entries, 1):
+    for n, (path, root, problem, st, key) in enumerate(entries, 1):
         if progress:
             progress(stage, n, len(entries))
-        if problem:
-            state.problems.append((str(path), problem))
+        if problem or key is None:
+            state.problems.append((str(path), problem or "cannot read"))
             continue
-        key = _resolved(path, state.real_dirs)
         if key in state.seen:
             continue
         state.seen.add(key)
-        try:
-            st = path.stat()
-        except OSError as exc:
-            state.problems.append((str(path), f"cannot read: {exc.strerror}"))
-            continue
+        if st is None:
+            try:
+                st = path.stat()
+            except OSError as exc:
+                state.problems.append((str(path), f"cannot read: {exc.strerror}"))
+                continue
         old = known.get(key)
-        if old and old.get("size") == st.st_size and old.get("mtime_ns") == st.st_mtime_ns:
+        if old and _same_stat(old, st):
             state.unchanged[key] = old
             state.problems.extend((p, r) for p, r in old.get("problems", []))  # still reported on every run
             continue
@@ -382,7 +397,8 @@ def _scan_iter(
             state.problems.append((str(path), f"cannot read: {exc.strerror}"))
             continue
         if old and old.get("sha1") == digest:
-            state.unchanged[key] = dict(old, size=st.st_size, mtime_ns=st.st_mtime_ns)
+            kept = {k: v for k, v in old.items() if k != "ctime_ns"}
+            state.unchanged[key] = dict(kept, **_stat_info(st, state.started_ns))
             state.problems.extend((p, r) for p, r in old.get("problems", []))
             continue
         result = read_file(path, root)
@@ -394,8 +410,7 @@ def _scan_iter(
         state.problems.extend(file_problems)
         info = {
             "sha1": digest,
-            "size": st.st_size,
-            "mtime_ns": st.st_mtime_ns,
+            **_stat_info(st, state.started_ns),
             "records": len(result.records),
             "layout": result.layout,
             "hashes": [r.content_hash for r in result.records],
@@ -415,10 +430,10 @@ def _scan_corpus(
     list[tuple[str, str]],
 ]:
     """Read new and changed files. Returns (changed, unchanged_meta, removed_file_keys, problems, ignored)."""
-    from .ingest import iter_files
+    from .ingest import scan_files
 
-    entries = list(iter_files(corpus))
     state = _ScanState()
+    entries = list(scan_files(corpus))
     changed = list(_scan_iter(entries, known, progress, state))
     removed = [k for k in known if k not in state.seen]
     return changed, state.unchanged, removed, state.problems, state.ignored
@@ -493,13 +508,14 @@ def _parts_of(file_key: str, result: FileResult, info: dict) -> Iterator[Part]:
 def _full(corpus: list[Path], root: Path, progress: Progress | None, procs: int | None) -> BuildSummary:
     from whoosh import index as windex
 
+    from . import fast_writing
     from .columns import write_columns
-    from .ingest import iter_files
+    from .ingest import scan_files
     from .merge import PartSpill, part_key, project_key
 
     summary = BuildSummary(rebuilt=True)
-    entries = list(iter_files(corpus))
     state = _ScanState()
+    entries = list(scan_files(corpus))
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     gen = root / f"gen-{stamp}"
     tmp = root / f".building-{stamp}-{os.getpid()}"
@@ -507,6 +523,7 @@ def _full(corpus: list[Path], root: Path, progress: Progress | None, procs: int 
     writer = None
     try:
         ix = windex.create_in(str(tmp), build_schema())
+        fast_writing.SUBWORD_DUMPS[:] = [str(tmp)]  # before the writer processes fork
         writer = _writer(ix, procs, _estimated_records(entries))
         total = len(entries)
         files: dict[str, dict] = {}
@@ -526,6 +543,7 @@ def _full(corpus: list[Path], root: Path, progress: Progress | None, procs: int 
         if progress:
             progress("committing", total, total)
         writer.commit()
+        _gather_subword_tables(tmp)
         summary.records = ix.doc_count()
         write_columns(tmp, ix)  # part of the generation: written before it can become live
         ix.close()
@@ -535,6 +553,8 @@ def _full(corpus: list[Path], root: Path, progress: Progress | None, procs: int 
         _stop_writer_processes(writer)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        fast_writing.SUBWORD_DUMPS.clear()
     try:
         previous = current_generation(root)
     except IndexProblem:
@@ -544,13 +564,26 @@ def _full(corpus: list[Path], root: Path, progress: Progress | None, procs: int 
     return summary
 
 
+def _gather_subword_tables(folder: Path) -> None:
+    """The generation's subword table (analysis.SUBWORD_TABLE): the splitter's answers of every
+    process that wrote a segment of it, so that updates need not load the splitter for known words."""
+    from .analysis import SUBWORD_TABLE, load_subword_table, subword_table
+
+    for part in sorted(folder.glob(".subwords-*.part")):
+        load_subword_table(part)
+        part.unlink()
+    write_atomic(folder / SUBWORD_TABLE, subword_table())
+
+
 def _estimated_records(entries: list) -> int:
     """About how many records the files hold (a project text is a few kB), to choose the writer."""
     size = 0
-    for path, _root, problem in entries:
+    for entry in entries:
+        path, _root, problem = entry[:3]
         if not problem:
+            st = entry[3] if len(entry) > 3 else None
             try:
-                size += path.stat().st_size
+                size += (st or path.stat()).st_size
             except OSError:
                 pass
     return size // 2500
@@ -591,6 +624,7 @@ def _writer(ix, procs: int | None, n_docs: int):
 def _incremental(
     corpus: list[Path], root: Path, gen: Path, progress: Progress | None, procs: int | None
 ) -> BuildSummary:
+    from .analysis import SUBWORD_TABLE, load_subword_table, subword_table, words_split
     from .columns import write_columns
 
     summary = BuildSummary()
@@ -613,6 +647,9 @@ def _incremental(
                     summary.files_added += 1
                 files[key] = info
             summary.conflicts = [c for c in summary.conflicts if _conflict_key(c) not in affected]
+            table = gen / SUBWORD_TABLE
+            have_table = any(affected.values()) and load_subword_table(table)
+            split_before = words_split()
             writer = ix.writer(limitmb=256)
             try:
                 for n, (pkey, parts) in enumerate(affected.items(), 1):
@@ -639,6 +676,8 @@ def _incremental(
             except BaseException:
                 writer.cancel()
                 raise
+            if words_split() > split_before or (any(affected.values()) and not have_table):
+                write_atomic(table, subword_table())  # the new words, for the next update
         else:
             summary.unchanged = ix.doc_count()
         # new segments get their columnar files; missing or damaged ones are rewritten

@@ -6,11 +6,13 @@ Nothing is silently dropped: each input file ends in `FileResult.records` or in 
 from __future__ import annotations
 
 import codecs
+import errno
 import functools
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from . import formats
 from .layouts import READERS, LayoutError, RecordProblem, detect_layout, read_json
@@ -247,33 +249,82 @@ def _relative(path: Path, root: Path | None) -> str:
     return path.name
 
 
-def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path | None, str | None]]:
-    """(file, root it was found under, problem) for every file below the paths, sorted, loops broken."""
+class FoundFile(NamedTuple):
+    """A file a corpus scan found: where, under which root, why it cannot be read (else None), and
+    what the scan already knows of it, so that nobody asks the file system again: its `stat` (links
+    followed; None when it failed) and `real`, its resolved path (None with a problem)."""
+
+    path: Path
+    root: Path | None
+    problem: str | None
+    stat: os.stat_result | None = None
+    real: str | None = None
+
+
+_GONE = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)  # what Path.exists() calls absent
+
+
+def scan_files(paths: Iterable[Path]) -> Iterator[FoundFile]:
+    """Every file below the paths, sorted (directories depth first, hidden names skipped), symlinks
+    followed and loops broken: what `iter_files` yields, from one `scandir` per directory and one
+    `stat` per file (the entry's type comes with the directory listing), and each directory resolved
+    once (a file that is not a symlink resolves to its resolved directory plus its name)."""
     for top in paths:
         top = Path(top)
         if not top.exists():
-            yield top, None, "no such file or directory"
+            yield FoundFile(top, None, "no such file or directory")
             continue
         if top.is_file():
-            yield top, top.parent, None
+            try:
+                st: os.stat_result | None = top.stat()
+            except OSError:
+                st = None
+            yield FoundFile(top, top.parent, None, st, os.path.realpath(top))
             continue
-        seen: set[str] = set()
-        for dirpath, dirnames, filenames in os.walk(top, followlinks=True):
-            real = os.path.realpath(dirpath)
-            if real in seen:
-                dirnames[:] = []
-                yield Path(dirpath), top, "symlink loop: directory already visited"
+        yield from _walk(str(top), top, set())
+
+
+def _walk(dirpath: str, top: Path, seen: set[str]) -> Iterator[FoundFile]:
+    real = os.path.realpath(dirpath)
+    if real in seen:
+        yield FoundFile(Path(dirpath), top, "symlink loop: directory already visited")
+        return
+    seen.add(real)
+    try:
+        with os.scandir(dirpath) as listing:
+            entries = list(listing)
+    except OSError:
+        return  # as os.walk: an unreadable directory is passed over
+    dirs: list[str] = []
+    files: list[str] = []
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if not entry.name.startswith("."):
+            (dirs if is_dir else files).append(entry.name)
+    by_name = {entry.name: entry for entry in entries}
+    for name in sorted(files):
+        entry = by_name[name]
+        path = Path(dirpath, name)
+        link = entry.is_symlink()
+        try:
+            st: os.stat_result | None = entry.stat()
+        except OSError as exc:
+            if link and exc.errno in _GONE:
+                yield FoundFile(path, top, "broken symlink")
                 continue
-            seen.add(real)
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for name in sorted(filenames):
-                if name.startswith("."):
-                    continue
-                p = Path(dirpath) / name
-                if p.is_symlink() and not p.exists():
-                    yield p, top, "broken symlink"
-                    continue
-                yield p, top, None
+            st = None
+        yield FoundFile(path, top, None, st, str(path.resolve()) if link else os.path.join(real, name))
+    for name in sorted(dirs):
+        yield from _walk(os.path.join(dirpath, name), top, seen)
+
+
+def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path | None, str | None]]:
+    """(file, root it was found under, problem) for every file below the paths, sorted, loops broken."""
+    for found in scan_files(paths):
+        yield found.path, found.root, found.problem
 
 
 def ingest(paths: Iterable[Path], on_file=None) -> IngestReport:
