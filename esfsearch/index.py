@@ -371,16 +371,18 @@ def _scan_iter(
     unchanged without being read; any other known file is hashed, and only a new hash reads it."""
     from .ingest import read_file
 
-    for n, (path, root, problem, st, key) in enumerate(entries, 1):
+    for n, (name, root, problem, st, key) in enumerate(entries, 1):
         if progress:
             progress(stage, n, len(entries))
         if problem or key is None:
-            state.problems.append((str(path), problem or "cannot read"))
+            state.problems.append((str(Path(name)), problem or "cannot read"))
             continue
         if key in state.seen:
             continue
         state.seen.add(key)
+        path = None
         if st is None:
+            path = Path(name)
             try:
                 st = path.stat()
             except OSError as exc:
@@ -391,6 +393,7 @@ def _scan_iter(
             state.unchanged[key] = old
             state.problems.extend((p, r) for p, r in old.get("problems", []))  # still reported on every run
             continue
+        path = path or Path(name)
         try:
             digest = file_digest(path)
         except OSError as exc:
@@ -583,7 +586,7 @@ def _estimated_records(entries: list) -> int:
         if not problem:
             st = entry[3] if len(entry) > 3 else None
             try:
-                size += (st or path.stat()).st_size
+                size += (st or os.stat(path)).st_size
             except OSError:
                 pass
     return size // 2500

@@ -250,11 +250,12 @@ def _relative(path: Path, root: Path | None) -> str:
 
 
 class FoundFile(NamedTuple):
-    """A file a corpus scan found: where, under which root, why it cannot be read (else None), and
-    what the scan already knows of it, so that nobody asks the file system again: its `stat` (links
-    followed; None when it failed) and `real`, its resolved path (None with a problem)."""
+    """A file a corpus scan found: where (a string: a Path per file costs more than its stat), under
+    which root, why it cannot be read (else None), and what the scan already knows of it, so that
+    nobody asks the file system again: its `stat` (links followed; None when it failed) and `real`,
+    its resolved path (None with a problem)."""
 
-    path: Path
+    path: str
     root: Path | None
     problem: str | None
     stat: os.stat_result | None = None
@@ -272,14 +273,14 @@ def scan_files(paths: Iterable[Path]) -> Iterator[FoundFile]:
     for top in paths:
         top = Path(top)
         if not top.exists():
-            yield FoundFile(top, None, "no such file or directory")
+            yield FoundFile(str(top), None, "no such file or directory")
             continue
         if top.is_file():
             try:
                 st: os.stat_result | None = top.stat()
             except OSError:
                 st = None
-            yield FoundFile(top, top.parent, None, st, os.path.realpath(top))
+            yield FoundFile(str(top), top.parent, None, st, os.path.realpath(top))
             continue
         yield from _walk(str(top), top, set())
 
@@ -287,7 +288,7 @@ def scan_files(paths: Iterable[Path]) -> Iterator[FoundFile]:
 def _walk(dirpath: str, top: Path, seen: set[str]) -> Iterator[FoundFile]:
     real = os.path.realpath(dirpath)
     if real in seen:
-        yield FoundFile(Path(dirpath), top, "symlink loop: directory already visited")
+        yield FoundFile(dirpath, top, "symlink loop: directory already visited")
         return
     seen.add(real)
     try:
@@ -307,7 +308,7 @@ def _walk(dirpath: str, top: Path, seen: set[str]) -> Iterator[FoundFile]:
     by_name = {entry.name: entry for entry in entries}
     for name in sorted(files):
         entry = by_name[name]
-        path = Path(dirpath, name)
+        path = os.path.join(dirpath, name)
         link = entry.is_symlink()
         try:
             st: os.stat_result | None = entry.stat()
@@ -316,7 +317,7 @@ def _walk(dirpath: str, top: Path, seen: set[str]) -> Iterator[FoundFile]:
                 yield FoundFile(path, top, "broken symlink")
                 continue
             st = None
-        yield FoundFile(path, top, None, st, str(path.resolve()) if link else os.path.join(real, name))
+        yield FoundFile(path, top, None, st, os.path.realpath(path) if link else os.path.join(real, name))
     for name in sorted(dirs):
         yield from _walk(os.path.join(dirpath, name), top, seen)
 
@@ -324,7 +325,7 @@ def _walk(dirpath: str, top: Path, seen: set[str]) -> Iterator[FoundFile]:
 def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path | None, str | None]]:
     """(file, root it was found under, problem) for every file below the paths, sorted, loops broken."""
     for found in scan_files(paths):
-        yield found.path, found.root, found.problem
+        yield Path(found.path), found.root, found.problem
 
 
 def ingest(paths: Iterable[Path], on_file=None) -> IngestReport:
