@@ -241,3 +241,57 @@ def test_a_damaged_or_foreign_table_is_ignored(corpus, tmp_path, damage):
     assert _update(corpus, ix)[3] == 1  # the splitter answered
     assert marshal.loads(table.read_bytes())["key"] != "another splitter"
     assert _total(ix, "wrong") == 0 and _total(ix, "gruvarbetare") == 1 and _total(ix, "Gällivare") == 1
+
+
+# ---------------------------------------------------------------- merging small segments
+
+
+def test_merge_reads_the_postings_whoosh_reads(corpus, tmp_path):
+    """The merge's reading of a segment gives Whoosh's `iter_postings`, deleted documents left out."""
+    from esfsearch.fast_writing import _segment_postings
+    from esfsearch.index import open_whoosh
+
+    ix = tmp_path / "ix"
+    build_index([corpus], ix)
+    for n in range(3):  # small segments, and deletions in the first
+        path = corpus / "kiruna.md"
+        path.write_text(
+            path.read_text(encoding="utf-8") + f"\nTillägg {n} om gruvarbetare.\n", encoding="utf-8"
+        )
+        build_index([corpus], ix)
+    gen = current_generation(ix)
+    assert gen is not None
+    whoosh_ix = open_whoosh(gen)
+    try:
+        with whoosh_ix.reader() as reader:
+            leaves = [leaf for leaf, _offset in reader.leaf_readers()]
+            assert any(leaf.has_deletions() for leaf in leaves)
+            for leaf in leaves:
+                fast = _segment_postings(leaf)
+                assert fast is not None
+                assert list(fast) == list(leaf.iter_postings())
+    finally:
+        whoosh_ix.close()
+
+
+def test_updates_that_merge_segments_keep_every_record(corpus, tmp_path):
+    ix = tmp_path / "ix"
+    build_index([corpus], ix)
+    for n in range(7):  # Whoosh merges the small segments of earlier updates from the fifth on
+        path = corpus / ("kiruna.md" if n % 2 else "ystad.md")
+        path.write_text(path.read_text(encoding="utf-8") + f"\nTillägg nummer{n}.\n", encoding="utf-8")
+        summary = build_index([corpus], ix)
+        assert summary.records == 3
+    from esfsearch.index import open_whoosh
+
+    gen = current_generation(ix)
+    assert gen is not None
+    whoosh_ix = open_whoosh(gen)
+    try:
+        assert len(whoosh_ix._segments()) < 8, "no merge happened"
+    finally:
+        whoosh_ix.close()
+    fresh = tmp_path / "fresh"
+    build_index([corpus], fresh, rebuild=True)
+    for q in ("Kiruna", "Ystad", "nummer5", "nummer6", "kompetensförsörjning", "gruvarbetare"):
+        assert _total(ix, q) == _total(fresh, q), q
