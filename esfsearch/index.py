@@ -349,16 +349,6 @@ def _stat_info(st: os.stat_result, started_ns: int) -> dict:
     return info
 
 
-def _same_stat(old: dict, st: os.stat_result) -> bool:
-    """The file is the one the table describes, by its stat alone (no ctime recorded: never)."""
-    return (
-        old.get("ctime_ns") == st.st_ctime_ns
-        and old.get("size") == st.st_size
-        and old.get("mtime_ns") == st.st_mtime_ns
-        and old.get("ino") == st.st_ino
-    )
-
-
 def _scan_iter(
     entries: list[FoundFile],
     known: dict[str, dict],
@@ -389,9 +379,16 @@ def _scan_iter(
                 state.problems.append((str(path), f"cannot read: {exc.strerror}"))
                 continue
         old = known.get(key)
-        if old and _same_stat(old, st):
+        if (
+            old
+            and old.get("ctime_ns") == st.st_ctime_ns
+            and old.get("mtime_ns") == st.st_mtime_ns
+            and old.get("size") == st.st_size
+            and old.get("ino") == st.st_ino
+        ):  # the file the table describes (no ctime recorded: never); inline, for every file
             state.unchanged[key] = old
-            state.problems.extend((p, r) for p, r in old.get("problems", []))  # still reported on every run
+            if "problems" in old:  # still reported on every run
+                state.problems.extend((p, r) for p, r in old["problems"])
             continue
         path = path or Path(name)
         try:

@@ -265,61 +265,75 @@ class FoundFile(NamedTuple):
 _GONE = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)  # what Path.exists() calls absent
 
 
-def scan_files(paths: Iterable[Path]) -> Iterator[FoundFile]:
+def scan_files(paths: Iterable[Path]) -> list[FoundFile]:
     """Every file below the paths, sorted (directories depth first, hidden names skipped), symlinks
     followed and loops broken: what `iter_files` yields, from one `scandir` per directory and one
     `stat` per file (the entry's type comes with the directory listing), and each directory resolved
     once (a file that is not a symlink resolves to its resolved directory plus its name)."""
+    out: list[FoundFile] = []
     for top in paths:
         top = Path(top)
         if not top.exists():
-            yield FoundFile(str(top), None, "no such file or directory")
+            out.append(FoundFile(str(top), None, "no such file or directory"))
             continue
         if top.is_file():
             try:
                 st: os.stat_result | None = top.stat()
             except OSError:
                 st = None
-            yield FoundFile(str(top), top.parent, None, st, os.path.realpath(top))
+            out.append(FoundFile(str(top), top.parent, None, st, os.path.realpath(top)))
             continue
-        yield from _walk(str(top), top, set())
+        _walk(str(top), top, set(), out)
+    return out
 
 
-def _walk(dirpath: str, top: Path, seen: set[str]) -> Iterator[FoundFile]:
+def _walk(dirpath: str, top: Path, seen: set[str], out: list[FoundFile]) -> None:
     real = os.path.realpath(dirpath)
     if real in seen:
-        yield FoundFile(dirpath, top, "symlink loop: directory already visited")
+        out.append(FoundFile(dirpath, top, "symlink loop: directory already visited"))
         return
     seen.add(real)
     try:
         with os.scandir(dirpath) as listing:
-            entries = list(listing)
+            entries = sorted(listing, key=_name)
     except OSError:
         return  # as os.walk: an unreadable directory is passed over
+    prefix = dirpath if dirpath.endswith(os.sep) else dirpath + os.sep
+    real_prefix = real if real.endswith(os.sep) else real + os.sep
     dirs: list[str] = []
-    files: list[str] = []
+    add = out.append
     for entry in entries:
+        name = entry.name
+        if name[0] == ".":
+            continue
         try:
-            is_dir = entry.is_dir()
-        except OSError:
-            is_dir = False
-        if not entry.name.startswith("."):
-            (dirs if is_dir else files).append(entry.name)
-    by_name = {entry.name: entry for entry in entries}
-    for name in sorted(files):
-        entry = by_name[name]
-        path = os.path.join(dirpath, name)
-        link = entry.is_symlink()
-        try:
-            st: os.stat_result | None = entry.stat()
-        except OSError as exc:
-            if link and exc.errno in _GONE:
-                yield FoundFile(path, top, "broken symlink")
+            if entry.is_dir():
+                dirs.append(name)
                 continue
+        except OSError:
+            pass
+        path = prefix + name
+        if entry.is_symlink():
+            try:
+                st: os.stat_result | None = entry.stat()
+            except OSError as exc:
+                if exc.errno in _GONE:
+                    add(FoundFile(path, top, "broken symlink"))
+                    continue
+                st = None
+            add(FoundFile(path, top, None, st, os.path.realpath(path)))
+            continue
+        try:
+            st = entry.stat()
+        except OSError:
             st = None
-        yield FoundFile(path, top, None, st, os.path.realpath(path) if link else os.path.join(real, name))
-    for name in sorted(dirs):
-        yield from _walk(os.path.join(dirpath, name), top, seen)
+        add(FoundFile(path, top, None, st, real_prefix + name))
+    for name in dirs:
+        _walk(prefix + name, top, seen, out)
+
+
+def _name(entry: os.DirEntry) -> str:
+    return entry.name
 
 
 def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path | None, str | None]]:
