@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import os
 import shutil
 import time
@@ -162,6 +163,50 @@ def read_meta(gen: Path) -> dict:
     _META_CACHE.clear()
     _META_CACHE[cache_key] = meta
     return meta
+
+
+FILE_TABLE_PREFIX = "files-"
+
+
+def file_table(gen: Path, meta: dict | None = None) -> dict[str, dict]:
+    """The generation's file table: file key -> sha1, stat, records, layout, problems. It lives in
+    its own file (`files-<stamp>.marshal`, named by meta.json), so that opening the index for a query
+    does not parse it; indexes made before keep it in meta.json itself."""
+    meta = read_meta(gen) if meta is None else meta
+    if isinstance(meta.get("files"), dict):
+        return meta["files"]
+    name = meta.get("file_table")
+    if name is None:
+        return {}
+    path = gen / str(name)
+    try:
+        table = marshal.loads(path.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError) as exc:
+        raise IndexProblem(
+            f"the index's file table {path} is missing or damaged ({exc}); "
+            "rebuild with `esfsearch index --rebuild`"
+        ) from exc
+    if not isinstance(table, dict):
+        raise IndexProblem(
+            f"the index's file table {path} is damaged; rebuild with `esfsearch index --rebuild`"
+        )
+    return table
+
+
+def _write_meta(gen: Path, meta: dict, files: dict[str, dict]) -> None:
+    """The file table under a new name, then meta.json naming it (the commit point: a kill between
+    the two leaves the previous pair), then the previous table removed."""
+    name = f"{FILE_TABLE_PREFIX}{time.time_ns()}.marshal"
+    write_atomic(gen / name, marshal.dumps(files))
+    write_atomic(
+        gen / META, json.dumps(dict(meta, file_table=name, file_count=len(files)), ensure_ascii=False)
+    )
+    for old in gen.glob(f"{FILE_TABLE_PREFIX}*.marshal"):
+        if old.name != name:
+            try:
+                old.unlink()
+            except OSError:
+                pass
 
 
 def open_whoosh(gen: Path):
@@ -547,7 +592,7 @@ def _full(corpus: list[Path], root: Path, progress: Progress | None, procs: int 
         summary.records = ix.doc_count()
         write_columns(tmp, ix)  # part of the generation: written before it can become live
         ix.close()
-        write_atomic(tmp / META, json.dumps(_meta(corpus, files, summary), ensure_ascii=False))
+        _write_meta(tmp, _meta(corpus, summary), files)
         os.replace(tmp, gen)
     except BaseException:
         _stop_writer_processes(writer)
@@ -629,7 +674,7 @@ def _incremental(
 
     summary = BuildSummary()
     meta = read_meta(gen)
-    known: dict[str, dict] = meta.get("files", {})
+    known = file_table(gen, meta)
     changed, unchanged, removed, summary.skipped, summary.ignored = _scan_corpus(corpus, known, progress)
     summary.files_unchanged = len(unchanged)
     files = dict(unchanged)
@@ -685,7 +730,7 @@ def _incremental(
         summary.records = ix.doc_count()
     finally:
         ix.close()
-    write_atomic(gen / META, json.dumps(_meta(corpus, files, summary), ensure_ascii=False))
+    _write_meta(gen, _meta(corpus, summary), files)
     return summary
 
 
@@ -729,7 +774,7 @@ def _affected_projects(
     return affected, old_hashes
 
 
-def _meta(corpus: list[Path], files: dict[str, dict], summary: BuildSummary) -> dict:
+def _meta(corpus: list[Path], summary: BuildSummary) -> dict:
     return {
         "schema_version": SCHEMA_VERSION,
         "fields": fields_fingerprint(),
@@ -737,7 +782,6 @@ def _meta(corpus: list[Path], files: dict[str, dict], summary: BuildSummary) -> 
         "fingerprint": corpus_fingerprint(corpus),
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "records": summary.records,
-        "files": files,
         "skipped": [[p, r] for p, r in summary.skipped],
         "conflicts": summary.conflicts,
     }

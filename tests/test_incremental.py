@@ -15,7 +15,7 @@ import pytest
 
 import esfsearch.index as I
 from esfsearch.analysis import SUBWORD_TABLE
-from esfsearch.index import build_index, current_generation, read_meta
+from esfsearch.index import build_index, current_generation, file_table, read_meta
 from esfsearch.search import SearchEngine
 
 REPO = Path(__file__).resolve().parent.parent
@@ -64,7 +64,7 @@ def _total(ix: Path, q: str) -> int:
 def _files(ix: Path) -> dict[str, dict]:
     gen = current_generation(ix)
     assert gen is not None
-    return read_meta(gen)["files"]
+    return file_table(gen)
 
 
 def test_unchanged_files_are_not_read(corpus, tmp_path, trusted, digests):
@@ -139,26 +139,49 @@ def test_racy_files_are_hashed_until_their_times_can_be_trusted(corpus, tmp_path
 
 
 def test_a_table_from_an_older_esfsearch_is_trusted_after_one_hash(corpus, tmp_path, trusted, digests):
-    """File tables written before the ctime and inode were recorded: each file is hashed once (same
-    hash: unchanged, nothing re-indexed) and then recorded in full."""
+    """Indexes made before: the file table inside meta.json, without the ctime and inode. Each file
+    is hashed once (same hash: unchanged, nothing re-indexed), then recorded in full in a table of
+    its own."""
     ix = tmp_path / "ix"
     build_index([corpus], ix)
     gen = current_generation(ix)
     assert gen is not None
-    meta = read_meta(gen)
-    old = dict(
-        meta,
-        files={
-            k: {f: v for f, v in e.items() if f not in ("ctime_ns", "ino")} for k, e in meta["files"].items()
-        },
-    )
-    I.write_atomic(gen / I.META, I.json.dumps(old, ensure_ascii=False))
+    meta = dict(read_meta(gen))
+    files = file_table(gen, meta)
+    for name in ("file_table", "file_count"):
+        meta.pop(name)
+    meta["files"] = {
+        k: {f: v for f, v in e.items() if f not in ("ctime_ns", "ino")} for k, e in files.items()
+    }
+    for table in gen.glob("files-*.marshal"):
+        table.unlink()
+    I.write_atomic(gen / I.META, I.json.dumps(meta, ensure_ascii=False))
     digests.clear()
     summary = build_index([corpus], ix)
     assert len(digests) == 3 and summary.updated == 0 and summary.files_unchanged == 3
+    assert "files" not in read_meta(gen) and len(list(gen.glob("files-*.marshal"))) == 1
     digests.clear()
     build_index([corpus], ix)
     assert digests == []
+
+
+def test_the_file_table_is_replaced_with_meta_json(corpus, tmp_path):
+    """meta.json names the table it goes with; the previous table goes once the new meta.json is in
+    place, and a damaged table makes the next run rebuild instead of trusting it."""
+    ix = tmp_path / "ix"
+    build_index([corpus], ix)
+    gen = current_generation(ix)
+    assert gen is not None
+    first = read_meta(gen)["file_table"]
+    (corpus / "lulea.md").write_text("# Luleå\n\nStålverket i Luleå.\n", encoding="utf-8")
+    build_index([corpus], ix)
+    meta = read_meta(gen)
+    assert meta["file_table"] != first and meta["file_count"] == 4
+    assert [p.name for p in gen.glob("files-*.marshal")] == [meta["file_table"]]
+    (gen / meta["file_table"]).write_bytes(b"\x00damaged")
+    summary = build_index([corpus], ix)
+    assert summary.rebuilt and summary.records == 4
+    assert _total(ix, "Stålverket") == 1
 
 
 # ---------------------------------------------------------------- the subword table
