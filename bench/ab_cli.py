@@ -80,7 +80,7 @@ def main(argv: list[str]) -> None:
             cpu, wall, proc = _run(cmd, pythonpath)
             if mode == "update":
                 assert proc.returncode == 0, proc.stderr
-                assert json.loads(proc.stdout)["files_updated"] >= 1
+                assert json.loads(proc.stdout)["files_updated"] >= 1, (name, proc.stdout[:400])
             else:
                 assert proc.returncode in (0, 1), proc.stderr
             results[name].append((cpu, wall))
