@@ -11,10 +11,13 @@ compound splitter and the caches live at module level and are created on first u
 
 from __future__ import annotations
 
+import hashlib
+import marshal
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from whoosh.analysis import Composable, Token
@@ -511,6 +514,7 @@ def _unique(items: Iterable[str]) -> list[str]:
 
 
 _SUBWORD_CACHE: dict[str, tuple[str, ...]] = {}
+_SPLIT = [0]  # words this process gave to the compound splitter
 
 
 def _subwords(word: str) -> tuple[str, ...]:
@@ -520,10 +524,63 @@ def _subwords(word: str) -> tuple[str, ...]:
             cached = ()
         else:
             cached = tuple(default_splitter().subwords(word))
+            _SPLIT[0] += 1
         if len(_SUBWORD_CACHE) > 500_000:
             _SUBWORD_CACHE.clear()
         _SUBWORD_CACHE[word] = cached
     return cached
+
+
+# ---------------------------------------------------------------- the subword table of an index
+#
+# Loading the compound splitter's dictionary costs about 0.6 s of CPU, more than the rest of an
+# incremental update of one file. An index therefore keeps the splitter's answers for its corpus's
+# words (SUBWORD_TABLE, a marshalled {word: parts}); an update loads the table into the cache above
+# and needs the splitter only for words the corpus never had. The table is a cache of a pure
+# function: it is keyed by the splitter's code and data, and one that is missing, damaged or made by
+# another splitter is ignored.
+
+SUBWORD_TABLE = "subwords.marshal"
+
+
+@lru_cache(maxsize=1)
+def _subword_table_key() -> str:
+    h = hashlib.sha1()
+    here = Path(__file__).resolve().parent
+    for path in (here / "analysis.py", here / "compounds.py", here / "data" / "sv_compounds.tsv.gz"):
+        try:
+            h.update(path.read_bytes())
+        except OSError:
+            h.update(b"-")
+    return h.hexdigest()
+
+
+def words_split() -> int:
+    """How many words this process has given to the compound splitter so far."""
+    return _SPLIT[0]
+
+
+def load_subword_table(path: Path) -> bool:
+    """Add a saved table's words to the subword cache; False when there is no usable table."""
+    try:
+        data = marshal.loads(Path(path).read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return False
+    if not isinstance(data, dict) or data.get("key") != _subword_table_key():
+        return False
+    words = data.get("words")
+    if not isinstance(words, dict):
+        return False
+    if len(_SUBWORD_CACHE) + len(words) > 500_000:
+        _SUBWORD_CACHE.clear()
+    _SUBWORD_CACHE.update(words)
+    return True
+
+
+def subword_table() -> bytes:
+    """The words of the subword cache that the splitter answered, as a table to save."""
+    words = {w: parts for w, parts in _SUBWORD_CACHE.items() if len(w) >= 7 and w.isalpha()}
+    return marshal.dumps({"key": _subword_table_key(), "words": words})
 
 
 def analyze(text: str, mode: str = "exact") -> list[str]:

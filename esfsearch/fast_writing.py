@@ -24,6 +24,9 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
+# Set by a full build before its writer processes fork: each process that flushes a segment leaves
+# its subword cache there (analysis.SUBWORD_TABLE; the build gathers them into the generation's).
+SUBWORD_DUMPS: list[str] = []
 _RUN_BLOCK = 4096  # postings per marshalled block of a run file (whole terms)
 _LEN = struct.Struct("<I")
 _installed = False
@@ -52,6 +55,8 @@ def speed_up_writing() -> None:
     _stock["add_postings"] = W3FieldWriter.add_postings
     W3FieldWriter.add_postings = _add_postings
     W3FieldWriter.finish_field_term = _finish_field_term
+    _stock["add_postings_to_pool"] = SegmentWriter.add_postings_to_pool
+    SegmentWriter.add_postings_to_pool = _add_postings_to_pool
     PostingPool.__init__ = _pool_init
     PostingPool._write_run = _write_run
     PostingPool._read_run = _read_run
@@ -179,6 +184,13 @@ def _read_run(self, path):
 
 
 def _flush_segment(self) -> None:
+    if SUBWORD_DUMPS:
+        import os
+
+        from .analysis import subword_table
+
+        with open(os.path.join(SUBWORD_DUMPS[0], f".subwords-{os.getpid()}.part"), "wb") as fh:
+            fh.write(subword_table())
     self.perdocwriter.close()
     pdr = self.per_document_reader() if self.codec.length_stats else None
     lengths = _Lengths(pdr) if pdr else None
@@ -339,3 +351,100 @@ class _Lengths:
 
         reader = self._pdr._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
         return False if reader is None else bytes(reader.load())
+
+
+# ---------------------------------------------------------------- merging segments
+#
+# An incremental update's commit merges the small segments of earlier updates (Whoosh's MERGE_SMALL)
+# by reading every posting back through a matcher: a term-index lookup, a matcher and a block header
+# unpickled a byte at a time per term, most of a merge's time. Here a W3 segment's postings are read
+# from the term table's own (term, info) pairs and the blocks parsed whole; the postings are the
+# tuples Whoosh's `iter_postings` gives (deleted documents left out, as its matchers do).
+
+
+def _add_postings_to_pool(self, reader, startdoc, docmap) -> None:
+    postings = _segment_postings(reader)
+    if postings is None:
+        return _stock["add_postings_to_pool"](self, reader, startdoc, docmap)
+    add_post = self.pool.add
+    for fieldname, btext, docnum, weight, value in postings:
+        add_post(
+            (fieldname, btext, docmap[docnum] if docmap is not None else startdoc + docnum, weight, value)
+        )
+
+
+def _segment_postings(reader):
+    """`reader.iter_postings()` of a Whoosh 3 segment, or None for any other reader."""
+    from whoosh.codec.whoosh3 import W3TermsReader
+    from whoosh.reading import SegmentReader
+
+    if type(reader) is not SegmentReader or type(getattr(reader, "_terms", None)) is not W3TermsReader:
+        return None
+    return _iter_segment_postings(reader)
+
+
+def _iter_segment_postings(reader):
+    import io
+    import pickle
+    import zlib
+
+    from whoosh.system import _INT_SIZE, unpack_int
+
+    terms = reader._terms
+    postfile = terms._postfile
+    schema = reader.schema
+    deleted = reader.deleted_docs_set
+    formats: dict[str, Any] = {}
+    for (fieldname, btext), info in terms.items():
+        if fieldname not in schema:
+            continue
+        fmt = formats.get(fieldname)
+        if fmt is None:
+            fmt = formats[fieldname] = schema[fieldname].format
+        if info.is_inlined():
+            ids, weights, values = info.inlined_postings()
+            for i, docnum in enumerate(ids):
+                if docnum in deleted:
+                    continue
+                yield (
+                    fieldname,
+                    btext,
+                    docnum,
+                    weights[i] if weights else 1.0,
+                    values[i] if values else "",
+                )
+            continue
+        fixedsize = fmt.fixed_value_size()
+        offset, _length = info.extent()
+        pos = offset + 4  # after the header tag
+        while True:
+            head = postfile.get(pos, _INT_SIZE + 256)
+            length = unpack_int(head[:_INT_SIZE])[0]
+            following = pos + _INT_SIZE + abs(length)
+            bio = io.BytesIO(head[_INT_SIZE:])
+            blockinfo = pickle.Unpickler(bio).load()  # (length, max id, max weight, compression, ...)
+            blocklength, compression = blockinfo[0], blockinfo[3]
+            dataoffset = pos + _INT_SIZE + bio.tell()
+            data = postfile.get(dataoffset, following - dataoffset)
+            block = pickle.loads(zlib.decompress(data) if compression else data)
+            docnum = 0
+            ws = block[1]
+            if ws is None:
+                ws = (1.0,) * blocklength
+            elif isinstance(ws, float):
+                ws = (ws,) * blocklength
+            vs = block[2]
+            if fixedsize is None or fixedsize < 0:
+                pass
+            elif fixedsize == 0:
+                vs = (None,) * blocklength
+            else:
+                vs = tuple(vs[i : i + fixedsize] for i in range(0, len(vs), fixedsize))
+            for i, delta in enumerate(block[0]):
+                docnum += delta  # stored as deltas
+                if docnum in deleted:
+                    continue
+                yield fieldname, btext, docnum, ws[i], vs[i]
+            if length < 0:  # the last block
+                break
+            pos = following

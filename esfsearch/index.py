@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import os
 import shutil
 import time
@@ -29,7 +30,7 @@ from .locks import LockTimeout, LockUnavailable, file_lock, pid_alive
 from .schema import SCHEMA_VERSION, VALUE_SEP, build_schema, fields_fingerprint, record_document
 
 if TYPE_CHECKING:
-    from .ingest import FileResult
+    from .ingest import FileResult, FoundFile
     from .merge import Part
 
 # Reading files (ingest), merging records (merge), the faster writer and the columnar files are
@@ -199,6 +200,50 @@ def read_meta(gen: Path) -> dict:
     _META_CACHE.clear()
     _META_CACHE[cache_key] = meta
     return meta
+
+
+FILE_TABLE_PREFIX = "files-"
+
+
+def file_table(gen: Path, meta: dict | None = None) -> dict[str, dict]:
+    """The generation's file table: file key -> sha1, stat, records, layout, problems. It lives in
+    its own file (`files-<stamp>.marshal`, named by meta.json), so that opening the index for a query
+    does not parse it; indexes made before keep it in meta.json itself."""
+    meta = read_meta(gen) if meta is None else meta
+    if isinstance(meta.get("files"), dict):
+        return meta["files"]
+    name = meta.get("file_table")
+    if name is None:
+        return {}
+    path = gen / str(name)
+    try:
+        table = marshal.loads(path.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError) as exc:
+        raise IndexProblem(
+            f"the index's file table {path} is missing or damaged ({exc}); "
+            "rebuild with `esfsearch index --rebuild`"
+        ) from exc
+    if not isinstance(table, dict):
+        raise IndexProblem(
+            f"the index's file table {path} is damaged; rebuild with `esfsearch index --rebuild`"
+        )
+    return table
+
+
+def _write_meta(gen: Path, meta: dict, files: dict[str, dict]) -> None:
+    """The file table under a new name, then meta.json naming it (the commit point: a kill between
+    the two leaves the previous pair), then the previous table removed."""
+    name = f"{FILE_TABLE_PREFIX}{time.time_ns()}.marshal"
+    write_atomic(gen / name, marshal.dumps(files))
+    write_atomic(
+        gen / META, json.dumps(dict(meta, file_table=name, file_count=len(files)), ensure_ascii=False)
+    )
+    for old in gen.glob(f"{FILE_TABLE_PREFIX}*.marshal"):
+        if old.name != name:
+            try:
+                old.unlink()
+            except OSError:
+                pass
 
 
 def open_whoosh(gen: Path):
@@ -390,20 +435,24 @@ class _ScanState:
     problems: list[tuple[str, str]] = field(default_factory=list)
     ignored: list[tuple[str, str]] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
-    real_dirs: dict[str, str] = field(default_factory=dict)  # directory -> its resolved path
+    started_ns: int = field(default_factory=time.time_ns)
 
 
-def _resolved(path: Path, real_dirs: dict[str, str]) -> str:
-    """`str(path.resolve())` (the file's key), resolving each directory once instead of every path
-    component of every file: a file that is not a symlink resolves to its resolved directory plus
-    its name."""
-    if os.path.islink(path):
-        return str(path.resolve())
-    parent = os.path.dirname(path)
-    real = real_dirs.get(parent)
-    if real is None:
-        real = real_dirs[parent] = os.path.realpath(parent)
-    return os.path.join(real, os.path.basename(path))
+# A file's stat is trusted to say "unchanged" only when it was recorded well after the file last
+# changed: file times come from a coarse clock (a few ms), so a file written again within the same
+# tick as a write the scan saw would keep all its times. Such a "racy" entry is recorded without its
+# ctime and the next scan reads and hashes the file (as git does with racily clean entries).
+RACY_NS = 2_000_000_000
+
+
+def _stat_info(st: os.stat_result, started_ns: int) -> dict:
+    """What the file table keeps of a file's stat. The ctime changes on every write and cannot be
+    set back (unlike the mtime, `touch -d`, `cp -p`), and a file replaced by another has another
+    inode: with the size and mtime they make the stat-only check safe."""
+    info = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "ino": st.st_ino}
+    if max(st.st_ctime_ns, st.st_mtime_ns) < started_ns - RACY_NS:
+        info["ctime_ns"] = st.st_ctime_ns
+    return info
 
 
 def stored(text: str) -> str | dict:
@@ -418,43 +467,54 @@ def _problems_of(info: dict) -> list[tuple[str, str]]:
 
 
 def _scan_iter(
-    entries: list,
+    entries: list[FoundFile],
     known: dict[str, dict],
     progress: Progress | None,
     state: _ScanState,
     stage: str = "reading",
 ) -> Iterator[tuple[str, FileResult, dict]]:
     """Yield new and changed files one at a time, so that a full build never holds the whole
-    corpus's records in memory."""
+    corpus's records in memory. A file whose stat (size, mtime, ctime, inode) is the one recorded is
+    unchanged without being read; any other known file is hashed, and only a new hash reads it."""
     from .ingest import read_file
 
-    for n, (path, root, problem) in enumerate(entries, 1):
+    for n, (name, root, problem, st, key) in enumerate(entries, 1):
         if progress:
             progress(stage, n, len(entries))
-        if problem:
-            state.problems.append((str(path), problem))
+        if problem or key is None:
+            state.problems.append((str(Path(name)), problem or "cannot read"))
             continue
-        key = _resolved(path, state.real_dirs)
         if key in state.seen:
             continue
         state.seen.add(key)
-        try:
-            st = path.stat()
-        except OSError as exc:
-            state.problems.append((str(path), Message(N_("cannot read: {why}"), why=exc.strerror)))
-            continue
+        path = None
+        if st is None:
+            path = Path(name)
+            try:
+                st = path.stat()
+            except OSError as exc:
+                state.problems.append((str(path), Message(N_("cannot read: {why}"), why=exc.strerror)))
+                continue
         old = known.get(key)
-        if old and old.get("size") == st.st_size and old.get("mtime_ns") == st.st_mtime_ns:
+        if (
+            old
+            and old.get("ctime_ns") == st.st_ctime_ns
+            and old.get("mtime_ns") == st.st_mtime_ns
+            and old.get("size") == st.st_size
+            and old.get("ino") == st.st_ino
+        ):  # the file the table describes (no ctime recorded: never); inline, for every file
             state.unchanged[key] = old
             state.problems.extend(_problems_of(old))  # still reported on every run
             continue
+        path = path or Path(name)
         try:
             digest = file_digest(path)
         except OSError as exc:
             state.problems.append((str(path), Message(N_("cannot read: {why}"), why=exc.strerror)))
             continue
         if old and old.get("sha1") == digest:
-            state.unchanged[key] = dict(old, size=st.st_size, mtime_ns=st.st_mtime_ns)
+            kept = {k: v for k, v in old.items() if k != "ctime_ns"}
+            state.unchanged[key] = dict(kept, **_stat_info(st, state.started_ns))
             state.problems.extend(_problems_of(old))
             continue
         result = read_file(path, root)
@@ -466,8 +526,7 @@ def _scan_iter(
         state.problems.extend(file_problems)
         info = {
             "sha1": digest,
-            "size": st.st_size,
-            "mtime_ns": st.st_mtime_ns,
+            **_stat_info(st, state.started_ns),
             "records": len(result.records),
             "layout": result.layout,
             "hashes": [r.content_hash for r in result.records],
@@ -487,10 +546,10 @@ def _scan_corpus(
     list[tuple[str, str]],
 ]:
     """Read new and changed files. Returns (changed, unchanged_meta, removed_file_keys, problems, ignored)."""
-    from .ingest import iter_files
+    from .ingest import scan_files
 
-    entries = list(iter_files(corpus))
     state = _ScanState()
+    entries = list(scan_files(corpus))
     changed = list(_scan_iter(entries, known, progress, state))
     removed = [k for k in known if k not in state.seen]
     return changed, state.unchanged, removed, state.problems, state.ignored
@@ -565,13 +624,14 @@ def _parts_of(file_key: str, result: FileResult, info: dict) -> Iterator[Part]:
 def _full(corpus: list[Path], root: Path, progress: Progress | None, procs: int | None) -> BuildSummary:
     from whoosh import index as windex
 
+    from . import fast_writing
     from .columns import write_columns
-    from .ingest import iter_files
+    from .ingest import scan_files
     from .merge import PartSpill, part_key, project_key
 
     summary = BuildSummary(rebuilt=True)
-    entries = list(iter_files(corpus))
     state = _ScanState()
+    entries = list(scan_files(corpus))
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     gen = root / f"gen-{stamp}"
     tmp = root / f".building-{stamp}-{os.getpid()}"
@@ -579,6 +639,7 @@ def _full(corpus: list[Path], root: Path, progress: Progress | None, procs: int 
     writer = None
     try:
         ix = windex.create_in(str(tmp), build_schema())
+        fast_writing.SUBWORD_DUMPS[:] = [str(tmp)]  # before the writer processes fork
         writer = _writer(ix, procs, _estimated_records(entries))
         total = len(entries)
         files: dict[str, dict] = {}
@@ -598,15 +659,18 @@ def _full(corpus: list[Path], root: Path, progress: Progress | None, procs: int 
         if progress:
             progress("committing", total, total)
         writer.commit()
+        _gather_subword_tables(tmp)
         summary.records = ix.doc_count()
         write_columns(tmp, ix)  # part of the generation: written before it can become live
         ix.close()
-        write_atomic(tmp / META, json.dumps(_meta(corpus, files, summary), ensure_ascii=False))
+        _write_meta(tmp, _meta(corpus, summary), files)
         os.replace(tmp, gen)
     except BaseException:
         _stop_writer_processes(writer)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        fast_writing.SUBWORD_DUMPS.clear()
     try:
         previous = current_generation(root)
     except IndexProblem:
@@ -616,13 +680,26 @@ def _full(corpus: list[Path], root: Path, progress: Progress | None, procs: int 
     return summary
 
 
+def _gather_subword_tables(folder: Path) -> None:
+    """The generation's subword table (analysis.SUBWORD_TABLE): the splitter's answers of every
+    process that wrote a segment of it, so that updates need not load the splitter for known words."""
+    from .analysis import SUBWORD_TABLE, load_subword_table, subword_table
+
+    for part in sorted(folder.glob(".subwords-*.part")):
+        load_subword_table(part)
+        part.unlink()
+    write_atomic(folder / SUBWORD_TABLE, subword_table())
+
+
 def _estimated_records(entries: list) -> int:
     """About how many records the files hold (a project text is a few kB), to choose the writer."""
     size = 0
-    for path, _root, problem in entries:
+    for entry in entries:
+        path, _root, problem = entry[:3]
         if not problem:
+            st = entry[3] if len(entry) > 3 else None
             try:
-                size += path.stat().st_size
+                size += (st or os.stat(path)).st_size
             except OSError:
                 pass
     return size // 2500
@@ -663,11 +740,12 @@ def _writer(ix, procs: int | None, n_docs: int):
 def _incremental(
     corpus: list[Path], root: Path, gen: Path, progress: Progress | None, procs: int | None
 ) -> BuildSummary:
+    from .analysis import SUBWORD_TABLE, load_subword_table, subword_table, words_split
     from .columns import write_columns
 
     summary = BuildSummary()
     meta = read_meta(gen)
-    known: dict[str, dict] = meta.get("files", {})
+    known = file_table(gen, meta)
     changed, unchanged, removed, summary.skipped, summary.ignored = _scan_corpus(corpus, known, progress)
     summary.files_unchanged = len(unchanged)
     files = dict(unchanged)
@@ -685,6 +763,9 @@ def _incremental(
                     summary.files_added += 1
                 files[key] = info
             summary.conflicts = [c for c in summary.conflicts if _conflict_key(c) not in affected]
+            table = gen / SUBWORD_TABLE
+            have_table = any(affected.values()) and load_subword_table(table)
+            split_before = words_split()
             writer = ix.writer(limitmb=256)
             try:
                 for n, (pkey, parts) in enumerate(affected.items(), 1):
@@ -711,6 +792,8 @@ def _incremental(
             except BaseException:
                 writer.cancel()
                 raise
+            if words_split() > split_before or (any(affected.values()) and not have_table):
+                write_atomic(table, subword_table())  # the new words, for the next update
         else:
             summary.unchanged = ix.doc_count()
         # new segments get their columnar files; missing or damaged ones are rewritten
@@ -718,7 +801,7 @@ def _incremental(
         summary.records = ix.doc_count()
     finally:
         ix.close()
-    write_atomic(gen / META, json.dumps(_meta(corpus, files, summary), ensure_ascii=False))
+    _write_meta(gen, _meta(corpus, summary), files)
     return summary
 
 
@@ -762,7 +845,7 @@ def _affected_projects(
     return affected, old_hashes
 
 
-def _meta(corpus: list[Path], files: dict[str, dict], summary: BuildSummary) -> dict:
+def _meta(corpus: list[Path], summary: BuildSummary) -> dict:
     return {
         "schema_version": SCHEMA_VERSION,
         "fields": fields_fingerprint(),
@@ -770,7 +853,6 @@ def _meta(corpus: list[Path], files: dict[str, dict], summary: BuildSummary) -> 
         "fingerprint": corpus_fingerprint(corpus),
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "records": summary.records,
-        "files": files,
         "skipped": [[str(p), str(r)] for p, r in summary.skipped],
         "conflicts": summary.conflicts,
     }

@@ -6,11 +6,13 @@ Nothing is silently dropped: each input file ends in `FileResult.records` or in 
 from __future__ import annotations
 
 import codecs
+import errno
 import functools
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from . import formats
 from .i18n import N_, Message, Nn_
@@ -279,33 +281,97 @@ def _relative(path: Path, root: Path | None) -> str:
     return path.name
 
 
-def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path | None, str | None]]:
-    """(file, root it was found under, problem) for every file below the paths, sorted, loops broken."""
+class FoundFile(NamedTuple):
+    """A file a corpus scan found: where (a string: a Path per file costs more than its stat), under
+    which root, why it cannot be read (else None), and what the scan already knows of it, so that
+    nobody asks the file system again: its `stat` (links followed; None when it failed) and `real`,
+    its resolved path (None with a problem)."""
+
+    path: str
+    root: Path | None
+    problem: str | None
+    stat: os.stat_result | None = None
+    real: str | None = None
+
+
+_GONE = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)  # what Path.exists() calls absent
+
+
+def scan_files(paths: Iterable[Path]) -> list[FoundFile]:
+    """Every file below the paths, sorted (directories depth first, hidden names skipped), symlinks
+    followed and loops broken: what `iter_files` yields, from one `scandir` per directory and one
+    `stat` per file (the entry's type comes with the directory listing), and each directory resolved
+    once (a file that is not a symlink resolves to its resolved directory plus its name)."""
+    out: list[FoundFile] = []
     for top in paths:
         top = Path(top)
         if not top.exists():
-            yield top, None, Message(N_("no such file or directory"))
+            out.append(FoundFile(str(top), None, Message(N_("no such file or directory"))))
             continue
         if top.is_file():
-            yield top, top.parent, None
+            try:
+                st: os.stat_result | None = top.stat()
+            except OSError:
+                st = None
+            out.append(FoundFile(str(top), top.parent, None, st, os.path.realpath(top)))
             continue
-        seen: set[str] = set()
-        for dirpath, dirnames, filenames in os.walk(top, followlinks=True):
-            real = os.path.realpath(dirpath)
-            if real in seen:
-                dirnames[:] = []
-                yield Path(dirpath), top, Message(N_("symlink loop: directory already visited"))
+        _walk(str(top), top, set(), out)
+    return out
+
+
+def _walk(dirpath: str, top: Path, seen: set[str], out: list[FoundFile]) -> None:
+    real = os.path.realpath(dirpath)
+    if real in seen:
+        out.append(FoundFile(dirpath, top, Message(N_("symlink loop: directory already visited"))))
+        return
+    seen.add(real)
+    try:
+        with os.scandir(dirpath) as listing:
+            entries = sorted(listing, key=_name)
+    except OSError:
+        return  # as os.walk: an unreadable directory is passed over
+    prefix = dirpath if dirpath.endswith(os.sep) else dirpath + os.sep
+    real_prefix = real if real.endswith(os.sep) else real + os.sep
+    dirs: list[str] = []
+    add = out.append
+    for entry in entries:
+        name = entry.name
+        if name[0] == ".":
+            continue
+        try:
+            if entry.is_dir():
+                dirs.append(name)
                 continue
-            seen.add(real)
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for name in sorted(filenames):
-                if name.startswith("."):
+        except OSError:
+            pass
+        path = prefix + name
+        if entry.is_symlink():
+            try:
+                st: os.stat_result | None = entry.stat()
+            except OSError as exc:
+                if exc.errno in _GONE:
+                    add(FoundFile(path, top, Message(N_("broken symlink"))))
                     continue
-                p = Path(dirpath) / name
-                if p.is_symlink() and not p.exists():
-                    yield p, top, Message(N_("broken symlink"))
-                    continue
-                yield p, top, None
+                st = None
+            add(FoundFile(path, top, None, st, os.path.realpath(path)))
+            continue
+        try:
+            st = entry.stat()
+        except OSError:
+            st = None
+        add(FoundFile(path, top, None, st, real_prefix + name))
+    for name in dirs:
+        _walk(prefix + name, top, seen, out)
+
+
+def _name(entry: os.DirEntry) -> str:
+    return entry.name
+
+
+def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path | None, str | None]]:
+    """(file, root it was found under, problem) for every file below the paths, sorted, loops broken."""
+    for found in scan_files(paths):
+        yield Path(found.path), found.root, found.problem
 
 
 def ingest(paths: Iterable[Path], on_file=None) -> IngestReport:

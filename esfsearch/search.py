@@ -23,7 +23,7 @@ from .columns import ColumnsUnavailable
 from .fields import BY_NAME, DEFAULT_FACETS, FACETS, SUMMARY_FIELDS, YEAR, json_value
 from .fields import SORTS as FIELD_SORTS
 from .i18n import N_, Message
-from .index import IndexProblem, current_generation, is_stale, open_whoosh, read_meta
+from .index import IndexProblem, current_generation, file_table, is_stale, open_whoosh, read_meta
 from .querylang import Filter, QueryError, QueryInfo, _Or, parse_query
 from .records import ProjectRecord
 from .schema import FACET_FIELDS, normalise_value
@@ -891,7 +891,7 @@ class SearchEngine:
 
     def stats(self) -> dict:
         meta = self.meta
-        files = meta.get("files", {})
+        files = file_table(self.generation, meta)
         layouts: dict[str, int] = {}
         for info in files.values():
             if info.get("layout"):

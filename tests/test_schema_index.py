@@ -109,7 +109,11 @@ def test_fast_flush_writes_what_whoosh_writes(tmp_path, monkeypatch):
     fast = _contents(tmp_path / "fast")
 
     monkeypatch.setattr(fast_writing, "_installed", True)  # keep speed_up_writing from patching
-    owner = {"_flush_segment": SegmentWriter, "add_postings": W3FieldWriter}
+    owner = {
+        "_flush_segment": SegmentWriter,
+        "add_postings_to_pool": SegmentWriter,
+        "add_postings": W3FieldWriter,
+    }
     for name, fn in stock.items():
         monkeypatch.setattr(owner.get(name, PostingPool), name, fn)
     build_index([CORPUS], tmp_path / "stock", rebuild=True)

@@ -14,7 +14,7 @@ from relhelp import live_keys, no_traceback, run_cli
 from typer.testing import CliRunner
 
 from esfsearch.cli import app
-from esfsearch.index import build_index, current_generation, read_meta
+from esfsearch.index import build_index, current_generation, file_table
 from esfsearch.ingest import ingest, read_file
 from esfsearch.search import SearchEngine
 
@@ -227,10 +227,8 @@ def test_index_counts_in_equal_counts_out_and_rerun_is_identical(hostile, tmp_pa
     assert len(bad_records) == len(BAD_JSON) + 1
     assert sum(1 for k in skipped if k.startswith("scalars.json (")) == 3
 
-    meta = read_meta(current_generation(tmp_path / "ix"))
-    per_file = {
-        Path(k).relative_to(root.resolve()).as_posix(): v["records"] for k, v in meta["files"].items()
-    }
+    files = file_table(current_generation(tmp_path / "ix"))
+    per_file = {Path(k).relative_to(root.resolve()).as_posix(): v["records"] for k, v in files.items()}
     assert {n: v for n, v in per_file.items() if v} == {
         n: v for n, v in expected.items() if isinstance(v, int)
     }
