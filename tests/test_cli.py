@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from commands import command_paths
 from typer.testing import CliRunner
 
 from esfsearch.cli import app
@@ -335,17 +336,7 @@ def test_index_of_an_older_version_is_rebuilt_from_its_own_folders(tmp_path):
 
 
 def test_help_everywhere():
-    for command in (
-        [],
-        ["query"],
-        ["index"],
-        ["parse"],
-        ["show"],
-        ["similar"],
-        ["stats"],
-        ["analyze"],
-        ["tui"],
-    ):
+    for command in command_paths():
         result = runner.invoke(app, [*command, "--help"])
         assert result.exit_code == 0 and "Usage" in result.stdout, command
 

@@ -16,6 +16,7 @@ import pytest
 
 pytest.importorskip("babel")
 
+from commands import command_paths  # noqa: E402
 from stringtable import foreign, pairs  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
@@ -483,24 +484,7 @@ def test_saved_search_errors_speak_one_language(tmp_path, monkeypatch):
 
 # ---------------------------------------------------------------- --help
 
-HELP_COMMANDS = [
-    [],
-    ["query"],
-    ["index"],
-    ["parse"],
-    ["show"],
-    ["similar"],
-    ["stats"],
-    ["analyze"],
-    ["tui"],
-    ["eval"],
-    ["saved"],
-    ["saved", "add"],
-    ["saved", "list"],
-    ["saved", "remove"],
-    ["saved", "run"],
-    ["saved", "new"],
-]
+HELP_COMMANDS = command_paths()
 
 
 def _help_text(text: str) -> str:
