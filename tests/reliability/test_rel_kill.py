@@ -116,11 +116,21 @@ INCREMENTAL_WHEN = (1.5, 5.0)
 ALL_KILLS = set(KILL_POINTS) | {SWAP_KILL, META_KILL} | {f"SIGKILL incremental {w}" for w in INCREMENTAL_WHEN}
 
 
+@pytest.fixture(scope="module")
+def tiny_state(tiny):
+    corpus, ix, n = tiny
+    with SearchEngine(ix) as engine:
+        total = engine.search("kompetensutveckling").total
+    return corpus, ix, n, total
+
+
 @pytest.mark.parametrize("point", KILL_POINTS)
-def test_killed_rebuild_leaves_previous_index(point, big_state, tmp_path):
-    corpus, base, n, total = big_state
-    ix = copy_index(base, tmp_path / "ix")
+def test_killed_rebuild_leaves_previous_index(point, request, tmp_path):
+    # A point in time needs a build that lasts (the big corpus); a commit point is reached by the
+    # build itself, whatever the corpus's size (the tiny one: seconds instead of a minute).
     sig, when = KILL_POINTS[point]
+    corpus, base, n, total = request.getfixturevalue("tiny_state" if isinstance(when, str) else "big_state")
+    ix = copy_index(base, tmp_path / "ix")
     args = ("index", "--rebuild", "-q", "--index", str(ix), str(corpus))
     if isinstance(when, str):
         proc = _start_self_signalling(when, sig, *args)
