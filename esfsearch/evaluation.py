@@ -257,13 +257,27 @@ class EsfsearchSystem:
         return [h.record for h in self.engine.similar(record_id, limit=k).hits]
 
 
+def private_ram_storage():
+    """A Whoosh RamStorage whose writers keep their temporary files in a folder of their own: Whoosh
+    names that folder after the index ("MAIN.tmp") in the system's temp directory and deletes it when a
+    writer finishes, so two processes building a baseline at once deleted each other's files."""
+    import tempfile
+
+    from whoosh.filedb.filestore import FileStorage, RamStorage
+
+    class PrivateRamStorage(RamStorage):
+        def temp_storage(self, name=None):
+            return FileStorage(tempfile.mkdtemp(prefix="esfsearch-whoosh-")).create()
+
+    return PrivateRamStorage()
+
+
 class WhooshBaseline:
     """Plain Whoosh over the same records: title (boost 2) + body with one stock analyzer, default
     BM25F, MultifieldParser with OrGroup; esfsearch's filter fields and filter queries."""
 
     def __init__(self, name: str, analyzer, docs: list[tuple[ProjectRecord, str, str]]) -> None:
         from whoosh.fields import TEXT
-        from whoosh.filedb.filestore import RamStorage
         from whoosh.qparser import MultifieldParser, OrGroup
 
         self.name = name
@@ -272,7 +286,7 @@ class WhooshBaseline:
             schema.remove(fname)
         schema.add("title", TEXT(analyzer=analyzer, field_boost=2.0, phrase=True))
         schema.add("body", TEXT(analyzer=analyzer, phrase=True))
-        self.ix = RamStorage().create_index(schema)
+        self.ix = private_ram_storage().create_index(schema)
         writer = self.ix.writer()
         for record, key, file in docs:
             doc = record_document(record, key, file)

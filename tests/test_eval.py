@@ -180,3 +180,22 @@ def test_cli_eval(tmp_path, shipped_index):
     assert bad.exit_code == 2
     missing = CliRunner().invoke(app, ["eval", "--queries", str(tmp_path / "none.json"), "--no-write"])
     assert missing.exit_code == 2 and "does not exist" in missing.output
+
+
+def test_baseline_writers_never_share_a_temp_folder():
+    """Whoosh's RamStorage put every writer's temporary files in <tmp>/MAIN.tmp and removed the folder
+    when one finished: a second process building a baseline at the same time lost its files (seen:
+    FileNotFoundError '/tmp/MAIN.tmp/….ctmp' in a CI run beside another). Each writer has its own."""
+    from esfsearch.evaluation import private_ram_storage
+
+    first, second = (
+        private_ram_storage().temp_storage("MAIN.tmp"),
+        private_ram_storage().temp_storage("MAIN.tmp"),
+    )
+    try:
+        assert first.folder != second.folder
+        assert Path(first.folder).is_dir() and Path(second.folder).is_dir()
+    finally:
+        first.destroy()
+        second.destroy()
+    assert not Path(first.folder).exists()
