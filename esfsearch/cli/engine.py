@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..i18n import N_, _, ngettext
-from ..presentation import number
+from ..presentation import number, problem_text
 from .output import EXIT_INDEX, console, err, fail
 
 if TYPE_CHECKING:
@@ -77,7 +77,6 @@ def open_engine(
 ) -> SearchEngine:
     """Open the index, building it from the corpus on first use; index problems exit 3."""
     from ..index import IndexProblem, SchemaMismatch, index_exists
-    from ..presentation import problem_text
     from ..search import SearchEngine
 
     index_dir, corpus_dir = paths(index, corpus)

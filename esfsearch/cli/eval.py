@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from ..i18n import N_, _
-from ..presentation import number
+from ..presentation import number, problem_text
 
 # The evaluation (and Whoosh with it) is imported inside the command: registering `eval` must not
 # slow down every other command's start-up.
@@ -113,8 +113,6 @@ def eval_command(
         err.print(f"esfsearch eval: {exc}", markup=False)
         raise typer.Exit(2) from None
     except IndexProblem as exc:
-        from ..presentation import problem_text
-
         err.print(f"esfsearch eval: {problem_text(exc)}", markup=False)
         raise typer.Exit(3) from None
     if not no_write:
