@@ -58,13 +58,21 @@ def main(argv: list[str] | None = None) -> int:
         help="kl: P(u|t) log(P(u|t)/P(u)); npmi: normalised pointwise mutual information",
     )
     p.add_argument("--min-co", type=int, default=MIN_CO)
+    p.add_argument(
+        "--specific",
+        type=float,
+        default=0.0,
+        help="kl only: the score times log(1/P(u)) ** this, so a neighbour in few documents ranks higher "
+        "(eval/README.md, issue 14 fourth round: 1.0 helped the vocabulary queries, cost a phrase one)",
+    )
     args = p.parse_args(argv)
     texts = documents(Path(args.data))
     vocab: dict[str, int] = {}
     rows, cols = [], []
     for d, text in enumerate(texts):
         terms = {t for t in analyze(text, "exact") if len(t) >= 3 and t.isalpha() and t not in STOPWORDS}
-        for t in terms:
+        # sorted: the vocabulary ids, hence which tied neighbours are kept, do not depend on the hash seed
+        for t in sorted(terms):
             rows.append(d)
             cols.append(vocab.setdefault(t, len(vocab)))
     n = len(texts)
@@ -87,11 +95,11 @@ def main(argv: list[str] | None = None) -> int:
             continue
         cond = vals / df[i]
         if args.score == "kl":
-            score = cond * np.log(cond / p_u[idx])
+            score = cond * np.log(cond / p_u[idx]) * np.log(1.0 / p_u[idx]) ** args.specific
         else:
             p_tu = vals / n
             score = np.log(p_tu / (p_u[i] * p_u[idx])) / -np.log(p_tu)
-        order = np.argsort(-score)[:PER_TERM]
+        order = np.argsort(-score, kind="stable")[:PER_TERM]
         best = [(terms[idx[j]], float(score[j])) for j in order if score[j] >= MIN_SCORE]
         if best:
             lines.append(terms[i] + "\t" + " ".join(f"{t}:{s:.3f}" for t, s in best))
