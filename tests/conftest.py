@@ -8,6 +8,7 @@ subprocesses (the CLI run for real) see the same environment as the tests in thi
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
 from pathlib import Path
 
@@ -46,6 +47,14 @@ os.environ.update(
         "ESFSEARCH_INDEX": str(_HOME / "no-index"),
     }
 )
+
+# Ctrl-C as a terminal delivers it. A shell without job control (a script, CI, `pytest … &`) starts
+# background commands with SIGINT ignored, and every process they start inherits that: the CLI
+# processes that the kill and Ctrl-C tests interrupt would then ignore SIGINT and run on (seen: exit 0
+# instead of 130, timeouts). Python only installs its KeyboardInterrupt handler where SIGINT is not
+# ignored at start; a handler set here is reset to the default in every child at exec.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
