@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from once import built_once
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
@@ -70,24 +71,28 @@ def _language_from_the_environment():
 
 @pytest.fixture(scope="session")
 def shipped_index(tmp_path_factory) -> Path:
-    """The shipped corpus indexed once per session, for the tests that only read it. Built from
+    """The shipped corpus indexed once per run, for the tests that only read it. Built from
     the repository root with a relative corpus path, so `source_path` stays relative (stable TUI
     snapshots wherever the checkout lives). Copy it before changing it."""
     from esfsearch.index import build_index
 
-    ix = tmp_path_factory.mktemp("shipped") / "ix"
-    cwd = os.getcwd()
-    os.chdir(REPO)
-    try:
-        build_index([Path("corpus")], ix)
-    finally:
-        os.chdir(cwd)
-    return ix
+    def build(folder: Path) -> None:
+        cwd = os.getcwd()
+        os.chdir(REPO)
+        try:
+            build_index([Path("corpus")], folder / "ix")
+        finally:
+            os.chdir(cwd)
+
+    return built_once(tmp_path_factory, "shipped", build) / "ix"
+
+
+BIG_N = 2000
 
 
 @pytest.fixture(scope="session")
 def big(tmp_path_factory) -> tuple[Path, Path, int]:
-    """(corpus, index, records): 2 000 generated records (bench/corpus.py) indexed once per session,
+    """(corpus, index, records): 2 000 generated records (bench/corpus.py) indexed once per run,
     large enough that a rebuild takes seconds and an export is sizeable. Copy the index before
     changing it; the corpus is never changed."""
     import sys
@@ -97,8 +102,10 @@ def big(tmp_path_factory) -> tuple[Path, Path, int]:
     from bench.corpus import generate
     from esfsearch.index import build_index
 
-    base = tmp_path_factory.mktemp("big")
-    counts = generate(2000, base / "c", seed=1)
-    summary = build_index([base / "c"], base / "ix")
-    assert summary.records == sum(counts.values()) == 2000
-    return base / "c", base / "ix", 2000
+    def build(folder: Path) -> None:
+        counts = generate(BIG_N, folder / "c", seed=1)
+        summary = build_index([folder / "c"], folder / "ix")
+        assert summary.records == sum(counts.values()) == BIG_N
+
+    base = built_once(tmp_path_factory, "big", build)
+    return base / "c", base / "ix", BIG_N

@@ -1,5 +1,6 @@
 """Helpers and fixtures of the reliability suite (conftest.py re-exports the fixtures): small and large
-corpora, base indexes built once per session (tests copy them before damaging or killing anything), and CLI helpers."""
+corpora, base indexes built once per run (tests/once.py; tests copy them before damaging or killing
+anything), and CLI helpers."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from once import built_once
 
 from esfsearch.index import build_index, current_generation
 
@@ -18,6 +20,8 @@ REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "corpus"
 SEED_DIR = CORPUS / "seeds"
 PROJECTS_JSON = CORPUS / "projektbanken-eruf-2014-2020" / "projects.json"
+TINY_JSON_RECORDS = 30
+TINY_RECORDS = 5 + TINY_JSON_RECORDS  # the tiny corpus: the 5 seeds and the first JSON records
 if str(REPO) not in sys.path:  # bench/ (the corpus generator) lives beside the package
     sys.path.insert(0, str(REPO))
 
@@ -50,8 +54,10 @@ def make_tiny_corpus(dst: Path) -> int:
     shutil.copytree(SEED_DIR, dst / "seeds")
     data = json.loads(PROJECTS_JSON.read_text(encoding="utf-8"))
     (dst / "json").mkdir()
-    (dst / "json" / "projects.json").write_text(json.dumps(data[:30], ensure_ascii=False), encoding="utf-8")
-    return 5 + 30
+    (dst / "json" / "projects.json").write_text(
+        json.dumps(data[:TINY_JSON_RECORDS], ensure_ascii=False), encoding="utf-8"
+    )
+    return TINY_RECORDS
 
 
 @pytest.fixture(scope="session")
@@ -63,10 +69,14 @@ def full_index(shipped_index) -> Path:
 @pytest.fixture(scope="session")
 def tiny(tmp_path_factory) -> tuple[Path, Path, int]:
     """(corpus, index, records) of the tiny corpus; copy the index before changing it."""
-    base = tmp_path_factory.mktemp("tiny")
-    n = make_tiny_corpus(base / "corpus")
-    summary = build_index([base / "corpus"], base / "ix")
-    assert summary.records == n
+    n = TINY_RECORDS
+
+    def build(folder: Path) -> None:
+        assert make_tiny_corpus(folder / "corpus") == n
+        summary = build_index([folder / "corpus"], folder / "ix")
+        assert summary.records == n
+
+    base = built_once(tmp_path_factory, "tiny", build)
     return base / "corpus", base / "ix", n
 
 
