@@ -178,6 +178,8 @@ class SearchEngine:
         """The query as this index understands it (its vocabulary decides compound splits)."""
         from .understood import IndexValues
 
+        if self._executor is not None:
+            self._executor.begin()
         if self._values is None or self._values.searcher is not self._searcher:
             self._values = IndexValues(self._searcher, self._any_match)
         return parse_query(
@@ -448,8 +450,9 @@ class SearchEngine:
             result.related += 1
 
     def _direct_count(self, scoring_q: Q.Query) -> int:
-        """How many records the (unexpanded) query matches in the whole index."""
-        fast = self._fast_match(scoring_q, [], scored=False)
+        """How many records the (unexpanded) query matches in the whole index. Scored on the
+        vectorised path: the feedback ranking that follows reuses the scores (Executor.begin)."""
+        fast = self._fast_match(scoring_q, [], scored=True)
         if fast is not None:
             return int(fast[0].sum())
         return len(self._docset(scoring_q))
