@@ -142,6 +142,7 @@ class SearchEngine:
         self._counts_cache: dict[int, dict[int, dict[str, int]]] = {}
         self._df_cache: dict[int, dict[str, int]] = {}
         self._values: Any = None  # understood.IndexValues of the open searcher (filter values known)
+        self._snippet_words: tuple[QueryInfo | None, dict[str, bool]] = (None, {})
 
     @staticmethod
     def _open(gen: Path):
@@ -550,12 +551,15 @@ class SearchEngine:
         record = ProjectRecord.from_dict(json.loads(fields["record"]))
         snippet = None
         if snippets:
+            if self._snippet_words[0] is not info:  # word -> matched, for this query's hits
+                self._snippet_words = (info, {})
             snippet = make_snippet(
                 record.full_text or record.title,
                 info.stems,
                 info.folded_stems,
                 width=self.snippet_width,
                 fragments=self.snippet_fragments,
+                known=self._snippet_words[1],
             )
         return Hit(key=fields["key"], record=record, score=score, snippet=snippet)
 

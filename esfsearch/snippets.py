@@ -49,18 +49,37 @@ def word_matches(word: str, stems: set[str], folded: set[str]) -> bool:
     return False
 
 
-def match_spans(text: str, stems: set[str], folded: set[str]) -> list[tuple[int, int]]:
+def match_spans(
+    text: str, stems: set[str], folded: set[str], known: dict[str, bool] | None = None
+) -> list[tuple[int, int]]:
+    """`known`: word -> word_matches() for these stems, kept by the caller over one query's texts
+    (the same words recur in every hit, and testing a word costs more than looking it up)."""
     if not stems and not folded:
         return []
-    return [(s, e) for w, s, e in iter_words(text) if word_matches(w, stems, folded)]
+    known = {} if known is None else known
+    words = list(iter_words(text))
+    matched = set()
+    for w in {w for w, _s, _e in words}:  # each distinct word tested once
+        hit = known.get(w)
+        if hit is None:
+            hit = known[w] = word_matches(w, stems, folded)
+        if hit:
+            matched.add(w)
+    return [(s, e) for w, s, e in words if w in matched] if matched else []
 
 
 def make_snippet(
-    text: str, stems: set[str], folded: set[str], width: int = 240, fragments: int = 2
+    text: str,
+    stems: set[str],
+    folded: set[str],
+    width: int = 240,
+    fragments: int = 2,
+    known: dict[str, bool] | None = None,
 ) -> Snippet:
-    """The best window(s) of about `width` characters around the densest matches."""
+    """The best window(s) of about `width` characters around the densest matches (`known`: see
+    match_spans)."""
     text = text[:SNIPPET_SCAN_CHARS]
-    spans = match_spans(text, stems, folded)
+    spans = match_spans(text, stems, folded, known)
     if not spans:
         return Snippet([(_clip(text, width), False)])
     windows: list[tuple[int, int]] = []
