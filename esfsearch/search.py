@@ -487,9 +487,7 @@ class SearchEngine:
             self._df_cache = {id(self._searcher): cache}
         df = cache.get(stem)
         if df is None:
-            df = cache[stem] = max(
-                self._searcher.doc_frequency("body", stem), self._searcher.doc_frequency("title", stem)
-            )
+            df = cache[stem] = max(self._doc_frequency("body", stem), self._doc_frequency("title", stem))
         return df
 
     def _term_counts(self, docnum: int) -> dict[str, int]:
