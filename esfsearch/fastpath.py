@@ -353,7 +353,9 @@ class Executor:
                 self._terms.clear()
             got = self._terms[(field, btext)] = [*self.fx.postings(field, btext), None]
         ids, weights, raw = got
-        if scored and raw is None:
+        if not scored:
+            return ids, None
+        if raw is None:
             raw = got[2] = self._bm25(field, len(ids), ids, weights)
         return ids, raw
 
@@ -388,7 +390,7 @@ class Executor:
                 ids, raw = self._postings(field, word, scored and not constant)
                 inside = (ids >= lo) & (ids < hi)
                 match[ids[inside]] = True
-                if scored and not constant:
+                if raw is not None:  # asked only when scored and not a constant-score union
                     part[ids[inside] - lo] += raw[inside]
             if scored:
                 if constant:
