@@ -203,11 +203,23 @@ class Executor:
     """Evaluates a query tree to (match, scores) arrays; scores is None when not asked for."""
 
     FILTER_CACHE = 64  # filter masks kept (n bytes each: 20 KB at 20 000 records)
+    NODE_MEMO = 16  # most recent compound results kept within a search (n * 9 bytes each)
+    TERM_MEMO = 4096  # terms' postings and scores kept within a search (a bound, rarely reached)
 
     def __init__(self, fx: FastIndex) -> None:
         self.fx = fx
         self.n = fx.doc_count_all
         self._filters: dict[Any, np.ndarray] = {}
+        self._nodes: dict[int, tuple[Any, np.ndarray, np.ndarray | None]] = {}
+        self._terms: dict[tuple[str, bytes], list] = {}
+
+    def begin(self) -> None:
+        """Start a new search. One search runs the same subtrees several times (the direct count,
+        the feedback ranking, the page with the query inside its expansion, the related records):
+        until the next begin() their results are reused, compound nodes by identity (the memo holds
+        the node, so its id is not reused), terms by (field, bytes)."""
+        self._nodes.clear()
+        self._terms.clear()
 
     def run(self, q, scored: bool) -> tuple[np.ndarray, np.ndarray | None]:
         match, scores = self._eval(q, scored)
@@ -231,11 +243,26 @@ class Executor:
         return np.zeros(self.n, dtype=bool), (np.zeros(self.n) if scored else None)
 
     def _eval(self, q, scored: bool):
-        if q is Q.NullQuery or isinstance(q, Q.NullQuery.__class__):
-            return self._empty(scored)
+        """A node's (match, scores); compound results are kept read-only for the rest of the search."""
         kind = type(q)
         if kind is Q.Term:
             return self._term(q.fieldname, q.text, q.boost, scored)
+        got = self._nodes.get(id(q))
+        if got is not None and got[0] is q and (got[2] is not None or not scored):
+            return got[1], (got[2] if scored else None)
+        match, scores = self._eval_node(q, kind, scored)
+        match.flags.writeable = False
+        if scores is not None:
+            scores.flags.writeable = False
+        self._nodes.pop(id(q), None)
+        if len(self._nodes) >= self.NODE_MEMO:
+            self._nodes.pop(next(iter(self._nodes)))
+        self._nodes[id(q)] = (q, match, scores)
+        return match, scores
+
+    def _eval_node(self, q, kind, scored: bool):
+        if q is Q.NullQuery or isinstance(q, Q.NullQuery.__class__):
+            return self._empty(scored)
         if isinstance(q, Q.Or) and type(q).matcher is Q.Or.matcher and not isinstance(q, Q.DisjunctionMax):
             if getattr(q, "minmatch", 0) or getattr(q, "scale", None):
                 raise Untranslatable("Or with minmatch or scale")
@@ -307,16 +334,30 @@ class Executor:
             btext = fx.schema[field].to_bytes(text)
         except ValueError:
             return self._empty(scored)
-        ids, weights = fx.postings(field, btext)
+        ids, raw = self._postings(field, btext, scored)
         match = np.zeros(self.n, dtype=bool)
         match[ids] = True
         if not scored:
             return match, None
         scores = np.zeros(self.n)
-        scores[ids] = self._bm25(field, len(ids), ids, weights)
+        scores[ids] = raw
         if boost != 1.0:
             scores[ids] *= boost
         return match, scores
+
+    def _postings(self, field: str, btext: bytes, scored: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        """(documents, unboosted BM25F scores or None when not scored) of a term, kept for the search."""
+        got = self._terms.get((field, btext))
+        if got is None:
+            if len(self._terms) >= self.TERM_MEMO:
+                self._terms.clear()
+            got = self._terms[(field, btext)] = [*self.fx.postings(field, btext), None]
+        ids, weights, raw = got
+        if not scored:
+            return ids, None
+        if raw is None:
+            raw = got[2] = self._bm25(field, len(ids), ids, weights)
+        return ids, raw
 
     def _bm25(self, field: str, df: int, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
         fx = self.fx
@@ -346,11 +387,11 @@ class Executor:
             constant = len(words) >= Q.Or.TOO_MANY_CLAUSES or (len(words) > 2 and n_seg <= 5000)
             part = np.zeros(n_seg if scored else 0)  # scores of this segment (only when scored)
             for word in words:
-                ids, weights = self.fx.postings(field, word)
+                ids, raw = self._postings(field, word, scored and not constant)
                 inside = (ids >= lo) & (ids < hi)
                 match[ids[inside]] = True
-                if scored and not constant:
-                    part[ids[inside] - lo] += self._bm25(field, len(ids), ids, weights)[inside]
+                if raw is not None:  # asked only when scored and not a constant-score union
+                    part[ids[inside] - lo] += raw[inside]
             if scored:
                 if constant:
                     part[match[lo:hi]] = 1.0

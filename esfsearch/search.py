@@ -142,6 +142,7 @@ class SearchEngine:
         self._counts_cache: dict[int, dict[int, dict[str, int]]] = {}
         self._df_cache: dict[int, dict[str, int]] = {}
         self._values: Any = None  # understood.IndexValues of the open searcher (filter values known)
+        self._snippet_words: tuple[QueryInfo | None, dict[str, bool]] = (None, {})
 
     @staticmethod
     def _open(gen: Path):
@@ -178,6 +179,8 @@ class SearchEngine:
         """The query as this index understands it (its vocabulary decides compound splits)."""
         from .understood import IndexValues
 
+        if self._executor is not None:
+            self._executor.begin()
         if self._values is None or self._values.searcher is not self._searcher:
             self._values = IndexValues(self._searcher, self._any_match)
         return parse_query(
@@ -448,8 +451,9 @@ class SearchEngine:
             result.related += 1
 
     def _direct_count(self, scoring_q: Q.Query) -> int:
-        """How many records the (unexpanded) query matches in the whole index."""
-        fast = self._fast_match(scoring_q, [], scored=False)
+        """How many records the (unexpanded) query matches in the whole index. Scored on the
+        vectorised path: the feedback ranking that follows reuses the scores (Executor.begin)."""
+        fast = self._fast_match(scoring_q, [], scored=True)
         if fast is not None:
             return int(fast[0].sum())
         return len(self._docset(scoring_q))
@@ -483,9 +487,7 @@ class SearchEngine:
             self._df_cache = {id(self._searcher): cache}
         df = cache.get(stem)
         if df is None:
-            df = cache[stem] = max(
-                self._searcher.doc_frequency("body", stem), self._searcher.doc_frequency("title", stem)
-            )
+            df = cache[stem] = max(self._doc_frequency("body", stem), self._doc_frequency("title", stem))
         return df
 
     def _term_counts(self, docnum: int) -> dict[str, int]:
@@ -547,12 +549,15 @@ class SearchEngine:
         record = ProjectRecord.from_dict(json.loads(fields["record"]))
         snippet = None
         if snippets:
+            if self._snippet_words[0] is not info:  # word -> matched, for this query's hits
+                self._snippet_words = (info, {})
             snippet = make_snippet(
                 record.full_text or record.title,
                 info.stems,
                 info.folded_stems,
                 width=self.snippet_width,
                 fragments=self.snippet_fragments,
+                known=self._snippet_words[1],
             )
         return Hit(key=fields["key"], record=record, score=score, snippet=snippet)
 

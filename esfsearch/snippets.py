@@ -8,7 +8,9 @@ lights up for the query 'kompetensförsörjning'.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .analysis import STOPWORDS, default_stemmer, fold, iter_words
 
@@ -36,31 +38,71 @@ def word_matches(word: str, stems: set[str], folded: set[str]) -> bool:
     """Stem match, or a query stem inside a compound. Parts are found by substring, not by the
     splitter: the hit already matched in the index, and loading the splitter would cost a CLI
     query a fifth of a second."""
-    if word in STOPWORDS:
-        return False
+    return _matcher(frozenset(stems), frozenset(folded))(word)
+
+
+@lru_cache(maxsize=64)
+def _matcher(stems: frozenset[str], folded: frozenset[str]) -> Callable[[str], bool]:
+    """word_matches for one query's stems, the substring tests as one regular expression each."""
     stem = default_stemmer()
-    if stem(word) in stems:
-        return True
-    if len(word) > 6 and any(len(s) >= 4 and s in word for s in stems):
-        return True
-    if folded:
-        plain = fold(word)
-        return stem(plain) in folded or (len(plain) > 6 and any(len(s) >= 4 and s in plain for s in folded))
-    return False
+    inside, inside_folded = _containing(stems), _containing(folded)
+
+    def matches(word: str) -> bool:
+        if word in STOPWORDS:
+            return False
+        if stem(word) in stems:
+            return True
+        if len(word) > 6 and inside(word):
+            return True
+        if folded:
+            plain = fold(word)
+            return stem(plain) in folded or (len(plain) > 6 and inside_folded(plain))
+        return False
+
+    return matches
 
 
-def match_spans(text: str, stems: set[str], folded: set[str]) -> list[tuple[int, int]]:
+def _containing(stems: frozenset[str]) -> Callable[[str], bool]:
+    """Whether a word contains any stem of 4 or more letters."""
+    long = sorted((s for s in stems if len(s) >= 4), key=lambda s: (-len(s), s))
+    if not long:
+        return lambda _word: False
+    search = re.compile("|".join(map(re.escape, long))).search
+    return lambda word: search(word) is not None
+
+
+def match_spans(
+    text: str, stems: set[str], folded: set[str], known: dict[str, bool] | None = None
+) -> list[tuple[int, int]]:
+    """`known`: word -> word_matches() for these stems, kept by the caller over one query's texts
+    (the same words recur in every hit, and testing a word costs more than looking it up)."""
     if not stems and not folded:
         return []
-    return [(s, e) for w, s, e in iter_words(text) if word_matches(w, stems, folded)]
+    known = {} if known is None else known
+    test = _matcher(frozenset(stems), frozenset(folded))
+    words = list(iter_words(text))
+    matched = set()
+    for w in {w for w, _s, _e in words}:  # each distinct word tested once
+        hit = known.get(w)
+        if hit is None:
+            hit = known[w] = test(w)
+        if hit:
+            matched.add(w)
+    return [(s, e) for w, s, e in words if w in matched] if matched else []
 
 
 def make_snippet(
-    text: str, stems: set[str], folded: set[str], width: int = 240, fragments: int = 2
+    text: str,
+    stems: set[str],
+    folded: set[str],
+    width: int = 240,
+    fragments: int = 2,
+    known: dict[str, bool] | None = None,
 ) -> Snippet:
-    """The best window(s) of about `width` characters around the densest matches."""
+    """The best window(s) of about `width` characters around the densest matches (`known`: see
+    match_spans)."""
     text = text[:SNIPPET_SCAN_CHARS]
-    spans = match_spans(text, stems, folded)
+    spans = match_spans(text, stems, folded, known)
     if not spans:
         return Snippet([(_clip(text, width), False)])
     windows: list[tuple[int, int]] = []

@@ -209,3 +209,38 @@ def test_count_and_iter_hits_agree(generated):
             for r in (a, b)
         ]
         assert not differences(*same)
+
+
+def test_a_search_reuses_only_its_own_subtrees(shipped):
+    """The executor keeps one search's subtree and term results (Executor.begin): an engine that ran
+    other queries first answers exactly as a new one, its kept arrays cannot be changed by a caller,
+    and the snippets (a query's words remembered over its hits) are make_snippet's own."""
+    from esfsearch.snippets import make_snippet
+
+    texts = [
+        "kompetensförsörjning",
+        'digital kompetens region:"övre norrland"',
+        "innova*",
+        '"hållbar utveckling"',
+    ]
+    used = SearchEngine(shipped, exec_mode="fast")
+    for text in texts[::-1]:
+        used.search(text, facets=True)
+    for text in texts:
+        fresh = SearchEngine(shipped, exec_mode="fast")
+        assert not differences(outcome(used, text, facets=True), outcome(fresh, text, facets=True)), text
+        fresh.close()
+        assert used.last_path == "fast"
+    kept = used._executor._nodes.values()
+    assert kept and all(not m.flags.writeable for _q, m, _s in kept)
+    result = used.search("kompetensförsörjning utveckling", limit=10)
+    for hit in result.hits:
+        plain = make_snippet(
+            hit.record.full_text or hit.record.title,
+            result.info.stems,
+            result.info.folded_stems,
+            width=used.snippet_width,
+            fragments=used.snippet_fragments,
+        )
+        assert hit.snippet is not None and hit.snippet.segments == plain.segments
+    used.close()
