@@ -112,6 +112,7 @@ def test_fast_flush_writes_what_whoosh_writes(tmp_path, monkeypatch):
     owner = {
         "_flush_segment": SegmentWriter,
         "add_postings_to_pool": SegmentWriter,
+        "add_document": SegmentWriter,
         "add_postings": W3FieldWriter,
     }
     for name, fn in stock.items():
