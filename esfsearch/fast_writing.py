@@ -31,6 +31,9 @@ from typing import Any
 # Set by a full build before its writer processes fork: each process that flushes a segment leaves
 # its subword cache there (analysis.SUBWORD_TABLE; the build gathers them into the generation's).
 SUBWORD_DUMPS: list[str] = []
+# Set by a build around its writing: the generation whose segments' columnar files (columns.py) the
+# flush writes from the postings it holds, instead of write_columns reading the segment back.
+COLUMNS_GEN: list[str] = []
 _RUN_BLOCK = 3 * 4096  # flat list entries (3 a posting) per marshalled block of a run file
 # The pool's memory estimate (bytes; Whoosh's own counts 129 + the lengths per posting, for a tuple a
 # posting): a term's key, its bytes, its list and its dict slot, and per posting three list slots and
@@ -299,7 +302,20 @@ def _flush_segment(self) -> None:
     pdr = self.per_document_reader() if self.codec.length_stats else None
     lengths = _Lengths(pdr) if pdr else None
     if isinstance(self.pool.current, dict) and hasattr(self.fieldwriter, "finish_field_term"):
-        _add_groups(self.fieldwriter, self.schema, lengths, _pool_groups(self.pool))
+        arrays = None
+        if COLUMNS_GEN and pdr is not None:
+            from .columns import flush_arrays
+
+            segment = self.newsegment.segment_id()
+            arrays = flush_arrays(COLUMNS_GEN[0], segment, self.schema, self.docnum, pdr)
+        try:
+            _add_groups(self.fieldwriter, self.schema, lengths, _pool_groups(self.pool), arrays)
+            if arrays is not None:
+                arrays.close(segment)
+        except BaseException:
+            if arrays is not None:
+                arrays.abandon()
+            raise
     else:
         self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
     self.fieldwriter.close()
@@ -360,9 +376,10 @@ def _add_postings(self, schema, lengths, items) -> None:
     self._format = None
 
 
-def _add_groups(self, schema, lengths, groups) -> None:
+def _add_groups(self, schema, lengths, groups, arrays=None) -> None:
     """`_add_postings` over the pool's postings grouped by term: the same calls to the field
-    writer, with each term's lists built at once instead of a posting at a time."""
+    writer, with each term's lists built at once instead of a posting at a time; `arrays`
+    (columns.SegmentArrays), when given, is fed the same terms."""
     start_field, start_term = self.start_field, self.start_term
     finish_term, finish_field = self.finish_field_term, self.finish_field
     decode: Any = lengths.decode if lengths is not None else None
@@ -373,7 +390,11 @@ def _add_groups(self, schema, lengths, groups) -> None:
         if fieldname != lastfn:
             if lastfn is not None:
                 finish_field()
+                if arrays is not None:
+                    arrays.finish_field()
             start_field(fieldname, schema[fieldname])
+            if arrays is not None:
+                arrays.start_field(fieldname)
             lastfn = fieldname
             column = lengths.column(fieldname) if lengths is not None else False
             ncolumn = len(column) if column else 0
@@ -395,6 +416,10 @@ def _add_groups(self, schema, lengths, groups) -> None:
             lens = [decode[column[d]] if d < ncolumn else None for d in ids]
         start_term(btext)
         finish_term(ids, weights, values, lens)
+        if arrays is not None:
+            arrays.add_term(btext, ids, weights, values)
+    if lastfn is not None and arrays is not None:
+        arrays.finish_field()
     self._fieldid = None
     self._btext = None
     self._fieldobj = None
