@@ -41,6 +41,7 @@ import os
 import pickle
 import shutil
 import struct
+import sys
 import zlib
 from itertools import chain
 from pathlib import Path
@@ -185,12 +186,41 @@ class _Positions:
         cum = np.zeros(len(lens) + 1, dtype=np.int64)
         np.cumsum(lens, dtype=np.int64, out=cum[1:])
         ptoffs = cum[np.asarray(offs, dtype=np.int64)]
-        if ptoffs[-1] < 2**32:
-            ptoffs = ptoffs.astype(np.uint32)
-        top = int(lens.max()) if len(lens) else 0
-        pcnt = lens.astype(np.uint8 if top < 2**8 else np.uint16 if top < 2**16 else np.uint32)
-        pos = pos.astype(np.uint16 if not len(pos) or pos.max() < 2**16 else np.int32)
+        ptoffs = ptoffs.astype(_narrow_offsets(int(ptoffs[-1])))
+        pcnt = lens.astype(_narrow_counts(int(lens.max()) if len(lens) else 0))
+        pos = pos.astype(_narrow_positions(int(pos.max()) if len(pos) else 0))
         return pos, pcnt, ptoffs
+
+
+class _PlainPositions:
+    """_Positions for a small segment, without numpy: each value decoded by Whoosh's format."""
+
+    def __init__(self, fmt) -> None:
+        self.fmt = fmt
+        self.pos: list[int] = []
+        self.lens: list[int] = []
+
+    def add(self, values: list[bytes]) -> None:
+        for value in values:
+            positions = self.fmt.decode_positions(value)
+            if positions and (min(positions) < 0 or max(positions) >= 2**31):
+                raise ValueError("a position outside 0..2**31")
+            self.pos.extend(positions)
+            self.lens.append(len(positions))
+
+    def arrays(self, offs: list[int]) -> tuple[_Plain, _Plain, _Plain]:
+        lens, pos = self.lens, self.pos
+        if len(lens) != offs[-1]:
+            raise ValueError(f"{len(lens)} position lists for {offs[-1]} postings")
+        cum = [0]
+        for n in lens:
+            cum.append(cum[-1] + n)
+        ptoffs = [cum[i] for i in offs]
+        return (
+            _Plain(_narrow_positions(max(pos, default=0)), pos),
+            _Plain(_narrow_counts(max(lens, default=0)), lens),
+            _Plain(_narrow_offsets(ptoffs[-1]), ptoffs),
+        )
 
 
 _PROTO2 = b"\x80\x02"
@@ -247,12 +277,16 @@ class _Pack:
         self.entries: dict[str, list] = {}
 
     def add(self, name: str, array) -> None:
-        import numpy as np
+        if isinstance(array, _Plain):
+            dtype, count, data = array.dtype, array.count, array.data
+        else:
+            import numpy as np
 
-        array = np.ascontiguousarray(array)
+            array = np.ascontiguousarray(array)
+            dtype, count, data = array.dtype.str, len(array), array.tobytes()
         self.fh.write(b"\0" * (-self.fh.tell() % 64))
-        self.entries[name] = [self.fh.tell(), array.dtype.str, len(array)]
-        self.fh.write(array.tobytes())
+        self.entries[name] = [self.fh.tell(), dtype, count]
+        self.fh.write(data)
 
     def close(self) -> int:
         self.fh.flush()
@@ -262,16 +296,46 @@ class _Pack:
         return size
 
 
+class _Plain:
+    """An array made without numpy (a small segment's, see SegmentArrays.plain): numpy's dtype
+    string, its length and its bytes, as numpy would write them."""
+
+    CODES = {"<u8": "Q", "<i8": "q", "<u4": "I", "<i4": "i", "<u2": "H", "<f4": "f", "|u1": "B", "|b1": "B"}
+
+    def __init__(self, dtype: str, values) -> None:
+        from array import array
+
+        data = array(self.CODES[dtype], values)
+        self.dtype, self.count, self.data = dtype, len(data), data.tobytes()
+
+
+def _narrow_positions(top: int) -> str:
+    return "<u2" if top < 2**16 else "<i4"
+
+
+def _narrow_counts(top: int) -> str:
+    return "|u1" if top < 2**8 else "<u2" if top < 2**16 else "<u4"
+
+
+def _narrow_offsets(total: int) -> str:
+    return "<u4" if total < 2**32 else "<i8"
+
+
 class SegmentArrays:
     """Writes one segment's arrays.bin and manifest.json (the format in the module docstring), fed
     field by field with each term's postings in term order, as a committed segment's term table
     gives them (`_write_segment`) or as the build's flush writes them (`fast_writing`); fields the
     segment has no terms of are written empty, in the schema's order either way."""
 
+    PLAIN_DOCS = 64  # segments up to this many documents (an update's) are written without numpy
+
     def __init__(self, folder: Path, schema, ndocs: int, perdoc, final: Path | None = None) -> None:
         folder.mkdir(parents=True)
         self.folder = folder
         self.final = final  # where close() moves the folder, when given
+        # numpy's import costs more than the rest of a one-file update's columns; the flush of a
+        # small segment (its postings come as lists) writes the same bytes with `array`
+        self.plain = final is not None and ndocs <= self.PLAIN_DOCS and sys.byteorder == "little"
         self.ndocs = ndocs
         self.perdoc = perdoc  # the segment's per-document reader: lengths, numeric columns
         self.pack = _Pack(folder / DATA)
@@ -294,7 +358,7 @@ class SegmentArrays:
         self.id_parts: list = []
         self.w_parts: list = []
         self.tops: list[tuple[int, Any]] = []  # numeric fields: (tier, ids) per term
-        self.positions = _Positions(self.fieldobj.format) if _has_positions(self.fieldobj) else None
+        self.positions = self._positions(self.fieldobj)
         from whoosh.fields import NUMERIC
 
         self.numeric = isinstance(self.fieldobj, NUMERIC)
@@ -323,29 +387,40 @@ class SegmentArrays:
     def _empty(self, name: str, fieldobj) -> None:
         self.name, self.fieldobj = name, fieldobj
         self.terms, self.offs, self.id_parts, self.w_parts, self.tops = [], [0], [], [], []
-        self.positions = _Positions(fieldobj.format) if _has_positions(fieldobj) else None
+        self.positions = self._positions(fieldobj)
         self._write(name, fieldobj, indexed=False)
         self.done += 1
         self.name = None
 
-    def _write(self, name: str, fieldobj, indexed: bool) -> None:
+    def _positions(self, fieldobj) -> Any:
+        if not _has_positions(fieldobj):
+            return None
+        return _PlainPositions(fieldobj.format) if self.plain else _Positions(fieldobj.format)
+
+    def _array(self, dtype: str, values, count: int) -> Any:
+        """`count` values (an iterable) as an array of `dtype` (numpy's dtype string)."""
+        if self.plain:
+            return _Plain(dtype, values)
         import numpy as np
+
+        return np.fromiter(values, dtype=dtype, count=count)
+
+    def _write(self, name: str, fieldobj, indexed: bool) -> None:
         from whoosh.fields import NUMERIC
 
-        pack, ndocs = self.pack, self.ndocs
+        pack, ndocs, array = self.pack, self.ndocs, self._array
         if isinstance(fieldobj, NUMERIC):
             if fieldobj.column_type is None:
                 return
-            pack.add(
-                f"{name}.num", np.fromiter(_numbers(self.perdoc, name, fieldobj, ndocs), np.uint64, ndocs)
-            )
-            has = np.zeros(ndocs, dtype=bool)
+            pack.add(f"{name}.num", array("<u8", _numbers(self.perdoc, name, fieldobj, ndocs), ndocs))
+            has = [False] * ndocs
             if self.tops:
                 coarsest = max(tier for tier, _ids in self.tops)  # its terms cover every valued document
                 for tier, ids in self.tops:
                     if tier == coarsest:
-                        has[np.asarray(ids, dtype=np.int64)] = True
-            pack.add(f"{name}.has", has)
+                        for docnum in ids.tolist() if hasattr(ids, "tolist") else ids:
+                            has[docnum] = True
+            pack.add(f"{name}.has", array("|b1", has, ndocs))
             return
         if self.positions is not None:
             pos, pcnt, ptoffs = self.positions.arrays(self.offs)
@@ -353,18 +428,26 @@ class SegmentArrays:
             pack.add(f"{name}.pcnt", pcnt)
             pack.add(f"{name}.ptoffs", ptoffs)
         width = max((len(t) for t in self.terms), default=1)
-        pack.add(f"{name}.terms", np.array(self.terms, dtype=f"S{width}"))
-        pack.add(f"{name}.offs", np.array(self.offs, dtype=np.int64))
-        pack.add(f"{name}.ids", _joined(self.id_parts, np.int32, self.offs[-1]))
-        pack.add(f"{name}.w", _joined(self.w_parts, np.float32, self.offs[-1]))
+        if self.plain:
+            terms: Any = _Plain.__new__(_Plain)
+            terms.dtype, terms.count = f"|S{width}", len(self.terms)
+            terms.data = b"".join(t.ljust(width, b"\0") for t in self.terms)
+        else:
+            import numpy as np
+
+            terms = np.array(self.terms, dtype=f"S{width}")
+        pack.add(f"{name}.terms", terms)
+        pack.add(f"{name}.offs", array("<i8", self.offs, len(self.offs)))
+        total = self.offs[-1]
+        if self.plain:
+            pack.add(f"{name}.ids", _Plain("<i4", chain.from_iterable(self.id_parts)))
+            pack.add(f"{name}.w", _Plain("<f4", chain.from_iterable(self.w_parts)))
+        else:
+            pack.add(f"{name}.ids", _joined(self.id_parts, "<i4", total))
+            pack.add(f"{name}.w", _joined(self.w_parts, "<f4", total))
         if fieldobj.scorable:
             creader = _length_bytes(self.perdoc, name) if indexed else None
-            lengths = (
-                np.fromiter(creader, dtype=np.uint8, count=ndocs)
-                if creader is not None
-                else np.zeros(ndocs, dtype=np.uint8)
-            )
-            pack.add(f"{name}.len", lengths)
+            pack.add(f"{name}.len", array("|u1", creader if creader is not None else [0] * ndocs, ndocs))
 
     def close(self, segment: str) -> None:
         """The remaining fields, then the manifest (last: it makes the folder complete)."""

@@ -155,15 +155,19 @@ def _columns_read_back(root: Path, back: Path) -> list[tuple]:
     return pairs
 
 
-@pytest.mark.parametrize("procs", [1, 2])
-def test_flush_writes_the_columns_write_columns_would(tmp_path, monkeypatch, procs):
+@pytest.mark.parametrize(("procs", "plain"), [(1, False), (2, False), (1, True)])
+def test_flush_writes_the_columns_write_columns_would(tmp_path, monkeypatch, procs, plain):
     """The build's flush writes each segment's columnar files from the postings it holds
     (fast_writing.COLUMNS_GEN): byte for byte what reading the committed segment back gives, for a
-    full build (forked writers too) and for the segment of an incremental update."""
+    full build (forked writers too) and for the segment of an incremental update (written without
+    numpy; `plain`: the whole build's segment written so too)."""
     import shutil
 
     from esfsearch import columns
     from esfsearch.index import build_index
+
+    if plain:
+        monkeypatch.setattr(columns.SegmentArrays, "PLAIN_DOCS", 10**6)
 
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
@@ -183,3 +187,33 @@ def test_flush_writes_the_columns_write_columns_would(tmp_path, monkeypatch, pro
     assert len(pairs) >= 2 - (procs == 1)
     for live, back in pairs:
         assert live == back
+
+
+def test_a_one_file_update_does_not_import_numpy(tmp_path):
+    """numpy's import costs more than the rest of a small segment's columns: an update's new
+    segment is written without it (the equality of its bytes is tested above)."""
+    import shutil
+    import subprocess
+    import sys
+
+    from esfsearch.index import build_index
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    build_index([corpus], tmp_path / "ix", rebuild=True)
+    (corpus / "nytt.md").write_text(
+        "# Kompetenslyft\n\nKompetensförsörjning i Övre Norrland.\n", encoding="utf-8"
+    )
+    code = (
+        "import sys; from pathlib import Path; from esfsearch.index import build_index; "
+        "s = build_index([Path(sys.argv[1])], Path(sys.argv[2])); "
+        "print(s.added, s.rebuilt, 'numpy' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(corpus), str(tmp_path / "ix")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    ).stdout.split()
+    assert out == ["1", "False", "False"]
