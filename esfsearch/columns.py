@@ -478,7 +478,7 @@ class SegmentArrays:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def flush_arrays(gen: Path, segment: str, schema, ndocs: int, perdoc) -> SegmentArrays:
+def flush_arrays(gen: str | Path, segment: str, schema, ndocs: int, perdoc) -> SegmentArrays:
     """The arrays of a segment Whoosh is writing, fed by the flush (fast_writing), so that
     `write_columns` finds them complete and need not read the segment back. Built under a temporary
     name and moved into place by close(); a folder of a segment that never reaches the index's TOC
