@@ -14,8 +14,8 @@ into a segment, and there three costs per posting had nothing to do with the ind
     at a time, with the same block boundaries and block statistics.
   - `add_document` handed each posting to the pool through a method call with a 5-tuple; here a
     field's postings go into the pool in one call, and the pool keeps each term's postings as one
-    flat list (document number, weight, value, ...) instead of a tuple per posting: about a third
-    of the memory, so the pool spills fewer sorted runs for the same bound.
+    flat list (document number, weight, value, ...) instead of a tuple per posting: less memory a
+    posting, counted as such, so the pool spills fewer sorted runs.
 `speed_up_writing()` installs these once per process (forked writer processes inherit them).
 """
 
