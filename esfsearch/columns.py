@@ -41,6 +41,7 @@ import os
 import pickle
 import shutil
 import struct
+import sys
 import zlib
 from itertools import chain
 from pathlib import Path
@@ -185,12 +186,41 @@ class _Positions:
         cum = np.zeros(len(lens) + 1, dtype=np.int64)
         np.cumsum(lens, dtype=np.int64, out=cum[1:])
         ptoffs = cum[np.asarray(offs, dtype=np.int64)]
-        if ptoffs[-1] < 2**32:
-            ptoffs = ptoffs.astype(np.uint32)
-        top = int(lens.max()) if len(lens) else 0
-        pcnt = lens.astype(np.uint8 if top < 2**8 else np.uint16 if top < 2**16 else np.uint32)
-        pos = pos.astype(np.uint16 if not len(pos) or pos.max() < 2**16 else np.int32)
+        ptoffs = ptoffs.astype(_narrow_offsets(int(ptoffs[-1])))
+        pcnt = lens.astype(_narrow_counts(int(lens.max()) if len(lens) else 0))
+        pos = pos.astype(_narrow_positions(int(pos.max()) if len(pos) else 0))
         return pos, pcnt, ptoffs
+
+
+class _PlainPositions:
+    """_Positions for a small segment, without numpy: each value decoded by Whoosh's format."""
+
+    def __init__(self, fmt) -> None:
+        self.fmt = fmt
+        self.pos: list[int] = []
+        self.lens: list[int] = []
+
+    def add(self, values: list[bytes]) -> None:
+        for value in values:
+            positions = self.fmt.decode_positions(value)
+            if positions and (min(positions) < 0 or max(positions) >= 2**31):
+                raise ValueError("a position outside 0..2**31")
+            self.pos.extend(positions)
+            self.lens.append(len(positions))
+
+    def arrays(self, offs: list[int]) -> tuple[_Plain, _Plain, _Plain]:
+        lens, pos = self.lens, self.pos
+        if len(lens) != offs[-1]:
+            raise ValueError(f"{len(lens)} position lists for {offs[-1]} postings")
+        cum = [0]
+        for n in lens:
+            cum.append(cum[-1] + n)
+        ptoffs = [cum[i] for i in offs]
+        return (
+            _Plain(_narrow_positions(max(pos, default=0)), pos),
+            _Plain(_narrow_counts(max(lens, default=0)), lens),
+            _Plain(_narrow_offsets(ptoffs[-1]), ptoffs),
+        )
 
 
 _PROTO2 = b"\x80\x02"
@@ -232,11 +262,11 @@ def _decode_batch(values: list[bytes]) -> list[list[int]] | None:
     return lists
 
 
-def _length_bytes(segreader, fieldname):
+def _length_bytes(perdoc, fieldname):
     """Whoosh's per-document length bytes of a field (the column its scorer reads), or None."""
     from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 
-    return segreader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    return perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
 
 
 class _Pack:
@@ -247,12 +277,16 @@ class _Pack:
         self.entries: dict[str, list] = {}
 
     def add(self, name: str, array) -> None:
-        import numpy as np
+        if isinstance(array, _Plain):
+            dtype, count, data = array.dtype, array.count, array.data
+        else:
+            import numpy as np
 
-        array = np.ascontiguousarray(array)
+            array = np.ascontiguousarray(array)
+            dtype, count, data = array.dtype.str, len(array), array.tobytes()
         self.fh.write(b"\0" * (-self.fh.tell() % 64))
-        self.entries[name] = [self.fh.tell(), array.dtype.str, len(array)]
-        self.fh.write(array.tobytes())
+        self.entries[name] = [self.fh.tell(), dtype, count]
+        self.fh.write(data)
 
     def close(self) -> int:
         self.fh.flush()
@@ -262,79 +296,253 @@ class _Pack:
         return size
 
 
-def _write_segment(segreader, schema, folder: Path) -> None:
+class _Plain:
+    """An array made without numpy (a small segment's, see SegmentArrays.plain): numpy's dtype
+    string, its length and its bytes, as numpy would write them."""
+
+    CODES = {"<u8": "Q", "<i8": "q", "<u4": "I", "<i4": "i", "<u2": "H", "<f4": "f", "|u1": "B", "|b1": "B"}
+
+    def __init__(self, dtype: str, values) -> None:
+        from array import array
+
+        data = array(self.CODES[dtype], values)
+        self.dtype, self.count, self.data = dtype, len(data), data.tobytes()
+
+
+def _narrow_positions(top: int) -> str:
+    return "<u2" if top < 2**16 else "<i4"
+
+
+def _narrow_counts(top: int) -> str:
+    return "|u1" if top < 2**8 else "<u2" if top < 2**16 else "<u4"
+
+
+def _narrow_offsets(total: int) -> str:
+    return "<u4" if total < 2**32 else "<i8"
+
+
+class SegmentArrays:
+    """Writes one segment's arrays.bin and manifest.json (the format in the module docstring), fed
+    field by field with each term's postings in term order, as a committed segment's term table
+    gives them (`_write_segment`) or as the build's flush writes them (`fast_writing`); fields the
+    segment has no terms of are written empty, in the schema's order either way."""
+
+    PLAIN_DOCS = 64  # segments up to this many documents (an update's) are written without numpy
+
+    def __init__(self, folder: Path, schema, ndocs: int, perdoc, final: Path | None = None) -> None:
+        folder.mkdir(parents=True)
+        self.folder = folder
+        self.final = final  # where close() moves the folder, when given
+        # numpy's import costs more than the rest of a one-file update's columns; the flush of a
+        # small segment (its postings come as lists) writes the same bytes with `array`
+        self.plain = final is not None and ndocs <= self.PLAIN_DOCS and sys.byteorder == "little"
+        self.ndocs = ndocs
+        self.perdoc = perdoc  # the segment's per-document reader: lengths, numeric columns
+        self.pack = _Pack(folder / DATA)
+        self.fields = [(n, f) for n, f in schema.items() if n not in SKIP_FIELDS and f.indexed]
+        self.done = 0  # fields of self.fields written
+        self.name: str | None = None
+        self.fieldobj: Any = None
+
+    def start_field(self, name: str) -> None:
+        """The next field with terms (None-safe: fields never written here are skipped)."""
+        while self.done < len(self.fields) and self.fields[self.done][0] < name:
+            self._empty(*self.fields[self.done])
+        if self.done < len(self.fields) and self.fields[self.done][0] == name:
+            self.name, self.fieldobj = self.fields[self.done]
+        else:
+            self.name = self.fieldobj = None  # not a field of the columns (spell, key, ...)
+            return
+        self.terms: list[bytes] = []
+        self.offs = [0]
+        self.id_parts: list = []
+        self.w_parts: list = []
+        self.tops: list[tuple[int, Any]] = []  # numeric fields: (tier, ids) per term
+        self.positions = self._positions(self.fieldobj)
+        from whoosh.fields import NUMERIC
+
+        self.numeric = isinstance(self.fieldobj, NUMERIC)
+
+    def add_term(self, term: bytes, ids, weights, values) -> None:
+        """A term's postings: document numbers and weights (lists or arrays), and their values
+        (Whoosh's encoded positions, or None when the field has no positions)."""
+        if self.name is None:
+            return
+        if self.numeric:
+            self.tops.append((term[0], ids))
+            return
+        self.terms.append(term)
+        self.id_parts.append(ids)
+        self.w_parts.append(weights)
+        self.offs.append(self.offs[-1] + len(ids))
+        if self.positions is not None and values:
+            self.positions.add(values)
+
+    def finish_field(self) -> None:
+        if self.name is not None:
+            self._write(self.name, self.fieldobj, indexed=True)
+            self.done += 1
+            self.name = None
+
+    def _empty(self, name: str, fieldobj) -> None:
+        self.name, self.fieldobj = name, fieldobj
+        self.terms, self.offs, self.id_parts, self.w_parts, self.tops = [], [0], [], [], []
+        self.positions = self._positions(fieldobj)
+        self._write(name, fieldobj, indexed=False)
+        self.done += 1
+        self.name = None
+
+    def _positions(self, fieldobj) -> Any:
+        if not _has_positions(fieldobj):
+            return None
+        return _PlainPositions(fieldobj.format) if self.plain else _Positions(fieldobj.format)
+
+    def _array(self, dtype: str, values, count: int) -> Any:
+        """`count` values (an iterable) as an array of `dtype` (numpy's dtype string)."""
+        if self.plain:
+            return _Plain(dtype, values)
+        import numpy as np
+
+        return np.fromiter(values, dtype=dtype, count=count)
+
+    def _write(self, name: str, fieldobj, indexed: bool) -> None:
+        from whoosh.fields import NUMERIC
+
+        pack, ndocs, array = self.pack, self.ndocs, self._array
+        if isinstance(fieldobj, NUMERIC):
+            if fieldobj.column_type is None:
+                return
+            pack.add(f"{name}.num", array("<u8", _numbers(self.perdoc, name, fieldobj, ndocs), ndocs))
+            has = [False] * ndocs
+            if self.tops:
+                coarsest = max(tier for tier, _ids in self.tops)  # its terms cover every valued document
+                for tier, ids in self.tops:
+                    if tier == coarsest:
+                        for docnum in ids.tolist() if hasattr(ids, "tolist") else ids:
+                            has[docnum] = True
+            pack.add(f"{name}.has", array("|b1", has, ndocs))
+            return
+        if self.positions is not None:
+            pos, pcnt, ptoffs = self.positions.arrays(self.offs)
+            pack.add(f"{name}.pos", pos)
+            pack.add(f"{name}.pcnt", pcnt)
+            pack.add(f"{name}.ptoffs", ptoffs)
+        width = max((len(t) for t in self.terms), default=1)
+        if self.plain:
+            terms: Any = _Plain.__new__(_Plain)
+            terms.dtype, terms.count = f"|S{width}", len(self.terms)
+            terms.data = b"".join(t.ljust(width, b"\0") for t in self.terms)
+        else:
+            import numpy as np
+
+            terms = np.array(self.terms, dtype=f"S{width}")
+        pack.add(f"{name}.terms", terms)
+        pack.add(f"{name}.offs", array("<i8", self.offs, len(self.offs)))
+        total = self.offs[-1]
+        if self.plain:
+            pack.add(f"{name}.ids", _Plain("<i4", chain.from_iterable(self.id_parts)))
+            pack.add(f"{name}.w", _Plain("<f4", chain.from_iterable(self.w_parts)))
+        else:
+            pack.add(f"{name}.ids", _joined(self.id_parts, "<i4", total))
+            pack.add(f"{name}.w", _joined(self.w_parts, "<f4", total))
+        if fieldobj.scorable:
+            creader = _length_bytes(self.perdoc, name) if indexed else None
+            pack.add(f"{name}.len", array("|u1", creader if creader is not None else [0] * ndocs, ndocs))
+
+    def close(self, segment: str) -> None:
+        """The remaining fields, then the manifest (last: it makes the folder complete)."""
+        try:
+            self.finish_field()
+            while self.done < len(self.fields):
+                self._empty(*self.fields[self.done])
+        finally:
+            size = self.pack.close()
+        manifest = {
+            "version": FORMAT_VERSION,
+            "segment": segment,
+            "doc_count_all": self.ndocs,
+            "size": size,
+            "arrays": self.pack.entries,
+        }
+        with open(self.folder / MANIFEST, "w", encoding="utf-8") as fh:
+            json.dump(manifest, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if self.final is not None:
+            shutil.rmtree(self.final, ignore_errors=True)
+            os.replace(self.folder, self.final)
+
+    def abandon(self) -> None:
+        self.pack.fh.close()
+        if self.final is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def flush_arrays(gen: str | Path, segment: str, schema, ndocs: int, perdoc) -> SegmentArrays:
+    """The arrays of a segment Whoosh is writing, fed by the flush (fast_writing), so that
+    `write_columns` finds them complete and need not read the segment back. Built under a temporary
+    name and moved into place by close(); a folder of a segment that never reaches the index's TOC
+    (a failed or killed commit) is removed by the next `write_columns`."""
+    root = Path(gen) / COLUMNS
+    root.mkdir(exist_ok=True)
+    tmp = root / f".tmp-{segment}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    return SegmentArrays(tmp, schema, ndocs, perdoc, final=root / segment)
+
+
+def _joined(parts: list, dtype, count: int):
+    """One array of the terms' parts: lists (the flush) or arrays (a committed segment)."""
     import numpy as np
+
+    if not parts:
+        return np.zeros(0, dtype)
+    if isinstance(parts[0], list):
+        return np.fromiter(chain.from_iterable(parts), dtype=dtype, count=count)
+    return np.concatenate(parts).astype(dtype, copy=False) if len(parts) > 1 else parts[0].astype(dtype)
+
+
+def _numbers(perdoc, name: str, fieldobj, ndocs: int):
+    """A numeric field's sortable column values, one a document (SegmentReader.column_reader's,
+    untranslated: the column's default where the segment has no column file)."""
+    from whoosh.columns import EmptyColumnReader
+
+    column = fieldobj.column_type
+    if perdoc.has_column(name):
+        return perdoc.column_reader(name, column)
+    return EmptyColumnReader(column.default_value(False), ndocs)
+
+
+def _write_segment(segreader, schema, folder: Path) -> None:
+    """The arrays of a committed segment, read back from its term table and postings blocks."""
     from whoosh.fields import NUMERIC
 
-    folder.mkdir(parents=True)
-    pack = _Pack(folder / DATA)
-    ndocs = segreader.doc_count_all()
+    arrays = SegmentArrays(folder, schema, segreader.doc_count_all(), segreader._perdoc)
     indexed = set(segreader.indexed_field_names())
     postfile = segreader._terms._postfile
     try:
-        for name, fieldobj in schema.items():
-            if name in SKIP_FIELDS or not fieldobj.indexed:
+        for name, fieldobj in arrays.fields:
+            if name not in indexed:
                 continue
+            arrays.start_field(name)
             if isinstance(fieldobj, NUMERIC):
-                if fieldobj.column_type is None:
-                    continue
-                creader = segreader.column_reader(name, translate=False)
-                pack.add(f"{name}.num", np.fromiter(creader, dtype=np.uint64, count=ndocs))
-                has = np.zeros(ndocs, dtype=bool)
-                infos = list(segreader.iter_field(name, b"")) if name in indexed else []
-                if infos:
-                    coarsest = max(
-                        t[0] for t, _i in infos
-                    )  # the top tier's terms cover every valued document
-                    for t, info in infos:
-                        if t[0] == coarsest:
-                            has[_block_postings(postfile, info)[0]] = True
-                pack.add(f"{name}.has", has)
-                continue
-            terms, offs, ids_parts, w_parts = [], [0], [], []
-            positions = _Positions(fieldobj.format) if _has_positions(fieldobj) else None
-            if name in indexed:
-                values: list | None = [] if positions is not None else None
+                # only the top tier's postings are read (see SegmentArrays._write)
+                infos = list(segreader.iter_field(name, b""))
+                coarsest = max((t[0] for t, _i in infos), default=None)
+                for term, info in infos:
+                    if term[0] == coarsest:
+                        arrays.add_term(term, _block_postings(postfile, info)[0], None, None)
+            else:
+                values: list | None = [] if _has_positions(fieldobj) else None
                 for term, info in segreader.iter_field(name):
                     ids, ws = _block_postings(postfile, info, values)
-                    terms.append(term)
-                    ids_parts.append(ids)
-                    w_parts.append(ws)
-                    offs.append(offs[-1] + len(ids))
-                    if positions is not None and values:
-                        positions.add(values)
+                    arrays.add_term(term, ids, ws, values)
+                    if values:
                         values.clear()
-            if positions is not None:
-                pos, pcnt, ptoffs = positions.arrays(offs)
-                pack.add(f"{name}.pos", pos)
-                pack.add(f"{name}.pcnt", pcnt)
-                pack.add(f"{name}.ptoffs", ptoffs)
-            width = max((len(t) for t in terms), default=1)
-            pack.add(f"{name}.terms", np.array(terms, dtype=f"S{width}"))
-            pack.add(f"{name}.offs", np.array(offs, dtype=np.int64))
-            pack.add(f"{name}.ids", np.concatenate(ids_parts) if ids_parts else np.zeros(0, np.int32))
-            pack.add(f"{name}.w", np.concatenate(w_parts) if w_parts else np.zeros(0, np.float32))
-            if fieldobj.scorable:
-                creader = _length_bytes(segreader, name) if name in indexed else None
-                lengths = (
-                    np.fromiter(creader, dtype=np.uint8, count=ndocs)
-                    if creader is not None
-                    else np.zeros(ndocs, dtype=np.uint8)
-                )
-                pack.add(f"{name}.len", lengths)
-    finally:
-        size = pack.close()
-    manifest = {
-        "version": FORMAT_VERSION,
-        "segment": segment_id(segreader),
-        "doc_count_all": ndocs,
-        "size": size,
-        "arrays": pack.entries,
-    }
-    with open(folder / MANIFEST, "w", encoding="utf-8") as fh:
-        json.dump(manifest, fh)
-        fh.flush()
-        os.fsync(fh.fileno())
+            arrays.finish_field()
+    except BaseException:
+        arrays.abandon()
+        raise
+    arrays.close(segment_id(segreader))
 
 
 def _has_positions(fieldobj) -> bool:

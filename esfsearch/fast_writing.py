@@ -12,6 +12,10 @@ into a segment, and there three costs per posting had nothing to do with the ind
   - every posting passed through four method calls and five type assertions on its way into a
     block; here a term's postings are collected in lists and handed to the block writer a block
     at a time, with the same block boundaries and block statistics.
+  - `add_document` handed each posting to the pool through a method call with a 5-tuple; here a
+    field's postings go into the pool in one call, and the pool keeps each term's postings as one
+    flat list (document number, weight, value, ...) instead of a tuple per posting: less memory a
+    posting, counted as such, so the pool spills fewer sorted runs.
 `speed_up_writing()` installs these once per process (forked writer processes inherit them).
 """
 
@@ -27,7 +31,15 @@ from typing import Any
 # Set by a full build before its writer processes fork: each process that flushes a segment leaves
 # its subword cache there (analysis.SUBWORD_TABLE; the build gathers them into the generation's).
 SUBWORD_DUMPS: list[str] = []
-_RUN_BLOCK = 4096  # postings per marshalled block of a run file (whole terms)
+# Set by a build around its writing: the generation whose segments' columnar files (columns.py) the
+# flush writes from the postings it holds, instead of write_columns reading the segment back.
+COLUMNS_GEN: list[str] = []
+_RUN_BLOCK = 3 * 4096  # flat list entries (3 a posting) per marshalled block of a run file
+# The pool's memory estimate (bytes; Whoosh's own counts 129 + the lengths per posting, for a tuple a
+# posting): a term's key, its bytes, its list and its dict slot, and per posting three list slots and
+# a weight (a float of its own); a value that is not shared adds its bytes object.
+_TERM_COST = 240
+_POSTING_COST = 56
 _LEN = struct.Struct("<I")
 _installed = False
 _stock: dict[str, Any] = {}  # Whoosh's own methods, for tests that compare
@@ -49,6 +61,7 @@ def speed_up_writing() -> None:
         items=PostingPool.items,
         iter_postings=PostingPool.iter_postings,
         _flush_segment=SegmentWriter._flush_segment,
+        add_document=SegmentWriter.add_document,
     )
     from whoosh.codec.whoosh3 import W3FieldWriter
 
@@ -65,31 +78,112 @@ def speed_up_writing() -> None:
     PostingPool.items = _pool_items
     PostingPool.iter_postings = _pool_items
     SegmentWriter._flush_segment = _flush_segment
+    SegmentWriter.add_document = _add_document
     _installed = True
 
 
 def _pool_init(self, *args, **kwargs) -> None:
     _stock["__init__"](self, *args, **kwargs)
-    self.current = {}  # (fieldname, term bytes) -> its postings (5-tuples), in the order added
+    # (fieldname, term bytes) -> its postings as one flat list [docnum, weight, value, docnum, ...]
+    # in the order added
+    self.current = {}
 
 
 def _pool_add(self, item) -> None:
-    # item = (fieldname, term bytes, docnum, weight, value bytes or None); the size estimate is
-    # Whoosh's own (PostingPool.add), folded into one constant plus the variable lengths. Postings
-    # are grouped by term as they come: a document's postings arrive with increasing document
-    # numbers, so each term's list is already in Whoosh's sort order and only the terms are sorted
-    # when a run is written.
+    # item = (fieldname, term bytes, docnum, weight, value bytes or None). Postings are grouped by
+    # term as they come: a document's postings arrive with increasing document numbers, so each
+    # term's list is already in Whoosh's sort order and only the terms are sorted when a run is
+    # written.
     value = item[4]
-    self.currentsize += 129 + len(item[0]) + 2 * len(item[1]) + (len(value) if value else 0)
-    if self.currentsize > self.limit:
-        self.save()
     key = item[0], item[1]
     group = self.current.get(key)
+    size = _POSTING_COST + (len(value) if value else 0)
     if group is None:
-        self.current[key] = [item]
+        self.current[key] = [item[2], item[3], value]
         self.fieldnames.add(item[0])
+        size += _TERM_COST + len(item[1])
     else:
-        group.append(item)
+        group += item[2:]
+    self.currentsize += size
+    if self.currentsize > self.limit:
+        self.save()
+
+
+def _add_field(pool, fieldname: str, docnum: int, items, fieldboost: float) -> int:
+    """A field's postings of one document (`field.index()`'s (term, freq, weight, value) items) into
+    the pool; returns the sum of the frequencies. The size bound is checked once a field: the pool
+    may pass it by one field's postings."""
+    current = pool.current
+    size = 0
+    length = 0
+    for tbytes, freq, weight, vbytes in items:
+        length += freq
+        key = fieldname, tbytes
+        group = current.get(key)
+        if group is None:
+            current[key] = [docnum, weight * fieldboost, vbytes]
+            size += _TERM_COST + len(tbytes)
+        else:
+            group += (docnum, weight * fieldboost, vbytes)
+        if vbytes:
+            size += len(vbytes)
+        size += _POSTING_COST
+    if size:
+        pool.fieldnames.add(fieldname)
+        pool.currentsize += size
+        if pool.currentsize > pool.limit:
+            pool.save()
+    return length
+
+
+def _add_document(self, **fields) -> None:
+    """Whoosh's SegmentWriter.add_document with a field's postings added to the pool in one call
+    (`_add_field`); stored values, lengths and columns as Whoosh adds them. Schemas with spelling
+    fields or term vectors (none of esfsearch's) go Whoosh's way."""
+    schema = self.schema
+    if not isinstance(self.pool.current, dict) or _has_extras(self):
+        return _stock["add_document"](self, **fields)
+    self._check_state()
+    perdocwriter = self.perdocwriter
+    docnum = self.docnum
+    pool = self.pool
+    docboost = self._doc_boost(fields)
+    fieldnames = sorted([name for name in fields if not name.startswith("_")])
+    self._check_fields(schema, fieldnames)
+    perdocwriter.start_doc(docnum)
+    try:
+        for fieldname in fieldnames:
+            value = fields.get(fieldname)
+            if value is None:
+                continue
+            field = schema[fieldname]
+            length = 0
+            if field.indexed:
+                fieldboost = self._field_boost(fields, fieldname, docboost)
+                freqs = _add_field(pool, fieldname, docnum, field.index(value), fieldboost)
+                if field.scorable:
+                    length = freqs
+            customval = fields.get(f"_stored_{fieldname}", value)
+            perdocwriter.add_field(fieldname, field, customval if field.stored else None, length)
+            column = field.column_type
+            if column and customval is not None:
+                perdocwriter.add_column_value(fieldname, column, field.to_column_value(customval))
+    except Exception:
+        perdocwriter.cancel_doc()
+        raise
+    perdocwriter.finish_doc()
+    self._added = True
+    self.docnum += 1
+
+
+def _has_extras(writer) -> bool:
+    """The writer's schema has spelling fields or term vectors (looked up once a writer)."""
+    extras = writer.__dict__.get("_esf_extras")
+    if extras is None:
+        extras = writer._esf_extras = any(
+            f.separate_spelling() or f.vector for _name, f in writer.schema.items()
+        )
+    return extras
 
 
 def _pool_save(self) -> None:
@@ -104,8 +198,15 @@ def _pool_save(self) -> None:
 
 def _pool_items(self, maxfiles=128):
     """Every posting, sorted as Whoosh sorts them (field, term, document number)."""
-    for _key, items in _pool_groups(self):
-        yield from items
+    for key, flat in _pool_groups(self):
+        yield from _postings(key, flat)
+
+
+def _postings(key, flat):
+    """A term's flat list as Whoosh's (fieldname, term, docnum, weight, value) postings."""
+    fieldname, btext = key
+    for i in range(0, len(flat), 3):
+        yield fieldname, btext, flat[i], flat[i + 1], flat[i + 2]
 
 
 def _pool_groups(self):
@@ -175,12 +276,18 @@ def _read_groups(self, path):
 
 def _write_run(self, f, items) -> None:
     """A run of sorted postings (Whoosh's `reduce_to`), grouped by term."""
-    _write_groups(f, ((key, list(group)) for key, group in groupby(items, key=itemgetter(0, 1))))
+    _write_groups(
+        f,
+        (
+            (key, [x for item in group for x in item[2:]])
+            for key, group in groupby(items, key=itemgetter(0, 1))
+        ),
+    )
 
 
 def _read_run(self, path):
-    for _key, items in _read_groups(self, path):
-        yield from items
+    for key, flat in _read_groups(self, path):
+        yield from _postings(key, flat)
 
 
 def _flush_segment(self) -> None:
@@ -195,7 +302,20 @@ def _flush_segment(self) -> None:
     pdr = self.per_document_reader() if self.codec.length_stats else None
     lengths = _Lengths(pdr) if pdr else None
     if isinstance(self.pool.current, dict) and hasattr(self.fieldwriter, "finish_field_term"):
-        _add_groups(self.fieldwriter, self.schema, lengths, _pool_groups(self.pool))
+        arrays = None
+        if COLUMNS_GEN and pdr is not None:
+            from .columns import flush_arrays
+
+            segment = self.newsegment.segment_id()
+            arrays = flush_arrays(COLUMNS_GEN[0], segment, self.schema, self.docnum, pdr)
+        try:
+            _add_groups(self.fieldwriter, self.schema, lengths, _pool_groups(self.pool), arrays)
+            if arrays is not None:
+                arrays.close(segment)
+        except BaseException:
+            if arrays is not None:
+                arrays.abandon()
+            raise
     else:
         self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
     self.fieldwriter.close()
@@ -256,29 +376,38 @@ def _add_postings(self, schema, lengths, items) -> None:
     self._format = None
 
 
-def _add_groups(self, schema, lengths, groups) -> None:
+def _add_groups(self, schema, lengths, groups, arrays=None) -> None:
     """`_add_postings` over the pool's postings grouped by term: the same calls to the field
-    writer, with each term's lists built at once instead of a posting at a time."""
+    writer, with each term's lists built at once instead of a posting at a time; `arrays`
+    (columns.SegmentArrays), when given, is fed the same terms."""
     start_field, start_term = self.start_field, self.start_term
     finish_term, finish_field = self.finish_field_term, self.finish_field
     decode: Any = lengths.decode if lengths is not None else None
     lastfn = None
     column: Any = False
     ncolumn = 0
-    for (fieldname, btext), items in groups:
+    for (fieldname, btext), flat in groups:
         if fieldname != lastfn:
             if lastfn is not None:
                 finish_field()
+                if arrays is not None:
+                    arrays.finish_field()
             start_field(fieldname, schema[fieldname])
+            if arrays is not None:
+                arrays.start_field(fieldname)
             lastfn = fieldname
             column = lengths.column(fieldname) if lengths is not None else False
             ncolumn = len(column) if column else 0
-        ids = [item[2] for item in items]
+        ids = flat[0::3]
+        weights = flat[1::3]
+        values = flat[2::3]
         if -1 in ids:  # Whoosh's marker for spelling words; skipped there too
-            items = [item for item in items if item[2] != -1]
-            if not items:
+            keep = [i for i, d in enumerate(ids) if d != -1]
+            if not keep:
                 continue
-            ids = [item[2] for item in items]
+            ids = [ids[i] for i in keep]
+            weights = [weights[i] for i in keep]
+            values = [values[i] for i in keep]
         # the field length as Whoosh's per-document reader gives it (0 without a lengths column,
         # None for a length byte of 0)
         if column is False:
@@ -286,7 +415,11 @@ def _add_groups(self, schema, lengths, groups) -> None:
         else:
             lens = [decode[column[d]] if d < ncolumn else None for d in ids]
         start_term(btext)
-        finish_term(ids, [item[3] for item in items], [item[4] for item in items], lens)
+        finish_term(ids, weights, values, lens)
+        if arrays is not None:
+            arrays.add_term(btext, ids, weights, values)
+    if lastfn is not None and arrays is not None:
+        arrays.finish_field()
     self._fieldid = None
     self._btext = None
     self._fieldobj = None

@@ -640,6 +640,7 @@ def _full(corpus: list[Path], root: Path, progress: Progress | None, procs: int 
     try:
         ix = windex.create_in(str(tmp), build_schema())
         fast_writing.SUBWORD_DUMPS[:] = [str(tmp)]  # before the writer processes fork
+        fast_writing.COLUMNS_GEN[:] = [str(tmp)]  # the flush writes each segment's columns
         writer = _writer(ix, procs, _estimated_records(entries))
         total = len(entries)
         files: dict[str, dict] = {}
@@ -671,6 +672,7 @@ def _full(corpus: list[Path], root: Path, progress: Progress | None, procs: int 
         raise
     finally:
         fast_writing.SUBWORD_DUMPS.clear()
+        fast_writing.COLUMNS_GEN.clear()
     try:
         previous = current_generation(root)
     except IndexProblem:
@@ -740,6 +742,7 @@ def _writer(ix, procs: int | None, n_docs: int):
 def _incremental(
     corpus: list[Path], root: Path, gen: Path, progress: Progress | None, procs: int | None
 ) -> BuildSummary:
+    from . import fast_writing
     from .analysis import SUBWORD_TABLE, load_subword_table, subword_table, words_split
     from .columns import write_columns
 
@@ -767,6 +770,7 @@ def _incremental(
             have_table = any(affected.values()) and load_subword_table(table)
             split_before = words_split()
             writer = ix.writer(limitmb=256)
+            fast_writing.COLUMNS_GEN[:] = [str(gen)]  # the new (or merged) segment's columns
             try:
                 for n, (pkey, parts) in enumerate(affected.items(), 1):
                     if progress:
@@ -792,6 +796,8 @@ def _incremental(
             except BaseException:
                 writer.cancel()
                 raise
+            finally:
+                fast_writing.COLUMNS_GEN.clear()
             if words_split() > split_before or (any(affected.values()) and not have_table):
                 write_atomic(table, subword_table())  # the new words, for the next update
         else:

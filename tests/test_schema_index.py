@@ -112,6 +112,7 @@ def test_fast_flush_writes_what_whoosh_writes(tmp_path, monkeypatch):
     owner = {
         "_flush_segment": SegmentWriter,
         "add_postings_to_pool": SegmentWriter,
+        "add_document": SegmentWriter,
         "add_postings": W3FieldWriter,
     }
     for name, fn in stock.items():
@@ -124,3 +125,95 @@ def test_fast_flush_writes_what_whoosh_writes(tmp_path, monkeypatch):
 def test_non_string_values_go_the_ordinary_way(name):
     field = build_schema()[name]
     assert sorted(field.index(["a", "b"])) == _stock(field, ["a", "b"])
+
+
+def _columns_read_back(root: Path, back: Path) -> list[tuple]:
+    """(live, read back) bytes of every segment's columnar files: the live ones, and the same
+    segment's written again from its committed term table and blocks (columns._write_segment)."""
+    from esfsearch import columns
+    from esfsearch.index import current_generation, open_whoosh
+
+    gen = current_generation(root)
+    ix = open_whoosh(gen)
+    pairs = []
+    try:
+        with ix.reader() as r:
+            for seg, _offset in columns.leaf_readers(r):
+                sid = columns.segment_id(seg)
+                columns._write_segment(seg, ix.schema, back / sid)
+                pairs.append(
+                    tuple(
+                        (
+                            (folder / columns.DATA).read_bytes(),
+                            json.loads((folder / columns.MANIFEST).read_text()),
+                        )
+                        for folder in (gen / columns.COLUMNS / sid, back / sid)
+                    )
+                )
+    finally:
+        ix.close()
+    return pairs
+
+
+@pytest.mark.parametrize(("procs", "plain"), [(1, False), (2, False), (1, True)])
+def test_flush_writes_the_columns_write_columns_would(tmp_path, monkeypatch, procs, plain):
+    """The build's flush writes each segment's columnar files from the postings it holds
+    (fast_writing.COLUMNS_GEN): byte for byte what reading the committed segment back gives, for a
+    full build (forked writers too) and for the segment of an incremental update (written without
+    numpy; `plain`: the whole build's segment written so too)."""
+    import shutil
+
+    from esfsearch import columns
+    from esfsearch.index import build_index
+
+    if plain:
+        monkeypatch.setattr(columns.SegmentArrays, "PLAIN_DOCS", 10**6)
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    read_back = []
+    real = columns._write_segment
+    monkeypatch.setattr(columns, "_write_segment", lambda *a: read_back.append(a) or real(*a))
+    root = tmp_path / "ix"
+    build_index([corpus], root, rebuild=True, procs=procs)
+    (corpus / "nytt.md").write_text(
+        "# Kompetenslyft i Övre Norrland\n\nKompetensförsörjning för undersköterskor, 2021-2023.\n",
+        encoding="utf-8",
+    )
+    build_index([corpus], root, procs=procs)
+    assert not read_back  # write_columns found every segment's files complete
+    monkeypatch.setattr(columns, "_write_segment", real)
+    pairs = _columns_read_back(root, tmp_path / "back")
+    assert len(pairs) >= 2 - (procs == 1)
+    for live, back in pairs:
+        assert live == back
+
+
+def test_a_one_file_update_does_not_import_numpy(tmp_path):
+    """numpy's import costs more than the rest of a small segment's columns: an update's new
+    segment is written without it (the equality of its bytes is tested above)."""
+    import shutil
+    import subprocess
+    import sys
+
+    from esfsearch.index import build_index
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    build_index([corpus], tmp_path / "ix", rebuild=True)
+    (corpus / "nytt.md").write_text(
+        "# Kompetenslyft\n\nKompetensförsörjning i Övre Norrland.\n", encoding="utf-8"
+    )
+    code = (
+        "import sys; from pathlib import Path; from esfsearch.index import build_index; "
+        "s = build_index([Path(sys.argv[1])], Path(sys.argv[2])); "
+        "print(s.added, s.rebuilt, 'numpy' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(corpus), str(tmp_path / "ix")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    ).stdout.split()
+    assert out == ["1", "False", "False"]

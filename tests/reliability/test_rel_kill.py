@@ -84,8 +84,8 @@ SELF_SIGNAL = textwrap.dedent("""
         from whoosh.writing import SegmentWriter as owner
         name = "_finalize_segment"
     else:
-        import esfsearch.columns as owner
-        name = "_write_segment"
+        from esfsearch.columns import SegmentArrays as owner
+        name = "close"
     real = getattr(owner, name)
     def then_signal(*args, **kw):
         result = real(*args, **kw)
