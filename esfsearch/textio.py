@@ -110,9 +110,9 @@ def clean_value(value: str | None) -> str | None:
 PIECE_BYTES = 1 << 20
 
 
-def _byte_pieces(path, size: int = PIECE_BYTES):
+def _byte_pieces(path) -> Iterator[bytes]:
     with open(path, "rb") as fh:
-        while piece := fh.read(size):
+        while piece := fh.read(PIECE_BYTES):
             yield piece
 
 
@@ -132,12 +132,14 @@ def stream_encoding(path) -> tuple[str, str, str]:
             raise UnreadableText(Message(N_("binary file (contains NUL bytes)")))
         codec, errors, name = "utf-8", "strict", "utf-8"
     decoder = codecs.getincrementaldecoder(codec)(errors)
-    blank, at = True, 0
+    blank, fed, at = True, 0, 0  # `at`: the file offset of the bytes the decoder decodes next
     try:
         for piece in _byte_pieces(path):
             blank = blank and not piece.strip()
+            at = fed - len(decoder.getstate()[0])  # it holds the end of a character cut by a piece
             decoder.decode(piece)
-            at += len(piece)
+            fed += len(piece)
+        at = fed - len(decoder.getstate()[0])
         decoder.decode(b"", final=True)
     except UnicodeDecodeError as exc:
         if codec != "utf-8":
