@@ -18,7 +18,10 @@ class UnreadableText(ValueError):
     """The bytes are not text we can read; the message (a Message, see i18n) says why."""
 
 
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_SPACE = r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]"
+# Runs of spaces, less those that are one plain space already (replacing each of those by itself
+# made cleaning twice as slow)
+_SPACES = re.compile(rf"[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]{_SPACE}*| {_SPACE}+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
 _MANY_BLANKS = re.compile(r"\n{3,}")
 
