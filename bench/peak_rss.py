@@ -2,10 +2,11 @@
 
   python bench/peak_rss.py ROUNDS CORPUS[,CORPUS...] NAME=[PYTHONPATH] ...
 
-For each round, corpus and variant (order alternating), builds a fresh index of the corpus in a temporary
-directory and prints: the peak RSS of the whole process tree (sampled every 50 ms with psutil: a large
-build forks writer processes), the largest single process's peak (wait4's rusage, exact), CPU
-seconds (user + system of the tree), wall seconds and the 1-minute load average at the start.
+For each round, corpus and variant (order alternating), builds a fresh index of the corpus in a
+temporary directory and prints: the peak RSS and PSS of the whole process tree (summed, sampled every
+50 ms: a large build forks writer processes, which share pages with their parent), the largest single
+process's peak (wait4's rusage, exact), CPU seconds (user + system of the tree), wall seconds and the
+1-minute load average at the start.
 """
 
 from __future__ import annotations
@@ -20,17 +21,21 @@ import time
 import psutil
 
 
-def _tree_rss(proc: psutil.Process) -> int:
-    total = 0
+def _tree(proc: psutil.Process) -> tuple[int, int]:
+    """(RSS, PSS) of the process and its descendants, summed: RSS counts the pages a forked writer
+    shares with its parent once in each, PSS shares them out."""
+    rss = pss = 0
     for p in [proc, *proc.children(recursive=True)]:
         try:
-            total += p.memory_info().rss
-        except psutil.Error:
+            rss += p.memory_info().rss
+            with open(f"/proc/{p.pid}/smaps_rollup") as fh:
+                pss += next(int(line.split()[1]) * 1024 for line in fh if line.startswith("Pss:"))
+        except (psutil.Error, OSError, StopIteration):
             pass
-    return total
+    return rss, pss
 
 
-def run(corpus: str, pythonpath: str) -> tuple[float, float, float, float, float]:
+def run(corpus: str, pythonpath: str) -> tuple[float, float, float, float, float, float]:
     env = dict(os.environ, LC_ALL="C.UTF-8")
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.pop("PYTHONPATH", None)
@@ -41,19 +46,20 @@ def run(corpus: str, pythonpath: str) -> tuple[float, float, float, float, float
     start = time.perf_counter()
     cmd = [sys.executable, "-m", "esfsearch", "index", corpus, "--index", ix, "-q"]
     child = subprocess.Popen(cmd, env=env, cwd="/tmp", stdout=subprocess.DEVNULL)
-    proc, peak = psutil.Process(child.pid), 0
+    proc, peak_rss, peak_pss = psutil.Process(child.pid), 0, 0
     while True:
         pid, status, usage = os.wait4(child.pid, os.WNOHANG)
         if pid:
             break
-        peak = max(peak, _tree_rss(proc))
+        rss, pss = _tree(proc)
+        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
         time.sleep(0.05)
     wall = time.perf_counter() - start
     shutil.rmtree(ix, ignore_errors=True)
     cpu = usage.ru_utime + usage.ru_stime  # the child and the descendants it waited for
     if status:
         print(f"  exit status {status}", flush=True)
-    return peak / 1e6, usage.ru_maxrss / 1e3, cpu, wall, load
+    return peak_rss / 1e6, peak_pss / 1e6, usage.ru_maxrss / 1e3, cpu, wall, load
 
 
 def main(argv: list[str]) -> None:
@@ -62,9 +68,10 @@ def main(argv: list[str]) -> None:
         for corpus in corpora:
             order = variants if r % 2 == 0 else variants[::-1]
             for name, pythonpath in order:
-                tree, single, cpu, wall, load = run(corpus, pythonpath)
+                rss, pss, single, cpu, wall, load = run(corpus, pythonpath)
                 print(
-                    f"{name:8} {corpus:24} tree peak {tree:6.0f} MB  largest process {single:6.0f} MB  "
+                    f"{name:8} {corpus:18} tree peak RSS {rss:5.0f} MB  PSS {pss:5.0f} MB  "
+                    f"largest process {single:5.0f} MB  "
                     f"cpu {cpu:7.1f} s  wall {wall:7.1f} s  load {load:.2f}",
                     flush=True,
                 )

@@ -191,15 +191,17 @@ def _stream_legacy(path, utf8_error: UnicodeDecodeError, at: int) -> tuple[str, 
 
 def clean_pieces(path, codec: str, errors: str) -> Iterator[str]:
     """The file's text decoded one piece at a time, each cleaned as `clean_text` cleans characters
-    (NFC, one kind of newline, no control characters, one kind of space); what `clean_text` does to
-    whole lines (stripped, blank lines collapsed) is left out, so line numbers stay the file's."""
+    (NFC, one kind of newline, no control characters, one kind of space); runs of spaces are left as
+    they are, and so are lines (`clean_text` strips them and drops blank ones), so that positions stay
+    the file's, whatever the pieces (JSON: its values are cleaned as they are read into a record)."""
     decoder = codecs.getincrementaldecoder(codec)(errors)
     held = ""
     for piece in _byte_pieces(path):
         text = held + decoder.decode(piece)
-        # NFC may join a character to the marks after it: keep the last one back for the next piece
+        # NFC may join a character to the marks after it, and "\r\n" is one newline: keep the last
+        # character back for the next piece, with the marks before it and a "\r" before those
         cut = len(text) - 1
-        while cut > 0 and (unicodedata.combining(text[cut]) or text[cut] == "\r"):
+        while cut > 0 and (unicodedata.combining(text[cut]) or text[cut - 1] == "\r"):
             cut -= 1
         held, text = text[cut:], text[:cut]
         if text:
@@ -209,6 +211,12 @@ def clean_pieces(path, codec: str, errors: str) -> Iterator[str]:
         yield _clean_piece(text)
 
 
+_ONE_SPACE = dict.fromkeys(
+    map(ord, "\t\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"),
+    " ",
+)
+
+
 def _clean_piece(text: str) -> str:
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    return _SPACES.sub(" ", _CONTROL.sub("", text))
+    return _CONTROL.sub("", text).translate(_ONE_SPACE)
