@@ -436,7 +436,9 @@ def test_json_export_is_read_in_bounded_pieces(tmp_path, monkeypatch):
     whole = read_file(path, tmp_path)
     tracemalloc.start()
     try:
-        pieces = [(p.first, len(p.records), p.more, p.problem) for p in ingest_module.read_pieces(path, tmp_path)]
+        pieces = [
+            (p.first, len(p.records), p.more, p.problem) for p in ingest_module.read_pieces(path, tmp_path)
+        ]
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -457,8 +459,9 @@ PIECE_CASES = {
     "cut.json": lambda t: t[:-700].encode(),
     "object.json": lambda t: ('{"meta": {"n": [1, 2]}, "records": ' + t + ', "end": 1.5e3}').encode(),
     "syntax.json": lambda t: t.replace('",\n', '" oops\n', 1).encode(),
-    "lines.jsonl": lambda t: "\r\n".join(json.dumps(r, ensure_ascii=False) for r in json.loads(t)).encode()
-    + b"\n{broken\n",
+    "lines.jsonl": lambda t: (
+        "\r\n".join(json.dumps(r, ensure_ascii=False) for r in json.loads(t)).encode() + b"\n{broken\n"
+    ),
 }
 
 
