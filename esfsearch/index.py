@@ -474,9 +474,11 @@ def _scan_iter(
     stage: str = "reading",
 ) -> Iterator[tuple[str, FileResult, dict]]:
     """Yield new and changed files one at a time, so that a full build never holds the whole
-    corpus's records in memory. A file whose stat (size, mtime, ctime, inode) is the one recorded is
-    unchanged without being read; any other known file is hashed, and only a new hash reads it."""
-    from .ingest import read_file
+    corpus's records in memory; a large JSON export comes in several pieces (see ingest.read_pieces),
+    each with the file's one `info`, complete once the last piece (`more` false) is yielded. A file
+    whose stat (size, mtime, ctime, inode) is the one recorded is unchanged without being read; any
+    other known file is hashed, and only a new hash reads it."""
+    from .ingest import read_pieces
 
     for n, (name, root, problem, st, key) in enumerate(entries, 1):
         if progress:
@@ -517,23 +519,22 @@ def _scan_iter(
             state.unchanged[key] = dict(kept, **_stat_info(st, state.started_ns))
             state.problems.extend(_problems_of(old))
             continue
-        result = read_file(path, root)
-        if result.ignored:
-            state.ignored.append((result.path, result.problem or ""))
-            continue
-        file_problems = [(result.path, result.problem)] if result.problem else []
-        file_problems += [(p.where, p.reason) for p in result.record_problems]
-        state.problems.extend(file_problems)
-        info = {
-            "sha1": digest,
-            **_stat_info(st, state.started_ns),
-            "records": len(result.records),
-            "layout": result.layout,
-            "hashes": [r.content_hash for r in result.records],
-        }
-        if file_problems:
-            info["problems"] = [[stored(where), stored(reason)] for where, reason in file_problems]
-        yield key, result, info
+        info: dict = {"sha1": digest, **_stat_info(st, state.started_ns), "records": 0, "hashes": []}
+        for result in read_pieces(path, root):
+            if result.ignored:
+                state.ignored.append((result.path, result.problem or ""))
+                break
+            file_problems = [(result.path, result.problem)] if result.problem else []
+            file_problems += [(p.where, p.reason) for p in result.record_problems]
+            state.problems.extend(file_problems)
+            info["records"] += len(result.records)
+            info["layout"] = result.layout
+            info["hashes"] += [r.content_hash for r in result.records]
+            if file_problems:
+                info.setdefault("problems", []).extend(
+                    [stored(where), stored(reason)] for where, reason in file_problems
+                )
+            yield key, result, info
 
 
 def _scan_corpus(
@@ -550,7 +551,12 @@ def _scan_corpus(
 
     state = _ScanState()
     entries = list(scan_files(corpus))
-    changed = list(_scan_iter(entries, known, progress, state))
+    changed: list[tuple[str, FileResult, dict]] = []
+    for key, result, info in _scan_iter(entries, known, progress, state):
+        if changed and result.first:  # the next piece of the last file
+            changed[-1][1].extend(result)
+        else:
+            changed.append((key, result, info))
     removed = [k for k in known if k not in state.seen]
     return changed, state.unchanged, removed, state.problems, state.ignored
 
@@ -617,7 +623,7 @@ def _add_project(writer, key: str, parts: list[Part], summary: BuildSummary) -> 
 def _parts_of(file_key: str, result: FileResult, info: dict) -> Iterator[Part]:
     from .merge import Part
 
-    for n, record in enumerate(result.records):
+    for n, record in enumerate(result.records, result.first):
         yield Part(file_key, n, int(info.get("mtime_ns") or 0), record)
 
 
@@ -653,7 +659,7 @@ def _full(corpus: list[Path], root: Path, progress: Progress | None, procs: int 
                     else:
                         spill.add(pkey, part)
                 files[key] = info
-                summary.files_added += 1
+                summary.files_added += not result.more
             for pkey, parts in spill.groups():
                 _add_project(writer, pkey, parts, summary)
         summary.skipped, summary.ignored = state.problems, state.ignored

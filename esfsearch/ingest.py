@@ -16,9 +16,9 @@ from typing import NamedTuple
 
 from . import formats
 from .i18n import N_, Message, Nn_
-from .layouts import READERS, LayoutError, RecordProblem, detect_layout, read_json
+from .layouts import READERS, LayoutError, RecordProblem, detect_layout, iter_json, read_json
 from .records import ProjectRecord, Section
-from .textio import UnreadableText, clean_text, decode_bytes
+from .textio import UnreadableText, clean_pieces, clean_text, decode_bytes, stream_encoding
 
 MAX_TEXT_BYTES = 20_000_000  # a single project text larger than this is not a project text
 # What one record may bring into the index: its text (summary and sections) and its title. More is
@@ -29,6 +29,9 @@ MAX_TITLE_CHARS = 1_000
 # Of a text file (one project), only so many bytes are read and parsed: more cannot fit in one record.
 MAX_PARSE_BYTES = 3 * MAX_RECORD_CHARS
 MAX_JSON_BYTES = 1_000_000_000
+JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
+# A JSON export is read, and handed on, this many records at a time (see read_pieces).
+RECORDS_PER_PIECE = 256
 MAX_DOCUMENT_BYTES = 200_000_000  # PDF/DOCX/ODT: mostly images and fonts besides the text
 IGNORED_NAMES = ("readme", "license", "licence", "attribution", "notice")
 
@@ -45,6 +48,15 @@ class FileResult:
     ignored: bool = False  # documentation files beside the texts (README, LICENSE)
     format: str | None = None  # "html", "pdf", "docx", "odt" when the file was a document
     format_info: str | None = None  # what was read from it ("PDF, 3 pages, 2 dropped lines")
+    # A file read in pieces (read_pieces): where records[0] is in the file, and whether pieces follow
+    first: int = 0
+    more: bool = False
+
+    def extend(self, piece: FileResult) -> None:
+        """Add the next piece of the same file: its records and problems, and what its last piece says."""
+        self.records += piece.records
+        self.record_problems += piece.record_problems
+        self.problem, self.layout, self.more = piece.problem, piece.layout, piece.more
 
 
 @dataclass
@@ -185,6 +197,87 @@ def _cut_bytes(data: bytes) -> bytes:
 
 
 def read_file(path: Path, root: Path | None = None) -> FileResult:
+    """A file's records, or why it has none."""
+    pieces = read_pieces(path, root)
+    result = next(pieces)
+    for piece in pieces:
+        result.extend(piece)
+    return result
+
+
+def read_pieces(path: Path, root: Path | None = None) -> Iterator[FileResult]:
+    """`read_file` in pieces, so that a large JSON export is never held whole, as text or as records:
+    it is read as it is parsed and its records come RECORDS_PER_PIECE at a time, as FileResults of
+    the file with `first` and `more` set; the last piece has the file's problem (a file with a syntax
+    error has no records: it is checked whole before any record comes). Any other file is one piece."""
+    if path.suffix.lower() in JSON_SUFFIXES and path.name.lower().split(".")[0] not in IGNORED_NAMES:
+        result = FileResult(path=str(path), rel_path=_relative(path, root))
+        try:
+            if path.stat().st_size <= MAX_JSON_BYTES and not _starts_like_document(path):
+                codec, errors, result.encoding = stream_encoding(path)
+                if _starts_like_json(path, codec, errors):
+                    yield from _json_pieces(path, result, codec, errors)
+                    return
+        except UnreadableText as exc:
+            result.problem = exc.args[0]
+            yield result
+            return
+        except OSError as exc:
+            result.problem = cannot_read(exc)
+            yield result
+            return
+    yield _read_whole(path, root)
+
+
+def _starts_like_json(path: Path, codec: str, errors: str) -> bool:
+    for piece in clean_pieces(path, codec, errors):
+        if piece.strip():
+            return piece.lstrip().startswith(("[", "{"))
+    return False
+
+
+def _json_pieces(path: Path, result: FileResult, codec: str, errors: str) -> Iterator[FileResult]:
+    source_path, n, broken = str(path), 0, 0
+    piece, result.layout = result, "json"
+    try:
+        for got in iter_json(
+            lambda: clean_pieces(path, codec, errors),
+            source_path=source_path,
+            default_id=default_id_for(result.rel_path),
+        ):
+            if isinstance(got, RecordProblem):
+                piece.record_problems.append(got)
+                broken += 1
+                continue
+            if n == 0:
+                result.layout = got.layout
+            for cut in cap_record(got):
+                piece.record_problems.append(RecordProblem(f"{source_path} ({got.id})", cut))
+            piece.records.append(got)
+            n += 1
+            if len(piece.records) >= RECORDS_PER_PIECE:
+                piece.layout, piece.more = result.layout, True
+                yield piece
+                piece = FileResult(source_path, result.rel_path, encoding=result.encoding, first=n)
+    except LayoutError as exc:
+        piece.problem = Message(N_("unknown layout: {why}"), why=exc.args[0] if exc.args else "")
+    except OSError as exc:  # the file went away while it was read
+        piece.problem = cannot_read(exc)
+    except (RecursionError, ValueError, TypeError, KeyError, IndexError) as exc:  # as in _parse_into
+        piece.problem = Message(
+            N_("could not parse ({error}: {why})"), error=type(exc).__name__, why=str(exc)
+        )
+    if n == 0 and piece.problem:
+        result.layout = None  # as for a text no reader could read
+    elif n == 0:
+        piece.problem = Message(
+            Nn_("no readable records ({n} broken)", "no readable records ({n} broken)"), n=broken
+        )
+    piece.layout = result.layout
+    yield piece
+
+
+def _read_whole(path: Path, root: Path | None) -> FileResult:
     rel = _relative(path, root)
     result = FileResult(path=str(path), rel_path=rel)
     if path.name.lower().split(".")[0] in IGNORED_NAMES:
@@ -192,7 +285,7 @@ def read_file(path: Path, root: Path | None = None) -> FileResult:
         return result
     try:
         size = path.stat().st_size
-        limit = MAX_JSON_BYTES if path.suffix.lower() in (".json", ".jsonl", ".ndjson") else MAX_TEXT_BYTES
+        limit = MAX_JSON_BYTES if path.suffix.lower() in JSON_SUFFIXES else MAX_TEXT_BYTES
         if size > limit and limit == MAX_TEXT_BYTES and _starts_like_document(path):
             limit = MAX_DOCUMENT_BYTES
         if size > limit:

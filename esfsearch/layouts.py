@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -546,68 +546,78 @@ def read_json(
     text: str, *, source_path: str, default_id: str
 ) -> tuple[list[ProjectRecord], list[RecordProblem]]:
     """A JSON list (or object, or JSON Lines) of project records; a broken record is reported, not fatal."""
-    items: list[tuple[Message, Any]] = []
-    problems: list[RecordProblem] = []
-    try:
-        data = json.loads(text)
-        if isinstance(data, dict):
-            data = next(
-                (v for v in data.values() if isinstance(v, list) and v and isinstance(v[0], dict)), [data]
-            )
-        if not isinstance(data, list):
-            raise LayoutError(Message(N_("JSON holds neither a list of records nor a record")))
-        items = [(_record_at(n + 1), item) for n, item in enumerate(data)]
-    except json.JSONDecodeError as exc:
-        cut = _truncated_array(text)
-        if cut is not None:
-            complete, inside = cut
-            items = [(_record_at(n + 1), item) for n, item in enumerate(complete)]
-            problems.append(RecordProblem(source_path, _cut_reason(text, len(complete), inside)))
-            return _json_records(items, problems, source_path=source_path, default_id=default_id)
-        lines = [ln for ln in text.split("\n") if ln.strip()]
-        if len(lines) < 2 or not lines[0].lstrip().startswith("{"):
-            raise LayoutError(
-                Message(
-                    N_("invalid JSON: {why} at line {line} column {column}"),
-                    why=exc.msg,
-                    line=exc.lineno,
-                    column=exc.colno,
-                )
-            ) from exc
-        for n, line in enumerate(text.split("\n")):
-            if not line.strip():
-                continue
-            try:
-                items.append((Message(N_("line {n}"), n=n + 1), json.loads(line)))
-            except json.JSONDecodeError as line_exc:
-                problems.append(
-                    RecordProblem(
-                        f"{source_path}:{n + 1}", Message(N_("invalid JSON line: {why}"), why=line_exc.msg)
-                    )
-                )
-    return _json_records(items, problems, source_path=source_path, default_id=default_id)
-
-
-def _json_records(
-    items: list[tuple[Message, Any]], problems: list[RecordProblem], *, source_path: str, default_id: str
-) -> tuple[list[ProjectRecord], list[RecordProblem]]:
     records: list[ProjectRecord] = []
-    for where, item in items:
-        try:
-            records.append(
-                _json_record(item, source_path=source_path, default_id=f"{default_id}#{where.values['n']}")
-            )
-        except (LayoutError, TypeError, ValueError) as exc:
-            why = exc.args[0] if isinstance(exc, LayoutError) and exc.args else str(exc)
-            problems.append(
-                RecordProblem(Message(N_("{path} ({where})"), path=source_path, where=where), why)
-            )
-    if not records and not problems:
-        raise LayoutError(Message(N_("JSON list is empty")))
+    problems: list[RecordProblem] = []
+    for got in iter_json(lambda: [text], source_path=source_path, default_id=default_id):
+        if isinstance(got, RecordProblem):
+            problems.append(got)
+        else:
+            records.append(got)
     return records, problems
 
 
+def iter_json(
+    pieces: Callable[[], Iterable[str]], *, source_path: str, default_id: str
+) -> Iterator[ProjectRecord | RecordProblem]:
+    """The records of a JSON text (a list, an object holding a list or being one record, or JSON
+    Lines), and a problem for each broken one, read from `pieces` of the text one at a time, so that
+    a large export is never held whole. `pieces()` gives the text anew: it is read twice, first to
+    check it is JSON as a whole, because a syntax error anywhere (not a cut at the end) means no
+    records at all: nothing is guessed. Raises LayoutError (before any record) for such a file."""
+    if _json_lines_like(pieces):
+        items = _json_lines(pieces(), source_path)
+    else:
+        items = _json_items(_Window(pieces()), source_path)
+    for got in items:
+        if isinstance(got, RecordProblem):
+            yield got
+            continue
+        where, item = got
+        try:
+            yield _json_record(item, source_path=source_path, default_id=f"{default_id}#{where.values['n']}")
+        except (LayoutError, TypeError, ValueError) as exc:
+            why = exc.args[0] if isinstance(exc, LayoutError) and exc.args else str(exc)
+            yield RecordProblem(Message(N_("{path} ({where})"), path=source_path, where=where), why)
+
+
+def _json_lines_like(pieces: Callable[[], Iterable[str]]) -> bool:
+    """Whether the text is JSON Lines, else one JSON document, checked whole. Raises LayoutError."""
+    try:
+        if sum(1 for _ in _json_items(_Window(pieces()), "")) == 0:  # all of it, not just the first
+            raise LayoutError(Message(N_("JSON list is empty")))
+        return False
+    except LayoutError:
+        # Not one JSON document: JSON Lines when it starts with an object and has a second line.
+        if _several_lines(pieces()):
+            return True
+        raise
+
+
+def _several_lines(pieces: Iterable[str]) -> bool:
+    """Whether the text starts with "{" and has a second line that is not blank."""
+    started = newline = False
+    for piece in pieces:
+        pos = 0
+        if not started:
+            pos = _skip_ws(piece, 0)
+            if pos == len(piece):
+                continue
+            if piece[pos] != "{":
+                return False
+            started = True
+        if not newline:
+            pos = piece.find("\n", pos)
+            if pos < 0:
+                continue
+            newline = True
+        if _skip_ws(piece, pos) < len(piece):
+            return True
+    return False
+
+
 _WS = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+_KEEP = 1 << 20  # characters of text read but not yet parsed, beyond which what is parsed is dropped
 
 
 def _skip_ws(text: str, pos: int) -> int:
@@ -616,45 +626,224 @@ def _skip_ws(text: str, pos: int) -> int:
     return m.end() if m else pos
 
 
-def _truncated_array(text: str) -> tuple[list[Any], bool] | None:
-    """(the complete elements, whether the text ends inside one) when `text` is a JSON array cut off
-    before its end (an interrupted download): valid JSON up to its last character, with the array
-    still open. None for anything else, a syntax error inside the file included: nothing is guessed."""
-    decoder = json.JSONDecoder()
-    pos = _skip_ws(text, 0)
-    if not text.startswith("[", pos):
-        return None
-    pos = _skip_ws(text, pos + 1)
-    items: list[Any] = []
-    end = len(text)
-    if pos < end and text[pos] == "]":
-        return None  # a complete (empty) array: not cut
-    while True:
-        if pos >= end:
-            return items, False  # cut after "[" or after a ","
-        try:
-            item, after = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            # The element runs to the end of the text: cut inside it. Any other error is a syntax
-            # error in the file, which the caller reports as such.
-            rest = text[exc.pos :].rstrip()
-            at_end = (
-                not rest
-                or exc.msg.startswith("Unterminated string")
-                or (exc.msg.startswith("Invalid \\uXXXX") and len(rest) < 6)
-                or (
-                    exc.msg.startswith("Expecting value")
-                    and any(w.startswith(rest) for w in ("true", "false", "null"))
-                )
+class _Cut(Exception):
+    """The text ends inside an array: `complete` elements were read, and it ends `inside` the next."""
+
+    def __init__(self, complete: int, inside: bool, error: LayoutError) -> None:
+        super().__init__(complete, inside)
+        self.complete, self.inside, self.error = complete, inside, error
+
+
+class _Window:
+    """The part of a JSON text being parsed: read piece by piece, dropped once parsed."""
+
+    def __init__(self, pieces: Iterable[str]) -> None:
+        self._pieces = iter(pieces)
+        self.text = ""
+        self.eof = False
+        self.pos = 0  # where the array `_elements` read ends
+        self._line = 1  # the line `text` starts on
+        self._column = 0  # characters of that line before `text`
+
+    def more(self) -> bool:
+        """Read the next piece; False at the end of the text."""
+        for piece in self._pieces:
+            if piece:
+                self.text += piece
+                return True
+        self.eof = True
+        return False
+
+    def skip_ws(self, pos: int) -> int:
+        while (pos := _skip_ws(self.text, pos)) >= len(self.text) and self.more():
+            pass
+        return pos
+
+    def drop(self, pos: int) -> int:
+        """Forget the text before `pos` when there is enough of it; returns where `pos` is now."""
+        if pos < _KEEP:
+            return pos
+        gone = self.text[:pos]
+        newlines = gone.count("\n")
+        self._line += newlines
+        self._column = pos - gone.rfind("\n") - 1 if newlines else self._column + pos
+        self.text = self.text[pos:]
+        return 0
+
+    def line(self, pos: int) -> int:
+        return self._line + self.text.count("\n", 0, pos)
+
+    def error(self, why: str, pos: int) -> LayoutError:
+        newline = self.text.rfind("\n", 0, pos)
+        column = pos - newline if newline >= 0 else self._column + pos + 1
+        return LayoutError(
+            Message(
+                N_("invalid JSON: {why} at line {line} column {column}"),
+                why=why,
+                line=self.line(pos),
+                column=column,
             )
-            return (items, True) if at_end else None
-        items.append(item)
-        pos = _skip_ws(text, after)
-        if pos >= end:
-            return items, False  # cut right after a complete element
-        if text[pos] != ",":
-            return None  # "]": the array is complete, the error is elsewhere
-        pos = _skip_ws(text, pos + 1)
+        )
+
+    def decode(self, pos: int) -> tuple[Any, int]:
+        """The JSON value at `pos` and where it ends, reading on while it may go on past what is read
+        (each time until twice as much is read: a long value is parsed a few times, not once a piece).
+        Raises JSONDecodeError (positions in `text`) when the value is broken or the text ends in it."""
+        while True:
+            try:
+                value, end = _DECODER.raw_decode(self.text, pos)
+                if self.eof or len(self.text) - end >= 64:
+                    return value, end  # (else a number, "1." of "1.5", may go on in the next piece)
+            except json.JSONDecodeError as exc:
+                near_end = len(self.text) - exc.pos < 64 or exc.msg.startswith("Unterminated string")
+                if self.eof or not near_end:
+                    raise
+            want = len(self.text) + max(len(self.text) - pos, 1)
+            while len(self.text) < want and self.more():
+                pass
+
+    def at_end(self, exc: json.JSONDecodeError) -> bool:
+        """Whether a value that failed to decode runs to the end of the text (a cut inside it)."""
+        rest = self.text[exc.pos :].rstrip()
+        return self.eof and (
+            not rest
+            or exc.msg.startswith("Unterminated string")
+            or (exc.msg.startswith("Invalid \\uXXXX") and len(rest) < 6)
+            or (
+                exc.msg.startswith("Expecting value")
+                and any(w.startswith(rest) for w in ("true", "false", "null"))
+            )
+        )
+
+
+def _json_items(window: _Window, source_path: str) -> Iterator[tuple[Message, Any] | RecordProblem]:
+    """(where, value) of each record of one JSON document; a cut array's complete records, then the
+    cut (a problem). Raises LayoutError for anything not JSON, a cut inside an object included."""
+    pos = window.skip_ws(0)
+    if window.text[pos : pos + 1] == "[":
+        try:
+            yield from _elements(window, pos)
+        except _Cut as cut:
+            yield RecordProblem(source_path, _cut_reason(window, cut))
+            return
+        _nothing_after(window, window.pos)
+        return
+    if window.text[pos : pos + 1] == "{":
+        try:
+            yield from _object(window, pos)
+        except _Cut as cut:
+            raise cut.error from None
+        return
+    _value, pos = _decode(window, pos)
+    _nothing_after(window, pos)
+    raise LayoutError(Message(N_("JSON holds neither a list of records nor a record")))
+
+
+def _elements(window: _Window, pos: int, found: list[Any] | None = None) -> Iterator[tuple[Message, Any]]:
+    """The elements of the array at `pos`, each as read, then the text after the array must be
+    nothing or (inside an object) the rest of it. Raises _Cut at the end of the text, LayoutError."""
+    n = 0
+    pos = window.skip_ws(pos + 1)
+    if pos < len(window.text) and window.text[pos] == "]":
+        window.pos = pos + 1
+        return
+    while True:
+        if pos >= len(window.text):
+            raise _Cut(n, False, window.error("Expecting value", pos))  # after "[" or a ","
+        try:
+            item, end = window.decode(pos)
+        except json.JSONDecodeError as exc:
+            error = window.error(exc.msg, exc.pos)
+            if window.at_end(exc):
+                raise _Cut(n, True, error) from None
+            raise error from None
+        n += 1
+        if found is not None and n == 1 and not isinstance(item, dict):
+            found.append(item)  # not a list of records: a value of the record the object is
+        elif found is not None and found:
+            found.append(item)
+        else:
+            yield _record_at(n), item
+        pos = window.skip_ws(end)
+        if pos >= len(window.text):
+            raise _Cut(n, False, window.error("Expecting ',' delimiter", pos))
+        if window.text[pos] == "]":
+            window.pos = pos + 1
+            return
+        if window.text[pos] != ",":
+            raise window.error("Expecting ',' delimiter", pos)
+        pos = window.drop(window.skip_ws(pos + 1))
+
+
+def _object(window: _Window, pos: int) -> Iterator[tuple[Message, Any]]:
+    """An object's records: those of the first list of objects it holds, as read; else the object."""
+    members: dict[str, Any] = {}
+    listed = False  # a list of records was found (and read)
+    pos = window.skip_ws(pos + 1)
+    if pos < len(window.text) and window.text[pos] == "}":
+        pos += 1
+    else:
+        while True:
+            if pos >= len(window.text) or window.text[pos] != '"':
+                raise window.error("Expecting property name enclosed in double quotes", pos)
+            key, pos = _decode(window, pos)
+            pos = window.skip_ws(pos)
+            if pos >= len(window.text) or window.text[pos] != ":":
+                raise window.error("Expecting ':' delimiter", pos)
+            pos = window.skip_ws(pos + 1)
+            if not listed and window.text[pos : pos + 1] == "[":
+                values: list[Any] = []
+                for got in _elements(window, pos, values):
+                    listed = True
+                    yield got
+                pos = window.pos
+                members[key] = values
+            else:
+                value, pos = _decode(window, pos)
+                if not listed:
+                    members[key] = value
+            pos = window.skip_ws(pos)
+            if pos < len(window.text) and window.text[pos] == "}":
+                pos += 1
+                break
+            if pos >= len(window.text) or window.text[pos] != ",":
+                raise window.error("Expecting ',' delimiter", pos)
+            pos = window.drop(window.skip_ws(pos + 1))
+    _nothing_after(window, pos)
+    if not listed:
+        yield _record_at(1), members
+
+
+def _decode(window: _Window, pos: int) -> tuple[Any, int]:
+    try:
+        return window.decode(pos)
+    except json.JSONDecodeError as exc:
+        raise window.error(exc.msg, exc.pos) from None
+
+
+def _nothing_after(window: _Window, pos: int) -> None:
+    pos = window.skip_ws(pos)
+    if pos < len(window.text):
+        raise window.error("Extra data", pos)
+
+
+def _json_lines(pieces: Iterable[str], source_path: str) -> Iterator[tuple[Message, Any] | RecordProblem]:
+    for n, line in enumerate(_lines(pieces), 1):
+        if not line.strip():
+            continue
+        try:
+            yield Message(N_("line {n}"), n=n), json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield RecordProblem(f"{source_path}:{n}", Message(N_("invalid JSON line: {why}"), why=exc.msg))
+
+
+def _lines(pieces: Iterable[str]) -> Iterator[str]:
+    held = ""
+    for piece in pieces:
+        lines = (held + piece).split("\n")
+        held = lines.pop()
+        yield from lines
+    yield held
 
 
 def _record_at(n: int) -> Message:
@@ -662,7 +851,8 @@ def _record_at(n: int) -> Message:
     return Message(N_("record {n}"), n=n)
 
 
-def _cut_reason(text: str, complete: int, inside: bool) -> Message:
+def _cut_reason(window: _Window, cut: _Cut) -> Message:
+    complete, inside = cut.complete, cut.inside
     where = (
         Message(N_("inside record {record}"), record=complete + 1)
         if inside
@@ -675,7 +865,7 @@ def _cut_reason(text: str, complete: int, inside: bool) -> Message:
             "JSON cut off at line {line}, the end of the file, {where} (an interrupted download?): "
             "the {n} complete records before the cut are read",
         ),
-        line=text.count("\n") + 1,
+        line=window.line(len(window.text.rstrip())),
         where=where,
         n=complete,
     )

@@ -412,3 +412,76 @@ def test_own_export_round_trips(tmp_path):
         "source_path": "",
         "content_hash": "",
     }
+
+
+def _export(tmp_path, repeats: int, name: str = "export.json", **dump) -> Path:
+    """The project-bank records `repeats` times over, with ids of their own, as one JSON file."""
+    records = json.loads(PROJECTS.read_text(encoding="utf-8"))
+    items = [dict(r, **{"ärende-id": f"{r['ärende-id']}-{n}"}) for n in range(repeats) for r in records]
+    path = tmp_path / name
+    path.write_text(json.dumps(items, ensure_ascii=False, **dump), encoding="utf-8")
+    return path
+
+
+def test_json_export_is_read_in_bounded_pieces(tmp_path, monkeypatch):
+    import tracemalloc
+
+    from esfsearch import ingest as ingest_module
+    from esfsearch import layouts, textio
+
+    path = _export(tmp_path, 3, indent=1)  # 750 records, 1.9 MB
+    monkeypatch.setattr(textio, "PIECE_BYTES", 1 << 16)
+    monkeypatch.setattr(layouts, "_KEEP", 1 << 16)
+    monkeypatch.setattr(ingest_module, "RECORDS_PER_PIECE", 50)
+    whole = read_file(path, tmp_path)
+    tracemalloc.start()
+    try:
+        pieces = [
+            (p.first, len(p.records), p.more, p.problem) for p in ingest_module.read_pieces(path, tmp_path)
+        ]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # the last piece says how the file ended (here: well, with no record left over)
+    assert pieces == [(n, 50, True, None) for n in range(0, 750, 50)] + [(750, 0, False, None)]
+    assert len(whole.records) == 750 and not whole.more and whole.record_problems == []
+    # Never the whole file at once, neither its text nor its records (reading it whole, as before the
+    # pieces, peaked at about 4 times the file's size; in pieces it is about half of it).
+    assert peak < path.stat().st_size
+
+
+PIECE_CASES = {
+    "utf-16.json": lambda t: t.encode("utf-16"),
+    "bom.json": lambda t: codecs.BOM_UTF8 + t.encode(),
+    "cp1252.json": lambda t: t.replace("–", "-").replace("’", "'").encode("cp1252", errors="replace"),
+    "nfd.json": lambda t: unicodedata.normalize("NFD", t).encode(),
+    "crlf-tabs.json": lambda t: t.replace("\n", "\r\n").replace("Projektet", "Pro\x07jek\ttet").encode(),
+    "cut.json": lambda t: t[:-700].encode(),
+    "object.json": lambda t: ('{"meta": {"n": [1, 2]}, "records": ' + t + ', "end": 1.5e3}').encode(),
+    "syntax.json": lambda t: t.replace('",\n', '" oops\n', 1).encode(),
+    "lines.jsonl": lambda t: (
+        "\r\n".join(json.dumps(r, ensure_ascii=False) for r in json.loads(t)).encode() + b"\n{broken\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", PIECE_CASES)
+def test_json_read_the_same_whatever_its_pieces(tmp_path, monkeypatch, name):
+    """A piece of the file may end anywhere: inside a character, a number, a string or a record."""
+    from esfsearch import layouts, textio
+
+    records = json.loads(PROJECTS.read_text(encoding="utf-8"))[:12]
+    path = tmp_path / name
+    path.write_bytes(PIECE_CASES[name](json.dumps(records, ensure_ascii=False, indent=2)))
+
+    def read() -> tuple:
+        result = read_file(path, tmp_path)
+        problems = [(str(p.where), str(p.reason)) for p in result.record_problems]
+        return str(result.problem), result.encoding, [r.to_dict() for r in result.records], problems
+
+    expected = read()
+    assert expected[2] or expected[0].startswith("unknown layout: invalid JSON")
+    monkeypatch.setattr(layouts, "_KEEP", 40)
+    for size in (1, 2, 3, 7, 100):
+        monkeypatch.setattr(textio, "PIECE_BYTES", size)
+        assert read() == expected, size
