@@ -763,23 +763,73 @@ class SearchEngine:
 
     # -- spelling
     def suggest(self, info: QueryInfo) -> str | None:
-        """'Did you mean …': each word not in the vocabulary replaced by its nearest known word."""
-        corrector = self._searcher.corrector("spell")
+        """'Did you mean …': each word not in the vocabulary replaced by its nearest known word, the
+        one Whoosh's corrector picks: of the words within two edits (a swap of neighbours is one),
+        the most frequent, then the last alphabetically. Found in milliseconds (`_near_word`) where
+        the corrector compared the query word with every word of the index (1.6 s at 20 000)."""
         changed = False
         words = []
         for word in info.words:
-            if len(word) > 40:  # no real word; the corrector would take seconds
+            if len(word) > 40:  # no real word
                 return None
             if self._searcher.frequency("spell", word) > 0:
                 words.append(word)
                 continue
-            found = corrector.suggest(word, limit=1, maxdist=2)
+            found = self._near_word(word)
             if found:
-                words.append(found[0])
+                words.append(found)
                 changed = True
             else:
                 words.append(word)
         return " ".join(words) if changed else None
+
+    def _near_word(self, word: str, maxdist: int = 2) -> str | None:
+        """suggest()'s choice for one word. Two edits change a word's length by at most two and its
+        letter counts by at most four in all (a swap changes none), so numpy narrows the vocabulary to
+        the few words that pass both, and only those are compared letter by letter."""
+        import numpy as np
+        from whoosh.support.levenshtein import distance
+
+        terms, lengths, counts, slots = self._spelling_words()
+        mine = np.zeros(counts.shape[1], dtype=np.int16)
+        for ch in word:
+            mine[slots.get(ch, len(slots))] += 1
+        near = np.flatnonzero(np.abs(lengths - len(word)) <= maxdist)
+        near = near[np.abs(counts[near] - mine).sum(axis=1) <= 2 * maxdist]
+        frequency = self._searcher.frequency
+        best: tuple[int, str] | None = None
+        for i in near.tolist():
+            term = terms[i]
+            if distance(term, word, limit=maxdist) <= maxdist:
+                # Whoosh's order: frequency (0 counted as 1), then the later word
+                found = (frequency("spell", term) or 1, term)
+                if best is None or found > best:
+                    best = found
+        return best[1] if best else None
+
+    def _spelling_words(self):
+        """(words, their lengths, letter counts per word, letter -> column) of the spelling vocabulary,
+        read once per searcher. The 31 commonest letters get a column each, the rest share one."""
+        import numpy as np
+
+        cached = getattr(self, "_spelling_cache", None)
+        if cached is not None and cached[0] is self._searcher:
+            return cached[1]
+        terms = [t.decode("utf-8") for t in self._searcher.lexicon("spell")]
+        lengths = np.fromiter(map(len, terms), dtype=np.int16, count=len(terms))
+        points = np.frombuffer("".join(terms).encode("utf-32-le"), dtype=np.uint32)
+        letters, column_of, seen = np.unique(points, return_inverse=True, return_counts=True)
+        common = np.argsort(-seen, kind="stable")[:31]
+        column = np.full(len(letters), len(common), dtype=np.int64)
+        column[common] = np.arange(len(common))
+        rows = np.repeat(np.arange(len(terms)), lengths)
+        width = len(common) + 1
+        flat = np.bincount(rows * width + column[column_of], minlength=len(terms) * width)
+        counts = np.minimum(flat, 255).astype(np.uint8).reshape(len(terms), width)
+        slots = {chr(int(letters[i])): n for n, i in enumerate(common.tolist())}
+        vocabulary = (terms, lengths, counts, slots)
+        self._spelling_cache = (self._searcher, vocabulary)
+        return vocabulary
 
     # -- records
     def get(self, record_id: str) -> list[Hit]:
@@ -917,6 +967,16 @@ class SearchEngine:
             "stale": self.is_stale(),
             "schema_version": meta.get("schema_version"),
         }
+
+    def prepare(self) -> None:
+        """Read ahead what the first unusual query would read on the spot: the spelling vocabulary
+        ("did you mean", ~0.2 s at 20 000 records) and the Swedish compound lexicon (a compound no
+        text has, ~0.5 s). A long-lived caller (the TUI) runs this in the background after its first
+        result, so that no keystroke waits for them."""
+        from .compounds import default_splitter
+
+        default_splitter()
+        self._spelling_words()
 
 
 def _area_value(record: ProjectRecord) -> str | None:

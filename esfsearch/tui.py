@@ -229,6 +229,27 @@ class FacetList(OptionList):
             self.app.facets_resized()
 
 
+class KeyFooter(Footer):
+    """Textual's footer, rebuilt only when the keys it shows change. Textual's rebuilds its key
+    widgets whenever the focus moves (Enter moves it from the search box to the results): the UI
+    thread's largest cost between Enter and the results, while the keys shown stay the same."""
+
+    _shown: tuple = ()
+
+    def bindings_changed(self, screen: Screen) -> None:
+        if self.is_attached and screen is self.screen and screen.app.app_focus:
+            palette = self.app.COMMAND_PALETTE_BINDING
+            shown = tuple(
+                (key, binding, enabled, tooltip)
+                for key, (_node, binding, enabled, tooltip) in screen.active_bindings.items()
+                if binding.show or key == palette
+            )
+            if self._bindings_ready and shown == self._shown:
+                return
+            self._shown = shown
+        super().bindings_changed(screen)
+
+
 class Timeline(Static):
     def on_resize(self) -> None:
         if isinstance(self.app, EsfSearchApp):
@@ -368,7 +389,7 @@ class DetailScreen(Screen[None]):
             yield Static(Text(source, style="dim"), id="detail-source")
             yield Static(Text.assemble((_("Project description"), "bold underline")), classes="heading")
             yield Static(app.highlighted_text(r, self.query_text), id="detail-text")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#detail").focus()
@@ -411,7 +432,7 @@ class SimilarScreen(Screen[None]):
         if not options:
             options = [Option(_("No similar projects found."), disabled=True)]
         yield ResultList(*options, id="similar-list")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(ResultList).focus()
@@ -473,6 +494,8 @@ class EsfSearchApp(App[None]):
         self.search_seq = 0  # bumped for every search started
         self.shown_seq = 0  # the search whose result is on screen
         self._timer: Timer | None = None
+        self._focus_results = False  # Enter started a search: focus the results when it is shown
+        self._prepared = False  # the engine's read-ahead has been started
         self._loading_more = False
         self.index_state = "ok"  # ok | missing | broken | building
         self.shown_at = self.timeline_at = 0.0
@@ -501,7 +524,7 @@ class EsfSearchApp(App[None]):
                 yield Button(_("Build the index"), id="build", variant="primary")
                 yield ProgressBar(id="build-progress", show_eta=False)
                 yield Static("", id="build-what")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         search = self.query_one("#search", Input)
@@ -538,6 +561,7 @@ class EsfSearchApp(App[None]):
         assert self.engine is not None
         self.engine.snippet_width = 150
         self.index_state = "ok"
+        self._prepared = False
         self.query_one("#main", ContentSwitcher).current = "results-pane"
         self.query_one("#search", Input).focus()
         self.run_search()
@@ -627,6 +651,7 @@ class EsfSearchApp(App[None]):
     # -- searching
     @on(Input.Changed, "#search")
     def _typed(self, event: Input.Changed) -> None:
+        self._focus_results = False  # typing on after Enter: stay in the box
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(DEBOUNCE, self.run_search)
@@ -639,10 +664,22 @@ class EsfSearchApp(App[None]):
             self._timer = None
         shown = self.result.query if self.result is not None else None
         if pending or self.error is not None or shown != event.value:
+            # The move to the results waits for them: moving the focus restyles the screen and
+            # rebuilds the footer's keys, UI-thread work that would slow the search down.
+            self._focus_results = True
             self.run_search()
+            return
         results = self.query_one("#results", ResultList)
         if self.hits or results.option_count:
             results.focus()
+
+    def _enter_results(self) -> None:
+        """Enter's move from the search box to the results, once its search is shown."""
+        if self._focus_results:
+            self._focus_results = False
+            results = self.query_one("#results", ResultList)
+            if results.option_count and self.query_one("#search", Input).has_focus:
+                results.focus()
 
     @property
     def query_text(self) -> str:
@@ -665,7 +702,9 @@ class EsfSearchApp(App[None]):
             if worker.is_cancelled or seq != self.search_seq:
                 return
             try:
-                result = self.ready_engine().search(text, filters=filters, sort=sort, limit=PAGE, facets=True)
+                result = self.ready_engine().search(
+                    text, filters=filters, sort=sort, limit=PAGE, facets=(*DEFAULT_FACETS, "year")
+                )
             except QueryError as exc:
                 self.call_from_thread(self._show_error, seq, query_error_text(exc))
                 return
@@ -690,6 +729,7 @@ class EsfSearchApp(App[None]):
             [Option(Text(_("Fix the query to see results.") + f"\n{message}", style="red"), disabled=True)]
         )
         self.query_one("#timeline", Static).update("")
+        self._enter_results()
 
     def _show_result(self, seq: int, result: SearchResult) -> None:
         if seq != self.search_seq:
@@ -703,8 +743,22 @@ class EsfSearchApp(App[None]):
         self._render_filters()
         self._render_results()
         self._render_facets()
-        self.shown_at = time.perf_counter()  # for bench/tui_latency.py
-        self._timeline_worker(seq, result.query, self.filters(), result.total)
+        self.year_counts = {int(y): n for y, n in result.facets.get("year", []) if y.isdigit()}
+        self._render_timeline()
+        self.shown_at = self.timeline_at = time.perf_counter()  # for bench/tui_latency.py
+        self._enter_results()
+        if not self._prepared:
+            self._prepared = True
+            self._prepare_worker()
+
+    @work(thread=True, exclusive=True, group="prepare")
+    def _prepare_worker(self) -> None:
+        """The engine's read-ahead (SearchEngine.prepare), once the first result is on screen."""
+        try:
+            with self.lock:
+                self.ready_engine().prepare()
+        except Exception:  # only a head start: a query that needs the data reads it (and reports)
+            pass
 
     def _render_status(self) -> None:
         r = self.result
@@ -827,30 +881,6 @@ class EsfSearchApp(App[None]):
         facets.set_options(options)
         if before is not None and options:
             facets.highlighted = min(before, len(options) - 1)
-
-    @work(thread=True, exclusive=True, group="timeline")
-    def _timeline_worker(self, seq: int, text: str, filters: list, total: int) -> None:
-        """Projects per start year over all hits: a facet count, so it costs one unscored pass."""
-        worker = get_current_worker()
-        if worker.is_cancelled or seq != self.search_seq:
-            return
-        with self.lock:
-            try:
-                result = self.ready_engine().search(
-                    text, filters=filters, limit=1, facets=("year",), snippets=False
-                )
-            except QueryError:
-                return
-        counts = {int(year): n for year, n in result.facets.get("year", []) if year.isdigit()}
-        if not worker.is_cancelled:
-            self.call_from_thread(self._show_timeline, seq, counts)
-
-    def _show_timeline(self, seq: int, counts: dict[int, int]) -> None:
-        if seq != self.search_seq:
-            return
-        self.year_counts = counts
-        self.timeline_at = time.perf_counter()
-        self._render_timeline()
 
     def _render_timeline(self) -> None:
         widget = self.query_one("#timeline", Static)
