@@ -14,8 +14,9 @@ For every query the search box is cleared and the query typed key by key, then t
 * cpu: CPU time of the whole process (every thread) from that key press until the bench saw the
   paint (it looks every 10 ms); less sensitive to other work on the machine than the wall times.
 * engine: SearchResult.seconds of that search (the part spent in SearchEngine.search).
-* timeline: from the key press until the projects-per-start-year row is up to date (since the
-  tuilat branch it comes with the result; before, a second search in a background worker).
+* timeline: from the key press until the projects-per-start-year row is up to date (it comes
+  with the result, the year facet of the same search; before 2026-11-27 a second search in a
+  background worker drew it later).
 
 The app runs headless, in this process, at the given terminal size; the figures include Textual's
 message handling and the engine's work (search, facets, snippets), not terminal output.

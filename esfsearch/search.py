@@ -785,21 +785,26 @@ class SearchEngine:
 
     def _near_word(self, word: str, maxdist: int = 2) -> str | None:
         """suggest()'s choice for one word. Two edits change a word's length by at most two and its
-        letter counts by at most four in all (a swap changes none), so numpy narrows the vocabulary to
-        the few words that pass both, and only those are compared letter by letter."""
-        import numpy as np
+        letter counts by at most four in all (a swap changes none), so only the words that pass both
+        are compared letter by letter (a small vocabulary without numpy: the length alone)."""
         from whoosh.support.levenshtein import distance
 
-        terms, lengths, counts, slots = self._spelling_words()
-        mine = np.zeros(counts.shape[1], dtype=np.int16)
-        for ch in word:
-            mine[slots.get(ch, len(slots))] += 1
-        near = np.flatnonzero(np.abs(lengths - len(word)) <= maxdist)
-        near = near[np.abs(counts[near] - mine).sum(axis=1) <= 2 * maxdist]
+        terms, letters = self._spelling_words()
+        if letters is None:
+            near = [t for t in terms if abs(len(t) - len(word)) <= maxdist]
+        else:
+            import numpy as np
+
+            lengths, counts, slots = letters
+            mine = np.zeros(counts.shape[1], dtype=np.int16)
+            for ch in word:
+                mine[slots.get(ch, len(slots))] += 1
+            rows = np.flatnonzero(np.abs(lengths - len(word)) <= maxdist)
+            rows = rows[np.abs(counts[rows] - mine).sum(axis=1) <= 2 * maxdist]
+            near = [terms[i] for i in rows.tolist()]
         frequency = self._searcher.frequency
         best: tuple[int, str] | None = None
-        for i in near.tolist():
-            term = terms[i]
+        for term in near:
             if distance(term, word, limit=maxdist) <= maxdist:
                 # Whoosh's order: frequency (0 counted as 1), then the later word
                 found = (frequency("spell", term) or 1, term)
@@ -807,27 +812,34 @@ class SearchEngine:
                     best = found
         return best[1] if best else None
 
-    def _spelling_words(self):
-        """(words, their lengths, letter counts per word, letter -> column) of the spelling vocabulary,
-        read once per searcher. The 31 commonest letters get a column each, the rest share one."""
-        import numpy as np
-
+    def _spelling_words(self, vectorised: bool | None = None):
+        """(words, letters) of the spelling vocabulary, read once per searcher. `letters` is (lengths,
+        letter counts per word, letter -> column) for numpy, the 31 commonest letters a column each
+        and the rest one; None for fewer than 10 000 words while numpy is not loaded (importing it
+        would cost a one-shot query more than the filter saves). `vectorised` forces either."""
         cached = getattr(self, "_spelling_cache", None)
-        if cached is not None and cached[0] is self._searcher:
+        if cached is not None and cached[0] is self._searcher and vectorised is None:
             return cached[1]
         terms = [t.decode("utf-8") for t in self._searcher.lexicon("spell")]
-        lengths = np.fromiter(map(len, terms), dtype=np.int16, count=len(terms))
-        points = np.frombuffer("".join(terms).encode("utf-32-le"), dtype=np.uint32)
-        letters, column_of, seen = np.unique(points, return_inverse=True, return_counts=True)
-        common = np.argsort(-seen, kind="stable")[:31]
-        column = np.full(len(letters), len(common), dtype=np.int64)
-        column[common] = np.arange(len(common))
-        rows = np.repeat(np.arange(len(terms)), lengths)
-        width = len(common) + 1
-        flat = np.bincount(rows * width + column[column_of], minlength=len(terms) * width)
-        counts = np.minimum(flat, 255).astype(np.uint8).reshape(len(terms), width)
-        slots = {chr(int(letters[i])): n for n, i in enumerate(common.tolist())}
-        vocabulary = (terms, lengths, counts, slots)
+        if vectorised is None:
+            vectorised = "numpy" in sys.modules or len(terms) >= 10_000
+        letters = None
+        if vectorised:
+            import numpy as np
+
+            lengths = np.fromiter(map(len, terms), dtype=np.int16, count=len(terms))
+            points = np.frombuffer("".join(terms).encode("utf-32-le"), dtype=np.uint32)
+            found, column_of, seen = np.unique(points, return_inverse=True, return_counts=True)
+            common = np.argsort(-seen, kind="stable")[:31]
+            column = np.full(len(found), len(common), dtype=np.int64)
+            column[common] = np.arange(len(common))
+            rows = np.repeat(np.arange(len(terms)), lengths)
+            width = len(common) + 1
+            flat = np.bincount(rows * width + column[column_of], minlength=len(terms) * width)
+            counts = np.minimum(flat, 255).astype(np.uint8).reshape(len(terms), width)
+            slots = {chr(int(found[i])): n for n, i in enumerate(common.tolist())}
+            letters = (lengths, counts, slots)
+        vocabulary = (terms, letters)
         self._spelling_cache = (self._searcher, vocabulary)
         return vocabulary
 

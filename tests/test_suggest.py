@@ -65,8 +65,10 @@ def test_suggest_picks_what_whoosh_picks(shipped_index: Path) -> None:
         typed = mangled(words, 8, seed=15) + ["kompetensförsörjnig", "bredbnd", "utvecklnigsresultta", "xq"]
         typed = [w for w in typed if engine._searcher.frequency("spell", w) == 0]
         assert len(typed) >= 8
-        for word in typed:
-            assert engine._near_word(word) == whoosh_choice(engine, word), word
+        expected = {word: whoosh_choice(engine, word) for word in typed}
+        for vectorised in (True, False):  # numpy's filter, and a small vocabulary's without numpy
+            engine._spelling_words(vectorised)
+            assert {word: engine._near_word(word) for word in typed} == expected
 
 
 def test_suggest_replaces_only_unknown_words(shipped_index: Path) -> None:
