@@ -230,23 +230,35 @@ class FacetList(OptionList):
 
 
 class KeyFooter(Footer):
-    """Textual's footer, rebuilt only when the keys it shows change. Textual's rebuilds its key
-    widgets whenever the focus moves (Enter moves it from the search box to the results): the UI
-    thread's largest cost between Enter and the results, while the keys shown stay the same."""
+    """Textual's footer, its key widgets kept. Textual's rebuilds them all whenever the focus moves
+    (Enter moves it from the search box, which types letters and so hides the letter keys, to the
+    results, which shows them again): a new layout and drawing of the screen, several times, the
+    largest part of the UI thread's work for an Enter. Here a key that comes and goes is shown or
+    hidden; the widgets are made again only for a key they do not have."""
 
-    _shown: tuple = ()
+    _made: frozenset = frozenset()  # (binding, enabled, tooltip) the key widgets were made for
+
+    def _shown(self, screen: Screen) -> frozenset:
+        palette = self.app.COMMAND_PALETTE_BINDING
+        return frozenset(
+            (binding, enabled, tooltip)
+            for key, (_node, binding, enabled, tooltip) in screen.active_bindings.items()
+            if binding.show or key == palette
+        )
+
+    def compose(self) -> ComposeResult:
+        self._made = self._shown(self.screen) if self._bindings_ready else frozenset()
+        yield from super().compose()
 
     def bindings_changed(self, screen: Screen) -> None:
-        if self.is_attached and screen is self.screen and screen.app.app_focus:
-            palette = self.app.COMMAND_PALETTE_BINDING
-            shown = tuple(
-                (key, binding, enabled, tooltip)
-                for key, (_node, binding, enabled, tooltip) in screen.active_bindings.items()
-                if binding.show or key == palette
-            )
-            if self._bindings_ready and shown == self._shown:
+        if self._bindings_ready and self.is_attached and screen is self.screen and screen.app.app_focus:
+            shown = self._shown(screen)
+            if shown <= self._made:
+                keys = {binding.key for binding, _enabled, _tooltip in shown}
+                for widget in self.query("FooterKey"):
+                    widget.display = getattr(widget, "key", None) in keys
                 return
-            self._shown = shown
+            self._made = shown  # made again after the next refresh (compose records what it made)
         super().bindings_changed(screen)
 
 

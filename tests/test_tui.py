@@ -568,3 +568,33 @@ def test_snapshot_results_in_swedish(index_dir: Path, snap_compare, swedish) -> 
 def test_snapshot_detail_in_swedish(index_dir: Path, snap_compare, swedish) -> None:
     app = make_app(index_dir, "kompetensförsörjning", show_timing=False)
     assert snap_compare(app, terminal_size=SIZE, run_before=_ready, press=["enter", "enter"])
+
+
+@sync
+async def test_footer_keeps_its_keys_when_the_focus_moves(index_dir: Path) -> None:
+    """Moving between the box and the list shows and hides the letter keys; the key widgets stay."""
+    app = make_app(index_dir, "skola")
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+
+        def shown() -> list[str]:
+            return [w.key for w in app.screen.query("FooterKey") if w.display]
+
+        in_box = shown()
+        assert "slash" in in_box and "o" not in in_box  # the box types letters
+
+        async def focus(selector: str, keys: set[str]) -> None:
+            app.query_one(selector).focus()
+            for _ in range(100):  # new keys: the footer is made again after the next refresh
+                await pilot.pause(0.02)
+                if keys <= set(shown()):
+                    return
+
+        await focus("#results", {"o", "s", "e", "x", "q"})
+        await pilot.pause(0.2)
+        widgets = list(app.screen.query("FooterKey"))
+        assert {"o", "s", "e", "x", "q"} <= set(shown())
+        await focus("#search", set(in_box))
+        assert shown() == in_box
+        await focus("#results", {"o", "s", "e", "x", "q"})
+        assert list(app.screen.query("FooterKey")) == widgets  # shown again, not made again
