@@ -43,7 +43,6 @@ from .output import (
     EXIT_NONE,
     EXIT_OK,
     EXIT_USAGE,
-    console,
     err,
     export_all,
     export_xlsx,
@@ -51,6 +50,7 @@ from .output import (
     print_record,
     print_result,
     query_failed,
+    say,
     say_understood,
     write_hits,
     write_json,
@@ -209,10 +209,9 @@ def index_cmd(
 
 
 def _print_summary(summary: BuildSummary, index_dir: Path) -> None:
-    out = console(stderr=True)
     what = _("Rebuilt {index}: {records}") if summary.rebuilt else _("Updated {index}: {records}")
     counts = _("(added {added}, updated {updated}, removed {removed}, unchanged {unchanged}) in {seconds} s")
-    out.print(
+    err(
         what.format(
             index=index_dir,
             records=ngettext("{n} record", "{n} records", summary.records).format(n=summary.records),
@@ -224,29 +223,24 @@ def _print_summary(summary: BuildSummary, index_dir: Path) -> None:
             removed=summary.removed,
             unchanged=summary.unchanged,
             seconds=number(summary.seconds),
-        ),
-        markup=False,
+        )
     )
     if summary.skipped:
-        out.print(_("Skipped {n}:").format(n=len(summary.skipped)), markup=False)
+        err(_("Skipped {n}:").format(n=len(summary.skipped)))
         for path, reason in summary.skipped:
-            out.print(f"  {worded(path)}: {worded(reason)}", markup=False)
+            err(f"  {worded(path)}: {worded(reason)}")
     if summary.ignored:
         left_out = ", ".join(worded(p) for p, _reason in summary.ignored)
-        out.print(_("Not project texts, left out: {paths}").format(paths=left_out), markup=False)
+        err(_("Not project texts, left out: {paths}").format(paths=left_out))
     if summary.conflicts:
         ids = list(dict.fromkeys(c["id"] for c in summary.conflicts))
-        out.print(
+        err(
             _(
                 "Sources disagree for {projects} (the first value is shown; `esfsearch show ID` lists them):"
-            ).format(projects=projects(len(ids))),
-            markup=False,
+            ).format(projects=projects(len(ids)))
         )
         for record_id in ids:
-            out.print(
-                f"  {record_id}: {conflict_text([c for c in summary.conflicts if c['id'] == record_id])}",
-                markup=False,
-            )
+            err(f"  {record_id}: {conflict_text([c for c in summary.conflicts if c['id'] == record_id])}")
 
 
 @app.command(help=N_("Show how files are read: the records as JSON on stdout, unreadable files on stderr."))
@@ -369,9 +363,8 @@ def stats(
         (_("Stale"), _("yes: run `esfsearch index`") if data["stale"] else _("no")),
     ]
     width = max(13, *(len(label) + 2 for label, _value in rows))
-    out = console()
     for label, value in rows:
-        out.print(f"{label:<{width}}{value}", markup=False)
+        say(f"{label:<{width}}{value}")
 
 
 @app.command(
