@@ -368,3 +368,84 @@ def test_cli_does_not_import_textual(index_dir):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout
     assert out.strip().endswith("CLEAN")
+
+
+def test_off_a_terminal_the_hits_are_plain_lines(index_dir):
+    """Not a terminal (a pipe, a file, the test runner): no table borders, no wrapping; the summary,
+    the column headings, and per hit its number, title and id, its snippet, and its facts joined by
+    ' · ' on one line each; the facets after a blank line."""
+    from esfsearch.presentation import SEP, hit_details
+    from esfsearch.records import ProjectRecord
+
+    result = run(index_dir, "query", "bredband", "-n", "3", "--facets")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    data = as_json(run(index_dir, "query", "bredband", "-n", "3", "--facets", "--json"))
+    assert lines[0].startswith(f"{data['total']} projects match; showing 1–3 (")
+    assert lines[1:5] == ["", "#  Project", "   Owner · region · fund · period · EU support", ""]
+    assert not set("┃│━┏┡└") & set(result.stdout)
+    for n, hit in enumerate(data["hits"], 1):
+        record = ProjectRecord.from_dict({**hit, "layout": ""})
+        title = next(i for i, line in enumerate(lines) if line.startswith(f"{n}  "))
+        assert lines[title].startswith(f"{n}  {hit['title']}  ")
+        block = lines[title + 1 : title + 4]
+        assert block[0] == "   " + hit["snippet"].replace("<em>", "").replace("</em>", "")
+        assert block[1] == "   " + SEP.join(hit_details(record)) and hit["region"] in block[1]
+    assert lines[-4:] == [
+        f"{heading}: " + ", ".join(f"{f['value']} ({f['count']})" for f in data["facets"][name][:8])
+        for name, heading in (
+            ("region", "Region"),
+            ("fund", "Fund"),
+            ("period", "Programme period"),
+            ("area", "Programme area"),
+        )
+    ]
+
+
+def test_on_a_terminal_the_hits_are_a_table(index_dir):
+    result = runner.invoke(
+        app, ["query", "bredband", "-n", "2", "--index", str(index_dir)], env={"TTY_COMPATIBLE": "1"}
+    )
+    assert result.exit_code == 0
+    assert "┏━━━┳" in result.stdout and "Project" in result.stdout and "│ 1 │" in result.stdout
+
+
+def test_plain_text_is_written_as_it_is():
+    """Plain text keeps ':name:' and markup as written and drops what rich's Text drops (BEL, BS, VT,
+    FF, CR)."""
+    from esfsearch.cli.output import plain
+
+    assert plain("a :smile: [bold]b[/bold]\x07\x08\x0b\x0c\r\x1b") == "a :smile: [bold]b[/bold]\x1b"
+
+
+def test_a_one_shot_query_leaves_out_rich_and_whoosh_unused_imports(index_dir):
+    """A query whose output is not a terminal never imports rich; Whoosh is imported without
+    urllib.request and asyncio (`cli.lean_whoosh`), and both import for real afterwards; Whoosh's
+    cached property (deleted documents) works with the stand-in."""
+    code = f"""
+import sys
+from esfsearch.cli import main
+sys.argv = ['esfsearch', 'query', 'bredband', '--index', {str(index_dir)!r}]
+try:
+    main()
+except SystemExit:
+    pass
+seen = [m for m in ('rich', 'asyncio', 'urllib.request', 'cached_property') if m in sys.modules]
+import urllib.request, cached_property, whoosh.compat
+from whoosh.fields import ID, Schema
+from whoosh.filedb.filestore import RamStorage
+assert urllib.request.urlretrieve is not whoosh.compat.urlretrieve and urllib.request.urlopen
+ix = RamStorage().create_index(Schema(id=ID(stored=True)))
+with ix.writer() as w:
+    w.add_document(id='a')
+    w.add_document(id='b')
+with ix.writer() as w:
+    w.delete_by_term('id', 'a')
+with ix.reader() as r:
+    assert r.deleted_docs_set == frozenset() or list(r.all_doc_ids()) == [1], list(r.all_doc_ids())
+    print(sorted(f['id'] for f in r.all_stored_fields()))
+print('SEEN', seen)
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().endswith("['b']\nSEEN []"), proc.stdout[-300:]
