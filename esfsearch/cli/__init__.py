@@ -11,29 +11,61 @@ engine.py   opening (and on first use building) the index
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import sys
 import types
 from typing import Any
 
-__all__ = ["app", "main"]
+__all__ = ["app", "main", "script"]
 
 
 def main() -> None:
-    """The console script. The commands are imported here, not when the package is: Ctrl-C while a
-    slow machine is still importing them exits 130 with one line, as it does later, not a traceback.
+    """The command line, as a caller that goes on afterwards runs it (SystemExit at the end). The
+    commands are imported here, not when the package is: Ctrl-C while a slow machine is still
+    importing them exits 130 with one line, as it does later, not a traceback.
 
     numpy's OpenBLAS starts a thread per core when it is imported; the query path only uses
     element-wise numpy (no BLAS), so one is enough and a one-shot command saves the start-up
     (`import numpy` 261 -> 187 ms CPU here, 2 cores). A value the user set is kept."""
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
-        lean_whoosh()
+        stand_ins()
         from .main import main as run
     except KeyboardInterrupt:
         sys.stderr.write("esfsearch: interrupted\n")
         sys.exit(130)
     run()
+
+
+def script() -> None:
+    """The console script and `python -m esfsearch`: `main`, and when the command has written and
+    closed everything (`output.done`), the process ends without the interpreter's teardown."""
+    try:
+        main()
+    except SystemExit as exc:
+        from .output import is_done
+
+        if is_done():
+            from .main import finish
+
+            finish(exc.code)
+        raise
+
+
+class _StandIn(types.ModuleType):
+    """A module's names that Whoosh imports, without importing the module: any other name imports
+    the real module, which takes the stand-in's place (in `sys.modules` and on its package)."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+            package, _dot, child = self.__name__.rpartition(".")
+            if package and getattr(sys.modules[package], child, None) is self:
+                delattr(sys.modules[package], child)
+        return getattr(importlib.import_module(self.__name__), name)
 
 
 def _urlretrieve(*args: Any, **kwargs: Any) -> Any:
@@ -42,28 +74,26 @@ def _urlretrieve(*args: Any, **kwargs: Any) -> Any:
     return urlretrieve(*args, **kwargs)
 
 
-def lean_whoosh() -> None:
-    """Import Whoosh's `compat` and `reading` modules with two of their imports stood in for, which
-    a search never uses and which cost a one-shot command ~80 ms of Whoosh's ~170 ms import:
-    `urllib.request` (http, email and ssl with it) for `urlretrieve`, which Whoosh never calls (the
-    stand-in imports the real one if anything does), and the `cached_property` package (it imports
-    asyncio) for the one property Whoosh caches, where functools' descriptor does the same. The
-    stand-ins are taken out of `sys.modules` at once: a later import gets the real module. Nothing is
-    done when Whoosh, or either module, is already imported."""
-    if "whoosh.reading" in sys.modules or "urllib.request" in sys.modules or "cached_property" in sys.modules:
-        return
-    request = types.ModuleType("urllib.request")
-    request.urlretrieve = _urlretrieve  # type: ignore[attr-defined]
-    cached = types.ModuleType("cached_property")
-    cached.cached_property = functools.cached_property  # type: ignore[attr-defined]
-    sys.modules.update({"urllib.request": request, "cached_property": cached})
-    try:
-        import whoosh.compat  # noqa: F401
-        import whoosh.reading  # noqa: F401
-    finally:
-        for name, module in (("urllib.request", request), ("cached_property", cached)):
-            if sys.modules.get(name) is module:
-                del sys.modules[name]
+def stand_ins() -> None:
+    """Stand-ins for two modules Whoosh imports and a command never uses, ~80 ms of Whoosh's ~170 ms
+    import: `urllib.request` (http, email and ssl with it) for `urlretrieve`, which Whoosh never calls
+    (the stand-in's calls the real one), and the `cached_property` package (it imports asyncio) for
+    the one property Whoosh caches, where functools' descriptor does the same. Any other name of
+    either imports the real module (`_StandIn`). Nothing is done for a module already imported."""
+    import urllib
+
+    names: dict[str, dict[str, Any]] = {
+        "urllib.request": {"urlretrieve": _urlretrieve},
+        "cached_property": {"cached_property": functools.cached_property},
+    }
+    for name, attrs in names.items():
+        if name in sys.modules:
+            continue
+        module = _StandIn(name)
+        module.__dict__.update(attrs)
+        sys.modules[name] = module
+        if name == "urllib.request":
+            urllib.request = module
 
 
 def __getattr__(name: str) -> Any:

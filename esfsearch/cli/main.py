@@ -10,7 +10,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
@@ -43,6 +43,7 @@ from .output import (
     EXIT_NONE,
     EXIT_OK,
     EXIT_USAGE,
+    done,
     err,
     export_all,
     export_xlsx,
@@ -162,6 +163,7 @@ def query(
         err(_("showing {shown} of {total}; --all for every hit").format(shown=shown, total=result.total))
     if as_json or as_csv or ids or not past_end:
         write_hits(result, as_json, as_csv, ids, contacts=not no_contacts, excel=excel)
+    done()  # the engine is closed, the page written: nothing is left for the interpreter to tidy
     raise typer.Exit(EXIT_OK if result.hits else EXIT_NONE)
 
 
@@ -496,7 +498,22 @@ def main() -> None:
         err("esfsearch: " + _("interrupted"))
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
-        # `esfsearch query … | head`: the reader went away; not an error.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(0)
+        _reader_gone()
+
+
+def _reader_gone() -> NoReturn:
+    """`esfsearch query … | head`: the reader went away; not an error."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(0)
+
+
+def finish(code: object) -> NoReturn:
+    """End the process without the interpreter's teardown (freeing every module and object: ~30 ms
+    of a one-shot query), its output flushed first. Only for a command that called `output.done()`."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        _reader_gone()
+    os._exit(code if isinstance(code, int) else 0 if code is None else 1)

@@ -28,6 +28,21 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_NONE, EXIT_USAGE, EXIT_INDEX = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130
 
+# Set by a command that has written everything and closed every file it opened and holds no lock
+# (a query's page of hits): `cli.main.main` may then end the process without the interpreter's
+# teardown (`finish`).
+_done = False
+
+
+def done() -> None:
+    """Everything is written and closed: the process may end at once (see `cli.main.finish`)."""
+    global _done
+    _done = True
+
+
+def is_done() -> bool:
+    return _done
+
 
 def console(stderr: bool = False) -> Console:
     """Rich's console, for a terminal. `:name:` in a text stays as written (no emoji codes)."""
