@@ -466,3 +466,28 @@ def test_a_query_ends_the_process_at_once_and_loses_nothing(index_dir):
     assert proc.stdout is not None and proc.stdout.readline()
     proc.stdout.close()
     assert proc.wait(timeout=120) == 0 and b"Traceback" not in proc.stderr.read()
+
+
+def test_an_update_in_a_process_of_its_own_ends_at_once_and_keeps_everything(tmp_path):
+    """`python -m esfsearch index` ends with `os._exit` after its summary: the update is committed
+    (a new process finds the changed text), the write lock is let go (the next update runs at
+    once) and no temporary file is left."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS / "seeds", corpus)
+    ix = tmp_path / "ix"
+
+    def index(*extra):
+        proc = _subprocess("index", str(corpus), "--index", str(ix), "--wait", "0", *extra)
+        assert proc.returncode == 0, proc.stderr
+        return proc
+
+    index("-q")
+    seed = next(corpus.glob("004_*.txt"))
+    seed.write_text(
+        seed.read_text(encoding="utf-8").replace("Sänk Trösklarna", "Höj Ribban"), encoding="utf-8"
+    )
+    summary = json.loads(index("--json").stdout)
+    assert (summary["added"], summary["updated"], summary["removed"]) == (0, 1, 0)
+    assert "Updated" in index().stderr  # the summary line, written before the process ended
+    assert _subprocess("query", "ribban", "--ids", "--index", str(ix)).stdout.split() == ["2019/00038"]
+    assert not [p for p in ix.rglob("*") if p.name.endswith(".tmp") or p.name.startswith(".building")]

@@ -207,6 +207,7 @@ def index_cmd(
         _print_summary(summary, index_dir)
         for line in saved.report_new_matches(index_dir, summary):
             err(line)
+    done()  # the build has committed, closed its files and let go of its lock
     raise typer.Exit(EXIT_OK)
 
 
