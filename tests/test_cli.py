@@ -491,3 +491,20 @@ def test_an_update_in_a_process_of_its_own_ends_at_once_and_keeps_everything(tmp
     assert "Updated" in index().stderr  # the summary line, written before the process ended
     assert _subprocess("query", "ribban", "--ids", "--index", str(ix)).stdout.split() == ["2019/00038"]
     assert not [p for p in ix.rglob("*") if p.name.endswith(".tmp") or p.name.startswith(".building")]
+
+
+def test_a_run_builds_only_the_command_it_runs():
+    """The group lists every command (name and help) but Typer reads a command's parameters only
+    when it is asked for (`help.DeferredCommand`); what it builds is the command as declared."""
+    import typer
+
+    from esfsearch.cli.help import DeferredCommand, HelpCommand
+
+    group = typer.main.get_command(app)
+    assert all(isinstance(c, DeferredCommand) for c in group.commands.values() if c.name != "saved")
+    assert group.commands["query"].help == "Search the projects; best matches first."
+    ctx = group.make_context("esfsearch", ["query"], resilient_parsing=True)
+    query = group.get_command(ctx, "query")
+    assert type(query) is HelpCommand and group.commands["query"] is query
+    assert {"--limit", "--region", "--json"} <= {o for p in query.params for o in p.opts}
+    assert isinstance(group.commands["show"], DeferredCommand)
