@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.machinery
 import os
 import sys
 import types
@@ -89,8 +90,12 @@ def stand_ins() -> None:
     for name, attrs in names.items():
         if name in sys.modules:
             continue
+        package = urllib.__path__ if name.startswith("urllib.") else None
+        spec = importlib.machinery.PathFinder.find_spec(name, package)
+        if spec is None:  # not installed: the import fails where it is made, as without stand-ins
+            continue
         module = _StandIn(name)
-        module.__dict__.update(attrs)
+        module.__dict__.update(attrs, __spec__=spec, __file__=spec.origin)  # as find_spec finds it
         sys.modules[name] = module
         if name == "urllib.request":
             urllib.request = module
