@@ -69,25 +69,30 @@ def term_counts(text: str) -> dict[str, int]:
     return counts
 
 
+def usable_counts(counts: dict[str, int]) -> tuple[dict[str, int], int]:
+    """(the counts of the terms feedback may choose, the record's length in terms): what
+    feedback_terms reads of a record, worked out once per record."""
+    return {t: n for t, n in counts.items() if _usable(t)}, sum(counts.values())
+
+
 def feedback_terms(
-    docs: Iterable[tuple[dict[str, int], float]],
+    docs: Iterable[tuple[tuple[dict[str, int], int], float]],
     query_stems: set[str],
     doc_frequency: Callable[[str], int],
     doc_count: int,
 ) -> list[ExpansionTerm]:
-    """RM3 term selection. `docs`: (stem counts, retrieval score) of the feedback records;
-    `doc_frequency(stem)`: records that have the stem. Returns the terms with their boosts."""
-    docs = [(c, s) for c, s in docs if c]
+    """RM3 term selection. `docs`: (usable_counts() of the record, retrieval score) of the feedback
+    records; `doc_frequency(stem)`: records that have the stem. Returns the terms with their boosts."""
+    docs = [(c, s) for c, s in docs if c[1]]
     if len(docs) < FEEDBACK["min_results"] or doc_count < 5:
         return []
     top = max(s for _, s in docs) or 1.0
     model: dict[str, float] = {}
     support: dict[str, int] = {}
-    for counts, score in docs:
-        length = sum(counts.values())
+    for (counts, length), score in docs:
         weight = math.exp(score / top - 1.0)  # later results count less
         for term, n in counts.items():
-            if term in query_stems or not _usable(term):
+            if term in query_stems:
                 continue
             model[term] = model.get(term, 0.0) + weight * n / length
             support[term] = support.get(term, 0) + 1

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from .analysis import (
     _ABBREVIATIONS,
+    _FOLD,
     _HAS_DIGIT,
     _PIECES,
     _TOKEN,
@@ -158,7 +159,7 @@ def _candidates(low: str, stems: frozenset[str], folded: frozenset[str]) -> list
     every occurrence of a stem, or of a word the stemmer's overrides give a query stem (folded
     forms searched in the folded text, whose offsets are the same: fold maps a letter to a letter)."""
     needles = _needles(stems, folded)
-    hay = fold(low) if folded else low
+    hay = _fold_text(low) if folded else low
     found: list[int] = []
     for needle in needles:
         i = hay.find(needle)
@@ -167,6 +168,18 @@ def _candidates(low: str, stems: frozenset[str], folded: frozenset[str]) -> list
             i = hay.find(needle, i + 1)
     found.sort()
     return found
+
+
+def _fold_text(text: str) -> str:
+    """analysis.fold of a long text: one str.replace per folded letter the text has is ~20x faster
+    than str.translate over a text with non-ASCII letters (each letter folds to one letter)."""
+    for a, b in _FOLD_PAIRS:
+        if a in text:
+            text = text.replace(a, b)
+    return text
+
+
+_FOLD_PAIRS = tuple((chr(a), b if isinstance(b, str) else chr(b)) for a, b in _FOLD.items())
 
 
 @lru_cache(maxsize=64)
