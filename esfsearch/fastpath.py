@@ -229,7 +229,6 @@ class Executor:
         self._terms.clear()
 
     def run(self, q, scored: bool) -> tuple[np.ndarray, np.ndarray | None]:
-        self._prefetch(q, scored)
         match, scores = self._eval(q, scored)
         return match & self.fx.live, scores
 
@@ -396,86 +395,15 @@ class Executor:
         if not scored:
             return ids, None
         if raw is None:
-            raw = got[2] = self._bm25(field, self.fx.idf(len(ids)), ids, weights)
+            raw = got[2] = self._bm25(field, len(ids), ids, weights)
         return ids, raw
 
-    def _prefetch(self, q, scored: bool) -> None:
-        """Read the postings (and BM25F scores, when scored) of every Term leaf of the tree not yet
-        read in this search, field by field: one dictionary lookup, gather and scoring pass per
-        field and segment instead of one per term. The same arrays, in the same order, as
-        _postings makes one term at a time."""
-        fx = self.fx
-        wanted: dict[str, set[bytes]] = {}
-        stack = [q]
-        while stack:
-            node = stack.pop()
-            if type(node) is not Q.Term:
-                stack.extend(node.children())
-                continue
-            field = node.fieldname
-            if field not in fx.schema:
-                continue
-            try:
-                btext = fx.schema[field].to_bytes(node.text)
-            except ValueError:
-                continue
-            got = self._terms.get((field, btext))
-            if (got is None or (scored and got[2] is None)) and not btext.endswith(b"\x00"):
-                wanted.setdefault(field, set()).add(btext)  # (numpy's bytes drop trailing NULs)
-        for field, texts in wanted.items():
-            try:
-                self._read_terms(field, sorted(texts), scored)
-            except Untranslatable:
-                pass  # evaluating the tree raises it again, as it did before
-
-    def _read_terms(self, field: str, btexts: list[bytes], scored: bool) -> None:
-        fx = self.fx
-        keys = np.array(btexts)
-        which, ids, weights = [], [], []
-        for terms, offs, seg_ids, seg_w, offset in fx._term_arrays(field):
-            at = terms.searchsorted(keys)
-            found = at < len(terms)
-            found[found] = terms[at[found]] == keys[found]
-            k = np.flatnonzero(found)
-            if not len(k):
-                continue
-            starts, ends = offs[at[k]], offs[at[k] + 1]
-            lens = ends - starts
-            total = int(lens.sum())
-            # each found term's run of postings: its start + rank within the run
-            firsts = np.cumsum(lens) - lens
-            idx = np.repeat(starts - firsts, lens) + np.arange(total)
-            which.append(np.repeat(k, lens))
-            ids.append(seg_ids[idx].astype(np.int64) + offset)
-            weights.append(seg_w[idx])
-        n_terms = len(btexts)
-        if ids:
-            term_of = np.concatenate(which)
-            order = np.argsort(term_of, kind="stable")  # by term, segments in order
-            all_ids, all_w = np.concatenate(ids)[order], np.concatenate(weights)[order]
-            counts = np.bincount(term_of, minlength=n_terms)
-        else:
-            all_ids, all_w = np.zeros(0, np.int64), np.zeros(0, np.float32)
-            counts = np.zeros(n_terms, np.int64)
-        raw = None
-        if scored:
-            idfs = np.array([fx.idf(int(df)) for df in counts])
-            raw = self._bm25(field, np.repeat(idfs, counts), all_ids, all_w)
-        bounds = np.cumsum(counts)[:-1]
-        per_ids, per_w = np.split(all_ids, bounds), np.split(all_w, bounds)
-        per_raw = np.split(raw, bounds) if raw is not None else [None] * n_terms
-        if len(self._terms) + n_terms > self.TERM_MEMO:
-            self._terms.clear()
-        for i, btext in enumerate(btexts):
-            self._terms[(field, btext)] = [per_ids[i], per_w[i], per_raw[i]]
-
-    def _bm25(self, field: str, idf, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """BM25F of postings; `idf` one term's, or each posting's (several terms in one pass)."""
+    def _bm25(self, field: str, df: int, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
         fx = self.fx
         tf = weights.astype(np.float64)
         if not fx.schema[field].scorable:
             return tf  # Whoosh's WeightScorer
-        K1, B, avgfl = fx.K1, fx.B(field), fx.avgfl(field)
+        idf, K1, B, avgfl = fx.idf(df), fx.K1, fx.B(field), fx.avgfl(field)
         fl = fx.lengths(field)[ids]
         # scoring.bm25, operation for operation
         return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
