@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gzip
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -88,14 +89,15 @@ def feedback_terms(
         return []
     top = max(s for _, s in docs) or 1.0
     model: dict[str, float] = {}
-    support: dict[str, int] = {}
+    support: Counter[str] = Counter()
+    get = model.get
     for (counts, length), score in docs:
         weight = math.exp(score / top - 1.0)  # later results count less
         for term, n in counts.items():
-            if term in query_stems:
-                continue
-            model[term] = model.get(term, 0.0) + weight * n / length
-            support[term] = support.get(term, 0) + 1
+            model[term] = get(term, 0.0) + weight * n / length
+        support.update(counts.keys())
+    for stem in query_stems:  # left out (dropping them after keeps the others' order)
+        model.pop(stem, None)
     scored = []
     # the idf factor is at most log(N / 2): only the strongest candidates by P(t|R) need a lookup
     candidates = sorted((t for t in model if support[t] >= FEEDBACK["min_docs"]), key=lambda t: -model[t])

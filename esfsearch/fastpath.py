@@ -65,6 +65,7 @@ class FastIndex:
         self._B, self._field_B = w.B, dict(getattr(w, "_field_B", {}))
         self._lengths: dict[str, np.ndarray] = {}
         self._avgfl: dict[str, float] = {}
+        self._norms: dict[str, np.ndarray] = {}
         self._numbers: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._facets: dict[str, tuple[list[str], np.ndarray, np.ndarray]] = {}
         self._term_fields: dict[str, list[tuple[Any, Any, Any, Any, int]]] = {}
@@ -157,6 +158,15 @@ class FastIndex:
             for cols, _offset, _r in self.segments:
                 parts.append(_LENGTH_TABLE[np.asarray(cols.array(f"{field}.len"))])
             arr = self._lengths[field] = np.concatenate(parts) if parts else np.zeros(0)
+        return arr
+
+    def length_norm(self, field: str) -> np.ndarray:
+        """Each document's `K1 * ((1 - B) + B * length / average length)` of BM25F, worked out
+        once per field instead of for every posting of every term."""
+        arr = self._norms.get(field)
+        if arr is None:
+            K1, B, avgfl = self.K1, self.B(field), self.avgfl(field)
+            arr = self._norms[field] = K1 * ((1 - B) + B * self.lengths(field) / avgfl)
         return arr
 
     def numbers(self, field: str) -> tuple[np.ndarray, np.ndarray]:
@@ -403,10 +413,9 @@ class Executor:
         tf = weights.astype(np.float64)
         if not fx.schema[field].scorable:
             return tf  # Whoosh's WeightScorer
-        idf, K1, B, avgfl = fx.idf(df), fx.K1, fx.B(field), fx.avgfl(field)
-        fl = fx.lengths(field)[ids]
-        # scoring.bm25, operation for operation
-        return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+        idf, K1 = fx.idf(df), fx.K1
+        # scoring.bm25, operation for operation (the length part computed once per document)
+        return idf * ((tf * (K1 + 1)) / (tf + fx.length_norm(field)[ids]))
 
     def _multiterm(self, q, expand, scored: bool):
         """Prefix, wildcard and fuzzy terms, as Whoosh's MultiTerm.matcher scores them segment by
