@@ -328,7 +328,8 @@ class Executor:
             return self._empty(scored)
         if len(subs) == 1:  # Whoosh ignores the boost of a one-subquery compound
             return self._eval(subs[0], scored)
-        match, scores = None, None
+        match: Any = None  # set by the first child
+        scores: Any = None
         for sub in subs:
             if type(sub) is Q.Term:
                 ids, s = self._term_postings(sub.fieldname, sub.text, sub.boost, scored)

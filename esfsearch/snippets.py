@@ -186,7 +186,7 @@ _FOLD_PAIRS = tuple((chr(a), b if isinstance(b, str) else chr(b)) for a, b in _F
 def _needles(stems: frozenset[str], folded: frozenset[str]) -> tuple[str, ...]:
     wanted = stems | folded
     words = wanted | {w for w, stem in default_stemmer().overrides.items() if stem in wanted}
-    return tuple(sorted({fold(w) for w in words} if folded else words))
+    return tuple(sorted(w for w in ({fold(w) for w in words} if folded else words) if w))
 
 
 def make_snippet(
