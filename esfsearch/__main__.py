@@ -1,3 +1,3 @@
-from esfsearch.cli import main
+from esfsearch.cli import script
 
-main()
+script()

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gzip
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -69,28 +70,34 @@ def term_counts(text: str) -> dict[str, int]:
     return counts
 
 
+def usable_counts(counts: dict[str, int]) -> tuple[dict[str, int], int]:
+    """(the counts of the terms feedback may choose, the record's length in terms): what
+    feedback_terms reads of a record, worked out once per record."""
+    return {t: n for t, n in counts.items() if _usable(t)}, sum(counts.values())
+
+
 def feedback_terms(
-    docs: Iterable[tuple[dict[str, int], float]],
+    docs: Iterable[tuple[tuple[dict[str, int], int], float]],
     query_stems: set[str],
     doc_frequency: Callable[[str], int],
     doc_count: int,
 ) -> list[ExpansionTerm]:
-    """RM3 term selection. `docs`: (stem counts, retrieval score) of the feedback records;
-    `doc_frequency(stem)`: records that have the stem. Returns the terms with their boosts."""
-    docs = [(c, s) for c, s in docs if c]
+    """RM3 term selection. `docs`: (usable_counts() of the record, retrieval score) of the feedback
+    records; `doc_frequency(stem)`: records that have the stem. Returns the terms with their boosts."""
+    docs = [(c, s) for c, s in docs if c[1]]
     if len(docs) < FEEDBACK["min_results"] or doc_count < 5:
         return []
     top = max(s for _, s in docs) or 1.0
     model: dict[str, float] = {}
-    support: dict[str, int] = {}
-    for counts, score in docs:
-        length = sum(counts.values())
+    support: Counter[str] = Counter()
+    get = model.get
+    for (counts, length), score in docs:
         weight = math.exp(score / top - 1.0)  # later results count less
         for term, n in counts.items():
-            if term in query_stems or not _usable(term):
-                continue
-            model[term] = model.get(term, 0.0) + weight * n / length
-            support[term] = support.get(term, 0) + 1
+            model[term] = get(term, 0.0) + weight * n / length
+        support.update(counts.keys())
+    for stem in query_stems:  # left out (dropping them after keeps the others' order)
+        model.pop(stem, None)
     scored = []
     # the idf factor is at most log(N / 2): only the strongest candidates by P(t|R) need a lookup
     candidates = sorted((t for t in model if support[t] >= FEEDBACK["min_docs"]), key=lambda t: -model[t])

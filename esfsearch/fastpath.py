@@ -65,28 +65,40 @@ class FastIndex:
         self._B, self._field_B = w.B, dict(getattr(w, "_field_B", {}))
         self._lengths: dict[str, np.ndarray] = {}
         self._avgfl: dict[str, float] = {}
+        self._norms: dict[str, np.ndarray] = {}
         self._numbers: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._facets: dict[str, tuple[list[str], np.ndarray, np.ndarray]] = {}
+        self._term_fields: dict[str, list[tuple[Any, Any, Any, Any, int]]] = {}
 
     # -- postings
     def postings(self, field: str, term: bytes) -> tuple[np.ndarray, np.ndarray]:
         """(global document numbers, weights) of one term over every segment."""
         ids, ws = [], []
-        for cols, offset, _r in self.segments:
-            if not cols.has(f"{field}.terms"):
-                raise Untranslatable(field)
-            terms = cols.array(f"{field}.terms")
-            i = int(np.searchsorted(terms, term))
+        for terms, offs, seg_ids, seg_w, offset in self._term_arrays(field):
+            i = int(terms.searchsorted(term))
             if i < len(terms) and terms[i] == term:
-                offs = cols.array(f"{field}.offs")
                 a, b = int(offs[i]), int(offs[i + 1])
-                ids.append(cols.array(f"{field}.ids")[a:b].astype(np.int64) + offset)
-                ws.append(cols.array(f"{field}.w")[a:b])
+                ids.append(seg_ids[a:b].astype(np.int64) + offset)
+                ws.append(seg_w[a:b])
         if not ids:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         if len(ids) == 1:
             return ids[0], ws[0]
         return np.concatenate(ids), np.concatenate(ws)
+
+    def _term_arrays(self, field: str) -> list[tuple[Any, Any, Any, Any, int]]:
+        """Each segment's (terms, offsets, documents, weights, document offset) of a field: the
+        array views looked up once, not for every term of every query."""
+        got = self._term_fields.get(field)
+        if got is None:
+            got = []
+            for cols, offset, _r in self.segments:
+                if not cols.has(f"{field}.terms"):
+                    raise Untranslatable(field)
+                names = ("terms", "offs", "ids", "w")
+                got.append((*(cols.array(f"{field}.{name}") for name in names), offset))
+            self._term_fields[field] = got
+        return got
 
     def position_keys(self, field: str, term: bytes, candidates: np.ndarray) -> np.ndarray:
         """The term's occurrences in the candidate documents as sorted int64 keys
@@ -123,13 +135,9 @@ class FastIndex:
         """Whoosh's document frequency (deleted documents included), from the term dictionaries."""
         term = self.schema[field].to_bytes(text)
         n = 0
-        for cols, _offset, _r in self.segments:
-            if not cols.has(f"{field}.terms"):
-                raise Untranslatable(field)
-            terms = cols.array(f"{field}.terms")
-            i = int(np.searchsorted(terms, term))
+        for terms, offs, _ids, _w, _offset in self._term_arrays(field):
+            i = int(terms.searchsorted(term))
             if i < len(terms) and terms[i] == term:
-                offs = cols.array(f"{field}.offs")
                 n += int(offs[i + 1] - offs[i])
         return n
 
@@ -150,6 +158,15 @@ class FastIndex:
             for cols, _offset, _r in self.segments:
                 parts.append(_LENGTH_TABLE[np.asarray(cols.array(f"{field}.len"))])
             arr = self._lengths[field] = np.concatenate(parts) if parts else np.zeros(0)
+        return arr
+
+    def length_norm(self, field: str) -> np.ndarray:
+        """Each document's `K1 * ((1 - B) + B * length / average length)` of BM25F, worked out
+        once per field instead of for every posting of every term."""
+        arr = self._norms.get(field)
+        if arr is None:
+            K1, B, avgfl = self.K1, self.B(field), self.avgfl(field)
+            arr = self._norms[field] = K1 * ((1 - B) + B * self.lengths(field) / avgfl)
         return arr
 
     def numbers(self, field: str) -> tuple[np.ndarray, np.ndarray]:
@@ -303,17 +320,36 @@ class Executor:
         raise Untranslatable(type(q).__name__)
 
     def _compound(self, q, scored: bool, union: bool):
+        """Sum (union) or intersection of the subqueries. A Term child adds its postings in place
+        (no whole-index arrays of its own): adding its scores where it matches is adding zero
+        elsewhere, so the sums are the same, in the same order."""
         subs = q.subqueries
         if not subs:
             return self._empty(scored)
         if len(subs) == 1:  # Whoosh ignores the boost of a one-subquery compound
             return self._eval(subs[0], scored)
-        match, scores = self._eval(subs[0], scored)
-        match = match.copy()
-        if scored:
-            scores = scores.copy()
-        for sub in subs[1:]:
+        match: Any = None  # set by the first child
+        scores: Any = None
+        for sub in subs:
+            if type(sub) is Q.Term:
+                ids, s = self._term_postings(sub.fieldname, sub.text, sub.boost, scored)
+                if match is None:
+                    match, scores = self._empty(scored)
+                    match[ids] = True
+                elif union:
+                    match[ids] = True
+                else:
+                    inside = match[ids]
+                    match[:] = False
+                    match[ids[inside]] = True
+                if scored:
+                    scores[ids] += s
+                continue
             m, s = self._eval(sub, scored)
+            if match is None:
+                match = m.copy()
+                scores = s.copy() if scored else None
+                continue
             if union:
                 match |= m
             else:
@@ -325,6 +361,20 @@ class Executor:
         if scored and q.boost != 1.0:
             scores *= q.boost
         return match, scores
+
+    def _term_postings(self, field: str, text, boost: float, scored: bool):
+        """(documents, boosted scores or None) of a term; no documents for an unknown field or value."""
+        fx = self.fx
+        try:
+            if field not in fx.schema:
+                raise ValueError(field)
+            btext = fx.schema[field].to_bytes(text)
+        except ValueError:
+            return np.zeros(0, np.int64), (np.zeros(0) if scored else None)
+        ids, raw = self._postings(field, btext, scored)
+        if raw is not None and boost != 1.0:
+            raw = raw * boost
+        return ids, raw
 
     def _term(self, field: str, text, boost: float, scored: bool):
         fx = self.fx
@@ -364,10 +414,9 @@ class Executor:
         tf = weights.astype(np.float64)
         if not fx.schema[field].scorable:
             return tf  # Whoosh's WeightScorer
-        idf, K1, B, avgfl = fx.idf(df), fx.K1, fx.B(field), fx.avgfl(field)
-        fl = fx.lengths(field)[ids]
-        # scoring.bm25, operation for operation
-        return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+        idf, K1 = fx.idf(df), fx.K1
+        # scoring.bm25, operation for operation (the length part computed once per document)
+        return idf * ((tf * (K1 + 1)) / (tf + fx.length_norm(field)[ids]))
 
     def _multiterm(self, q, expand, scored: bool):
         """Prefix, wildcard and fuzzy terms, as Whoosh's MultiTerm.matcher scores them segment by

@@ -17,14 +17,11 @@ from typing import NamedTuple
 from . import formats
 from .i18n import N_, Message, Nn_
 from .layouts import READERS, LayoutError, RecordProblem, detect_layout, iter_json, read_json
-from .records import ProjectRecord, Section
+from .records import MAX_RECORD_CHARS, ProjectRecord, Section
 from .textio import UnreadableText, clean_pieces, clean_text, decode_bytes, stream_encoding
 
 MAX_TEXT_BYTES = 20_000_000  # a single project text larger than this is not a project text
-# What one record may bring into the index: its text (summary and sections) and its title. More is
-# cut (at a word boundary) and the cut reported, so that indexing memory stays bounded whatever the
-# size of a file or record (analysing a text costs many times its size while a document is indexed).
-MAX_RECORD_CHARS = 1_000_000  # a project description is a few thousand characters
+# A record's text is cut at records.MAX_RECORD_CHARS, its title at:
 MAX_TITLE_CHARS = 1_000
 # Of a text file (one project), only so many bytes are read and parsed: more cannot fit in one record.
 MAX_PARSE_BYTES = 3 * MAX_RECORD_CHARS

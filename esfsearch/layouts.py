@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .i18n import N_, Message, Nn_
-from .records import RECORD_FIELDS, ProjectRecord, Section
+from .records import MAX_RECORD_CHARS, RECORD_FIELDS, ProjectRecord, Section
 from .textio import clean_text, clean_value
 from .values import derive_period, parse_amount, parse_date, parse_int, parse_period, parse_rate, split_list
 
@@ -573,11 +573,17 @@ def iter_json(
             yield got
             continue
         where, item = got
+        at = Message(N_("{path} ({where})"), path=source_path, where=where)
+        if isinstance(item, _Oversized):
+            yield RecordProblem(at, item.reason())
+            if item.value is _NOT_READ:
+                continue
+            item = item.value
         try:
             yield _json_record(item, source_path=source_path, default_id=f"{default_id}#{where.values['n']}")
         except (LayoutError, TypeError, ValueError) as exc:
             why = exc.args[0] if isinstance(exc, LayoutError) and exc.args else str(exc)
-            yield RecordProblem(Message(N_("{path} ({where})"), path=source_path, where=where), why)
+            yield RecordProblem(at, why)
 
 
 def _json_lines_like(pieces: Callable[[], Iterable[str]]) -> bool:
@@ -616,8 +622,21 @@ def _several_lines(pieces: Iterable[str]) -> bool:
 
 
 _WS = re.compile(r"[ \t\n\r]*")
-_DECODER = json.JSONDecoder()
+
+
+def _parse_int(digits: str) -> int | str:
+    """A JSON integer; one too long for Python's int() (4 300 digits, a guard against slow
+    conversion) stays its digits, so that the record is read and the value judged like any text."""
+    return int(digits) if len(digits) <= 4000 else digits
+
+
+_DECODER = json.JSONDecoder(parse_int=_parse_int)
 _KEEP = 1 << 20  # characters of text read but not yet parsed, beyond which what is parsed is dropped
+# One record's JSON (a list element, a line, a member of a one-record object) longer than this is not
+# parsed whole: it is read through with each string cut to its first MAX_RECORD_CHARS characters (all a
+# record keeps of its text anyway), and the cut reported; so one record costs at most a few times this
+# much memory (~0.2 GB) however long it is. Real project records are a few thousand characters.
+MAX_JSON_RECORD_CHARS = 32_000_000
 
 
 def _skip_ws(text: str, pos: int) -> int:
@@ -632,6 +651,99 @@ class _Cut(Exception):
     def __init__(self, complete: int, inside: bool, error: LayoutError) -> None:
         super().__init__(complete, inside)
         self.complete, self.inside, self.error = complete, inside, error
+
+
+class _TooLarge(Exception):
+    """A JSON value runs on past MAX_JSON_RECORD_CHARS: it is skipped, not parsed."""
+
+
+_NOT_READ = object()
+
+
+@dataclass(frozen=True)
+class _Oversized:
+    """A record whose JSON, `chars` characters, was too long to parse whole: `value` is it parsed with
+    each string cut to MAX_RECORD_CHARS characters, or _NOT_READ when even that was too long."""
+
+    chars: int
+    value: Any = _NOT_READ
+
+    def reason(self) -> Message:
+        if self.value is _NOT_READ:
+            return Message(
+                N_(
+                    "{chars:,} characters of JSON, more than one project record can be ({limit:,}), "
+                    "even with its texts cut: not read"
+                ),
+                chars=self.chars,
+                limit=MAX_JSON_RECORD_CHARS,
+            )
+        return Message(
+            N_(
+                "{chars:,} characters of JSON, more than one project record can be ({limit:,}): "
+                "each of its texts is read up to its first {kept:,} characters"
+            ),
+            chars=self.chars,
+            limit=MAX_JSON_RECORD_CHARS,
+            kept=MAX_RECORD_CHARS,
+        )
+
+
+_SCAN_STRUCTURE = re.compile(r'["\[\]{}]')
+_SCAN_STRING_END = re.compile(r'["\\]')
+_SCAN_SCALAR_END = re.compile(r"[\s,\]}]")
+
+
+class _Kept:
+    """What `_Window.read_capped` keeps of a long value's text: all of it but the characters of a
+    string past MAX_RECORD_CHARS; `parts` becomes None when that still exceeds MAX_JSON_RECORD_CHARS."""
+
+    def __init__(self, mark: int) -> None:
+        self.parts: list[str] | None = []
+        self.chars = 0
+        self.mark = mark  # where in the window's text what is not yet kept starts
+        self.string_chars = 0  # of the string being read
+        self.string_at = 0  # its first part in `parts`
+
+    def add(self, text: str, upto: int) -> None:
+        """Keep the text up to `upto` (outside strings, or a string's opening quote)."""
+        self._append(text[self.mark : upto])
+        self.mark = upto
+        self.string_chars = 0
+        self.string_at = len(self.parts) if self.parts is not None else 0
+
+    def add_string(self, text: str, upto: int) -> None:
+        """Keep the string's characters up to `upto`, as far as MAX_RECORD_CHARS of it."""
+        room = MAX_RECORD_CHARS - self.string_chars
+        piece = text[self.mark : upto]
+        self.string_chars += len(piece)
+        if room > 0:
+            self._append(piece[:room])
+        self.mark = upto
+
+    def string_end(self, text: str, quote: int) -> None:
+        """The string ends at `quote`: keep the rest of it and the quote; a cut string loses a
+        half escape sequence at its cut."""
+        self.add_string(text, quote)
+        if self.parts is not None and self.string_chars > MAX_RECORD_CHARS:
+            cut = "".join(self.parts[self.string_at :])
+            for drop in range(7):  # "\\uXXXX" is the longest escape
+                try:
+                    json.loads(f'"{cut[: len(cut) - drop]}"')
+                except json.JSONDecodeError:
+                    continue
+                self.parts[self.string_at :] = [cut[: len(cut) - drop]]
+                break
+        self.add(text, quote + 1)
+
+    def _append(self, piece: str) -> None:
+        if self.parts is None:
+            return
+        self.chars += len(piece)
+        if self.chars > MAX_JSON_RECORD_CHARS:
+            self.parts = None
+        else:
+            self.parts.append(piece)
 
 
 class _Window:
@@ -698,9 +810,70 @@ class _Window:
                 near_end = len(self.text) - exc.pos < 64 or exc.msg.startswith("Unterminated string")
                 if self.eof or not near_end:
                     raise
+            if len(self.text) - pos > MAX_JSON_RECORD_CHARS:
+                raise _TooLarge
             want = len(self.text) + max(len(self.text) - pos, 1)
             while len(self.text) < want and self.more():
                 pass
+
+    def read_capped(self, pos: int) -> tuple[_Oversized, int]:
+        """The JSON value at `pos`, too long to parse whole, read through piece by piece (the text
+        dropped as it goes) keeping each string's first MAX_RECORD_CHARS characters; and where it
+        ends. Only its brackets and strings are followed while reading; what is kept is then parsed
+        as JSON. Raises JSONDecodeError when that fails or the text ends inside the value."""
+        depth, in_string, start, skipped = 0, False, pos, 0
+        kept = _Kept(pos)
+        while True:
+            if in_string:
+                m = _SCAN_STRING_END.search(self.text, pos)
+                if m and m.group() == "\\" and m.end() < len(self.text):
+                    pos = m.end() + 1  # the escaped character
+                    continue
+                if m and m.group() == '"':
+                    kept.string_end(self.text, m.start())
+                    in_string, pos = False, m.end()
+                    if depth == 0:
+                        return self._capped(kept, skipped + pos - start), pos
+                    continue
+                pos = m.start() if m else len(self.text)  # (a trailing backslash waits for more)
+            elif depth == 0 and self.text[pos] not in '"[{':
+                m = _SCAN_SCALAR_END.search(self.text, pos)
+                if m:
+                    kept.add(self.text, m.start())
+                    return self._capped(kept, skipped + m.start() - start), m.start()
+                pos = len(self.text)
+            else:
+                m = _SCAN_STRUCTURE.search(self.text, pos)
+                if m:
+                    pos = m.end()
+                    if m.group() == '"':
+                        kept.add(self.text, pos)
+                        in_string = True
+                    elif m.group() in "[{":
+                        depth += 1
+                    else:
+                        depth -= 1
+                        if depth == 0:
+                            kept.add(self.text, pos)
+                            return self._capped(kept, skipped + pos - start), pos
+                    continue
+                pos = len(self.text)
+            # The text read so far is used up: keep what is kept of it, forget it, read on.
+            kept.add(self.text, pos) if not in_string else kept.add_string(self.text, pos)
+            if pos - start >= _KEEP:
+                skipped += pos - start
+                pos = start = self.drop(pos)
+                kept.mark = pos
+            if not self.more():
+                if depth == 0 and not in_string:
+                    return self._capped(kept, skipped + len(self.text) - start), len(self.text)
+                raise json.JSONDecodeError("Unterminated value", self.text, len(self.text))
+
+    @staticmethod
+    def _capped(kept: _Kept, chars: int) -> _Oversized:
+        if kept.parts is None:
+            return _Oversized(chars)
+        return _Oversized(chars, _DECODER.decode("".join(kept.parts)))
 
     def at_end(self, exc: json.JSONDecodeError) -> bool:
         """Whether a value that failed to decode runs to the end of the text (a cut inside it)."""
@@ -751,14 +924,19 @@ def _elements(window: _Window, pos: int, found: list[Any] | None = None) -> Iter
         if pos >= len(window.text):
             raise _Cut(n, False, window.error("Expecting value", pos))  # after "[" or a ","
         try:
-            item, end = window.decode(pos)
+            try:
+                item, end = window.decode(pos)
+                if end - pos > MAX_JSON_RECORD_CHARS:  # read whole only because the file is small
+                    item = _capped_text(window.text[pos:end])
+            except _TooLarge:
+                item, end = window.read_capped(pos)
         except json.JSONDecodeError as exc:
             error = window.error(exc.msg, exc.pos)
-            if window.at_end(exc):
+            if window.eof and (window.at_end(exc) or exc.msg == "Unterminated value"):
                 raise _Cut(n, True, error) from None
             raise error from None
         n += 1
-        if found is not None and n == 1 and not isinstance(item, dict):
+        if found is not None and n == 1 and not isinstance(item, (dict, _Oversized)):
             found.append(item)  # not a list of records: a value of the record the object is
         elif found is not None and found:
             found.append(item)
@@ -799,7 +977,7 @@ def _object(window: _Window, pos: int) -> Iterator[tuple[Message, Any]]:
                 pos = window.pos
                 members[key] = values
             else:
-                value, pos = _decode(window, pos)
+                value, pos = _member(window, pos)
                 if not listed:
                     members[key] = value
             pos = window.skip_ws(pos)
@@ -811,14 +989,58 @@ def _object(window: _Window, pos: int) -> Iterator[tuple[Message, Any]]:
             pos = window.drop(window.skip_ws(pos + 1))
     _nothing_after(window, pos)
     if not listed:
-        yield _record_at(1), members
+        cut = [v for v in members.values() if isinstance(v, _Oversized)]
+        if cut:  # a record with a too long value: as cut (or not read), with its size
+            chars = sum(v.chars for v in cut)
+            read = all(v.value is not _NOT_READ for v in cut)
+            whole = {k: v.value if isinstance(v, _Oversized) else v for k, v in members.items()}
+            yield _record_at(1), _Oversized(chars, whole if read else _NOT_READ)
+        else:
+            yield _record_at(1), members
+
+
+def _member(window: _Window, pos: int) -> tuple[Any, int]:
+    """A member of an object; an _Oversized one when it is too long to be read whole."""
+    try:
+        value, end = window.decode(pos)
+        if end - pos > MAX_JSON_RECORD_CHARS:  # read whole only because the file is small
+            return _capped_text(window.text[pos:end]), end
+        return value, end
+    except _TooLarge:
+        try:
+            return window.read_capped(pos)
+        except json.JSONDecodeError as exc:
+            raise window.error(exc.msg, exc.pos) from None
+    except json.JSONDecodeError as exc:
+        raise window.error(exc.msg, exc.pos) from None
+
+
+def _capped_text(text: str) -> _Oversized:
+    """A too long value that is already read, cut as `_Window.read_capped` cuts one being read."""
+    window = _Window([text])
+    window.more()
+    return window.read_capped(0)[0]
 
 
 def _decode(window: _Window, pos: int) -> tuple[Any, int]:
     try:
-        return window.decode(pos)
+        value, end = window.decode(pos)
+        if end - pos > MAX_JSON_RECORD_CHARS:  # read whole only because the file is small
+            raise _TooLarge
+        return value, end
     except json.JSONDecodeError as exc:
         raise window.error(exc.msg, exc.pos) from None
+    except _TooLarge:
+        raise LayoutError(
+            Message(
+                N_(
+                    "a JSON value at line {line} is longer than one project record can be "
+                    "({limit:,} characters): not read"
+                ),
+                line=window.line(pos),
+                limit=MAX_JSON_RECORD_CHARS,
+            )
+        ) from None
 
 
 def _nothing_after(window: _Window, pos: int) -> None:
@@ -829,21 +1051,76 @@ def _nothing_after(window: _Window, pos: int) -> None:
 
 def _json_lines(pieces: Iterable[str], source_path: str) -> Iterator[tuple[Message, Any] | RecordProblem]:
     for n, line in enumerate(_lines(pieces), 1):
+        if isinstance(line, str) and len(line) > MAX_JSON_RECORD_CHARS:  # read whole: the file is small
+            try:
+                line = _capped_text(line.strip())
+            except json.JSONDecodeError as exc:
+                line = exc
+        if isinstance(line, json.JSONDecodeError):
+            yield RecordProblem(f"{source_path}:{n}", Message(N_("invalid JSON line: {why}"), why=line.msg))
+            continue
+        if isinstance(line, _Oversized):
+            yield Message(N_("line {n}"), n=n), line
+            continue
         if not line.strip():
             continue
         try:
-            yield Message(N_("line {n}"), n=n), json.loads(line)
+            yield Message(N_("line {n}"), n=n), _DECODER.decode(line)
         except json.JSONDecodeError as exc:
             yield RecordProblem(f"{source_path}:{n}", Message(N_("invalid JSON line: {why}"), why=exc.msg))
 
 
-def _lines(pieces: Iterable[str]) -> Iterator[str]:
-    held = ""
-    for piece in pieces:
-        lines = (held + piece).split("\n")
-        held = lines.pop()
-        yield from lines
-    yield held
+def _lines(pieces: Iterable[str]) -> Iterator[str | _Oversized | json.JSONDecodeError]:
+    """The lines of the text; a line longer than MAX_JSON_RECORD_CHARS is never held: it comes read
+    through and cut (_Window.read_capped), or as the error that stopped reading it."""
+    rest = iter(pieces)
+    after: list[str] = []  # what followed the newline of a long line
+    held: list[str] = []  # the pieces of the line being read
+    held_chars = 0
+    while True:
+        piece = after.pop() if after else next(rest, None)
+        if piece is None:
+            break
+        lines = piece.split("\n")
+        last = lines.pop()
+        for line in lines:
+            yield "".join([*held, line])
+            held, held_chars = [], 0
+        if held_chars + len(last) <= MAX_JSON_RECORD_CHARS:
+            held.append(last)
+            held_chars += len(last)
+            continue
+        yield _long_line([*held, last], rest, after)
+        held, held_chars = [], 0
+    yield "".join(held)
+
+
+def _long_line(start: list[str], rest: Iterator[str], after: list[str]) -> _Oversized | json.JSONDecodeError:
+    """The JSON of one long line that begins with `start`, read on from `rest` up to its newline
+    (what follows the newline is put in `after`)."""
+
+    def line_pieces() -> Iterator[str]:
+        yield from start
+        for piece in rest:
+            newline = piece.find("\n")
+            if newline >= 0:
+                yield piece[:newline]
+                after.append(piece[newline + 1 :])
+                return
+            yield piece
+
+    pieces = line_pieces()
+    window = _Window(pieces)
+    try:
+        value, end = window.read_capped(window.skip_ws(0))
+        if window.skip_ws(end) < len(window.text):
+            return json.JSONDecodeError("Extra data", window.text, end)
+        return value
+    except json.JSONDecodeError as exc:
+        return exc
+    finally:
+        for _ in pieces:  # the rest of a line that failed
+            pass
 
 
 def _record_at(n: int) -> Message:

@@ -144,3 +144,7 @@ class ProjectRecord:
 
 
 RECORD_FIELDS = tuple(f.name for f in dataclasses.fields(ProjectRecord))
+# What one record may bring into the index: its text (summary and sections). More is cut (at a word
+# boundary, ingest.cap_record) and the cut reported, so that indexing memory stays bounded whatever the
+# size of a file or record (analysing a text costs many times its size while a document is indexed).
+MAX_RECORD_CHARS = 1_000_000  # a project description is a few thousand characters

@@ -141,6 +141,7 @@ class SearchEngine:
         self.last_path = ""  # "fast" or "whoosh": how the last search() ran
         self._counts_cache: dict[int, dict[int, dict[str, int]]] = {}
         self._df_cache: dict[int, dict[str, int]] = {}
+        self._usable_cache: dict[int, dict[int, tuple[dict[str, int], int]]] = {}
         self._values: Any = None  # understood.IndexValues of the open searcher (filter values known)
         self._snippet_words: tuple[QueryInfo | None, dict[str, bool]] = (None, {})
 
@@ -398,7 +399,7 @@ class SearchEngine:
                 scoring_q, limit=expansion.FEEDBACK["docs"], filter=_filters(filters)
             )
             first = [(hit.docnum, hit.score or 0.0) for hit in results[: expansion.FEEDBACK["docs"]]]
-        docs = [(self._term_counts(docnum), score) for docnum, score in first]
+        docs = [(self._feedback_counts(docnum), score) for docnum, score in first]
         query_stems = set(info.stems) | {p for s in info.compound_splits for p in s.parts}
         terms = expansion.merge(
             expansion.feedback_terms(docs, query_stems, self._body_frequency, self.doc_count),
@@ -503,6 +504,19 @@ class SearchEngine:
             record = ProjectRecord.from_dict(json.loads(self._searcher.stored_fields(docnum)["record"]))
             counts = cache[docnum] = term_counts(f"{record.title}\n{record.full_text}")
         return counts
+
+    def _feedback_counts(self, docnum: int) -> tuple[dict[str, int], int]:
+        """expansion.usable_counts() of a record, cached per searcher as its term counts are."""
+        from .expansion import usable_counts
+
+        cache = self._usable_cache.get(id(self._searcher))
+        if cache is None:
+            cache = {}
+            self._usable_cache = {id(self._searcher): cache}
+        got = cache.get(docnum)
+        if got is None:
+            got = cache[docnum] = usable_counts(self._term_counts(docnum))
+        return got
 
     def _final_query(
         self, scoring_q: Q.Query | None, filter_q: Q.Query | None

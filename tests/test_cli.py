@@ -368,3 +368,143 @@ def test_cli_does_not_import_textual(index_dir):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout
     assert out.strip().endswith("CLEAN")
+
+
+def test_off_a_terminal_the_hits_are_plain_lines(index_dir):
+    """Not a terminal (a pipe, a file, the test runner): no table borders, no wrapping; the summary,
+    the column headings, and per hit its number, title and id, its snippet, and its facts joined by
+    ' · ' on one line each; the facets after a blank line."""
+    from esfsearch.presentation import SEP, hit_details
+    from esfsearch.records import ProjectRecord
+
+    result = run(index_dir, "query", "bredband", "-n", "3", "--facets")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    data = as_json(run(index_dir, "query", "bredband", "-n", "3", "--facets", "--json"))
+    assert lines[0].startswith(f"{data['total']} projects match; showing 1–3 (")
+    assert lines[1:5] == ["", "#  Project", "   Owner · region · fund · period · EU support", ""]
+    assert not set("┃│━┏┡└") & set(result.stdout)
+    for n, hit in enumerate(data["hits"], 1):
+        record = ProjectRecord.from_dict({**hit, "layout": ""})
+        title = next(i for i, line in enumerate(lines) if line.startswith(f"{n}  "))
+        assert lines[title].startswith(f"{n}  {hit['title']}  ")
+        block = lines[title + 1 : title + 4]
+        assert block[0] == "   " + hit["snippet"].replace("<em>", "").replace("</em>", "")
+        assert block[1] == "   " + SEP.join(hit_details(record)) and hit["region"] in block[1]
+    assert lines[-4:] == [
+        f"{heading}: " + ", ".join(f"{f['value']} ({f['count']})" for f in data["facets"][name][:8])
+        for name, heading in (
+            ("region", "Region"),
+            ("fund", "Fund"),
+            ("period", "Programme period"),
+            ("area", "Programme area"),
+        )
+    ]
+
+
+def test_on_a_terminal_the_hits_are_a_table(index_dir):
+    result = runner.invoke(
+        app, ["query", "bredband", "-n", "2", "--index", str(index_dir)], env={"TTY_COMPATIBLE": "1"}
+    )
+    assert result.exit_code == 0
+    assert "┏━━━┳" in result.stdout and "Project" in result.stdout and "│ 1 │" in result.stdout
+
+
+def test_plain_text_is_written_as_it_is():
+    """Plain text keeps ':name:' and markup as written and drops what rich's Text drops (BEL, BS, VT,
+    FF, CR)."""
+    from esfsearch.cli.output import plain
+
+    assert plain("a :smile: [bold]b[/bold]\x07\x08\x0b\x0c\r\x1b") == "a :smile: [bold]b[/bold]\x1b"
+
+
+def test_a_one_shot_query_leaves_out_rich_and_whoosh_unused_imports(index_dir):
+    """A query whose output is not a terminal never imports rich; Whoosh is imported without
+    urllib.request's and asyncio's modules (`cli.stand_ins`): any other name of either imports the
+    real module, and Whoosh's cached property (deleted documents) works with the stand-in."""
+    code = f"""
+import sys
+from esfsearch.cli import main
+sys.argv = ['esfsearch', 'query', 'bredband', '--index', {str(index_dir)!r}]
+try:
+    main()
+except SystemExit:
+    pass
+print('SEEN', [m for m in ('rich', 'asyncio', 'http.client', 'ssl') if m in sys.modules])
+import urllib.request, cached_property, whoosh.compat
+assert urllib.request.urlopen and urllib.request.Request and 'http.client' in sys.modules
+assert type(sys.modules['urllib.request']).__name__ == 'module' and sys.modules['urllib.request'] is urllib.request
+assert cached_property.threaded_cached_property and 'asyncio' in sys.modules
+from whoosh.fields import ID, Schema
+from whoosh.filedb.filestore import RamStorage
+ix = RamStorage().create_index(Schema(id=ID(stored=True)))
+with ix.writer() as w:
+    w.add_document(id='a')
+    w.add_document(id='b')
+with ix.writer() as w:
+    w.delete_by_term('id', 'a')
+with ix.reader() as r:
+    print(sorted(f['id'] for f in r.all_stored_fields()), sorted(r.all_doc_ids()))
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().endswith("SEEN []\n['b'] [1]"), proc.stdout[-300:]
+
+
+def test_a_query_ends_the_process_at_once_and_loses_nothing(index_dir):
+    """`python -m esfsearch query` (and the console script) end with `os._exit` after the page is
+    written and flushed: every byte arrives, the exit code is kept, and a reader that goes away
+    early is no error."""
+    full = _subprocess("query", "--json", "-n", "200", "--index", str(index_dir))
+    assert full.returncode == 0 and len(json.loads(full.stdout)["hits"]) == 200
+    assert _subprocess("query", "xyzzyqq", "--index", str(index_dir)).returncode == 1
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "esfsearch", "query", "--json", "-n", "255", "--index", str(index_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stdout.readline()
+    proc.stdout.close()
+    assert proc.wait(timeout=120) == 0 and b"Traceback" not in proc.stderr.read()
+
+
+def test_an_update_in_a_process_of_its_own_ends_at_once_and_keeps_everything(tmp_path):
+    """`python -m esfsearch index` ends with `os._exit` after its summary: the update is committed
+    (a new process finds the changed text), the write lock is let go (the next update runs at
+    once) and no temporary file is left."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS / "seeds", corpus)
+    ix = tmp_path / "ix"
+
+    def index(*extra):
+        proc = _subprocess("index", str(corpus), "--index", str(ix), "--wait", "0", *extra)
+        assert proc.returncode == 0, proc.stderr
+        return proc
+
+    index("-q")
+    seed = next(corpus.glob("004_*.txt"))
+    seed.write_text(
+        seed.read_text(encoding="utf-8").replace("Sänk Trösklarna", "Höj Ribban"), encoding="utf-8"
+    )
+    summary = json.loads(index("--json").stdout)
+    assert (summary["added"], summary["updated"], summary["removed"]) == (0, 1, 0)
+    assert "Updated" in index().stderr  # the summary line, written before the process ended
+    assert _subprocess("query", "ribban", "--ids", "--index", str(ix)).stdout.split() == ["2019/00038"]
+    assert not [p for p in ix.rglob("*") if p.name.endswith(".tmp") or p.name.startswith(".building")]
+
+
+def test_a_run_builds_only_the_command_it_runs():
+    """The group lists every command (name and help) but Typer reads a command's parameters only
+    when it is asked for (`help.DeferredCommand`); what it builds is the command as declared."""
+    import typer
+
+    from esfsearch.cli.help import DeferredCommand, HelpCommand
+
+    group = typer.main.get_command(app)
+    assert all(isinstance(c, DeferredCommand) for c in group.commands.values() if c.name != "saved")
+    assert group.commands["query"].help == "Search the projects; best matches first."
+    ctx = group.make_context("esfsearch", ["query"], resilient_parsing=True)
+    query = group.get_command(ctx, "query")
+    assert type(query) is HelpCommand and group.commands["query"] is query
+    assert {"--limit", "--region", "--json"} <= {o for p in query.params for o in p.opts}
+    assert isinstance(group.commands["show"], DeferredCommand)

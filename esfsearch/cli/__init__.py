@@ -10,27 +10,95 @@ engine.py   opening (and on first use building) the index
 
 from __future__ import annotations
 
+import functools
+import importlib
+import importlib.machinery
 import os
 import sys
+import types
 from typing import Any
 
-__all__ = ["app", "main"]
+__all__ = ["app", "main", "script"]
 
 
 def main() -> None:
-    """The console script. The commands are imported here, not when the package is: Ctrl-C while a
-    slow machine is still importing them exits 130 with one line, as it does later, not a traceback.
+    """The command line, as a caller that goes on afterwards runs it (SystemExit at the end). The
+    commands are imported here, not when the package is: Ctrl-C while a slow machine is still
+    importing them exits 130 with one line, as it does later, not a traceback.
 
     numpy's OpenBLAS starts a thread per core when it is imported; the query path only uses
     element-wise numpy (no BLAS), so one is enough and a one-shot command saves the start-up
     (`import numpy` 261 -> 187 ms CPU here, 2 cores). A value the user set is kept."""
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
+        stand_ins()
         from .main import main as run
     except KeyboardInterrupt:
         sys.stderr.write("esfsearch: interrupted\n")
         sys.exit(130)
     run()
+
+
+def script() -> None:
+    """The console script and `python -m esfsearch`: `main`, and when the command has written and
+    closed everything (`output.done`), the process ends without the interpreter's teardown."""
+    try:
+        main()
+    except SystemExit as exc:
+        from .output import is_done
+
+        if is_done():
+            from .main import finish
+
+            finish(exc.code)
+        raise
+
+
+class _StandIn(types.ModuleType):
+    """A module's names that Whoosh imports, without importing the module: any other name imports
+    the real module, which takes the stand-in's place (in `sys.modules` and on its package)."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+            package, _dot, child = self.__name__.rpartition(".")
+            if package and getattr(sys.modules[package], child, None) is self:
+                delattr(sys.modules[package], child)
+        return getattr(importlib.import_module(self.__name__), name)
+
+
+def _urlretrieve(*args: Any, **kwargs: Any) -> Any:
+    from urllib.request import urlretrieve
+
+    return urlretrieve(*args, **kwargs)
+
+
+def stand_ins() -> None:
+    """Stand-ins for two modules Whoosh imports and a command never uses, ~80 ms of Whoosh's ~170 ms
+    import: `urllib.request` (http, email and ssl with it) for `urlretrieve`, which Whoosh never calls
+    (the stand-in's calls the real one), and the `cached_property` package (it imports asyncio) for
+    the one property Whoosh caches, where functools' descriptor does the same. Any other name of
+    either imports the real module (`_StandIn`). Nothing is done for a module already imported."""
+    import urllib
+
+    names: dict[str, dict[str, Any]] = {
+        "urllib.request": {"urlretrieve": _urlretrieve},
+        "cached_property": {"cached_property": functools.cached_property},
+    }
+    for name, attrs in names.items():
+        if name in sys.modules:
+            continue
+        package = urllib.__path__ if name.startswith("urllib.") else None
+        spec = importlib.machinery.PathFinder.find_spec(name, package)
+        if spec is None:  # not installed: the import fails where it is made, as without stand-ins
+            continue
+        module = _StandIn(name)
+        module.__dict__.update(attrs, __spec__=spec, __file__=spec.origin)  # as find_spec finds it
+        sys.modules[name] = module
+        if name == "urllib.request":
+            urllib.request = module
 
 
 def __getattr__(name: str) -> Any:
