@@ -109,3 +109,21 @@ def big(tmp_path_factory) -> tuple[Path, Path, int]:
 
     base = built_once(tmp_path_factory, "big", build)
     return base / "c", base / "ix", BIG_N
+
+
+def pytest_xdist_auto_num_workers(config) -> int:
+    """`-n auto`: one worker more than the cores (two on one core). Many tests wait on a real CLI
+    process or on data another worker is building (tests/once.py); the extra worker runs meanwhile.
+    PYTEST_XDIST_AUTO_NUM_WORKERS still decides when set."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return int(os.environ["PYTEST_XDIST_AUTO_NUM_WORKERS"])
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (cores or 1) + 1
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items) -> None:
+    """Under pytest-xdist, the `slow` tests first (each group in its random order): a long test
+    started last would leave the other workers idle until it ends."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)

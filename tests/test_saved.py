@@ -276,6 +276,7 @@ def _summary_line(lines, name):
     return [line for line in lines if f'for "{name}"' in line]
 
 
+@pytest.mark.slow
 def test_new_matches_after_adding_changing_and_deleting_files(tmp_path, config):
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)

@@ -236,6 +236,9 @@ def _projects_in(corpus: Path) -> int:
     return len({project_key(r) or ("own", n) for n, r in enumerate(ingest([corpus]).records)})
 
 
+# Both cases change the one corpus copy their index was built from (its files' paths are the index's
+# keys): one worker runs them, one after the other (`--dist loadgroup`, pyproject.toml).
+@pytest.mark.xdist_group("rel-kill-incremental")
 @pytest.mark.parametrize("when", INCREMENTAL_WHEN)
 def test_killed_incremental_update_old_or_new_never_mixed(when, incremental_setup, tmp_path):
     pristine, work, base_ix, extra = incremental_setup
