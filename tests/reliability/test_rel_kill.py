@@ -129,6 +129,8 @@ def test_killed_rebuild_leaves_previous_index(point, request, tmp_path):
     else:
         proc = _start(*args)
         time.sleep(when)
+        if when >= 1:  # past start-up: on a loaded machine the process may still be importing
+            _wait_for(lambda: bool(list(ix.glob(".building-*"))) or proc.poll() is not None, 300)
         assert proc.poll() is None, "the build finished before the kill point; use a bigger corpus"
         proc.send_signal(sig)
         out, err = proc.communicate(timeout=60)
