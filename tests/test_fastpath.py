@@ -14,16 +14,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from once import built_once  # noqa: E402
 from samepath import differences, outcome, phrase_mix, whoosh_reference  # noqa: E402
 
-from bench import corpus as bench_corpus  # noqa: E402
 from bench.run import query_mix  # noqa: E402
-from esfsearch.index import build_index  # noqa: E402
 from esfsearch.ingest import ingest  # noqa: E402
 from esfsearch.search import SearchEngine  # noqa: E402
 
-N = 1500
 VARIANTS = ({}, {"sort": "budget"}, {"sort": "start-asc", "limit": 5, "page": 3})
 EXTRA = [
     "innova*",
@@ -68,24 +64,11 @@ def _compare(engines: tuple[SearchEngine, SearchEngine], text: str, **kwargs) ->
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory) -> tuple[Path, Path]:
-    """A generated corpus indexed in two commits: several segments, one with deleted documents.
-    Built once per run (tests/once.py), whichever workers run this file's tests; read, never changed."""
-
-    def build(root: Path) -> None:
-        corpus = root / "corpus"
-        corpus.mkdir()
-        bench_corpus.generate(N, corpus, seed=3)
-        ix = root / "ix"
-        build_index([corpus], ix, rebuild=True)
-        victim = sorted(p for p in corpus.rglob("*") if p.is_file() and p.suffix in (".txt", ".json"))[0]
-        victim.write_bytes(
-            victim.read_bytes() + "\nProjektet har även utökats med en ny insats för unga.\n".encode()
-        )
-        build_index([corpus], ix)
-
-    root = built_once(tmp_path_factory, "fastpath", build)
-    return root / "corpus", root / "ix"
+def generated(big) -> tuple[Path, Path]:
+    """The session's generated corpus (tests/conftest.py `big`), indexed in two commits: several
+    segments, one with deleted documents. Read, never changed."""
+    corpus, ix, _n = big
+    return corpus, ix
 
 
 @pytest.fixture(scope="module")
