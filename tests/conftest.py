@@ -87,14 +87,15 @@ def shipped_index(tmp_path_factory) -> Path:
     return built_once(tmp_path_factory, "shipped", build) / "ix"
 
 
-BIG_N = 2000
+BIG_N = 1500
 
 
 @pytest.fixture(scope="session")
 def big(tmp_path_factory) -> tuple[Path, Path, int]:
-    """(corpus, index, records): 2 000 generated records (bench/corpus.py) indexed once per run,
-    large enough that a rebuild takes seconds and an export is sizeable. Copy the index before
-    changing it; the corpus is never changed."""
+    """(corpus, index, records): 1 500 generated records (bench/corpus.py) indexed once per run, in
+    two commits (several segments, one with deleted documents: what test_fastpath compares the
+    execution paths on); large enough that a rebuild takes seconds and an export is sizeable. Copy
+    the index before changing it; the corpus is never changed after the build."""
     import sys
 
     if str(REPO) not in sys.path:  # bench/ lives beside the package
@@ -103,9 +104,33 @@ def big(tmp_path_factory) -> tuple[Path, Path, int]:
     from esfsearch.index import build_index
 
     def build(folder: Path) -> None:
-        counts = generate(BIG_N, folder / "c", seed=1)
-        summary = build_index([folder / "c"], folder / "ix")
+        corpus = folder / "c"
+        counts = generate(BIG_N, corpus, seed=3)
+        summary = build_index([corpus], folder / "ix", rebuild=True)
         assert summary.records == sum(counts.values()) == BIG_N
+        victim = sorted(p for p in corpus.rglob("*") if p.is_file() and p.suffix in (".txt", ".json"))[0]
+        victim.write_bytes(
+            victim.read_bytes() + "\nProjektet har även utökats med en ny insats för unga.\n".encode()
+        )
+        assert build_index([corpus], folder / "ix").records == BIG_N
 
     base = built_once(tmp_path_factory, "big", build)
     return base / "c", base / "ix", BIG_N
+
+
+def pytest_xdist_auto_num_workers(config) -> int:
+    """`-n auto`: one worker more than the cores (two on one core). Many tests wait on a real CLI
+    process or on data another worker is building (tests/once.py); the extra worker runs meanwhile.
+    PYTEST_XDIST_AUTO_NUM_WORKERS still decides when set."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return int(os.environ["PYTEST_XDIST_AUTO_NUM_WORKERS"])
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (cores or 1) + 1
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items) -> None:
+    """Under pytest-xdist, the `slow` tests first (each group in its random order): a long test
+    started last would leave the other workers idle until it ends."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -16,13 +16,10 @@ if str(ROOT) not in sys.path:
 
 from samepath import differences, outcome, phrase_mix, whoosh_reference  # noqa: E402
 
-from bench import corpus as bench_corpus  # noqa: E402
 from bench.run import query_mix  # noqa: E402
-from esfsearch.index import build_index  # noqa: E402
 from esfsearch.ingest import ingest  # noqa: E402
 from esfsearch.search import SearchEngine  # noqa: E402
 
-N = 1500
 VARIANTS = ({}, {"sort": "budget"}, {"sort": "start-asc", "limit": 5, "page": 3})
 EXTRA = [
     "innova*",
@@ -67,19 +64,10 @@ def _compare(engines: tuple[SearchEngine, SearchEngine], text: str, **kwargs) ->
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory) -> tuple[Path, Path]:
-    """A generated corpus indexed in two commits: several segments, one with deleted documents."""
-    root = tmp_path_factory.mktemp("fastpath")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    bench_corpus.generate(N, corpus, seed=3)
-    ix = root / "ix"
-    build_index([corpus], ix, rebuild=True)
-    victim = sorted(p for p in corpus.rglob("*") if p.is_file() and p.suffix in (".txt", ".json"))[0]
-    victim.write_bytes(
-        victim.read_bytes() + "\nProjektet har även utökats med en ny insats för unga.\n".encode()
-    )
-    build_index([corpus], ix)
+def generated(big) -> tuple[Path, Path]:
+    """The session's generated corpus (tests/conftest.py `big`), indexed in two commits: several
+    segments, one with deleted documents. Read, never changed."""
+    corpus, ix, _n = big
     return corpus, ix
 
 
@@ -93,6 +81,7 @@ def _engines(ix: Path) -> tuple[SearchEngine, SearchEngine]:
     return SearchEngine(ix, exec_mode="fast"), SearchEngine(ix, exec_mode="whoosh")
 
 
+@pytest.mark.slow
 def test_benchmark_mix_same_answers(generated):
     corpus, ix = generated
     engines = _engines(ix)
@@ -111,6 +100,7 @@ def test_benchmark_mix_same_answers(generated):
     assert fast >= 0.9 * len(queries)  # the common shapes do run vectorised
 
 
+@pytest.mark.slow
 def test_extra_shapes_same_answers(generated):
     _corpus, ix = generated
     engines = _engines(ix)
@@ -121,6 +111,7 @@ def test_extra_shapes_same_answers(generated):
     assert not problems, "\n".join(problems[:20])
 
 
+@pytest.mark.slow
 def test_phrases_and_proximity_same_answers(generated, shipped):
     """Phrases (stopwords inside, 3-4 words, a repeated word, title words, with filters, negated) and
     the proximity clause, on both corpora: verified from the columnar positions on the fast path,
@@ -176,6 +167,7 @@ def test_columnar_positions_are_whoosh_positions(generated):
     assert checked > 1000 and np.dtype(pos.dtype).itemsize <= 4
 
 
+@pytest.mark.slow
 def test_judged_queries_same_answers(shipped):
     engines = _engines(shipped)
     problems = []

@@ -276,6 +276,7 @@ def _summary_line(lines, name):
     return [line for line in lines if f'for "{name}"' in line]
 
 
+@pytest.mark.slow
 def test_new_matches_after_adding_changing_and_deleting_files(tmp_path, config):
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
@@ -477,15 +478,12 @@ def test_total_of_a_filtered_word_query_counts_only_filtered_hits(index_dir):
 
 # ---------------------------------------------------------------- streamed whole-result export
 
-BIG_N = 2000  # the session's generated corpus (tests/conftest.py `big`)
-
 
 @pytest.fixture(scope="session")
-def big_index(big) -> Path:
-    """The session's 2 000 generated records, indexed once (read, never changed here)."""
-    corpus, ix, n = big
-    assert n == BIG_N
-    return ix
+def big_index(big) -> tuple[Path, int]:
+    """(index, records) of the session's generated corpus (tests/conftest.py), read, never changed."""
+    _corpus, ix, n = big
+    return ix, n
 
 
 def _export_to_file(engine, path: Path, q: str, fmt: str, snippets: bool = False) -> int:
@@ -510,8 +508,9 @@ def test_export_all_writes_every_hit_with_all_fields(big_index, tmp_path):
     from esfsearch.records import RECORD_FIELDS
     from esfsearch.search import SearchEngine
 
+    big_index, records = big_index
     with SearchEngine(big_index) as engine:
-        assert engine.doc_count == BIG_N
+        assert engine.doc_count == records
         for q in ("", "kompetens*", "fond:esf"):
             expected = engine.count(q)
             assert expected > 200
@@ -530,6 +529,7 @@ def test_export_all_writes_every_hit_with_all_fields(big_index, tmp_path):
 @pytest.mark.slow
 def test_export_all_from_the_command_line(big_index, tmp_path):
     """The real command, stdout to a file, as a user would run it."""
+    big_index, records = big_index
     with open(tmp_path / "all.csv", "w", encoding="utf-8") as out:
         proc = subprocess.run(
             [
@@ -550,7 +550,7 @@ def test_export_all_from_the_command_line(big_index, tmp_path):
         )
     assert proc.returncode == 0, proc.stderr
     with open(tmp_path / "all.csv", encoding="utf-8", newline="") as fh:
-        assert sum(1 for _ in csv.DictReader(fh)) == BIG_N
+        assert sum(1 for _ in csv.DictReader(fh)) == records
 
 
 @pytest.mark.slow
@@ -558,6 +558,7 @@ def test_export_all_memory_stays_bounded(big_index, tmp_path):
     """Peak memory of streaming every record is a small fraction of holding them all at once."""
     from esfsearch.search import SearchEngine
 
+    big_index, records = big_index
     with SearchEngine(big_index) as engine:
         _export_to_file(engine, tmp_path / "warm.csv", "fond:esf", "csv")  # caches, lazy imports
         tracemalloc.start()
@@ -569,7 +570,9 @@ def test_export_all_memory_stays_bounded(big_index, tmp_path):
             _size, at_once = tracemalloc.get_traced_memory()
         finally:
             tracemalloc.stop()
-        assert n_all == len(held) == BIG_N
+        assert n_all == len(held) == records
         del held
-    print(f"export of {BIG_N} records: peak {streamed / 1e6:.1f} MB streamed vs {at_once / 1e6:.1f} MB held")
+    print(
+        f"export of {records} records: peak {streamed / 1e6:.1f} MB streamed vs {at_once / 1e6:.1f} MB held"
+    )
     assert streamed < at_once / 4

@@ -94,6 +94,7 @@ def _contents(root: Path) -> dict:
     return out
 
 
+@pytest.mark.slow
 def test_fast_flush_writes_what_whoosh_writes(tmp_path, monkeypatch):
     from whoosh.codec.whoosh3 import W3FieldWriter
     from whoosh.writing import PostingPool, SegmentWriter
@@ -155,6 +156,7 @@ def _columns_read_back(root: Path, back: Path) -> list[tuple]:
     return pairs
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("procs", "plain"), [(1, False), (2, False), (1, True)])
 def test_flush_writes_the_columns_write_columns_would(tmp_path, monkeypatch, procs, plain):
     """The build's flush writes each segment's columnar files from the postings it holds

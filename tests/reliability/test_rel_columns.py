@@ -5,7 +5,7 @@ them. A build writes them before the generation becomes live."""
 from __future__ import annotations
 
 import json
-import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -122,18 +122,19 @@ def test_damaged_columns_fall_back_to_whoosh_and_update_repairs(tiny_copy, damag
         assert engine.last_path == "fast" and engine.fast_unavailable is None
 
 
-def test_incremental_update_writes_only_the_new_segment(tiny_copy):
-    corpus, ix, _n = tiny_copy
+def test_incremental_update_writes_only_the_new_segment(tiny, tmp_path):
+    # A private copy of the tiny corpus and its own index: the shared corpus is read by other tests
+    # at the same time (other workers), so it is never changed, not even for a moment.
+    corpus, _ix, _n = tiny
+    work = tmp_path / "corpus"
+    shutil.copytree(corpus, work)
+    ix = tmp_path / "ix"
+    build_index([work], ix)
     before = {d.name: d.stat().st_mtime_ns for d in _segment_dirs(ix)}
-    victim = sorted((corpus / "seeds").rglob("*.txt"))[0]
-    original, stat = victim.read_bytes(), victim.stat()
-    try:  # the tiny corpus is shared by the session (random order): put the file back afterwards
-        victim.write_text(original.decode("utf-8") + "\nEn ny mening om vätgas.\n", encoding="utf-8")
-        build_index([corpus], ix)
-        _check_incremental(ix, before)
-    finally:
-        victim.write_bytes(original)
-        os.utime(victim, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    victim = sorted((work / "seeds").rglob("*.txt"))[0]
+    victim.write_text(victim.read_text(encoding="utf-8") + "\nEn ny mening om vätgas.\n", encoding="utf-8")
+    build_index([work], ix)
+    _check_incremental(ix, before)
 
 
 def _check_incremental(ix: Path, before: dict) -> None:

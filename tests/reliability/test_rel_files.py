@@ -209,6 +209,7 @@ def _nothing_lost(engine: SearchEngine, records: list) -> None:
         assert r.source_path in hits[0].record.sources, (r.id, r.source_path, hits[0].record.sources)
 
 
+@pytest.mark.slow
 def test_index_counts_in_equal_counts_out_and_rerun_is_identical(hostile, tmp_path):
     root, expected = hostile
     records_in = sum(v for v in expected.values() if isinstance(v, int))
@@ -270,6 +271,7 @@ def test_nfd_file_matches_nfc_query(hostile, tmp_path):
         assert titles == {"Projekt med mellanslag i namnet"}
 
 
+@pytest.mark.slow
 def test_cli_index_json_and_parse_report_skipped(hostile, tmp_path):
     root, expected = hostile
     runner = CliRunner()

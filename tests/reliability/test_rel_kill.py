@@ -107,9 +107,6 @@ def _start_self_signalling(point: str, sig: int, *args: str) -> subprocess.Popen
     )
 
 
-INCREMENTAL_WHEN = (1.5, 5.0)
-
-
 @pytest.fixture(scope="module")
 def tiny_state(tiny):
     corpus, ix, n = tiny
@@ -132,6 +129,8 @@ def test_killed_rebuild_leaves_previous_index(point, request, tmp_path):
     else:
         proc = _start(*args)
         time.sleep(when)
+        if when >= 1:  # past start-up: on a loaded machine the process may still be importing
+            _wait_for(lambda: bool(list(ix.glob(".building-*"))) or proc.poll() is not None, 300)
         assert proc.poll() is None, "the build finished before the kill point; use a bigger corpus"
         proc.send_signal(sig)
         out, err = proc.communicate(timeout=60)
@@ -200,30 +199,69 @@ def test_kill_at_the_swap_and_after_incremental_commit(tiny, tmp_path):
         assert engine.search("Hässleholm").total >= 1
 
 
+# The incremental update the kill tests interrupt: a generated corpus of INCR_N records, then
+# INCR_EXTRA new records (some stating an id the corpus has: merged, issue 18), INCR_DELETED text
+# files removed and INCR_CHANGED changed. The update is killed at a point it reaches itself (below),
+# not after a fixed time, so the corpus need not be large enough to outlast a timer on a fast machine.
+INCR_N, INCR_EXTRA, INCR_DELETED, INCR_CHANGED = 600, 100, 50, 100
+
+# `esfsearch index …` that kills itself (SIGKILL) at a point of the update: "reading", once the scan
+# has read INCR_READ changed files; "indexing", as it makes the INCR_INDEXED-th changed project's
+# document (the update's writer open, documents deleted and added, nothing committed).
+INCR_READ, INCR_INDEXED = 20, 100
+KILLED_UPDATE = textwrap.dedent("""
+    import os, signal, sys
+    import esfsearch.index as I
+    point, after = sys.argv[1], int(sys.argv[2])
+    del sys.argv[1:3]
+    seen = 0
+    def counted():
+        global seen
+        seen += 1
+        if seen == after:
+            os.kill(os.getpid(), signal.SIGKILL)
+    if point == "reading":
+        real_scan = I._scan_iter
+        def scan(*args, **kw):
+            for item in real_scan(*args, **kw):
+                counted()
+                yield item
+        I._scan_iter = scan
+    else:
+        real_document = I._project_document
+        def document(*args, **kw):
+            counted()
+            return real_document(*args, **kw)
+        I._project_document = document
+    from esfsearch.cli import main
+    main()
+""")
+INCREMENTAL_KILL_POINTS = {"reading": INCR_READ, "indexing": INCR_INDEXED}
+
+
 @pytest.fixture(scope="module")
-def incremental_setup(big, tmp_path_factory):
-    """A private copy of the big corpus with its own index, plus the changes an update will apply."""
+def incremental_setup(tmp_path_factory):
+    """A generated corpus with its own index, plus the changes an update will apply."""
     from bench.corpus import generate
 
-    corpus, _ix, n = big
     base = tmp_path_factory.mktemp("incr")
     pristine = base / "pristine"
-    shutil.copytree(corpus, pristine)
+    assert sum(generate(INCR_N, pristine, seed=1).values()) == INCR_N
     work = base / "work"
     shutil.copytree(pristine, work)
     ix = base / "ix"
     build_index([work], ix)
     extra = base / "extra"
-    generate(300, extra, seed=2)
+    generate(INCR_EXTRA, extra, seed=2)
     return pristine, work, ix, extra
 
 
 def _apply_changes(work: Path, extra: Path) -> None:
     shutil.copytree(extra, work / "extra")
     texts = sorted(work.rglob("*.txt"))
-    for p in texts[:150]:
+    for p in texts[:INCR_DELETED]:
         p.unlink()
-    for p in texts[150:450]:
+    for p in texts[INCR_DELETED : INCR_DELETED + INCR_CHANGED]:
         with open(p, "a", encoding="utf-8") as fh:
             fh.write("\nTillägg: projektet har förlängts.\n")
 
@@ -236,26 +274,36 @@ def _projects_in(corpus: Path) -> int:
     return len({project_key(r) or ("own", n) for n, r in enumerate(ingest([corpus]).records)})
 
 
-@pytest.mark.parametrize("when", INCREMENTAL_WHEN)
-def test_killed_incremental_update_old_or_new_never_mixed(when, incremental_setup, tmp_path):
+# Both cases change the one corpus copy their index was built from (its files' paths are the index's
+# keys): one worker runs them, one after the other (`--dist loadgroup`, pyproject.toml).
+@pytest.mark.xdist_group("rel-kill-incremental")
+@pytest.mark.parametrize("point", INCREMENTAL_KILL_POINTS)
+def test_killed_incremental_update_old_or_new_never_mixed(point, incremental_setup, tmp_path):
     pristine, work, base_ix, extra = incremental_setup
     shutil.rmtree(work)
     shutil.copytree(pristine, work)  # copy2 keeps mtimes: unchanged files stay unchanged
     ix = copy_index(base_ix, tmp_path / "ix")
     old = live_keys(ix)
     _apply_changes(work, extra)
-    proc = _start("index", "-q", "--index", str(ix), str(work))
-    time.sleep(when)
-    proc.kill()  # it may have finished: then the update is complete, checked the same way
-    proc.communicate(timeout=60)
+    after = str(INCREMENTAL_KILL_POINTS[point])
+    proc = subprocess.run(
+        [sys.executable, "-c", KILLED_UPDATE, point, after, "index", "-q", "--index", str(ix), str(work)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+    )
+    assert proc.returncode == -signal.SIGKILL, "the update ended before the kill point: " + proc.stderr
     seen = live_keys(ix)
     # the next run brings it to the new state, whatever the kill left
     again = run_cli("index", "--index", str(ix), "--json", str(work))
     assert again.returncode == 0, again.stderr
     new = live_keys(ix)
     assert seen in (old, new), "a reader saw a half-applied update"
+    assert seen == old  # killed before its commit: the old index, whole
     # records of the extra corpus that state an id the base corpus has merge with it (issue 18)
-    assert len(new) == _projects_in(work) and 2000 - 150 + 300 - 60 <= len(new) <= 2000 - 150 + 300
-    if when == 5.0:  # a from-scratch build agrees with the incrementally updated index
+    most = INCR_N - INCR_DELETED + INCR_EXTRA
+    assert len(new) == _projects_in(work) and most - INCR_EXTRA // 5 <= len(new) <= most
+    if point == "indexing":  # a from-scratch build agrees with the incrementally updated index
         fresh = build_index([work], tmp_path / "fresh", rebuild=True)
         assert live_keys(tmp_path / "fresh").keys() == new.keys() and fresh.records == len(new)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
 from relhelp import PROJECTS_JSON, SEED_DIR, live_keys
 
 from esfsearch import ingest
@@ -29,6 +30,7 @@ def _json_entry(ix) -> dict:
     return entry
 
 
+@pytest.mark.slow
 def test_an_export_indexed_in_pieces_is_the_export_indexed_whole(tmp_path, monkeypatch):
     corpus, whole, pieces = tmp_path / "corpus", tmp_path / "whole", tmp_path / "pieces"
     _corpus(corpus, RECORDS)

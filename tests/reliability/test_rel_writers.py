@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from once import built_once
 from relhelp import SEED_DIR, cli_cmd, no_traceback
 
 from esfsearch.index import IndexProblem, _estimated_records, write_lock
@@ -23,11 +24,14 @@ N = 5000
 
 @pytest.fixture(scope="module")
 def corpus5k(tmp_path_factory) -> Path:
+    """The generated corpus, made once per run (tests/once.py) whichever workers run these tests."""
     from bench.corpus import generate
 
-    out = tmp_path_factory.mktemp("writers") / "c"
-    counts = generate(N, out, seed=3)
-    assert sum(counts.values()) == N
+    def make(folder: Path) -> None:
+        counts = generate(N, folder / "c", seed=3)
+        assert sum(counts.values()) == N
+
+    out = built_once(tmp_path_factory, "writers5k", make) / "c"
     assert _estimated_records(list(iter_files([out]))) >= 5000, "too small to fork writer processes"
     return out
 
