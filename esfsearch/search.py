@@ -480,12 +480,19 @@ class SearchEngine:
             "filters": [f.describe() for f in info.filters],
         }
 
-    def _body_frequency(self, stem: str) -> int:
-        """Records with the stem in title or body (the larger count), cached per searcher."""
-        cache = self._df_cache.get(id(self._searcher))
+    def _searcher_cache(self, attr: str) -> dict:
+        """The cache held in `attr` for the current searcher: it starts empty when refresh() has
+        opened another, so nothing read from an older generation is used."""
+        held = getattr(self, attr)
+        cache = held.get(id(self._searcher))
         if cache is None:
             cache = {}
-            self._df_cache = {id(self._searcher): cache}
+            setattr(self, attr, {id(self._searcher): cache})
+        return cache
+
+    def _body_frequency(self, stem: str) -> int:
+        """Records with the stem in title or body (the larger count), cached per searcher."""
+        cache = self._searcher_cache("_df_cache")
         df = cache.get(stem)
         if df is None:
             df = cache[stem] = max(self._doc_frequency("body", stem), self._doc_frequency("title", stem))
@@ -495,10 +502,7 @@ class SearchEngine:
         """A record's stems and counts (its title and text analysed as the body field is), cached per searcher."""
         from .expansion import term_counts
 
-        cache = self._counts_cache.get(id(self._searcher))
-        if cache is None:
-            cache = {}
-            self._counts_cache = {id(self._searcher): cache}
+        cache = self._searcher_cache("_counts_cache")
         counts = cache.get(docnum)
         if counts is None:
             record = ProjectRecord.from_dict(json.loads(self._searcher.stored_fields(docnum)["record"]))
@@ -509,10 +513,7 @@ class SearchEngine:
         """expansion.usable_counts() of a record, cached per searcher as its term counts are."""
         from .expansion import usable_counts
 
-        cache = self._usable_cache.get(id(self._searcher))
-        if cache is None:
-            cache = {}
-            self._usable_cache = {id(self._searcher): cache}
+        cache = self._searcher_cache("_usable_cache")
         got = cache.get(docnum)
         if got is None:
             got = cache[docnum] = usable_counts(self._term_counts(docnum))
