@@ -66,3 +66,31 @@ def test_dropped_caches_analyse_the_same():
     analysis.drop_caches()
     assert not analysis._SUBWORD_CACHE and not analysis._FORMS_CACHES and not analysis._WORDS_CACHE
     assert {mode: analysis.analyze(text, mode) for mode in modes} == before
+
+
+def test_a_full_build_reads_its_segments_in_place(tmp_path, monkeypatch):
+    """After the commit a full build opens what it wrote (write_columns); Whoosh's BufferFile would
+    copy every segment file into memory there (290 MB at 20 000 records): none may be copied."""
+    import shutil
+    from pathlib import Path
+
+    from whoosh.filedb import structfile
+
+    from esfsearch.index import build_index
+    from esfsearch.segment_files import read_segments_in_place
+
+    copied: list[int] = []
+    real = structfile.BytesIO
+
+    def spy(buf=b"", *args):
+        copied.append(len(buf))
+        return real(buf, *args)
+
+    monkeypatch.setattr(structfile.BufferFile, "__init__", structfile.BufferFile.__init__)  # put back after
+    read_segments_in_place(enabled=False)  # as in a new process that has opened no index
+    monkeypatch.setattr(structfile, "BytesIO", spy)
+    corpus = tmp_path / "corpus"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "corpus", corpus)
+    summary = build_index([corpus], tmp_path / "ix", rebuild=True, procs=1)
+    assert summary.records > 200
+    assert sum(copied) == 0
