@@ -7,6 +7,11 @@ temporary directory and prints: the peak RSS and PSS of the whole process tree (
 50 ms: a large build forks writer processes, which share pages with their parent), the largest single
 process's peak (wait4's rusage, exact), CPU seconds (user + system of the tree), wall seconds and the
 1-minute load average at the start.
+
+  python bench/peak_rss.py --timeline FILE ROUNDS CORPUS NAME=[PYTHONPATH] ...
+
+also writes, every second, the RSS (MB) of each process of the tree (parent first) to FILE, one line
+a sample ("seconds parent child child ..."): where in the build the memory peaks, and in which process.
 """
 
 from __future__ import annotations
@@ -35,7 +40,20 @@ def _tree(proc: psutil.Process) -> tuple[int, int]:
     return rss, pss
 
 
-def run(corpus: str, pythonpath: str) -> tuple[float, float, float, float, float, float]:
+def _each(proc: psutil.Process) -> list[str]:
+    """RSS in MB of the process and each descendant, the process first."""
+    out = []
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            out.append(f"{p.memory_info().rss / 1e6:.0f}")
+        except psutil.Error:
+            pass
+    return out
+
+
+def run(
+    corpus: str, pythonpath: str, timeline: str | None = None
+) -> tuple[float, float, float, float, float, float]:
     env = dict(os.environ, LC_ALL="C.UTF-8")
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.pop("PYTHONPATH", None)
@@ -47,13 +65,22 @@ def run(corpus: str, pythonpath: str) -> tuple[float, float, float, float, float
     cmd = [sys.executable, "-m", "esfsearch", "index", corpus, "--index", ix, "-q"]
     child = subprocess.Popen(cmd, env=env, cwd="/tmp", stdout=subprocess.DEVNULL)
     proc, peak_rss, peak_pss = psutil.Process(child.pid), 0, 0
+    log = open(timeline, "a") if timeline else None
+    next_line = 0.0
     while True:
         pid, status, usage = os.wait4(child.pid, os.WNOHANG)
         if pid:
             break
         rss, pss = _tree(proc)
         peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+        now = time.perf_counter() - start
+        if log is not None and now >= next_line:
+            next_line = now + 1.0
+            log.write(f"{now:.0f} {' '.join(_each(proc))}\n")
+            log.flush()
         time.sleep(0.05)
+    if log is not None:
+        log.close()
     wall = time.perf_counter() - start
     shutil.rmtree(ix, ignore_errors=True)
     cpu = usage.ru_utime + usage.ru_stime  # the child and the descendants it waited for
@@ -63,12 +90,18 @@ def run(corpus: str, pythonpath: str) -> tuple[float, float, float, float, float
 
 
 def main(argv: list[str]) -> None:
+    timeline = None
+    if argv[0] == "--timeline":
+        timeline, argv = argv[1], argv[2:]
     rounds, corpora, variants = int(argv[0]), argv[1].split(","), [v.split("=", 1) for v in argv[2:]]
     for r in range(rounds):
         for corpus in corpora:
             order = variants if r % 2 == 0 else variants[::-1]
             for name, pythonpath in order:
-                rss, pss, single, cpu, wall, load = run(corpus, pythonpath)
+                if timeline:
+                    with open(timeline, "a") as fh:
+                        fh.write(f"# {name} {corpus}\n")
+                rss, pss, single, cpu, wall, load = run(corpus, pythonpath, timeline)
                 print(
                     f"{name:8} {corpus:18} tree peak RSS {rss:5.0f} MB  PSS {pss:5.0f} MB  "
                     f"largest process {single:5.0f} MB  "

@@ -583,6 +583,21 @@ def subword_table() -> bytes:
     return marshal.dumps({"key": _subword_table_key(), "words": words})
 
 
+def drop_caches() -> None:
+    """Let go of every analysis cache and the compound splitter: a build's writer process calls this
+    after its last document, when its flush needs the memory (they are only caches: anything
+    analysed later fills them again)."""
+    _WORDS_CACHE.clear()
+    _GROUPED_CACHE.clear()
+    _SUBWORD_CACHE.clear()
+    _FORMS_CACHES.clear()
+    default_stemmer.cache_clear()
+    default_splitter.cache_clear()
+    from .compounds import default_splitter as shipped_splitter
+
+    shipped_splitter.cache_clear()
+
+
 def analyze(text: str, mode: str = "exact") -> list[str]:
     """The index terms of a text (tests, debugging, `esfsearch analyze`)."""
     return [t.text for t in SwedishAnalyzer(mode)(text)]

@@ -355,8 +355,7 @@ class SegmentArrays:
             return
         self.terms: list[bytes] = []
         self.offs = [0]
-        self.id_parts: list = []
-        self.w_parts: list = []
+        self.ids, self.ws = _Postings("<i4"), _Postings("<f4")
         self.tops: list[tuple[int, Any]] = []  # numeric fields: (tier, ids) per term
         self.positions = self._positions(self.fieldobj)
         from whoosh.fields import NUMERIC
@@ -372,8 +371,8 @@ class SegmentArrays:
             self.tops.append((term[0], ids))
             return
         self.terms.append(term)
-        self.id_parts.append(ids)
-        self.w_parts.append(weights)
+        self.ids.add(ids)
+        self.ws.add(weights)
         self.offs.append(self.offs[-1] + len(ids))
         if self.positions is not None and values:
             self.positions.add(values)
@@ -386,7 +385,8 @@ class SegmentArrays:
 
     def _empty(self, name: str, fieldobj) -> None:
         self.name, self.fieldobj = name, fieldobj
-        self.terms, self.offs, self.id_parts, self.w_parts, self.tops = [], [0], [], [], []
+        self.terms, self.offs, self.tops = [], [0], []
+        self.ids, self.ws = _Postings("<i4"), _Postings("<f4")
         self.positions = self._positions(fieldobj)
         self._write(name, fieldobj, indexed=False)
         self.done += 1
@@ -439,12 +439,9 @@ class SegmentArrays:
         pack.add(f"{name}.terms", terms)
         pack.add(f"{name}.offs", array("<i8", self.offs, len(self.offs)))
         total = self.offs[-1]
-        if self.plain:
-            pack.add(f"{name}.ids", _Plain("<i4", chain.from_iterable(self.id_parts)))
-            pack.add(f"{name}.w", _Plain("<f4", chain.from_iterable(self.w_parts)))
-        else:
-            pack.add(f"{name}.ids", _joined(self.id_parts, "<i4", total))
-            pack.add(f"{name}.w", _joined(self.w_parts, "<f4", total))
+        pack.add(f"{name}.ids", self.ids.array(total, self.plain))
+        pack.add(f"{name}.w", self.ws.array(total, self.plain))
+        self.ids = self.ws = None  # type: ignore[assignment]
         if fieldobj.scorable:
             creader = _length_bytes(self.perdoc, name) if indexed else None
             pack.add(f"{name}.len", array("|u1", creader if creader is not None else [0] * ndocs, ndocs))
@@ -490,15 +487,45 @@ def flush_arrays(gen: str | Path, segment: str, schema, ndocs: int, perdoc) -> S
     return SegmentArrays(tmp, schema, ndocs, perdoc, final=root / segment)
 
 
-def _joined(parts: list, dtype, count: int):
-    """One array of the terms' parts: lists (the flush) or arrays (a committed segment)."""
-    import numpy as np
+class _Postings:
+    """A field's document numbers or weights (numpy dtype `<i4` or `<f4`), gathered term by term
+    in 4 bytes a posting: a term's Python list (the flush) goes into an `array` at once instead of
+    being kept until the field is written (~60 bytes a posting as ints and floats in lists: the
+    largest field of a 10 000-record segment held 150 MB that way). numpy arrays (a committed
+    segment read back) are kept as they are and joined."""
 
-    if not parts:
-        return np.zeros(0, dtype)
-    if isinstance(parts[0], list):
-        return np.fromiter(chain.from_iterable(parts), dtype=dtype, count=count)
-    return np.concatenate(parts).astype(dtype, copy=False) if len(parts) > 1 else parts[0].astype(dtype)
+    CODES = {"<i4": "i", "<f4": "f"}
+
+    def __init__(self, dtype: str) -> None:
+        from array import array
+
+        self.dtype = dtype
+        self.flat = array(self.CODES[dtype])
+        self.parts: list = []
+
+    def add(self, values) -> None:
+        if isinstance(values, list):
+            self.flat.extend(values)
+        else:
+            self.parts.append(values)
+
+    def array(self, count: int, plain: bool) -> Any:
+        """All of them in order: a numpy array, or a `_Plain` (`plain`: see SegmentArrays.plain)."""
+        flat, parts = self.flat, self.parts
+        if len(flat) + sum(map(len, parts)) != count:
+            raise ValueError(f"{len(flat) + sum(map(len, parts))} postings for {count}")
+        if len(flat) and parts:
+            raise ValueError("a field's postings came both as lists and as arrays")
+        if plain and not parts:  # plain segments are written on little-endian machines only
+            array: Any = _Plain.__new__(_Plain)
+            array.dtype, array.count, array.data = self.dtype, len(flat), flat.tobytes()
+            return array
+        import numpy as np
+
+        if not parts:
+            return np.frombuffer(flat, dtype=self.dtype[1:]).astype(self.dtype, copy=False)
+        joined = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        return joined.astype(self.dtype, copy=False)
 
 
 def _numbers(perdoc, name: str, fieldobj, ndocs: int):

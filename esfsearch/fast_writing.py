@@ -217,7 +217,7 @@ def _pool_groups(self):
         current = self.current
         self.current = {}
         for key in sorted(current):
-            yield key, current[key]
+            yield key, current.pop(key)  # each term's postings freed once written
         return
     self.save()
     runs, self.runs = self.runs, []
@@ -292,12 +292,15 @@ def _read_run(self, path):
 
 def _flush_segment(self) -> None:
     if SUBWORD_DUMPS:
+        import multiprocessing
         import os
 
-        from .analysis import subword_table
+        from .analysis import drop_caches, subword_table
 
         with open(os.path.join(SUBWORD_DUMPS[0], f".subwords-{os.getpid()}.part"), "wb") as fh:
             fh.write(subword_table())
+        if multiprocessing.parent_process() is not None:
+            drop_caches()  # a forked writer analyses nothing more: the flush gets that memory
     self.perdocwriter.close()
     pdr = self.per_document_reader() if self.codec.length_stats else None
     lengths = _Lengths(pdr) if pdr else None
