@@ -14,7 +14,7 @@ import pytest
 from esfsearch import layouts, textio
 from esfsearch.ingest import read_file
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[1] / "corpus" / "seeds"  # the five seed texts, shipped
 LIMIT, KEPT = 40_000, 12_000
 
 
@@ -34,7 +34,9 @@ def pieces(request, monkeypatch):
 
 
 def _prose() -> str:
-    return " ".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt")))
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    assert len(texts) == 5, SEEDS
+    return " ".join(texts)
 
 
 def _record(n: int, text: str) -> dict:
