@@ -859,7 +859,10 @@ class _Window:
                     continue
                 pos = len(self.text)
             # The text read so far is used up: keep what is kept of it, forget it, read on.
-            kept.add(self.text, pos) if not in_string else kept.add_string(self.text, pos)
+            if in_string:
+                kept.add_string(self.text, pos)
+            else:
+                kept.add(self.text, pos)
             if pos - start >= _KEEP:
                 skipped += pos - start
                 pos = start = self.drop(pos)
