@@ -1,0 +1,92 @@
+"""The cold one-shot query's opening path and the one-file update (issue 15): the stale check from
+the recorded directories' times, and the corpus scan's view of changed, added and removed files."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+import esfsearch.index as I
+from esfsearch.index import build_index, current_generation, is_stale, read_meta
+
+TEXTS = {
+    "kiruna.md": "# Gruvskolan i Kiruna\n\nUtbildning för gruvarbetare och maskinförare i Kiruna.\n",
+    "ystad.md": "# Språkstöd i Ystad\n\nSpråkstöd och arbetsmarknadsutbildning för nyanlända i Ystad.\n",
+}
+
+
+@pytest.fixture
+def built(tmp_path) -> tuple[Path, Path]:
+    """(corpus with a subdirectory, index built from it, not stale)."""
+    corpus = tmp_path / "corpus"
+    (corpus / "norr").mkdir(parents=True)
+    (corpus / "kiruna.md").write_text(TEXTS["kiruna.md"], encoding="utf-8")
+    (corpus / "norr" / "ystad.md").write_text(TEXTS["ystad.md"], encoding="utf-8")
+    ix = tmp_path / "ix"
+    build_index([corpus], ix)
+    assert not is_stale(ix)
+    time.sleep(0.02)  # past the file system clock's tick: a change now gets another mtime
+    return corpus, ix
+
+
+def test_stale_check_does_not_walk_the_corpus(built, monkeypatch):
+    _corpus, ix = built
+
+    def no_walk(*args, **kwargs):
+        raise AssertionError("the stale check walked the corpus")
+
+    monkeypatch.setattr(I, "corpus_fingerprint", no_walk)
+    monkeypatch.setattr(os, "walk", no_walk)
+    assert not is_stale(ix)
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["add", "add_in_subdir", "remove", "replace_by_rename", "new_subdir", "remove_subdir"],
+)
+def test_stale_check_notices_files_and_directories_that_come_and_go(built, change):
+    corpus, ix = built
+    if change == "add":
+        (corpus / "umea.md").write_text("# Kompetenslyft Umeå\n\nVård.\n", encoding="utf-8")
+    elif change == "add_in_subdir":
+        (corpus / "norr" / "umea.md").write_text("# Kompetenslyft Umeå\n\nVård.\n", encoding="utf-8")
+    elif change == "remove":
+        (corpus / "kiruna.md").unlink()
+    elif change == "replace_by_rename":  # how most editors save a file
+        tmp = corpus / "norr" / ".ystad.md.swp"
+        tmp.write_text(TEXTS["ystad.md"] + "Ny mening.\n", encoding="utf-8")
+        os.replace(tmp, corpus / "norr" / "ystad.md")
+    elif change == "new_subdir":
+        (corpus / "syd").mkdir()
+    else:
+        (corpus / "norr" / "ystad.md").unlink()
+        (corpus / "norr").rmdir()
+    assert is_stale(ix)
+    build_index([corpus], ix)  # the update records the corpus as it is now
+    assert not is_stale(ix)
+
+
+def test_stale_check_notices_a_corpus_that_was_missing_at_build_time(tmp_path):
+    corpus, other = tmp_path / "corpus", tmp_path / "later"
+    corpus.mkdir()
+    (corpus / "kiruna.md").write_text(TEXTS["kiruna.md"], encoding="utf-8")
+    ix = tmp_path / "ix"
+    build_index([corpus, other], ix)
+    assert not is_stale(ix)
+    other.mkdir()
+    (other / "ystad.md").write_text(TEXTS["ystad.md"], encoding="utf-8")
+    assert is_stale(ix)
+
+
+def test_stale_check_survives_damaged_metadata(built):
+    _corpus, ix = built
+    gen = current_generation(ix)
+    assert gen is not None
+    meta = dict(read_meta(gen))
+    for damaged in ({"fingerprint": ["x"]}, {"corpus": [3]}, {"fingerprint": {"/nonexistent/x": 1}}):
+        (gen / "meta.json").write_text(json.dumps(dict(meta, **damaged)), encoding="utf-8")
+        assert is_stale(ix) is True
