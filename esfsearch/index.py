@@ -500,15 +500,16 @@ def _scan_iter(
     other known file is hashed, and only a new hash reads it."""
     from .ingest import read_pieces
 
+    seen, unchanged, total = state.seen, state.unchanged, len(entries)  # this loop runs per file
     for n, (name, root, problem, st, key) in enumerate(entries, 1):
         if progress:
-            progress(stage, n, len(entries))
+            progress(stage, n, total)
         if problem or key is None:
             state.problems.append((str(Path(name)), problem or "cannot read"))
             continue
-        if key in state.seen:
+        if key in seen:
             continue
-        state.seen.add(key)
+        seen.add(key)
         path = None
         if st is None:
             path = Path(name)
@@ -525,8 +526,9 @@ def _scan_iter(
             and old.get("size") == st.st_size
             and old.get("ino") == st.st_ino
         ):  # the file the table describes (no ctime recorded: never); inline, for every file
-            state.unchanged[key] = old
-            state.problems.extend(_problems_of(old))  # still reported on every run
+            unchanged[key] = old
+            if "problems" in old:
+                state.problems.extend(_problems_of(old))  # still reported on every run
             continue
         path = path or Path(name)
         try:

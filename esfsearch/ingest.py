@@ -8,6 +8,7 @@ from __future__ import annotations
 import codecs
 import errno
 import functools
+import operator
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -417,13 +418,14 @@ def _walk(dirpath: str, top: Path, seen: set[str], out: list[FoundFile]) -> None
     seen.add(real)
     try:
         with os.scandir(dirpath) as listing:
-            entries = sorted(listing, key=_name)
+            entries = sorted(listing, key=_BY_NAME)
     except OSError:
         return  # as os.walk: an unreadable directory is passed over
     prefix = dirpath if dirpath.endswith(os.sep) else dirpath + os.sep
     real_prefix = real if real.endswith(os.sep) else real + os.sep
     dirs: list[str] = []
     add = out.append
+    new = tuple.__new__  # FoundFile(...) without its Python-level __new__: this loop runs per file
     for entry in entries:
         name = entry.name
         if name[0] == ".":
@@ -434,8 +436,8 @@ def _walk(dirpath: str, top: Path, seen: set[str], out: list[FoundFile]) -> None
                 continue
         except OSError:
             pass
-        path = prefix + name
         if entry.is_symlink():
+            path = prefix + name
             try:
                 st: os.stat_result | None = entry.stat()
             except OSError as exc:
@@ -449,13 +451,12 @@ def _walk(dirpath: str, top: Path, seen: set[str], out: list[FoundFile]) -> None
             st = entry.stat()
         except OSError:
             st = None
-        add(FoundFile(path, top, None, st, real_prefix + name))
+        add(new(FoundFile, (prefix + name, top, None, st, real_prefix + name)))
     for name in dirs:
         _walk(prefix + name, top, seen, out)
 
 
-def _name(entry: os.DirEntry) -> str:
-    return entry.name
+_BY_NAME = operator.attrgetter("name")  # a directory's entries in name order (C-level key)
 
 
 def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path | None, str | None]]:

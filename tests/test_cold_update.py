@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -90,3 +92,35 @@ def test_stale_check_survives_damaged_metadata(built):
     for damaged in ({"fingerprint": ["x"]}, {"corpus": [3]}, {"fingerprint": {"/nonexistent/x": 1}}):
         (gen / "meta.json").write_text(json.dumps(dict(meta, **damaged)), encoding="utf-8")
         assert is_stale(ix) is True
+
+
+def test_numpy_is_imported_without_its_docstring_modules_and_works():
+    """`cli.stand_ins` stands in for numpy's two docstring modules: numpy and the vectorised path
+    work, and any name of the stand-in imports the real module in its place."""
+    code = """
+import sys
+from esfsearch.cli import stand_ins
+stand_ins()
+import numpy as np
+from esfsearch.fastpath import top_by_score
+docs = sys.modules['numpy._core._add_newdocs']
+assert type(docs).__name__ == '_StandIn', type(docs)
+docs_, scores = top_by_score(np.array([True, False, True]), np.array([1.0, 5.0, 2.0]), 2)
+print(list(map(int, docs_)), float(np.arange(4).sum()))
+assert docs.add_newdoc  # a name of the real module: imported now, in the stand-in's place
+assert type(sys.modules['numpy._core._add_newdocs']).__name__ == 'module'
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["[2,", "0]", "6.0"]
+
+
+def test_no_stand_ins_once_numpy_is_imported():
+    code = """
+import sys, numpy
+from esfsearch.cli import stand_ins
+stand_ins()
+assert type(sys.modules['numpy._core._add_newdocs']).__name__ == 'module'
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr

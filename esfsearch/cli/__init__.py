@@ -76,22 +76,26 @@ def _urlretrieve(*args: Any, **kwargs: Any) -> Any:
 
 
 def stand_ins() -> None:
-    """Stand-ins for two modules Whoosh imports and a command never uses, ~80 ms of Whoosh's ~170 ms
-    import: `urllib.request` (http, email and ssl with it) for `urlretrieve`, which Whoosh never calls
-    (the stand-in's calls the real one), and the `cached_property` package (it imports asyncio) for
-    the one property Whoosh caches, where functools' descriptor does the same. Any other name of
-    either imports the real module (`_StandIn`). Nothing is done for a module already imported."""
+    """Stand-ins for modules a command imports and never uses: `urllib.request` (http, email and ssl
+    with it) for `urlretrieve`, which Whoosh never calls (the stand-in's calls the real one), and the
+    `cached_property` package (it imports asyncio) for the one property Whoosh caches, where
+    functools' descriptor does the same: ~80 ms of Whoosh's ~170 ms import. And numpy's two modules
+    that only write docstrings onto its C functions and scalar types, which a command never reads:
+    ~10 ms of numpy's ~70 ms in a query process. Any other name of any of them imports the real
+    module (`_StandIn`). Nothing is done for a module (or numpy) already imported."""
     import urllib
 
     names: dict[str, dict[str, Any]] = {
         "urllib.request": {"urlretrieve": _urlretrieve},
         "cached_property": {"cached_property": functools.cached_property},
+        "numpy._core._add_newdocs": {},
+        "numpy._core._add_newdocs_scalars": {},
     }
     for name, attrs in names.items():
-        if name in sys.modules:
+        top = name.partition(".")[0]
+        if name in sys.modules or (top == "numpy" and top in sys.modules):
             continue
-        package = urllib.__path__ if name.startswith("urllib.") else None
-        spec = importlib.machinery.PathFinder.find_spec(name, package)
+        spec = importlib.machinery.PathFinder.find_spec(name, _package_path(name))
         if spec is None:  # not installed: the import fails where it is made, as without stand-ins
             continue
         module = _StandIn(name)
@@ -99,6 +103,21 @@ def stand_ins() -> None:
         sys.modules[name] = module
         if name == "urllib.request":
             urllib.request = module
+
+
+def _package_path(name: str) -> list[str] | None:
+    """Where the import system looks for module `name` (its package's __path__), without importing
+    a package that is not imported yet; None for a top-level module or a package not installed."""
+    package = name.rpartition(".")[0]
+    if not package:
+        return None
+    if package in sys.modules:
+        return list(sys.modules[package].__path__)
+    parent = _package_path(package)
+    spec = importlib.machinery.PathFinder.find_spec(package, parent)
+    if spec is None or not spec.submodule_search_locations:
+        return []  # nothing is found there
+    return list(spec.submodule_search_locations)
 
 
 def __getattr__(name: str) -> Any:
