@@ -124,3 +124,30 @@ assert type(sys.modules['numpy._core._add_newdocs']).__name__ == 'module'
 """
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_whoosh_stand_ins_call_the_real_functions(tmp_path):
+    """The stand-ins' functions (`urlretrieve`, `variations`) call the real modules' and leave
+    them in the stand-ins' place; Whoosh's Variations query works."""
+    source = tmp_path / "a.txt"
+    source.write_text("hej", encoding="utf-8")
+    code = f"""
+import sys
+from esfsearch.cli import stand_ins
+stand_ins()
+import whoosh.query, urllib.request
+assert type(sys.modules['whoosh.lang.morph_en']).__name__ == '_StandIn'
+urllib.request.urlretrieve({source.as_uri()!r}, {str(tmp_path / "b.txt")!r})
+from whoosh.fields import TEXT, Schema
+from whoosh.filedb.filestore import RamStorage
+ix = RamStorage().create_index(Schema(body=TEXT))
+with ix.writer() as w:
+    w.add_document(body='rendering')
+with ix.searcher() as s:
+    print(len(s.search(whoosh.query.Variations('body', 'render'))))
+print(sorted(type(sys.modules[m]).__name__ for m in ('urllib.request', 'whoosh.lang.morph_en')))
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split("\n")[:2] == ["1", "['module', 'module']"]
+    assert (tmp_path / "b.txt").read_text(encoding="utf-8") == "hej"
