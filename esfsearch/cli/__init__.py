@@ -89,7 +89,8 @@ def stand_ins() -> None:
     `cached_property` package (it imports asyncio) for the one property Whoosh caches, where
     functools' descriptor does the same: ~80 ms of Whoosh's ~170 ms import; Whoosh's English
     inflections (`morph_en`, ~13 ms of regular expressions compiled) for its `Variations` query, which
-    esfsearch never makes (the stand-in's `variations` calls the real one). And numpy's two modules
+    esfsearch never makes (the stand-in's `variations` calls the real one); `platform`, which Typer
+    imports for `typer.launch` alone. And numpy's two modules
     that only write docstrings onto its C functions and scalar types, which a command never reads:
     ~10 ms of numpy's ~70 ms in a query process. Any other name of any of them imports the real
     module (`_StandIn`). Nothing is done for a module (or numpy) already imported."""
@@ -99,6 +100,7 @@ def stand_ins() -> None:
         "urllib.request": {"urlretrieve": _urlretrieve},
         "cached_property": {"cached_property": functools.cached_property},
         "whoosh.lang.morph_en": {"variations": _variations},
+        "platform": {},  # Typer's, for `typer.launch` (nine regular expressions compiled on import)
         "numpy._core._add_newdocs": {},
         "numpy._core._add_newdocs_scalars": {},
     }
