@@ -560,7 +560,7 @@ def _scan_iter(
 
 
 def _scan_corpus(
-    corpus: list[Path], known: dict[str, dict], progress: Progress | None
+    corpus: list[Path], known: dict[str, dict], progress: Progress | None, times: dict[str, int]
 ) -> tuple[
     list[tuple[str, FileResult, dict]],
     dict[str, dict],
@@ -568,11 +568,12 @@ def _scan_corpus(
     list[tuple[str, str]],
     list[tuple[str, str]],
 ]:
-    """Read new and changed files. Returns (changed, unchanged_meta, removed_file_keys, problems, ignored)."""
+    """Read new and changed files. Returns (changed, unchanged_meta, removed_file_keys, problems, ignored);
+    `times` gets the corpus directories' mtimes as the scan found them (see scan_files)."""
     from .ingest import scan_files
 
     state = _ScanState()
-    entries = list(scan_files(corpus))
+    entries = list(scan_files(corpus, times))
     changed: list[tuple[str, FileResult, dict]] = []
     for key, result, info in _scan_iter(entries, known, progress, state):
         if changed and result.first:  # the next piece of the last file
@@ -777,7 +778,10 @@ def _incremental(
     summary = BuildSummary()
     meta = read_meta(gen)
     known = file_table(gen, meta)
-    changed, unchanged, removed, summary.skipped, summary.ignored = _scan_corpus(corpus, known, progress)
+    fingerprint: dict[str, int] = {}
+    changed, unchanged, removed, summary.skipped, summary.ignored = _scan_corpus(
+        corpus, known, progress, fingerprint
+    )
     summary.files_unchanged = len(unchanged)
     files = dict(unchanged)
     summary.conflicts = list(meta.get("conflicts", []))
@@ -835,7 +839,7 @@ def _incremental(
         summary.records = ix.doc_count()
     finally:
         ix.close()
-    _write_meta(gen, _meta(corpus, summary), files)
+    _write_meta(gen, _meta(corpus, summary, fingerprint), files)
     return summary
 
 
@@ -879,12 +883,13 @@ def _affected_projects(
     return affected, old_hashes
 
 
-def _meta(corpus: list[Path], summary: BuildSummary) -> dict:
+def _meta(corpus: list[Path], summary: BuildSummary, fingerprint: dict[str, int] | None = None) -> dict:
+    """`fingerprint`: the corpus directories' mtimes as the scan found them (else read now)."""
     return {
         "schema_version": SCHEMA_VERSION,
         "fields": fields_fingerprint(),
         "corpus": [str(p.resolve()) for p in corpus],
-        "fingerprint": corpus_fingerprint(corpus),
+        "fingerprint": corpus_fingerprint(corpus) if fingerprint is None else fingerprint,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "records": summary.records,
         "skipped": [[str(p), str(r)] for p, r in summary.skipped],

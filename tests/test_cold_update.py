@@ -151,3 +151,25 @@ print(sorted(type(sys.modules[m]).__name__ for m in ('urllib.request', 'whoosh.l
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split("\n")[:2] == ["1", "['module', 'module']"]
     assert (tmp_path / "b.txt").read_text(encoding="utf-8") == "hej"
+
+
+def test_an_update_records_the_directories_its_scan_listed(built, monkeypatch):
+    """The incremental update takes the corpus fingerprint from its own scan (no second walk): the
+    same directories and mtimes as a walk finds, hidden ones left out."""
+    corpus, ix = built
+    (corpus / ".git").mkdir()
+    (corpus / "syd").mkdir()
+    (corpus / "syd" / "umea.md").write_text("# Kompetenslyft Umeå\n\nVård.\n", encoding="utf-8")
+    walked = I.corpus_fingerprint([corpus])
+
+    def no_walk(*args, **kwargs):
+        raise AssertionError("the update walked the corpus again")
+
+    monkeypatch.setattr(I, "corpus_fingerprint", no_walk)
+    summary = build_index([corpus], ix)
+    assert (summary.rebuilt, summary.files_added) == (False, 1)
+    gen = current_generation(ix)
+    assert gen is not None
+    assert read_meta(gen)["fingerprint"] == walked
+    assert len(walked) == 3 and not any(".git" in path for path in walked)
+    assert not is_stale(ix)
