@@ -94,7 +94,7 @@ def stand_ins() -> None:
     that only write docstrings onto its C functions and scalar types, which a command never reads:
     ~10 ms of numpy's ~70 ms in a query process. Any other name of any of them imports the real
     module (`_StandIn`). Nothing is done for a module (or numpy) already imported."""
-    import urllib
+    import urllib  # noqa: F401  (the package whose `request` is stood in for)
 
     names: dict[str, dict[str, Any]] = {
         "urllib.request": {"urlretrieve": _urlretrieve},
@@ -114,8 +114,9 @@ def stand_ins() -> None:
         module = _StandIn(name)
         module.__dict__.update(attrs, __spec__=spec, __file__=spec.origin)  # as find_spec finds it
         sys.modules[name] = module
-        if name == "urllib.request":
-            urllib.request = module
+        package, _dot, child = name.rpartition(".")
+        if package in sys.modules:  # as an import sets it: `urllib.request` names the stand-in
+            setattr(sys.modules[package], child, module)
 
 
 def _package_path(name: str) -> list[str] | None:
@@ -125,7 +126,7 @@ def _package_path(name: str) -> list[str] | None:
     if not package:
         return None
     if package in sys.modules:
-        return list(sys.modules[package].__path__)
+        return list(getattr(sys.modules[package], "__path__", []))
     parent = _package_path(package)
     spec = importlib.machinery.PathFinder.find_spec(package, parent)
     if spec is None or not spec.submodule_search_locations:
