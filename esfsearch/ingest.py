@@ -8,6 +8,7 @@ from __future__ import annotations
 import codecs
 import errno
 import functools
+import operator
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -387,11 +388,14 @@ class FoundFile(NamedTuple):
 _GONE = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)  # what Path.exists() calls absent
 
 
-def scan_files(paths: Iterable[Path]) -> list[FoundFile]:
+def scan_files(paths: Iterable[Path], times: dict[str, int] | None = None) -> list[FoundFile]:
     """Every file below the paths, sorted (directories depth first, hidden names skipped), symlinks
     followed and loops broken: what `iter_files` yields, from one `scandir` per directory and one
     `stat` per file (the entry's type comes with the directory listing), and each directory resolved
-    once (a file that is not a symlink resolves to its resolved directory plus its name)."""
+    once (a file that is not a symlink resolves to its resolved directory plus its name).
+
+    `times`, when given, gets the mtime of each directory listed (and of a path that is a file),
+    by resolved path, taken before the listing: the index's fingerprint of the corpus as scanned."""
     out: list[FoundFile] = []
     for top in paths:
         top = Path(top)
@@ -403,27 +407,37 @@ def scan_files(paths: Iterable[Path]) -> list[FoundFile]:
                 st: os.stat_result | None = top.stat()
             except OSError:
                 st = None
-            out.append(FoundFile(str(top), top.parent, None, st, os.path.realpath(top)))
+            real = os.path.realpath(top)
+            if times is not None and st is not None:
+                times[real] = st.st_mtime_ns
+            out.append(FoundFile(str(top), top.parent, None, st, real))
             continue
-        _walk(str(top), top, set(), out)
+        _walk(str(top), top, set(), out, times)
     return out
 
 
-def _walk(dirpath: str, top: Path, seen: set[str], out: list[FoundFile]) -> None:
+def _walk(
+    dirpath: str, top: Path, seen: set[str], out: list[FoundFile], times: dict[str, int] | None
+) -> None:
     real = os.path.realpath(dirpath)
     if real in seen:
         out.append(FoundFile(dirpath, top, Message(N_("symlink loop: directory already visited"))))
         return
     seen.add(real)
     try:
+        if times is not None:
+            times[real] = os.stat(dirpath).st_mtime_ns
         with os.scandir(dirpath) as listing:
-            entries = sorted(listing, key=_name)
+            entries = sorted(listing, key=_BY_NAME)
     except OSError:
+        if times is not None:
+            times.pop(real, None)
         return  # as os.walk: an unreadable directory is passed over
     prefix = dirpath if dirpath.endswith(os.sep) else dirpath + os.sep
     real_prefix = real if real.endswith(os.sep) else real + os.sep
     dirs: list[str] = []
     add = out.append
+    new = tuple.__new__  # FoundFile(...) without its Python-level __new__: this loop runs per file
     for entry in entries:
         name = entry.name
         if name[0] == ".":
@@ -434,8 +448,8 @@ def _walk(dirpath: str, top: Path, seen: set[str], out: list[FoundFile]) -> None
                 continue
         except OSError:
             pass
-        path = prefix + name
         if entry.is_symlink():
+            path = prefix + name
             try:
                 st: os.stat_result | None = entry.stat()
             except OSError as exc:
@@ -449,13 +463,12 @@ def _walk(dirpath: str, top: Path, seen: set[str], out: list[FoundFile]) -> None
             st = entry.stat()
         except OSError:
             st = None
-        add(FoundFile(path, top, None, st, real_prefix + name))
+        add(new(FoundFile, (prefix + name, top, None, st, real_prefix + name)))
     for name in dirs:
-        _walk(prefix + name, top, seen, out)
+        _walk(prefix + name, top, seen, out, times)
 
 
-def _name(entry: os.DirEntry) -> str:
-    return entry.name
+_BY_NAME = operator.attrgetter("name")  # a directory's entries in name order (C-level key)
 
 
 def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path | None, str | None]]:

@@ -55,50 +55,83 @@ def script() -> None:
 
 
 class _StandIn(types.ModuleType):
-    """A module's names that Whoosh imports, without importing the module: any other name imports
+    """A module's names that a library imports, without importing the module: any other name imports
     the real module, which takes the stand-in's place (in `sys.modules` and on its package)."""
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
-        if sys.modules.get(self.__name__) is self:
-            del sys.modules[self.__name__]
-            package, _dot, child = self.__name__.rpartition(".")
-            if package and getattr(sys.modules[package], child, None) is self:
-                delattr(sys.modules[package], child)
-        return getattr(importlib.import_module(self.__name__), name)
+        return getattr(_real(self.__name__), name)
+
+
+def _real(name: str) -> types.ModuleType:
+    """The real module `name`, imported in place of its stand-in (if one is there)."""
+    module = sys.modules.get(name)
+    if isinstance(module, _StandIn):
+        del sys.modules[name]
+        package, _dot, child = name.rpartition(".")
+        if package and getattr(sys.modules.get(package), child, None) is module:
+            delattr(sys.modules[package], child)
+    return importlib.import_module(name)
 
 
 def _urlretrieve(*args: Any, **kwargs: Any) -> Any:
-    from urllib.request import urlretrieve
+    return _real("urllib.request").urlretrieve(*args, **kwargs)
 
-    return urlretrieve(*args, **kwargs)
+
+def _variations(word: str) -> Any:
+    return _real("whoosh.lang.morph_en").variations(word)
 
 
 def stand_ins() -> None:
-    """Stand-ins for two modules Whoosh imports and a command never uses, ~80 ms of Whoosh's ~170 ms
-    import: `urllib.request` (http, email and ssl with it) for `urlretrieve`, which Whoosh never calls
-    (the stand-in's calls the real one), and the `cached_property` package (it imports asyncio) for
-    the one property Whoosh caches, where functools' descriptor does the same. Any other name of
-    either imports the real module (`_StandIn`). Nothing is done for a module already imported."""
-    import urllib
+    """Stand-ins for modules a command imports and never uses: `urllib.request` (http, email and ssl
+    with it) for `urlretrieve`, which Whoosh never calls (the stand-in's calls the real one), and the
+    `cached_property` package (it imports asyncio) for the one property Whoosh caches, where
+    functools' descriptor does the same: ~80 ms of Whoosh's ~170 ms import; Whoosh's English
+    inflections (`morph_en`, ~13 ms of regular expressions compiled) for its `Variations` query, which
+    esfsearch never makes (the stand-in's `variations` calls the real one); `platform`, which Typer
+    imports for `typer.launch` alone. And numpy's two modules
+    that only write docstrings onto its C functions and scalar types, which a command never reads:
+    ~10 ms of numpy's ~70 ms in a query process. Any other name of any of them imports the real
+    module (`_StandIn`). Nothing is done for a module (or numpy) already imported."""
+    import urllib  # noqa: F401  (the package whose `request` is stood in for)
 
     names: dict[str, dict[str, Any]] = {
         "urllib.request": {"urlretrieve": _urlretrieve},
         "cached_property": {"cached_property": functools.cached_property},
+        "whoosh.lang.morph_en": {"variations": _variations},
+        "platform": {},  # Typer's, for `typer.launch` (nine regular expressions compiled on import)
+        "numpy._core._add_newdocs": {},
+        "numpy._core._add_newdocs_scalars": {},
     }
     for name, attrs in names.items():
-        if name in sys.modules:
+        top = name.partition(".")[0]
+        if name in sys.modules or (top == "numpy" and top in sys.modules):
             continue
-        package = urllib.__path__ if name.startswith("urllib.") else None
-        spec = importlib.machinery.PathFinder.find_spec(name, package)
+        spec = importlib.machinery.PathFinder.find_spec(name, _package_path(name))
         if spec is None:  # not installed: the import fails where it is made, as without stand-ins
             continue
         module = _StandIn(name)
         module.__dict__.update(attrs, __spec__=spec, __file__=spec.origin)  # as find_spec finds it
         sys.modules[name] = module
-        if name == "urllib.request":
-            urllib.request = module
+        package, _dot, child = name.rpartition(".")
+        if package in sys.modules:  # as an import sets it: `urllib.request` names the stand-in
+            setattr(sys.modules[package], child, module)
+
+
+def _package_path(name: str) -> list[str] | None:
+    """Where the import system looks for module `name` (its package's __path__), without importing
+    a package that is not imported yet; None for a top-level module or a package not installed."""
+    package = name.rpartition(".")[0]
+    if not package:
+        return None
+    if package in sys.modules:
+        return list(getattr(sys.modules[package], "__path__", []))
+    parent = _package_path(package)
+    spec = importlib.machinery.PathFinder.find_spec(package, parent)
+    if spec is None or not spec.submodule_search_locations:
+        return []  # nothing is found there
+    return list(spec.submodule_search_locations)
 
 
 def __getattr__(name: str) -> Any:

@@ -111,33 +111,46 @@ def _click_module() -> Any:
 
 _UsageError: Any = _click_module().exceptions.UsageError
 
-# Click's usage messages, as its English reads, and the msgid each is worded with.
-_CLICK_MESSAGES = tuple(
-    (re.compile(pattern), msgid)
-    for pattern, msgid in (
-        (r"No such option:? '?(?P<name>-[^'\s]*)'?\.?", N_("No such option: {name}")),
-        (r"\(Possible options: (?P<options>[^)]*)\)", N_("(Possible options: {options})")),
-        (r"No such command '(?P<name>[^']*)'\.", N_("No such command '{name}'.")),
-        (r"Did you mean (?P<names>.*)\?", N_("Did you mean {names}?")),
-        (r"Option '(?P<name>[^']*)' requires an argument\.", N_("Option '{name}' requires an argument.")),
-        (
-            r"Option '(?P<name>[^']*)' requires (?P<n>\d+) arguments\.",
-            N_("Option '{name}' requires {n} arguments."),
-        ),
-        (r"Option '(?P<name>[^']*)' does not take a value\.", N_("Option '{name}' does not take a value.")),
-        (r"Got unexpected extra arguments? \((?P<args>.*)\)", N_("Got unexpected extra arguments ({args})")),
-        (r"Missing argument '(?P<name>[^']*)'\.", N_("Missing argument '{name}'.")),
-        (r"Missing option '(?P<name>[^']*)'\.", N_("Missing option '{name}'.")),
-        (r"^Invalid value for (?P<hint>'[^']*'|[^:]*): ", N_("Invalid value for {hint}: ")),
-        (r"'(?P<value>[^']*)' is not a valid int(?:eger| range)\.", N_("'{value}' is not a whole number.")),
+
+@functools.cache
+def _click_messages() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Click's usage messages, as its English reads, and the msgid each is worded with (compiled
+    when a usage error is worded, not on every start)."""
+    return tuple(
+        (re.compile(pattern), msgid)
+        for pattern, msgid in (
+            (r"No such option:? '?(?P<name>-[^'\s]*)'?\.?", N_("No such option: {name}")),
+            (r"\(Possible options: (?P<options>[^)]*)\)", N_("(Possible options: {options})")),
+            (r"No such command '(?P<name>[^']*)'\.", N_("No such command '{name}'.")),
+            (r"Did you mean (?P<names>.*)\?", N_("Did you mean {names}?")),
+            (r"Option '(?P<name>[^']*)' requires an argument\.", N_("Option '{name}' requires an argument.")),
+            (
+                r"Option '(?P<name>[^']*)' requires (?P<n>\d+) arguments\.",
+                N_("Option '{name}' requires {n} arguments."),
+            ),
+            (
+                r"Option '(?P<name>[^']*)' does not take a value\.",
+                N_("Option '{name}' does not take a value."),
+            ),
+            (
+                r"Got unexpected extra arguments? \((?P<args>.*)\)",
+                N_("Got unexpected extra arguments ({args})"),
+            ),
+            (r"Missing argument '(?P<name>[^']*)'\.", N_("Missing argument '{name}'.")),
+            (r"Missing option '(?P<name>[^']*)'\.", N_("Missing option '{name}'.")),
+            (r"^Invalid value for (?P<hint>'[^']*'|[^:]*): ", N_("Invalid value for {hint}: ")),
+            (
+                r"'(?P<value>[^']*)' is not a valid int(?:eger| range)\.",
+                N_("'{value}' is not a whole number."),
+            ),
+        )
     )
-)
 
 
 def worded_usage(message: str) -> str:
     """Click's usage message with each part of a known shape in the current language (the rest, such as
     a value's own complaint, as Click wrote it)."""
-    for pattern, msgid in _CLICK_MESSAGES:
+    for pattern, msgid in _click_messages():
         message = pattern.sub(functools.partial(_reworded, msgid), message)
     return message
 
