@@ -310,6 +310,34 @@ def _tokenise(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
+def tokenise_lower(low: str, start: int = 0, end: int | None = None) -> list[tuple[str, int, int]]:
+    """The words `_tokenise` gives between `start` and `end` of a text it lower-cased (same length:
+    see there), when both fall between tokens (0, the end, a space, tab or newline: no token holds
+    one). The snippets tokenise only the stretches around a query word's occurrences with it."""
+    out: list[tuple[str, int, int]] = []
+    append = out.append
+    for m in _TOKEN.finditer(low, start, len(low) if end is None else end):
+        raw = m.group()
+        if raw.isalpha():  # the common case: a plain word
+            append((raw, m.start(), m.end()))
+            continue
+        start = m.start()
+        if raw.endswith("."):
+            raw = raw.rstrip(".")
+        if raw in _ABBREVIATIONS or _HAS_DIGIT.search(raw) or raw.endswith("+") and "-" not in raw:
+            append((raw, start, start + len(raw)))
+            continue
+        if "-" in raw or "/" in raw or "." in raw or ":" in raw or "+" in raw:
+            offset = start
+            for piece in _PIECES.split(raw):
+                if piece and piece not in "-/.:+":
+                    append((piece, offset, offset + len(piece)))
+                offset += len(piece)
+            continue
+        append((raw, start, start + len(raw)))
+    return out
+
+
 # The indexer analyses the same "title + text" string for several fields (parts, folded, spell):
 # the word list of the last few texts is kept so that each is tokenised once.
 _WORDS_CACHE: dict[str, list[tuple[str, int, int]]] = {}

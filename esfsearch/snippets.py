@@ -13,17 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .analysis import (
-    _ABBREVIATIONS,
-    _FOLD,
-    _HAS_DIGIT,
-    _PIECES,
-    _TOKEN,
-    STOPWORDS,
-    default_stemmer,
-    fold,
-    iter_words,
-)
+from .analysis import _FOLD, STOPWORDS, default_stemmer, fold, iter_words, tokenise_lower
 
 Segment = tuple[str, bool]  # (text, matched)
 SNIPPET_SCAN_CHARS = 50_000  # long texts: look for the snippet near the start only
@@ -100,25 +90,26 @@ def match_spans(
     if len(low) != len(text) or "\u03a3" in text:  # analysis._tokenise's own slow case
         return _match_spans_all(text, test, known)
     spans: list[tuple[int, int]] = []
-    scanned = 0  # the text before this is tokenised (a token boundary)
+    scanned = 0  # the text before this is tokenised (it ends between tokens)
+    size = len(low)
     for p in _candidates(low, frozenset(stems), frozenset(folded)):
         if p < scanned:
             continue
-        # the last whitespace before p ends a token: tokenising from there gives the same tokens
+        # from the whitespace before p to the whitespace after it: no token crosses either
         start = max(scanned, low.rfind(" ", 0, p) + 1, low.rfind("\n", 0, p) + 1, low.rfind("\t", 0, p) + 1)
-        for m in _TOKEN.finditer(low, start):
-            for w, s, e in _pieces(m):
-                hit = known.get(w)
-                if hit is None:
-                    hit = known[w] = test(w)
-                if hit:
-                    spans.append((s, e))
-            scanned = m.end()
-            if scanned > p:
-                break
-        else:
-            scanned = len(low)
+        scanned = min(_find(low, " ", p, size), _find(low, "\n", p, size), _find(low, "\t", p, size))
+        for w, s, e in tokenise_lower(low, start, scanned):
+            hit = known.get(w)
+            if hit is None:
+                hit = known[w] = test(w)
+            if hit:
+                spans.append((s, e))
     return spans
+
+
+def _find(text: str, sub: str, start: int, missing: int) -> int:
+    i = text.find(sub, start)
+    return missing if i < 0 else i
 
 
 def _match_spans_all(text: str, test: Callable[[str], bool], known: dict[str, bool]) -> list[tuple[int, int]]:
@@ -132,26 +123,6 @@ def _match_spans_all(text: str, test: Callable[[str], bool], known: dict[str, bo
         if hit:
             matched.add(w)
     return [(s, e) for w, s, e in words if w in matched] if matched else []
-
-
-def _pieces(m: re.Match) -> list[tuple[str, int, int]]:
-    """The words of one token match, as analysis._tokenise makes them from the lower-cased text."""
-    raw = m.group()
-    if raw.isalpha():
-        return [(raw, m.start(), m.end())]
-    start = m.start()
-    if raw.endswith("."):
-        raw = raw.rstrip(".")
-    if raw in _ABBREVIATIONS or _HAS_DIGIT.search(raw) or raw.endswith("+") and "-" not in raw:
-        return [(raw, start, start + len(raw))]
-    if "-" in raw or "/" in raw or "." in raw or ":" in raw or "+" in raw:
-        out, offset = [], start
-        for piece in _PIECES.split(raw):
-            if piece and piece not in "-/.:+":
-                out.append((piece, offset, offset + len(piece)))
-            offset += len(piece)
-        return out
-    return [(raw, start, start + len(raw))]
 
 
 def _candidates(low: str, stems: frozenset[str], folded: frozenset[str]) -> list[int]:
@@ -242,7 +213,10 @@ def make_snippet(
 
 
 def _flat(text: str) -> str:
-    return re.sub(r"\s*\n\s*", " ", text)
+    return _NEWLINES.sub(" ", text) if "\n" in text else text
+
+
+_NEWLINES = re.compile(r"\s*\n\s*")
 
 
 def _word_start(text: str, i: int) -> int:

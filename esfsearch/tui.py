@@ -28,6 +28,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.dom import DOMNode
+from textual.geometry import Size
 from textual.markup import escape as escape_markup
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
@@ -106,6 +107,19 @@ def hit_card(hit: Hit, number: int | None = None) -> Text:
         summary = " ".join(r.summary.split())
         card.append("\n" + (summary[:160] + " …" if len(summary) > 160 else summary))
     return card
+
+
+def first_screenful(cards: list[Text], size: Size) -> int:
+    """How many cards fill a list of this size: each line of a card takes at least its length over
+    the width in rows (a divider follows each card). All of them when the list has no size yet."""
+    if not size.width or not size.height:
+        return len(cards)
+    rows = 0
+    for n, card in enumerate(cards, 1):
+        rows += 1 + sum(-(-max(1, len(line)) // size.width) for line in card.plain.split("\n"))
+        if rows >= size.height:
+            return n
+    return len(cards)
 
 
 def _clip(value: str, room: int) -> str:
@@ -509,6 +523,7 @@ class EsfSearchApp(App[None]):
         self._focus_results = False  # Enter started a search: focus the results when it is shown
         self._prepared = False  # the engine's read-ahead has been started
         self._loading_more = False
+        self._rest: dict[str | None, list] = {}  # options still to add to a list (_set_options)
         self.index_state = "ok"  # ok | missing | broken | building
         self.shown_at = self.timeline_at = 0.0
         self._facets_width = self._timeline_width = 0  # the widths facets and timeline were drawn for
@@ -737,9 +752,8 @@ class EsfSearchApp(App[None]):
             Text.assemble((_("Query error:") + " ", "bold red"), message)
         )
         results = self.query_one("#results", ResultList)
-        results.set_options(
-            [Option(Text(_("Fix the query to see results.") + f"\n{message}", style="red"), disabled=True)]
-        )
+        error = Option(Text(_("Fix the query to see results.") + f"\n{message}", style="red"), disabled=True)
+        self._set_options(results, [error], 1)
         self.query_one("#timeline", Static).update("")
         self._enter_results()
 
@@ -828,8 +842,9 @@ class EsfSearchApp(App[None]):
         r = self.result
         assert r is not None
         options: list = []
-        for n, hit in enumerate(self.hits):
-            options += [Option(hit_card(hit, n + 1), id=str(n)), None]
+        cards = [hit_card(hit, n + 1) for n, hit in enumerate(self.hits)]
+        for n, card in enumerate(cards):
+            options += [Option(card, id=str(n)), None]
         if not options:
             if r.suggestion:
                 options.append(
@@ -854,9 +869,31 @@ class EsfSearchApp(App[None]):
                     id="more",
                 )
             )
-        results.set_options(options)
+        first = 2 * first_screenful(cards, results.scrollable_content_region.size)
+        self._set_options(results, options, len(options) if first >= 2 * len(cards) else first)
         if self.hits or r.suggestion:
             results.highlighted = 0
+
+    def _set_options(
+        self, widget: OptionList, options: list, first: int, highlight: int | None = None
+    ) -> None:
+        """An option list wraps every option it is given to know its height, the largest part of
+        showing a result: it gets the `first` options (a screenful) now and the rest once that screen
+        is drawn, the same list a moment later. `highlight`: the option to highlight then."""
+        widget.set_options(options[:first])
+        rest = self._rest[widget.id] = options[first:]
+        if highlight is not None and highlight < widget.option_count:
+            widget.highlighted = highlight
+        if rest:
+            self.call_after_refresh(self._add_rest, widget, rest, highlight)
+
+    def _add_rest(self, widget: OptionList, rest: list, highlight: int | None) -> None:
+        if self._rest.get(widget.id) is rest:  # not replaced by newer options meanwhile
+            self._rest[widget.id] = []
+            shown = widget.option_count
+            widget.add_options(rest)
+            if highlight is not None and highlight >= shown:
+                widget.highlighted = min(highlight, widget.option_count - 1)
 
     def facets_resized(self) -> None:
         width = self.query_one("#facets", FacetList).scrollable_content_region.width
@@ -890,9 +927,11 @@ class EsfSearchApp(App[None]):
                 line.append(f"{count:>4} ", style="dim")
                 line.append(_clip(value, room), style="bold" if chosen else None)
                 options.append(Option(line, id=f"{name}\t{value}"))
-        facets.set_options(options)
-        if before is not None and options:
-            facets.highlighted = min(before, len(options) - 1)
+        height = facets.scrollable_content_region.height
+        first = height + 1 if height else len(options)  # a facet value takes one line
+        self._set_options(
+            facets, options, first, min(before, len(options) - 1) if before is not None and options else None
+        )
 
     def _render_timeline(self) -> None:
         widget = self.query_one("#timeline", Static)
