@@ -361,6 +361,53 @@ def _words(text: str) -> list[tuple[str, int, int]]:
 _GROUPED_CACHE: dict[str, dict[str, list[int]]] = {}
 
 
+def _group_words(text: str) -> dict[str, list[int]]:
+    """word -> its positions (ascending), the words as `_tokenise` makes them. The index needs no
+    character offsets, so the common case takes `findall`'s strings instead of a match object a word
+    (a build tokenises every text once here: about a third less time than `_tokenise`)."""
+    grouped: dict[str, list[int]] = {}
+    get = grouped.get
+    pos = 0
+    low = text.lower()
+    if len(low) != len(text) or "\u03a3" in text:  # `_tokenise`'s own slow case
+        for word, _start, _end in _iter_words_slow(text):
+            have = get(word)
+            if have is None:
+                grouped[word] = [pos]
+            else:
+                have.append(pos)
+            pos += 1
+        return grouped
+    for raw in _TOKEN.findall(low):
+        if raw.isalpha():  # the common case: a plain word
+            have = get(raw)
+            if have is None:
+                grouped[raw] = [pos]
+            else:
+                have.append(pos)
+            pos += 1
+            continue
+        for word in _token_pieces(raw):
+            have = get(word)
+            if have is None:
+                grouped[word] = [pos]
+            else:
+                have.append(pos)
+            pos += 1
+    return grouped
+
+
+def _token_pieces(raw: str) -> list[str]:
+    """The words of one lower-cased, not purely alphabetic token, as `_tokenise` splits it."""
+    if raw.endswith("."):
+        raw = raw.rstrip(".")
+    if raw in _ABBREVIATIONS or _HAS_DIGIT.search(raw) or raw.endswith("+") and "-" not in raw:
+        return [raw]
+    if "-" in raw or "/" in raw or "." in raw or ":" in raw or "+" in raw:
+        return [piece for piece in _PIECES.split(raw) if piece and piece not in "-/.:+"]
+    return [raw]
+
+
 def _grouped(text: str) -> dict[str, list[int]]:
     """word -> its positions (ascending) in `text`, as the token stream numbers them."""
     grouped = _GROUPED_CACHE.get(text)
@@ -370,22 +417,14 @@ def _grouped(text: str) -> dict[str, list[int]]:
     if newline and tail in _GROUPED_CACHE:
         # "title\ntext" after "text" (the indexer's order): no word spans a line break, so the
         # words are the title's followed by the text's, whose positions move up
-        grouped = {}
-        for pos, (word, _start, _end) in enumerate(_words(head)):
-            grouped.setdefault(word, []).append(pos)
+        grouped = _group_words(head)
         shift = sum(map(len, grouped.values()))
         for word, positions in _GROUPED_CACHE[tail].items():
             moved = [p + shift for p in positions]
             have = grouped.get(word)
             grouped[word] = moved if have is None else have + moved
     else:
-        grouped = {}
-        for pos, (word, _start, _end) in enumerate(_words(text)):
-            have = grouped.get(word)
-            if have is None:
-                grouped[word] = [pos]
-            else:
-                have.append(pos)
+        grouped = _group_words(text)
     if len(text) >= _WORDS_CACHE_MIN_LEN:
         if len(_GROUPED_CACHE) >= _WORDS_CACHE_SIZE:
             _GROUPED_CACHE.clear()
@@ -484,38 +523,43 @@ class SwedishAnalyzer(Composable):
                     token.startchar, token.endchar = start_char + start, start_char + end
                 yield token
 
-    def term_positions(self, value: str) -> dict[str, list[int]]:
-        """index term -> its positions, ascending: what indexing `value` with this analyzer (stopwords
-        removed, start_pos 0) gives, computed per distinct word instead of per token, so that the
-        fields analysing one text share its tokenising and grouping (schema.FastIndex uses it)."""
+    def term_positions(self, value: str) -> dict[bytes, list[int]]:
+        """index term (UTF-8, as Whoosh stores it) -> its positions, ascending: what indexing `value`
+        with this analyzer (stopwords removed, start_pos 0) gives, computed per distinct word instead
+        of per token, so that the fields analysing one text share its tokenising and grouping
+        (schema.FastIndex uses it). A word's terms are memoised already encoded."""
         if not value.isascii() and not unicodedata.is_normalized("NFC", value):
             value = unicodedata.normalize("NFC", value)
-        cache = self._forms_cache()
+        cache = self._forms_cache(encoded=True)
         stem = self._stemmer or default_stemmer()
         stopwords = self.stopwords
-        out: dict[str, list[int]] = {}
+        out: dict[bytes, list[int]] = {}
+        have_terms = out.get
         for word, positions in _grouped(value).items():
-            forms: Any = cache.get(word, _MISS) if cache is not None else _MISS
-            if forms is _MISS:
-                forms = None if word in stopwords else tuple(self.forms(word, stem))
+            terms: Any = cache.get(word, _MISS) if cache is not None else _MISS
+            if terms is _MISS:
+                terms = (
+                    None if word in stopwords else tuple(t.encode("utf-8") for t in self.forms(word, stem))
+                )
                 if cache is not None:
                     if len(cache) > 500_000:
                         cache.clear()
-                    cache[word] = forms
-            if not forms:
+                    cache[word] = terms
+            if not terms:
                 continue
-            for text in forms:
-                have = out.get(text)
+            for term in terms:
+                have = have_terms(term)
                 # the lists are shared with the cache: never changed in place
-                out[text] = positions if have is None else sorted(have + positions)
+                out[term] = positions if have is None else sorted(have + positions)
         return out
 
-    def _forms_cache(self) -> dict | None:
-        """word -> its index terms (None: a stopword), shared by all analyzers of one mode and stopword
-        list; only with the default stemmer and splitter (tests swap in their own)."""
+    def _forms_cache(self, encoded: bool = False) -> dict | None:
+        """word -> its index terms (None: a stopword; UTF-8 bytes when `encoded`), shared by all
+        analyzers of one mode and stopword list; only with the default stemmer and splitter (tests
+        swap in their own)."""
         if self._stemmer is not None or self._splitter is not None:
             return None
-        key = (self.mode, self.stopwords)
+        key = (self.mode, self.stopwords, encoded)
         cache = _FORMS_CACHES.get(key)
         if cache is None:
             cache = _FORMS_CACHES[key] = {}
@@ -534,7 +578,7 @@ class SwedishAnalyzer(Composable):
 
 
 _MISS = object()
-_FORMS_CACHES: dict[tuple[str, frozenset], dict[str, tuple[str, ...] | None]] = {}
+_FORMS_CACHES: dict[tuple[str, frozenset, bool], dict[str, tuple[Any, ...] | None]] = {}
 
 
 def _unique(items: Iterable[str]) -> list[str]:

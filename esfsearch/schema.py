@@ -71,13 +71,13 @@ class ValueAnalyzer(Composable):
                 token.startchar, token.endchar = start_char, start_char + len(item)
             yield token
 
-    def term_positions(self, value: str) -> dict[str, list[int]]:
+    def term_positions(self, value: str) -> dict[bytes, list[int]]:
         """What indexing `value` gives (see FastIndex), without a token stream."""
-        out: dict[str, list[int]] = {}
+        out: dict[bytes, list[int]] = {}
         for pos, item in enumerate(value.split(VALUE_SEP)):
             item = normalise_value(item) if self.normalise else item.strip()
             if item:
-                out.setdefault(item, []).append(pos)
+                out.setdefault(item.encode("utf-8"), []).append(pos)
         return out
 
 
@@ -117,13 +117,13 @@ class WordsAnalyzer(Composable):
                 pos += 1
             pos += 10
 
-    def term_positions(self, value: str) -> dict[str, list[int]]:
+    def term_positions(self, value: str) -> dict[bytes, list[int]]:
         """What indexing `value` gives (see FastIndex), without a token stream."""
-        out: dict[str, list[int]] = {}
+        out: dict[bytes, list[int]] = {}
         pos = 0
         for item in value.split(VALUE_SEP):
             for word in _WORDS.findall(normalise_value(item)):
-                out.setdefault(word, []).append(pos)
+                out.setdefault(word.encode("utf-8"), []).append(pos)
                 pos += 1
             pos += 10
         return out
@@ -134,10 +134,11 @@ _WORDS = re.compile(r"[\w+]+(?:[-/.][\w+]+)*")
 
 class FastIndex:
     """A field mixin: `index()` builds each term's postings value from the analyzer's term -> positions
-    table instead of a token stream, one step per distinct word rather than several generator steps
-    per token. The postings are exactly those of Whoosh's `Positions`/`Frequency` formats (weight =
-    frequency x field boost; all token boosts are 1.0); other formats and non-string values go the
-    ordinary way."""
+    table (`term_positions`, terms as UTF-8 bytes) instead of a token stream, one step per distinct
+    word rather than several generator steps per token, and returns them as a list (no generator
+    step per posting). The postings are exactly those of Whoosh's `Positions`/`Frequency` formats
+    (weight = frequency x field boost; all token boosts are 1.0); other formats and non-string values
+    go the ordinary way."""
 
     def index(self, value, **kwargs):
         fmt = self.format
@@ -147,9 +148,10 @@ class FastIndex:
             or kind not in (Positions, Frequency)
             or not hasattr(self.analyzer, "term_positions")
         ):
-            yield from super().index(value, **kwargs)
-            return
+            return super().index(value, **kwargs)
         boost = fmt.field_boost
+        out = []  # (term, frequency, weight, value) a term: Whoosh's postings of the field
+        append = out.append
         if kind is Positions:
             single = _SINGLE_POSITION
             for term, positions in self.analyzer.term_positions(value).items():
@@ -160,15 +162,16 @@ class FastIndex:
                         encoded = pack_uint(1) + dumps(positions, 2)
                         if len(single) < 100_000:
                             single[positions[0]] = encoded
-                    yield term.encode("utf-8"), 1, boost, encoded
+                    append((term, 1, boost, encoded))
                     continue
                 deltas = [positions[0]]
                 deltas += [b - a for a, b in zip(positions, positions[1:], strict=False)]
-                yield term.encode("utf-8"), n, n * boost, pack_uint(n) + dumps(deltas, 2)
+                append((term, n, n * boost, pack_uint(n) + dumps(deltas, 2)))
         else:
             for term, positions in self.analyzer.term_positions(value).items():
                 n = len(positions)
-                yield term.encode("utf-8"), n, n * boost, pack_uint(n)
+                append((term, n, n * boost, pack_uint(n)))
+        return out
 
 
 _SINGLE_POSITION: dict[int, bytes] = {}  # position -> Positions' value of a term found once there
