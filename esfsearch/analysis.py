@@ -286,28 +286,7 @@ def _tokenise(text: str) -> list[tuple[str, int, int]]:
     low = text.lower()
     if len(low) != len(text) or "\u03a3" in text:
         return list(_iter_words_slow(text))
-    out: list[tuple[str, int, int]] = []
-    append = out.append
-    for m in _TOKEN.finditer(low):
-        raw = m.group()
-        if raw.isalpha():  # the common case: a plain word
-            append((raw, m.start(), m.end()))
-            continue
-        start = m.start()
-        if raw.endswith("."):
-            raw = raw.rstrip(".")
-        if raw in _ABBREVIATIONS or _HAS_DIGIT.search(raw) or raw.endswith("+") and "-" not in raw:
-            append((raw, start, start + len(raw)))
-            continue
-        if "-" in raw or "/" in raw or "." in raw or ":" in raw or "+" in raw:
-            offset = start
-            for piece in _PIECES.split(raw):
-                if piece and piece not in "-/.:+":
-                    append((piece, offset, offset + len(piece)))
-                offset += len(piece)
-            continue
-        append((raw, start, start + len(raw)))
-    return out
+    return tokenise_lower(low)
 
 
 def tokenise_lower(low: str, start: int = 0, end: int | None = None) -> list[tuple[str, int, int]]:
@@ -320,21 +299,8 @@ def tokenise_lower(low: str, start: int = 0, end: int | None = None) -> list[tup
         raw = m.group()
         if raw.isalpha():  # the common case: a plain word
             append((raw, m.start(), m.end()))
-            continue
-        start = m.start()
-        if raw.endswith("."):
-            raw = raw.rstrip(".")
-        if raw in _ABBREVIATIONS or _HAS_DIGIT.search(raw) or raw.endswith("+") and "-" not in raw:
-            append((raw, start, start + len(raw)))
-            continue
-        if "-" in raw or "/" in raw or "." in raw or ":" in raw or "+" in raw:
-            offset = start
-            for piece in _PIECES.split(raw):
-                if piece and piece not in "-/.:+":
-                    append((piece, offset, offset + len(piece)))
-                offset += len(piece)
-            continue
-        append((raw, start, start + len(raw)))
+        else:
+            out.extend(_token_pieces(raw, m.start()))
     return out
 
 
@@ -387,7 +353,7 @@ def _group_words(text: str) -> dict[str, list[int]]:
                 have.append(pos)
             pos += 1
             continue
-        for word in _token_pieces(raw):
+        for word, _start, _end in _token_pieces(raw):
             have = get(word)
             if have is None:
                 grouped[word] = [pos]
@@ -397,12 +363,22 @@ def _group_words(text: str) -> dict[str, list[int]]:
     return grouped
 
 
-def _token_pieces(raw: str) -> list[str]:
-    """The words of one lower-cased, not purely alphabetic token, as `_tokenise` splits it."""
+def _token_pieces(raw: str, start: int = 0) -> list[tuple[str, int, int]]:
+    """The words (with their offsets from `start`) of one lower-cased token that is not purely
+    alphabetic: abbreviations and tokens with digits stay whole, others split at - / . : +."""
     if raw.endswith("."):
         raw = raw.rstrip(".")
     if raw in _ABBREVIATIONS or _HAS_DIGIT.search(raw) or raw.endswith("+") and "-" not in raw:
-        return [raw]
+        return [(raw, start, start + len(raw))]
+    if "-" in raw or "/" in raw or "." in raw or ":" in raw or "+" in raw:
+        pieces = []
+        offset = start
+        for piece in _PIECES.split(raw):
+            if piece and piece not in "-/.:+":
+                pieces.append((piece, offset, offset + len(piece)))
+            offset += len(piece)
+        return pieces
+    return [(raw, start, start + len(raw))]
     if "-" in raw or "/" in raw or "." in raw or ":" in raw or "+" in raw:
         return [piece for piece in _PIECES.split(raw) if piece and piece not in "-/.:+"]
     return [raw]
