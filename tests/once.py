@@ -1,7 +1,7 @@
 """Read-only test data made once per test run, whatever the number of pytest-xdist workers.
 
 Every xdist worker is a process with its own session, so a session fixture is made again by each
-worker that uses it (the 2 000-record index of `big`: about a minute of CPU each). `built_once` makes
+worker that uses it (the 1 500-record index of `big`: ~25 s of CPU each). `built_once` makes
 it in a folder the workers of one run share, under a file lock: the first worker builds, the others
 wait and then read. Only for data no test changes (tests copy an index before changing it)."""
 

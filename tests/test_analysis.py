@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from once import built_once
 
 from esfsearch.analysis import SwedishAnalyzer, analyze, default_stemmer, fold, iter_words
 from esfsearch.index import build_index
@@ -138,15 +139,23 @@ MISTYPED = {"kompetensforsörjning"}
 WORDS = sorted({w for case in CASES for group in case[1:3] for w in group} | {c[0] for c in CASES} - MISTYPED)
 
 
+def _one_json_index(factory, name: str, records: list[dict]):
+    """An index of `records` (one JSON file), built once per run (tests/once.py) whichever workers
+    ask for it; read, never changed."""
+
+    def build(root):
+        corpus = root / "corpus"
+        corpus.mkdir()
+        (corpus / f"{name}.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+        build_index([corpus], root / "ix")
+
+    return built_once(factory, f"analysis-{name}", build) / "ix"
+
+
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
-    root = tmp_path_factory.mktemp("words")
-    corpus = root / "corpus"
-    corpus.mkdir()
     records = [{"ärende-id": f"w:{w}", "projektnamn": w, "projektbeskrivning": w} for w in WORDS]
-    (corpus / "words.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
-    build_index([corpus], root / "ix")
-    with SearchEngine(root / "ix") as eng:
+    with SearchEngine(_one_json_index(tmp_path_factory, "words", records)) as eng:
         yield eng
 
 
@@ -288,15 +297,10 @@ PHRASED = {
 
 @pytest.fixture(scope="module")
 def phrased(tmp_path_factory):
-    root = tmp_path_factory.mktemp("phrased")
-    corpus = root / "corpus"
-    corpus.mkdir()
     records = [
         {"ärende-id": key, "projektnamn": key, "projektbeskrivning": text} for key, text in PHRASED.items()
     ]
-    (corpus / "phrased.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
-    build_index([corpus], root / "ix")
-    with SearchEngine(root / "ix") as eng:
+    with SearchEngine(_one_json_index(tmp_path_factory, "phrased", records)) as eng:
         yield eng
 
 

@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from once import built_once
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -26,9 +27,15 @@ def _files(root: Path) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> tuple[Path, dict[str, int]]:
-    out = tmp_path_factory.mktemp("corpus_seed1")
-    counts = corpus.generate(N, out, seed=1)
-    return out, counts
+    """The seed-1 corpus and its counts, generated once per run (tests/once.py), whichever workers
+    run these tests; read, never changed."""
+
+    def make(folder: Path) -> None:
+        counts = corpus.generate(N, folder / "c", seed=1)
+        (folder / "counts.json").write_text(json.dumps(counts), encoding="utf-8")
+
+    base = built_once(tmp_path_factory, "bench-corpus-seed1", make)
+    return base / "c", json.loads((base / "counts.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")

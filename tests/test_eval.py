@@ -115,6 +115,11 @@ def report(shipped_index):
     return ev.evaluate(shipped_index)
 
 
+# The whole evaluation (esfsearch and its baselines, each baseline indexing the corpus) is made once
+# per worker that asks for it: its tests run on one worker (`--dist loadgroup`, pyproject.toml).
+uses_report = pytest.mark.xdist_group("eval-report")
+
+
 def test_judged_set_loads():
     queries = ev.load_queries()
     qrels = ev.load_qrels()
@@ -122,6 +127,7 @@ def test_judged_set_loads():
     assert all(q.id in qrels for q in queries)
 
 
+@uses_report
 def test_esfsearch_beats_baselines(report):
     assert report.records == 255
     overall = {s: report.aggregate(s, "all")["ndcg"] for s in report.systems}
@@ -148,6 +154,7 @@ def test_esfsearch_beats_baselines(report):
         assert all(mine > report.aggregate(b, "all", cls)["ndcg"] for b in ev.BASELINES), cls
 
 
+@uses_report
 def test_no_filter_violations(report):
     filtered = [q for q in report.queries if q.cls == "filtered"]
     assert len(filtered) == 12
@@ -157,6 +164,7 @@ def test_no_filter_violations(report):
     assert all(report.runs[ev.ESFSEARCH][q.id].ranked for q in filtered)  # each finds something
 
 
+@uses_report
 def test_results_json_shape(report, tmp_path):
     data = json.loads(ev.write_results(report, tmp_path / "results.json").read_text(encoding="utf-8"))
     assert set(data["summary"]) == {"tune", "holdout", "all"}

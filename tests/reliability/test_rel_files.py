@@ -10,6 +10,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from once import built_once
 from relhelp import live_keys, no_traceback, run_cli
 from typer.testing import CliRunner
 
@@ -137,8 +138,32 @@ def make_hostile(root: Path) -> dict[str, int | str]:
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory) -> tuple[Path, dict]:
-    root = tmp_path_factory.mktemp("hostile") / "corpus"
-    return root, make_hostile(root)
+    """The hostile corpus (a 50 MB file among them), written once per run (tests/once.py) whichever
+    workers run these tests; read, never changed."""
+
+    def make(folder: Path) -> None:
+        expected = make_hostile(folder / "corpus")
+        (folder / "expected.json").write_text(json.dumps(expected), encoding="utf-8")
+
+    base = built_once(tmp_path_factory, "hostile", make)
+    return base / "corpus", json.loads((base / "expected.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def hostile_built(hostile, tmp_path_factory) -> tuple[Path, dict]:
+    """(index, summary) of a from-scratch build (`rebuild=True`) of the hostile corpus, made once per
+    run; the summary's records and skipped files as strings. Read, never changed."""
+    root, _ = hostile
+
+    def build(folder: Path) -> None:
+        summary = build_index([root], folder / "ix", rebuild=True)
+        skipped = sorted([str(p), str(r)] for p, r in summary.skipped)
+        (folder / "summary.json").write_text(
+            json.dumps({"records": summary.records, "skipped": skipped}), encoding="utf-8"
+        )
+
+    base = built_once(tmp_path_factory, "hostile-ix", build)
+    return base / "ix", json.loads((base / "summary.json").read_text(encoding="utf-8"))
 
 
 def _outcomes(report_files) -> dict[str, int | str]:
@@ -210,7 +235,9 @@ def _nothing_lost(engine: SearchEngine, records: list) -> None:
 
 
 @pytest.mark.slow
-def test_index_counts_in_equal_counts_out_and_rerun_is_identical(hostile, tmp_path):
+def test_index_counts_in_equal_counts_out_and_rerun_is_identical(hostile, hostile_built, tmp_path):
+    """Counts in equal counts out; an incremental re-run changes nothing and still reports the
+    skipped files; a from-scratch build (the shared one, `hostile_built`) gives the same."""
     root, expected = hostile
     records_in = sum(v for v in expected.values() if isinstance(v, int))
     records, projects = _projects(root)
@@ -252,18 +279,17 @@ def test_index_counts_in_equal_counts_out_and_rerun_is_identical(hostile, tmp_pa
     assert (again.added, again.updated, again.removed, again.records) == (0, 0, 0, projects)
     assert sorted(again.skipped) == sorted(summary.skipped)  # still reported on a re-run
     assert live_keys(tmp_path / "ix") == keys
-    fresh = build_index([root], tmp_path / "ix2", rebuild=True)
-    assert fresh.records == projects
-    assert sorted(fresh.skipped) == sorted(summary.skipped)
-    assert set(live_keys(tmp_path / "ix2")) == set(keys)
+    fresh_ix, fresh = hostile_built
+    assert fresh["records"] == projects
+    assert fresh["skipped"] == sorted([str(p), str(r)] for p, r in summary.skipped)
+    assert set(live_keys(fresh_ix)) == set(keys)
 
 
-def test_nfd_file_matches_nfc_query(hostile, tmp_path):
-    root, _ = hostile
-    build_index([root], tmp_path / "ix")
+def test_nfd_file_matches_nfc_query(hostile_built):
+    """On the shared build of the hostile corpus (read only)."""
     nfc = unicodedata.normalize("NFC", "Sörmland")
     nfd = unicodedata.normalize("NFD", "Sörmland")
-    with SearchEngine(tmp_path / "ix") as engine:
+    with SearchEngine(hostile_built[0]) as engine:
         for q in (nfc, nfd, "sormland", "Kompetenslyft"):
             titles = {h.record.title for h in engine.search(q, limit=50).hits}
             assert "Kompetenslyft i Sörmland" in titles, q

@@ -13,7 +13,11 @@ from esfsearch import ingest
 from esfsearch.index import build_index, current_generation, file_table
 from esfsearch.ingest import MAX_RECORD_CHARS, read_file
 
-RECORDS = json.loads(PROJECTS_JSON.read_text(encoding="utf-8"))
+# The export's first 100 records, read 15 at a time: 7 pieces, as the 250 records 40 at a time were
+# (fewer records to index twice; what is compared is the pieces' joins, not the export's size).
+RECORDS = json.loads(PROJECTS_JSON.read_text(encoding="utf-8"))[:100]
+PER_PIECE = 15
+KEPT = 40  # the update keeps the first KEPT records and changes the next one
 
 
 def _corpus(root, records) -> None:
@@ -35,24 +39,26 @@ def test_an_export_indexed_in_pieces_is_the_export_indexed_whole(tmp_path, monke
     corpus, whole, pieces = tmp_path / "corpus", tmp_path / "whole", tmp_path / "pieces"
     _corpus(corpus, RECORDS)
     first = build_index([corpus], whole)
-    monkeypatch.setattr(ingest, "RECORDS_PER_PIECE", 40)  # 250 records: 7 pieces
+    monkeypatch.setattr(ingest, "RECORDS_PER_PIECE", PER_PIECE)
+    assert -(-len(RECORDS) // PER_PIECE) == 7
     second = build_index([corpus], pieces)
     assert second.files_added == first.files_added == 4
     assert second.records == first.records and second.skipped == first.skipped == []
     assert live_keys(pieces) == live_keys(whole)
     entry = _json_entry(pieces)
-    assert entry["records"] == 250 and entry["layout"] == "json"
+    assert entry["records"] == len(RECORDS) and entry["layout"] == "json"
     assert entry["hashes"] == _json_entry(whole)["hashes"]
 
     # An update reads the changed export in pieces too, and replaces all of its records.
     (corpus / "export.json").write_text(
-        json.dumps(RECORDS[:100] + [dict(RECORDS[100], projektnamn="Nytt namn")], ensure_ascii=False),
+        json.dumps(RECORDS[:KEPT] + [dict(RECORDS[KEPT], projektnamn="Nytt namn")], ensure_ascii=False),
         encoding="utf-8",
     )
     update = build_index([corpus], pieces)
     assert not update.rebuilt and update.files_updated == 1
-    assert update.records == first.records - 149 and update.removed == 149
-    assert _json_entry(pieces)["records"] == 101
+    gone = len(RECORDS) - KEPT - 1
+    assert update.records == first.records - gone and update.removed == gone
+    assert _json_entry(pieces)["records"] == KEPT + 1
 
 
 def test_a_huge_json_record_is_cut_with_a_reason(tmp_path):
