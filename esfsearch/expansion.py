@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gzip
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from typing import Any
 
 from whoosh import query as Q
 
-from .analysis import STOPWORDS, analyze, fold, has_accents
+from .analysis import STOPWORDS, SwedishAnalyzer, fold, has_accents
 
 FEEDBACK: dict[str, Any] = {
     "docs": 10,  # first results taken as relevant
@@ -63,11 +64,15 @@ def _usable(term: str) -> bool:
 
 
 def term_counts(text: str) -> dict[str, int]:
-    """Stem -> count in a text (the body field's analysis)."""
-    counts: dict[str, int] = {}
-    for t in analyze(text, "exact"):
-        counts[t] = counts.get(t, 0) + 1
-    return counts
+    """Stem -> count in a text (the body field's analysis), in the order the stems first occur. Counted
+    from the analyzer's grouping by word, as the indexer does: each distinct word is stemmed once and no
+    token object is made per word (a cold process pays for every stem of the feedback records)."""
+    return {t: len(p) for t, p in _exact_analyzer().term_positions(text).items()}
+
+
+@lru_cache(maxsize=1)
+def _exact_analyzer() -> SwedishAnalyzer:
+    return SwedishAnalyzer("exact")
 
 
 def usable_counts(counts: dict[str, int]) -> tuple[dict[str, int], int]:
@@ -117,57 +122,78 @@ def feedback_terms(
 
 
 class Associations:
-    """Stem -> [(associated stem, strength)]; each line is parsed when its stem is first looked up:
-    a one-shot query looks up a few stems, and parsing every line cost more than the query."""
+    """Stem -> [(associated stem, strength)], looked up in the file's text by bisection: a one-shot
+    query looks up a few stems, and parsing every line (as a dict) cost more than the query. The
+    lines are sorted by their head stem (tools/build_associations.py writes them sorted; UTF-8 byte
+    order is code-point order), so a lookup reads about a dozen lines; a found line is parsed once."""
 
-    def __init__(self) -> None:
-        self._lines: dict[str, str] = {}
+    def __init__(self, data: bytes = b"") -> None:
+        self._data = data
+        self._start = 0  # the first line after the header comments
+        while data.startswith(b"#", self._start):
+            self._start = data.find(b"\n", self._start) + 1 or len(data)
         self._parsed: dict[str, list[tuple[str, float]]] = {}
 
-    def __len__(self) -> int:
-        return len(self._lines)
+    def _line(self, stem: str) -> bytes | None:
+        """The rest of the line whose head is `stem` (after its tab), or None."""
+        data, key = self._data, stem.encode("utf-8")
+        lo, hi = self._start, len(data)
+        while lo < hi:  # lo is always a line start; the line holding `mid` is compared
+            mid = (lo + hi) // 2
+            start = max(lo, data.rfind(b"\n", 0, mid) + 1)
+            end = data.find(b"\n", start)
+            end = len(data) if end < 0 else end
+            tab = data.find(b"\t", start, end)
+            head = data[start : tab if tab >= 0 else end]
+            if head == key:
+                return data[tab + 1 : end] if tab >= 0 else None
+            if head < key:
+                lo = end + 1
+            else:
+                hi = start
+        return None
 
     def __contains__(self, stem: object) -> bool:
-        return stem in self._lines
+        return isinstance(stem, str) and (stem in self._parsed or self._line(stem) is not None)
 
-    def __iter__(self) -> Iterator[str]:
-        """The head stems (their lines stay unparsed)."""
-        return iter(self._lines)
+    def accented_heads(self) -> Iterator[str]:
+        """The heads with a Swedish accent: only heads with a non-ASCII byte are decoded."""
+        for match in _NON_ASCII_HEAD.finditer(self._data, self._start):
+            head = match.group(1).decode("utf-8")
+            if has_accents(head):
+                yield head
 
     def get(self, stem: str, default: Any = None) -> Any:
         parsed = self._parsed.get(stem)
         if parsed is None:
-            line = self._lines.get(stem)
+            line = self._line(stem)
             if line is None:
                 return default
-            parsed = [(t, float(v)) for t, v in (item.rsplit(":", 1) for item in line.split())]
+            parsed = [
+                (t, float(v)) for t, v in (item.rsplit(":", 1) for item in line.decode("utf-8").split())
+            ]
             self._parsed[stem] = parsed
         return parsed
+
+
+_NON_ASCII_HEAD = re.compile(rb"^([^\t\n]*[\x80-\xff][^\t\n]*)\t", re.MULTILINE)
 
 
 @lru_cache(maxsize=1)
 def associations() -> Associations:
     """Stem -> [(associated stem, strength)], mined by tools/build_associations.py from document
     co-occurrence in the shipped corpus and the government texts of shared/data."""
-    table = Associations()
     if not ASSOCIATIONS_FILE.exists():
-        return table
-    with gzip.open(ASSOCIATIONS_FILE, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            if line.startswith("#") or "\t" not in line:
-                continue
-            head, rest = line.rstrip("\n").split("\t", 1)
-            table._lines[head] = rest
-    return table
+        return Associations()
+    return Associations(gzip.decompress(ASSOCIATIONS_FILE.read_bytes()))
 
 
 @lru_cache(maxsize=1)
 def _folded_heads() -> dict[str, list[str]]:
     """Accent-folded association head -> the accented heads it stands for ('jamstalld' -> ['jämställd'])."""
     heads: dict[str, list[str]] = {}
-    for head in associations():
-        if has_accents(head):
-            heads.setdefault(fold(head), []).append(head)
+    for head in associations().accented_heads():
+        heads.setdefault(fold(head), []).append(head)
     return heads
 
 
