@@ -66,8 +66,9 @@ def _usable(term: str) -> bool:
 def term_counts(text: str) -> dict[str, int]:
     """Stem -> count in a text (the body field's analysis), in the order the stems first occur. Counted
     from the analyzer's grouping by word, as the indexer does: each distinct word is stemmed once and no
-    token object is made per word (a cold process pays for every stem of the feedback records)."""
-    return {t: len(p) for t, p in _exact_analyzer().term_positions(text).items()}
+    token object is made per word (a cold process pays for every stem of the feedback records). The
+    analyzer gives its terms UTF-8 encoded, as Whoosh stores them."""
+    return {t.decode("utf-8"): len(p) for t, p in _exact_analyzer().term_positions(text).items()}
 
 
 @lru_cache(maxsize=1)
@@ -221,7 +222,7 @@ def associated_terms(
     query_stems |= accented_stems(query_stems)
     table = associations()
     found: dict[str, float] = {}
-    for stem in query_stems:
+    for stem in sorted(query_stems):  # a set's order changes with the hash seed: answers must not
         taken = 0
         for term, strength in table.get(stem, ()):
             if taken >= ASSOCIATIONS["per_stem"]:
@@ -238,7 +239,7 @@ def associated_terms(
         return []
     return [
         ExpansionTerm(t, ASSOCIATIONS["weight"] * v / total, 0)
-        for t, v in sorted(found.items(), key=lambda kv: -kv[1])
+        for t, v in sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
 
 
