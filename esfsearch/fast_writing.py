@@ -297,10 +297,13 @@ def _flush_segment(self) -> None:
 
         from .analysis import drop_caches, subword_table
 
-        with open(os.path.join(SUBWORD_DUMPS[0], f".subwords-{os.getpid()}.part"), "wb") as fh:
+        # one table a segment: a writer process writes several (segmented_writer) and drops its
+        # caches after each
+        name = f".subwords-{os.getpid()}-{self.newsegment.segment_id()}.part"
+        with open(os.path.join(SUBWORD_DUMPS[0], name), "wb") as fh:
             fh.write(subword_table())
         if multiprocessing.parent_process() is not None:
-            drop_caches()  # a forked writer analyses nothing more: the flush gets that memory
+            drop_caches()  # the flush gets that memory; the next segment's documents fill them again
     self.perdocwriter.close()
     pdr = self.per_document_reader() if self.codec.length_stats else None
     lengths = _Lengths(pdr) if pdr else None
@@ -584,3 +587,90 @@ def _iter_segment_postings(reader):
             if length < 0:  # the last block
                 break
             pos = following
+
+
+# ---------------------------------------------------------------- writer processes, bounded segments
+#
+# Whoosh's multisegment MpWriter gives each writer process one segment, flushed after its last
+# document; the flush's memory grows with the segment (its columnar arrays, the merged runs, the term
+# table), and at 100 000 records (two writers, ~50 000 documents each) one flush took a writer from
+# ~310 MB to ~740 MB. Here a writer process finishes its segment and starts a new one once it holds
+# `segment_docs` documents (checked between the parent's job files of 100), so a flush never holds
+# more than that many documents, whatever the build's size.
+
+# Documents a writer process's segment holds before it starts another: above a 20 000-record build's
+# ~10 000 a process (one segment each there, as before: its queries read as many segments), well
+# below a 100 000-record build's 50 000.
+SEGMENT_DOCS = 12_000
+
+
+def segmented_writer(ix, procs: int, segment_docs: int, **kwargs):
+    """A multisegment MpWriter whose processes write segments of at most ~`segment_docs` documents."""
+    from whoosh.multiproc import MpWriter, SubWriterTask
+    from whoosh.writing import SegmentWriter
+
+    class Task(SubWriterTask):
+        def run(self) -> None:
+            # SubWriterTask.run, multisegment, with a new segment every `segment_docs` documents
+            ix = self.storage.open_index(self.indexname)
+            writer = self.writer = SegmentWriter(ix, _lk=False, **self.kwargs)
+            segments = []
+            while self.running:
+                jobinfo = self.jobqueue.get()
+                if jobinfo is None:
+                    break
+                self._process_file(*jobinfo)
+                if writer.docnum >= segment_docs:
+                    segments.append(writer._finalize_segment())
+                    del writer
+                    self.writer = None
+                    _trim_heap()  # the flush's freed memory back to the system before the next segment
+                    writer = self.writer = SegmentWriter(ix, _lk=False, **self.kwargs)
+            if not self.running:
+                writer.cancel()
+                return
+            fieldnames = writer.pool.fieldnames
+            if writer._added or not segments:
+                segments.append(writer._finalize_segment())
+            else:
+                writer._close_segment()  # nothing since the last segment: no empty one
+            self.resultqueue.put((None, fieldnames, segments), timeout=5)
+
+    class Writer(MpWriter):
+        def _new_task(self):
+            task = Task(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, True)
+            self.tasks.append(task)
+            task.start()
+            return task
+
+        def _commit(self, mergetype, optimize, merge):
+            # MpWriter._commit, multisegment, with a list of segments from each process
+            from queue import Empty
+
+            if self.docbuffer:
+                self._enqueue()
+            for _task in self.tasks:
+                self.jobqueue.put(None)
+            finalsegments = self._merge_segments(mergetype, optimize, merge)
+            for task in self.tasks:
+                task.join()
+            for _task in self.tasks:
+                try:
+                    _runname, _fieldnames, segments = self.resultqueue.get(timeout=1)
+                except Empty:
+                    continue
+                finalsegments.extend(segments)
+            if self._added:
+                finalsegments.append(self._finalize_segment())
+            else:
+                self._close_segment()
+            self._commit_toc(finalsegments)
+            self._finish()
+
+    return Writer(ix, procs=procs, multisegment=True, **kwargs)
+
+
+def _trim_heap() -> None:
+    from .compounds import _trim_heap as trim
+
+    trim()

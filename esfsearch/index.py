@@ -759,12 +759,15 @@ def _stop_writer_processes(writer) -> None:
 
 def _writer(ix, procs: int | None, n_docs: int):
     """Several processes pay off only for large builds (each child re-creates the analysis caches).
-    Each process buffers up to `limitmb` of postings (Python objects cost several times that), so the
-    buffers stay small enough to keep a 20 000-record build's peak memory bounded."""
+    Each process buffers up to `limitmb` of postings (Python objects cost several times that) and
+    flushes a segment every SEGMENT_DOCS documents, so a build's peak memory stays bounded whatever
+    its size."""
+    from .fast_writing import SEGMENT_DOCS, segmented_writer
+
     if procs is None:
         procs = min(os.cpu_count() or 1, 4) if n_docs >= 5000 else 1
     if procs > 1:
-        return ix.writer(procs=procs, multisegment=True, limitmb=96)
+        return segmented_writer(ix, procs, SEGMENT_DOCS, limitmb=96)
     return ix.writer(limitmb=128)
 
 
