@@ -18,6 +18,7 @@ fewer than `FEEDBACK["fill_below"]` (`SearchEngine._expansion`).
 
 from __future__ import annotations
 
+import bisect
 import gzip
 import math
 import re
@@ -126,32 +127,24 @@ class Associations:
     """Stem -> [(associated stem, strength)], looked up in the file's text by bisection: a one-shot
     query looks up a few stems, and parsing every line (as a dict) cost more than the query. The
     lines are sorted by their head stem (tools/build_associations.py writes them sorted; UTF-8 byte
-    order is code-point order), so a lookup reads about a dozen lines; a found line is parsed once."""
+    order is code-point order), so a lookup compares about a dozen lines; a found line is parsed once."""
 
     def __init__(self, data: bytes = b"") -> None:
         self._data = data
         self._start = 0  # the first line after the header comments
         while data.startswith(b"#", self._start):
             self._start = data.find(b"\n", self._start) + 1 or len(data)
+        # "head\t..." lines sorted by head are sorted as bytes too: the tab sorts below every
+        # character a stem has, so a head that is a prefix of another sorts first, as it does alone
+        self._lines = [line for line in data[self._start :].split(b"\n") if line]
         self._parsed: dict[str, list[tuple[str, float]]] = {}
 
     def _line(self, stem: str) -> bytes | None:
         """The rest of the line whose head is `stem` (after its tab), or None."""
-        data, key = self._data, stem.encode("utf-8")
-        lo, hi = self._start, len(data)
-        while lo < hi:  # lo is always a line start; the line holding `mid` is compared
-            mid = (lo + hi) // 2
-            start = max(lo, data.rfind(b"\n", 0, mid) + 1)
-            end = data.find(b"\n", start)
-            end = len(data) if end < 0 else end
-            tab = data.find(b"\t", start, end)
-            head = data[start : tab if tab >= 0 else end]
-            if head == key:
-                return data[tab + 1 : end] if tab >= 0 else None
-            if head < key:
-                lo = end + 1
-            else:
-                hi = start
+        key = stem.encode("utf-8") + b"\t"
+        i = bisect.bisect_left(self._lines, key)
+        if i < len(self._lines) and self._lines[i].startswith(key):
+            return self._lines[i][len(key) :]
         return None
 
     def __contains__(self, stem: object) -> bool:
