@@ -609,6 +609,8 @@ def segmented_writer(ix, procs: int, segment_docs: int, **kwargs):
     from whoosh.multiproc import MpWriter, SubWriterTask
     from whoosh.writing import SegmentWriter
 
+    from .compounds import _trim_heap
+
     class Task(SubWriterTask):
         def run(self) -> None:
             # SubWriterTask.run, multisegment, with a new segment every `segment_docs` documents
@@ -668,9 +670,3 @@ def segmented_writer(ix, procs: int, segment_docs: int, **kwargs):
             self._finish()
 
     return Writer(ix, procs=procs, multisegment=True, **kwargs)
-
-
-def _trim_heap() -> None:
-    from .compounds import _trim_heap as trim
-
-    trim()
