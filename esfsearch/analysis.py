@@ -369,9 +369,6 @@ def _token_pieces(raw: str, start: int = 0) -> list[tuple[str, int, int]]:
             offset += len(piece)
         return pieces
     return [(raw, start, start + len(raw))]
-    if "-" in raw or "/" in raw or "." in raw or ":" in raw or "+" in raw:
-        return [piece for piece in _PIECES.split(raw) if piece and piece not in "-/.:+"]
-    return [raw]
 
 
 def _grouped(text: str) -> dict[str, list[int]]:
