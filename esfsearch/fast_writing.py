@@ -660,7 +660,7 @@ def segmented_writer(ix, procs: int, segment_docs: int, **kwargs):
                 try:
                     _runname, _fieldnames, segments = self.resultqueue.get(timeout=1)
                 except Empty:
-                    continue
+                    continue  # a process that failed: the build checks the committed count (index._full)
                 finalsegments.extend(segments)
             if self._added:
                 finalsegments.append(self._finalize_segment())

@@ -691,6 +691,17 @@ def _full(corpus: list[Path], root: Path, progress: Progress | None, procs: int 
         writer.commit()
         _gather_subword_tables(tmp)
         summary.records = ix.doc_count()
+        if summary.records != summary.added:  # a writer process ended without handing over its segments
+            raise IndexProblem(
+                Message(
+                    N_(
+                        "the build wrote {written} of its {sent} records (a writer process failed); "
+                        "the previous index is unchanged"
+                    ),
+                    written=summary.records,
+                    sent=summary.added,
+                )
+            )
         write_columns(tmp, ix)  # part of the generation: written before it can become live
         ix.close()
         _write_meta(tmp, _meta(corpus, summary), files)

@@ -17,6 +17,7 @@ from relhelp import SEED_DIR, cli_cmd, no_traceback
 
 from esfsearch.index import IndexProblem, _estimated_records, write_lock
 from esfsearch.ingest import iter_files
+from esfsearch.search import SearchEngine
 
 pytestmark = pytest.mark.slow
 
@@ -170,3 +171,30 @@ def test_busy_lock_names_the_pid_that_holds_it(tmp_path):
         _out, err = holder.communicate(timeout=120)
     assert holder.returncode != 0
     assert f"pid {os.getpid()}" in err and no_traceback(err), err
+
+
+def test_a_writer_process_that_dies_fails_the_build_and_keeps_the_previous_index(tmp_path, monkeypatch):
+    """A writer process that ends without handing over its segments (killed by the OOM killer, a
+    crash) would leave its records out of a build that still commits: the build counts what was
+    written against what was sent and fails instead, leaving the previous index live."""
+    from whoosh.multiproc import SubWriterTask
+
+    from esfsearch.index import IndexProblem, build_index
+
+    corpus = Path(__file__).resolve().parents[2] / "corpus"
+    ix = tmp_path / "ix"
+    before = build_index([corpus], ix).records
+    assert before > 0
+
+    def die(self, *args, **kwargs):  # in the forked writer process only
+        os._exit(1)
+
+    monkeypatch.setattr(SubWriterTask, "_process_file", die)
+    with pytest.raises(IndexProblem) as failed:
+        build_index([corpus], ix, rebuild=True, procs=2)
+    assert failed.value.args[0].values["sent"] == before
+    assert failed.value.args[0].values["written"] < before
+    assert not list(ix.glob(".building-*"))
+    monkeypatch.undo()
+    with SearchEngine(ix) as engine:
+        assert engine.doc_count == before
