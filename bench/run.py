@@ -691,6 +691,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cold", type=int, default=10, help="runs of each cold measurement (median)")
     ap.add_argument("--no-peers", action="store_true")
     args = ap.parse_args(argv)
+    # Measured as installed: Python keeps the compiled modules. An environment that turns that off
+    # (PYTHONDONTWRITEBYTECODE, set on some CI and dev machines) makes every new process compile the
+    # changed modules again (~0.4 s CPU of esfsearch's own: bench/README.md, fifth session); the
+    # children inherit this process's environment.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
     from rich.console import Console
 
