@@ -19,6 +19,7 @@ top 10 is also checked against the filter's meaning using the record's own field
 any hit that breaks it is a violation.
 
     python -m esfsearch.evaluation [--split tune|holdout|all] [--index DIR] [--json]
+    python -m esfsearch.evaluation --losses N [--split tune] [--index DIR]   (where queries lose: query_losses)
 
 No typer/rich here: the table is `esfsearch eval` (esfsearch/cli/eval.py).
 """
