@@ -19,6 +19,7 @@ top 10 is also checked against the filter's meaning using the record's own field
 any hit that breaks it is a violation.
 
     python -m esfsearch.evaluation [--split tune|holdout|all] [--index DIR] [--json]
+    python -m esfsearch.evaluation --losses N [--split tune] [--index DIR]   (where queries lose: query_losses)
 
 No typer/rich here: the table is `esfsearch eval` (esfsearch/cli/eval.py).
 """
@@ -527,6 +528,104 @@ def evaluate(
     return report
 
 
+# ---------------------------------------------------------------- where a query loses
+
+DEPTH = 100  # how far down the engine's list a judged-relevant record is looked for
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A record in the engine's list for a query: where it came and what the judge said."""
+
+    id: str
+    grade: int | None  # None: unjudged (counts as 0)
+    rank: int | None  # 1-based; None: not among the first DEPTH
+    score: float | None
+    related: bool = False  # found only by an expansion term (search.Hit.related)
+
+
+@dataclass(frozen=True)
+class Loss:
+    """Why one query's nDCG@10 is below 1: the records it shows that the judge does not want, and the
+    wanted ones it shows too low or not at all. `direct_oracle` is the nDCG@10 with the direct matches
+    sorted by grade (the related tail left as it is): how much the order alone could give; the rest is
+    recall (relevant records the query never finds directly)."""
+
+    query: JudgedQuery
+    ndcg: float
+    direct_oracle: float
+    intruders: list[Placed]  # top-10 records graded 0 or unjudged
+    missed: list[Placed]  # grade >= 1 records outside the top 10, by rank (not found: last)
+
+
+def query_losses(
+    engine, queries: Sequence[JudgedQuery], qrels: Mapping[str, Mapping[str, int]], k: int = K
+) -> list[Loss]:
+    """Each query's `Loss` on an open `SearchEngine`, largest order gap (`direct_oracle - ndcg`) first:
+    the diagnosis the relevance rounds of eval/README.md start from."""
+    out = []
+    for q in queries:
+        grades = qrels.get(q.id, {})
+        try:
+            if q.cls == SIMILAR_CLASS:
+                hits = engine.similar(q.text, limit=DEPTH).hits
+            else:
+                hits = engine.search(q.text, limit=DEPTH, snippets=False).hits
+        except QueryError:
+            hits = []
+        placed = [
+            Placed(h.record.id, grades.get(h.record.id), i + 1, h.score, h.related)
+            for i, h in enumerate(hits)
+        ]
+        ranked = [p.id for p in placed]
+        direct = sorted((p for p in placed if not p.related), key=lambda p: -(p.grade or 0))
+        oracle = [p.id for p in direct] + [p.id for p in placed if p.related]
+        where = {p.id: p for p in placed}
+        missed = [
+            where.get(rid) or Placed(rid, g, None, None)
+            for rid, g in grades.items()
+            if g > 0 and (rid not in where or (where[rid].rank or 0) > k)
+        ]
+        missed.sort(key=lambda p: (p.rank is None, p.rank or 0, -(p.grade or 0), p.id))
+        out.append(
+            Loss(
+                query=q,
+                ndcg=ndcg_at_k(ranked, grades, k),
+                direct_oracle=ndcg_at_k(oracle, grades, k),
+                intruders=[p for p in placed[:k] if not p.grade],
+                missed=missed,
+            )
+        )
+    out.sort(key=lambda loss: (-(loss.direct_oracle - loss.ndcg), loss.ndcg, loss.query.id))
+    return out
+
+
+def format_losses(losses: Sequence[Loss], titles: Mapping[str, str] | None = None) -> str:
+    """Plain text for developers (`python -m esfsearch.evaluation --losses N`)."""
+    titles = titles or {}
+
+    def line(p: Placed) -> str:
+        rank = f"{p.rank:>3}" if p.rank else "  -"
+        score = f"{p.score:8.2f}" if p.score is not None else " " * 8
+        grade = "?" if p.grade is None else str(p.grade)
+        return (
+            f"  {rank} g={grade} {score}{' R' if p.related else '  '} {p.id:<14} {titles.get(p.id, '')[:60]}"
+        )
+
+    lines = []
+    for loss in losses:
+        q = loss.query
+        lines.append(
+            f"{q.id} {q.cls}/{q.split} {q.text!r}: nDCG@10 {loss.ndcg:.3f}, "
+            f"direct matches in grade order {loss.direct_oracle:.3f}"
+        )
+        lines += (
+            ["  in the top 10, not wanted:"] + [line(p) for p in loss.intruders] if loss.intruders else []
+        )
+        lines += ["  wanted, lower or not found:"] + [line(p) for p in loss.missed] if loss.missed else []
+    return "\n".join(lines)
+
+
 def write_results(report: Report, path: str | Path) -> Path:
     path = Path(path)
     path.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
@@ -562,7 +661,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--no-baselines", action="store_true")
     p.add_argument("--output", help="write results.json here (default: none)")
+    p.add_argument(
+        "--losses", type=int, metavar="N", help="instead: the N queries with the largest order gap"
+    )
     args = p.parse_args(argv)
+    if args.losses is not None:
+        return _print_losses(args)
     try:
         report = evaluate(
             args.index,
@@ -581,6 +685,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.output:
         write_results(report, args.output)
     print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) if args.json else format_text(report))
+    return 0
+
+
+def _print_losses(args) -> int:
+    from .search import SearchEngine
+
+    try:
+        judged, grades = select(load_queries(args.queries), args.split), load_qrels(args.qrels)
+        with tempfile.TemporaryDirectory(prefix="esfsearch-eval-") as tmp:
+            index_dir = Path(args.index) if args.index else Path(tmp) / "ix"
+            if not args.index:
+                build_index([Path(args.corpus) if args.corpus else default_corpus_dir()], index_dir)
+            titles = {record.id: record.title or "" for record, _, _ in indexed_records(index_dir)}
+            with SearchEngine(index_dir) as engine:
+                losses = query_losses(engine, judged, grades)
+    except (EvalError, IndexProblem) as exc:
+        print(f"esfsearch eval: {exc}", file=sys.stderr)
+        return 2
+    print(format_losses(losses[: max(args.losses, 0)], titles))
     return 0
 
 
