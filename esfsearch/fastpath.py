@@ -522,23 +522,33 @@ def _binary_tree_sum(parts: list[np.ndarray]) -> np.ndarray:
 
 
 def key_ranks(keys: list[bytes]) -> np.ndarray:
-    """Each document's place in the order of the record keys (`SearchEngine._record_keys`)."""
+    """Each key's place in the sorted order of `keys`."""
     order = sorted(range(len(keys)), key=keys.__getitem__)
     ranks = np.empty(len(keys), dtype=np.int64)
     ranks[np.array(order, dtype=np.int64)] = np.arange(len(keys), dtype=np.int64)
     return ranks
 
 
+def _tie_break(docs: np.ndarray, near: np.ndarray, ranks: Callable[[np.ndarray], np.ndarray] | None):
+    """The order of `docs` (already in score or value order; `near[i]`: docs i and i+1 are equal)
+    with each run of equal ones in the order of `ranks(its documents)`, else of document number."""
+    group = np.concatenate(([0], np.cumsum(~near)))
+    tied = np.concatenate((near, [False])) | np.concatenate(([False], near))
+    local = np.zeros(len(docs), dtype=np.int64)
+    local[tied] = docs[tied] if ranks is None else ranks(docs[tied])
+    return np.lexsort((local, group))
+
+
 def top_by_score(
     match: np.ndarray,
     scores: np.ndarray,
     k: int | None,
-    ranks: Callable[[], np.ndarray] | None = None,
+    ranks: Callable[[np.ndarray], np.ndarray] | None = None,
     tie: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Matching documents by score, highest first. A score within `tie` of the next lower one is
-    equal to it (a chain of such scores is one tie), and equal scores are in the order of `ranks()`
-    (the record keys': asked for only when a tie is among the first k), else of document number."""
+    equal to it (a chain of such scores is one tie), and equal scores are in the order of `ranks`
+    (the record keys', asked only for the tied documents among the first k), else of document number."""
     docs = np.flatnonzero(match)
     s = scores[docs]
     if k is not None and len(docs) > k:
@@ -552,11 +562,10 @@ def top_by_score(
         docs, s = docs[keep], s[keep]
     order = np.argsort(-s, kind="stable")
     docs, s = docs[order], s[order]
-    if len(s) > 1:
-        group = np.cumsum(np.diff(s, prepend=s[0]) < -tie)
-        if group[-1] + 1 < len(group):  # some scores are tied
-            order = np.lexsort((docs if ranks is None else ranks()[docs], group))
-            docs, s = docs[order], s[order]
+    near = np.diff(s) >= -tie
+    if near.any():
+        order = _tie_break(docs, near, ranks)
+        docs, s = docs[order], s[order]
     if k is not None:
         docs, s = docs[:k], s[:k]
     return docs, s
@@ -567,19 +576,21 @@ def sorted_by_column(
     raw: np.ndarray,
     reverse: bool,
     k: int | None,
-    ranks: Callable[[], np.ndarray] | None = None,
+    ranks: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> np.ndarray:
-    """Matching documents by a numeric column; equal values in the order of `ranks()` (asked for
-    only when equal values are among the first k), else of document number."""
+    """Matching documents by a numeric column; equal values in the order of `ranks` (asked only for
+    the tied documents among the first k), else of document number."""
     docs = np.flatnonzero(match)
     keys = raw[docs]
     if reverse:
         keys = ~keys  # order-reversing on uint64, like Whoosh's 0 - value
     order = np.lexsort((docs, keys))
     if ranks is not None and len(order) > 1:
-        head = keys[order[: len(order) if k is None else k + 1]]
-        if (head[1:] == head[:-1]).any():
-            order = np.lexsort((ranks()[docs], keys))
+        if k is not None and k < len(order):
+            order = order[: np.searchsorted(keys[order], keys[order[k - 1]], "right")]  # the k-th's tie
+        near = keys[order[1:]] == keys[order[:-1]]
+        if near.any():
+            order = order[_tie_break(docs[order], near, ranks)]
     if k is not None:
         order = order[:k]
     return docs[order]

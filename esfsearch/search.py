@@ -46,6 +46,9 @@ RERANK_MARK = 1e-9  # the (truthy) constant that restricts the expansion clause 
 # paths. The paths add the same BM25F parts in the same order but can differ in the last bits (~1e-15
 # of a score below 100); real score differences, down to RERANK_MARK, are larger.
 SCORE_TIE = 1e-9
+# Keys of tied records are read from their stored fields (~60-170 µs each) until this share of the
+# index; beyond it the key field's terms are read whole (~15-20 µs a record), once per searcher.
+KEYS_ONE_BY_ONE = 0.2
 QUERY_TIME_LIMIT = 10.0  # seconds; a pathological query is cut off, never hangs
 
 
@@ -573,7 +576,6 @@ class SearchEngine:
         n = len(top) if end is None else min(end, len(top))
         tie = SCORE_TIE if ranked else 0.0
         out: list[tuple[Any, int]] = []
-        keys = None
         i = 0
         while i < n:
             j = i + 1
@@ -583,7 +585,7 @@ class SearchEngine:
                 j += 1
             group = top[i:j]
             if len(group) > 1:
-                keys = keys or self._record_keys()
+                keys = dict(zip((d for _s, d in group), self._keys_of([d for _s, d in group]), strict=True))
                 group.sort(key=lambda item: keys[item[1]])
             out += group
             i = j
@@ -609,15 +611,26 @@ class SearchEngine:
             cache["keys"] = keys
         return keys
 
-    def _key_ranks(self):
-        """fastpath.key_ranks of the record keys, for the vectorised path's ties (once per searcher)."""
+    def _keys_of(self, docnums: list[int]) -> list[bytes]:
+        """The record keys of some documents: from their stored fields, or from _record_keys once
+        the documents asked for (in all, per searcher) are more than KEYS_ONE_BY_ONE of the index."""
         cache = self._searcher_cache("_keys_cache")
-        ranks = cache.get("ranks")
-        if ranks is None:
-            from .fastpath import key_ranks
+        table = cache.get("keys")
+        if table is None:
+            known = cache.setdefault("some", {})
+            missing = [d for d in docnums if d not in known]
+            if len(known) + len(missing) <= KEYS_ONE_BY_ONE * self._searcher.doc_count_all():
+                for d in missing:
+                    known[d] = self._searcher.stored_fields(d)["key"].encode("utf-8")
+                return [known[d] for d in docnums]
+            table = self._record_keys()
+        return [table[d] for d in docnums]
 
-            ranks = cache["ranks"] = key_ranks(self._record_keys())
-        return ranks
+    def _key_order(self, docs):
+        """fastpath.key_ranks of some documents' record keys: the vectorised path's tie order."""
+        from .fastpath import key_ranks
+
+        return key_ranks(self._keys_of(docs.tolist()))
 
     def _hit(self, hit, info: QueryInfo, snippets: bool, ranked: bool = True) -> Hit:
         score = hit.score if (ranked and hit.score is not None) else 0.0
@@ -706,14 +719,14 @@ class SearchEngine:
                 # The Whoosh path ANDs the filter in as ConstantScoreQuery(filter, 0.0), whose
                 # matcher treats the falsy 0.0 as "no constant" and scores every match 1.0.
                 scores = scores + FILTER_SCORE
-            docs, doc_scores = top_by_score(match, scores, k, self._key_ranks, SCORE_TIE)
+            docs, doc_scores = top_by_score(match, scores, k, self._key_order, SCORE_TIE)
         else:
             try:
                 raw = self._executor.fx.numbers(spec[0])[0]
             except ColumnsUnavailable as exc:
                 self.fast_unavailable = exc.reason
                 return None
-            docs = sorted_by_column(match, raw, spec[1], k, self._key_ranks)
+            docs = sorted_by_column(match, raw, spec[1], k, self._key_order)
             doc_scores = [0.0] * len(docs)
         return docs, doc_scores, match, qmatch
 

@@ -118,9 +118,9 @@ def test_near_ties_are_ties_and_chain():
     ranks = np.array([5, 2, 0, 3, 4, 1])  # key order: 2, 5, 1, 3, 4, 0
     asked = []
 
-    def rank_of():
-        asked.append(1)
-        return ranks
+    def rank_of(docs):
+        asked.append(docs.tolist())
+        return ranks[docs]
 
     for k in (None, 1, 2, 3, 4, 5):
         docs, got = top_by_score(match, scores, k, rank_of, SCORE_TIE)
@@ -128,7 +128,9 @@ def test_near_ties_are_ties_and_chain():
         assert got.tolist() == scores[docs].tolist()
     asked.clear()
     top_by_score(match, scores, 1, rank_of, SCORE_TIE)
-    assert not asked  # no tie among the first k: the key order is not read
+    assert not asked  # no tie among the first k: no key is read
+    top_by_score(match, scores, 2, rank_of, SCORE_TIE)
+    assert asked == [[3, 2, 1]]  # only the tied records' keys
     # exact equality only without a tolerance, document numbers without ranks
     assert top_by_score(match, scores, None)[0].tolist() == [0, 3, 2, 1, 4, 5]
     assert top_by_score(match, scores, None, None, SCORE_TIE)[0].tolist() == [0, 1, 2, 3, 4, 5]
@@ -138,8 +140,10 @@ def test_equal_sort_values_in_rank_order():
     raw = np.array([3, 1, 3, 2, 3], dtype=np.uint64)
     match = np.array([True, True, True, True, False])
     ranks = np.array([2, 0, 1, 3, 4])
-    assert sorted_by_column(match, raw, False, None, lambda: ranks).tolist() == [1, 3, 2, 0]
-    assert sorted_by_column(match, raw, True, 2, lambda: ranks).tolist() == [2, 0]
+    assert sorted_by_column(match, raw, False, None, lambda docs: ranks[docs]).tolist() == [1, 3, 2, 0]
+    assert sorted_by_column(match, raw, True, 2, lambda docs: ranks[docs]).tolist() == [2, 0]
+    assert sorted_by_column(match, raw, True, 1, lambda docs: ranks[docs]).tolist() == [2]
+    assert sorted_by_column(match, raw, False, 1, lambda docs: 1 / 0).tolist() == [1]  # no tie: no key
     assert sorted_by_column(match, raw, True, None).tolist() == [0, 2, 3, 1]
 
 
