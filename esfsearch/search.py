@@ -593,7 +593,7 @@ class SearchEngine:
 
     def _record_keys(self) -> list[bytes]:
         """Each document's record key (the index's unique `key`) by document number, read once per
-        searcher from the key field's terms (~10 µs a record): equal scores are listed in this
+        searcher from the key field's terms (~15-20 µs a record): equal scores are listed in this
         order on both paths, not by document number, which depends on the build (writer processes,
         segments, updates)."""
         cache = self._searcher_cache("_keys_cache")
