@@ -4,8 +4,8 @@ Whoosh steps every posting of every term through Python matchers; here a query n
 dense boolean match array and a float64 score array over all documents, computed with numpy from
 whole posting lists. Scores use Whoosh's own BM25F formula, statistics, operation order and
 boost rules (a compound with one subquery ignores its boost; a multi-term query with one
-expansion ignores its boost), so both paths rank alike; ties go to the lower document number, as
-Whoosh's collector does.
+expansion ignores its boost), so both paths rank alike; equal scores are ordered by record key on
+both (search.SCORE_TIE), not by document number, which depends on the build.
 
 Node types not handled here raise `Untranslatable`, and the caller runs the whole query on the
 Whoosh path instead: answers stay right whatever new query shapes querylang adds. Phrases (and
@@ -16,6 +16,7 @@ checks them, and they score as Whoosh scores a phrase: the sum of its words' BM2
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from math import log
 from pathlib import Path
 from typing import Any
@@ -520,28 +521,76 @@ def _binary_tree_sum(parts: list[np.ndarray]) -> np.ndarray:
 # ---------------------------------------------------------------- ranking
 
 
-def top_by_score(match: np.ndarray, scores: np.ndarray, k: int | None) -> tuple[np.ndarray, np.ndarray]:
-    """Matching documents by score (highest first), ties by document number: Whoosh's order."""
+def key_ranks(keys: list[bytes]) -> np.ndarray:
+    """Each key's place in the sorted order of `keys`."""
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    ranks = np.empty(len(keys), dtype=np.int64)
+    ranks[np.array(order, dtype=np.int64)] = np.arange(len(keys), dtype=np.int64)
+    return ranks
+
+
+def _tie_break(docs: np.ndarray, near: np.ndarray, ranks: Callable[[np.ndarray], np.ndarray] | None):
+    """The order of `docs` (already in score or value order; `near[i]`: docs i and i+1 are equal)
+    with each run of equal ones in the order of `ranks(its documents)`, else of document number."""
+    group = np.concatenate(([0], np.cumsum(~near)))
+    tied = np.concatenate((near, [False])) | np.concatenate(([False], near))
+    local = np.zeros(len(docs), dtype=np.int64)
+    local[tied] = docs[tied] if ranks is None else ranks(docs[tied])
+    return np.lexsort((local, group))
+
+
+def top_by_score(
+    match: np.ndarray,
+    scores: np.ndarray,
+    k: int | None,
+    ranks: Callable[[np.ndarray], np.ndarray] | None = None,
+    tie: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Matching documents by score, highest first. A score within `tie` of the next lower one is
+    equal to it (a chain of such scores is one tie), and equal scores are in the order of `ranks`
+    (the record keys', asked only for the tied documents among the first k), else of document number."""
     docs = np.flatnonzero(match)
     s = scores[docs]
     if k is not None and len(docs) > k:
-        part = np.argpartition(-s, k - 1)[:k]
-        threshold = s[part].min()
-        keep = s >= threshold
+        lowest = s[np.argpartition(-s, k - 1)[:k]].min()
+        while True:  # the k-th score's whole tie, chained downwards
+            keep = s >= lowest - tie
+            below = s[keep].min()
+            if below >= lowest:
+                break
+            lowest = below
         docs, s = docs[keep], s[keep]
-    order = np.lexsort((docs, -s))
+    order = np.argsort(-s, kind="stable")
+    docs, s = docs[order], s[order]
+    near = np.diff(s) >= -tie
+    if near.any():
+        order = _tie_break(docs, near, ranks)
+        docs, s = docs[order], s[order]
     if k is not None:
-        order = order[:k]
-    return docs[order], s[order]
+        docs, s = docs[:k], s[:k]
+    return docs, s
 
 
-def sorted_by_column(match: np.ndarray, raw: np.ndarray, reverse: bool, k: int | None) -> np.ndarray:
-    """Matching documents by a numeric column, ties by document number: Whoosh's sorted order."""
+def sorted_by_column(
+    match: np.ndarray,
+    raw: np.ndarray,
+    reverse: bool,
+    k: int | None,
+    ranks: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> np.ndarray:
+    """Matching documents by a numeric column; equal values in the order of `ranks` (asked only for
+    the tied documents among the first k), else of document number."""
     docs = np.flatnonzero(match)
     keys = raw[docs]
     if reverse:
         keys = ~keys  # order-reversing on uint64, like Whoosh's 0 - value
     order = np.lexsort((docs, keys))
+    if ranks is not None and len(order) > 1:
+        if k is not None and k < len(order):
+            order = order[: np.searchsorted(keys[order], keys[order[k - 1]], "right")]  # the k-th's tie
+        near = keys[order[1:]] == keys[order[:-1]]
+        if near.any():
+            order = order[_tie_break(docs[order], near, ranks)]
     if k is not None:
         order = order[:k]
     return docs[order]
@@ -562,6 +611,7 @@ __all__ = [
     "FastIndex",
     "Untranslatable",
     "facet_counts",
+    "key_ranks",
     "sorted_by_column",
     "top_by_score",
 ]

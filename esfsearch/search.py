@@ -42,6 +42,13 @@ FAST_MIN_DOCS = 5000  # "auto" execution uses the vectorised path from this inde
 FILTER_SCORE = 1.0  # what a filter adds to each hit's score on the Whoosh path (see _fast_ranking)
 FUND_FAMILIES = ("esf", "esf+", "eruf")  # fund_v values; a fund and its '+' successor are one family
 RERANK_MARK = 1e-9  # the (truthy) constant that restricts the expansion clause to direct matches
+# Scores this close are equal, and equal scores are listed in the order of the record keys, on both
+# paths. The paths add the same BM25F parts in the same order but can differ in the last bits (~1e-15
+# of a score below 100); real score differences, down to RERANK_MARK, are larger.
+SCORE_TIE = 1e-9
+# Keys of tied records are read from their stored fields (~60-170 µs each) until this share of the
+# index; beyond it the key field's terms are read whole (~15-20 µs a record), once per searcher.
+KEYS_ONE_BY_ONE = 0.2
 QUERY_TIME_LIMIT = 10.0  # seconds; a pathological query is cut off, never hangs
 
 
@@ -142,6 +149,7 @@ class SearchEngine:
         self._counts_cache: dict[int, dict[int, dict[str, int]]] = {}
         self._df_cache: dict[int, dict[str, int]] = {}
         self._usable_cache: dict[int, dict[int, tuple[dict[str, int], int]]] = {}
+        self._keys_cache: dict[int, dict[str, Any]] = {}
         self._values: Any = None  # understood.IndexValues of the open searcher (filter values known)
         self._snippet_words: tuple[QueryInfo | None, dict[str, bool]] = (None, {})
 
@@ -341,6 +349,7 @@ class SearchEngine:
         # One search over all hits; each record is read from the index only as it is yielded.
         results = self._searcher.search(q, limit=None, filter=filter_q, **kwargs)
         ranked = "sortedby" not in kwargs
+        self._in_key_order(results.top_n, None, ranked)
         for hit in results:
             yield self._hit(hit, info, snippets, ranked)
 
@@ -535,26 +544,93 @@ class SearchEngine:
         return {"sortedby": sorting.FieldFacet(fieldname, reverse=reverse)}
 
     def _run(self, q: Q.Query, limit: int | None, filter: Q.Query | None = None, **kwargs):
-        """Collect with a time limit. The filter is ANDed in at a constant score of 0: as a
-        FilterCollector it would either be skipped by the TimeLimitCollector (which calls its
-        child's collect() directly) or leave the total counting unfiltered matches."""
+        """Collect with a time limit; the first `limit` hits are in the order of both paths (equal
+        scores or sort values by record key: _in_key_order). The filter is ANDed in at a constant
+        score of 0: as a FilterCollector it would either be skipped by the TimeLimitCollector (which
+        calls its child's collect() directly) or leave the total counting unfiltered matches."""
         from whoosh.collectors import TimeLimitCollector
         from whoosh.searching import TimeLimit
 
         if filter is not None:
             q = Q.And([q, Q.ConstantScoreQuery(filter, 0.0)])
-        if "sortedby" not in kwargs:
-            # Whoosh's top-k collector loses hits of these unions (a true top hit missing from the
-            # first page): ranked results are collected whole, which the vectorised path also does
-            limit = None
+        # Every hit is collected: Whoosh's top-k collector loses hits of these unions (a true top hit
+        # missing from the first page), and a tie at the page's end is ordered over all its records
+        # (a sorting collector sorts every hit whatever its limit).
         collector = TimeLimitCollector(
-            self._searcher.collector(limit=limit, **kwargs), timelimit=QUERY_TIME_LIMIT, use_alarm=False
+            self._searcher.collector(limit=None, **kwargs), timelimit=QUERY_TIME_LIMIT, use_alarm=False
         )
+        timed_out = False
         try:
             self._searcher.search_with_collector(q, collector)
         except TimeLimit:
-            return collector.results(), True
-        return collector.results(), False
+            timed_out = True
+        results = collector.results()
+        self._in_key_order(results.top_n, limit, "sortedby" not in kwargs)
+        return results, timed_out
+
+    def _in_key_order(self, top: list[tuple[Any, int]], end: int | None, ranked: bool) -> None:
+        """Reorder Whoosh's (score or sort value, document number) list, in its order (ties by
+        document number), in place so that its first `end` are in the order of the vectorised path
+        (fastpath.top_by_score, sorted_by_column): a score within SCORE_TIE of the next is equal to
+        it, and equal scores or sort values are in the order of the record keys."""
+        n = len(top) if end is None else min(end, len(top))
+        tie = SCORE_TIE if ranked else 0.0
+        out: list[tuple[Any, int]] = []
+        i = 0
+        while i < n:
+            j = i + 1
+            while j < len(top) and (
+                top[j - 1][0] - top[j][0] <= tie if ranked else top[j - 1][0] == top[j][0]
+            ):
+                j += 1
+            group = top[i:j]
+            if len(group) > 1:
+                keys = dict(zip((d for _s, d in group), self._keys_of([d for _s, d in group]), strict=True))
+                group.sort(key=lambda item: keys[item[1]])
+            out += group
+            i = j
+        top[: len(out)] = out
+
+    def _record_keys(self) -> list[bytes]:
+        """Each document's record key (the index's unique `key`) by document number, read once per
+        searcher from the key field's terms (~15-20 µs a record): equal scores are listed in this
+        order on both paths, not by document number, which depends on the build (writer processes,
+        segments, updates)."""
+        cache = self._searcher_cache("_keys_cache")
+        keys = cache.get("keys")
+        if keys is None:
+            reader = self._searcher.reader()
+            keys = [b""] * reader.doc_count_all()
+            for segreader, offset in reader.leaf_readers():
+                for key, info in segreader.iter_field("key"):
+                    if info.doc_frequency() == 1:
+                        keys[offset + info.min_id()] = key
+                    else:  # replaced within its segment: the live document's (deleted ones never match)
+                        for docnum in segreader.postings("key", key).all_ids():
+                            keys[offset + docnum] = key
+            cache["keys"] = keys
+        return keys
+
+    def _keys_of(self, docnums: list[int]) -> list[bytes]:
+        """The record keys of some documents: from their stored fields, or from _record_keys once
+        the documents asked for (in all, per searcher) are more than KEYS_ONE_BY_ONE of the index."""
+        cache = self._searcher_cache("_keys_cache")
+        table = cache.get("keys")
+        if table is None:
+            known = cache.setdefault("some", {})
+            missing = [d for d in docnums if d not in known]
+            if len(known) + len(missing) <= KEYS_ONE_BY_ONE * self._searcher.doc_count_all():
+                for d in missing:
+                    known[d] = self._searcher.stored_fields(d)["key"].encode("utf-8")
+                return [known[d] for d in docnums]
+            table = self._record_keys()
+        return [table[d] for d in docnums]
+
+    def _key_order(self, docs):
+        """fastpath.key_ranks of some documents' record keys: the vectorised path's tie order."""
+        from .fastpath import key_ranks
+
+        return key_ranks(self._keys_of(docs.tolist()))
 
     def _hit(self, hit, info: QueryInfo, snippets: bool, ranked: bool = True) -> Hit:
         score = hit.score if (ranked and hit.score is not None) else 0.0
@@ -643,14 +719,14 @@ class SearchEngine:
                 # The Whoosh path ANDs the filter in as ConstantScoreQuery(filter, 0.0), whose
                 # matcher treats the falsy 0.0 as "no constant" and scores every match 1.0.
                 scores = scores + FILTER_SCORE
-            docs, doc_scores = top_by_score(match, scores, k)
+            docs, doc_scores = top_by_score(match, scores, k, self._key_order, SCORE_TIE)
         else:
             try:
                 raw = self._executor.fx.numbers(spec[0])[0]
             except ColumnsUnavailable as exc:
                 self.fast_unavailable = exc.reason
                 return None
-            docs = sorted_by_column(match, raw, spec[1], k)
+            docs = sorted_by_column(match, raw, spec[1], k, self._key_order)
             doc_scores = [0.0] * len(docs)
         return docs, doc_scores, match, qmatch
 
