@@ -51,7 +51,10 @@ COLUMNS = "columns"
 MANIFEST = "manifest.json"
 DATA = "arrays.bin"
 FORMAT_VERSION = 3  # 3: positions (.pos/.pcnt/.ptoffs) of the fields that have them
-SKIP_FIELDS = frozenset({"spell", "key", "file"})  # never queried by the fast path
+# Never queried by the fast path. The record key is kept: its sorted terms give the order of tied
+# records (search.SCORE_TIE) with numpy; a segment written before it has none and the engine reads
+# those keys from the stored fields instead.
+SKIP_FIELDS = frozenset({"spell", "file"})
 _INT = struct.Struct("!i")
 
 

@@ -70,6 +70,8 @@ class FastIndex:
         self._numbers: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._facets: dict[str, tuple[list[str], np.ndarray, np.ndarray]] = {}
         self._term_fields: dict[str, list[tuple[Any, Any, Any, Any, int]]] = {}
+        self._keys: np.ndarray | None = None
+        self._key_ranks: np.ndarray | None = None
 
     # -- postings
     def postings(self, field: str, term: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -86,6 +88,33 @@ class FastIndex:
         if len(ids) == 1:
             return ids[0], ws[0]
         return np.concatenate(ids), np.concatenate(ws)
+
+    def record_keys(self) -> np.ndarray | None:
+        """Every document's record key (the `key` field's term; fixed-width bytes) by global
+        document number, made once from the columnar key postings; None when a segment's columns
+        were written before those were kept."""
+        if self._keys is None:
+            parts = []
+            for cols, _offset, segreader in self.segments:
+                if not cols.has("key.terms"):
+                    self._keys = np.zeros(0, dtype="S1")
+                    return None
+                terms, offs, ids = (cols.array(f"key.{name}") for name in ("terms", "offs", "ids"))
+                term_of = np.zeros(segreader.doc_count_all(), dtype=np.int64)
+                term_of[ids] = np.repeat(np.arange(len(terms), dtype=np.int64), np.diff(offs))
+                parts.append(terms[term_of])
+            self._keys = np.concatenate(parts) if parts else np.zeros(0, dtype="S1")
+        return self._keys if len(self._keys) == self.doc_count_all else None
+
+    def key_ranks(self) -> np.ndarray | None:
+        """Every document's place in the order of the record keys (the tie order: search.SCORE_TIE),
+        made once: a query's tie is then ordered by integers."""
+        if self._key_ranks is None:
+            keys = self.record_keys()
+            if keys is None:
+                return None
+            self._key_ranks = key_ranks(keys)
+        return self._key_ranks
 
     def _term_arrays(self, field: str) -> list[tuple[Any, Any, Any, Any, int]]:
         """Each segment's (terms, offsets, documents, weights, document offset) of a field: the
@@ -521,11 +550,12 @@ def _binary_tree_sum(parts: list[np.ndarray]) -> np.ndarray:
 # ---------------------------------------------------------------- ranking
 
 
-def key_ranks(keys: list[bytes]) -> np.ndarray:
-    """Each key's place in the sorted order of `keys`."""
-    order = sorted(range(len(keys)), key=keys.__getitem__)
-    ranks = np.empty(len(keys), dtype=np.int64)
-    ranks[np.array(order, dtype=np.int64)] = np.arange(len(keys), dtype=np.int64)
+def key_ranks(keys: list[bytes] | np.ndarray) -> np.ndarray:
+    """Each key's place in the sorted order of `keys` (bytes compare as Python's do: numpy's
+    fixed-width bytes pad with NULs, which no key ends with)."""
+    order = np.argsort(np.asarray(keys, dtype=bytes), kind="stable")
+    ranks = np.empty(len(order), dtype=np.int64)
+    ranks[order] = np.arange(len(order), dtype=np.int64)
     return ranks
 
 

@@ -630,7 +630,8 @@ class SearchEngine:
         """fastpath.key_ranks of some documents' record keys: the vectorised path's tie order."""
         from .fastpath import key_ranks
 
-        return key_ranks(self._keys_of(docs.tolist()))
+        ranks = self._executor.fx.key_ranks() if self._executor is not None else None
+        return key_ranks(self._keys_of(docs.tolist())) if ranks is None else ranks[docs]
 
     def _hit(self, hit, info: QueryInfo, snippets: bool, ranked: bool = True) -> Hit:
         score = hit.score if (ranked and hit.score is not None) else 0.0

@@ -164,3 +164,25 @@ def test_record_keys_are_the_index_keys(tmp_path):
         assert len(live) == 5
         for docnum in live:
             assert keys[docnum].decode() == engine._searcher.stored_fields(docnum)["key"]
+    with SearchEngine(tmp_path / "ix", exec_mode="fast") as engine:
+        fx = engine._fast().fx
+        assert [fx.record_keys()[d].decode() for d in live] == [
+            engine._searcher.stored_fields(d)["key"] for d in live
+        ]
+        ranks = fx.key_ranks()
+        assert sorted(live, key=lambda d: ranks[d]) == sorted(live, key=lambda d: keys[d])
+
+
+def test_ties_ordered_from_columns_without_keys_as_from_the_stored_keys(two_builds, monkeypatch):
+    """Columns written before the key postings were kept (no `key.terms`): the engine reads the tied
+    records' keys from their stored fields, and the pages are the same."""
+    from esfsearch.columns import SegmentColumns
+
+    one, _two = two_builds
+    with_keys, _ = _pages(one, "fast")
+    real_has = SegmentColumns.has
+    monkeypatch.setattr(
+        SegmentColumns, "has", lambda self, name: name != "key.terms" and real_has(self, name)
+    )
+    without, _ = _pages(one, "fast")
+    assert without == with_keys
