@@ -9,13 +9,14 @@ into a segment, and there three costs per posting had nothing to do with the ind
     filters), asks the file system whether the column exists, once per posting; here each field's
     column is read once into an array;
   - `PostingPool.add` re-checks types and recomputes its size estimate term by term;
-  - every posting passed through four method calls and five type assertions on its way into a
-    block; here a term's postings are collected in lists and handed to the block writer a block
-    at a time, with the same block boundaries and block statistics.
   - `add_document` handed each posting to the pool through a method call with a 5-tuple; here a
     field's postings go into the pool in one call, and the pool keeps each term's postings as one
     flat list (document number, weight, value, ...) instead of a tuple per posting: less memory a
-    posting, counted as such, so the pool spills fewer sorted runs.
+    posting, counted as such, so the pool spills fewer sorted runs;
+  - every posting passed through four method calls and five type assertions on its way into a
+    block, and each piece of a block and of a term-table entry was a file write; `_write_term`
+    builds the same bytes (blocks, block headers, term info, term-table entry) from a term's lists
+    and writes them at once (tests/test_build_fast.py compares the files).
 `speed_up_writing()` installs these once per process (forked writer processes inherit them).
 """
 
