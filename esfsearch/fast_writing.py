@@ -9,13 +9,14 @@ into a segment, and there three costs per posting had nothing to do with the ind
     filters), asks the file system whether the column exists, once per posting; here each field's
     column is read once into an array;
   - `PostingPool.add` re-checks types and recomputes its size estimate term by term;
-  - every posting passed through four method calls and five type assertions on its way into a
-    block; here a term's postings are collected in lists and handed to the block writer a block
-    at a time, with the same block boundaries and block statistics.
   - `add_document` handed each posting to the pool through a method call with a 5-tuple; here a
     field's postings go into the pool in one call, and the pool keeps each term's postings as one
     flat list (document number, weight, value, ...) instead of a tuple per posting: less memory a
-    posting, counted as such, so the pool spills fewer sorted runs.
+    posting, counted as such, so the pool spills fewer sorted runs;
+  - every posting passed through four method calls and five type assertions on its way into a
+    block, and each piece of a block and of a term-table entry was a file write; `_write_term`
+    builds the same bytes (blocks, block headers, term info, term-table entry) from a term's lists
+    and writes them at once (tests/test_build_fast.py compares the files).
 `speed_up_writing()` installs these once per process (forked writer processes inherit them).
 """
 
@@ -24,9 +25,21 @@ from __future__ import annotations
 import heapq
 import marshal
 import struct
+import zlib
+from array import array
 from itertools import groupby
 from operator import itemgetter
+from pickle import dumps as _dumps
 from typing import Any
+
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC as _MAGIC
+from whoosh.codec.whoosh3 import W3TermInfo
+from whoosh.filedb.filetables import _lengths as _KEY_LENGTHS
+from whoosh.system import pack_int as _pack_int
+from whoosh.system import pack_long as _pack_long
+from whoosh.system import pack_ushort as _pack_ushort
+from whoosh.util.numeric import byte_to_length as _decode
+from whoosh.util.numeric import length_to_byte as _encode
 
 # Set by a full build before its writer processes fork: each process that flushes a segment leaves
 # its subword cache there (analysis.SUBWORD_TABLE; the build gathers them into the generation's).
@@ -41,6 +54,8 @@ _RUN_BLOCK = 3 * 4096  # flat list entries (3 a posting) per marshalled block of
 _TERM_COST = 240
 _POSTING_COST = 56
 _LEN = struct.Struct("<I")
+_compress = zlib.compress
+_TERMINFO = W3TermInfo._struct
 _installed = False
 _stock: dict[str, Any] = {}  # Whoosh's own methods, for tests that compare
 
@@ -67,7 +82,7 @@ def speed_up_writing() -> None:
 
     _stock["add_postings"] = W3FieldWriter.add_postings
     W3FieldWriter.add_postings = _add_postings
-    W3FieldWriter.finish_field_term = _finish_field_term
+    W3FieldWriter.esf_write_term = _write_term
     _stock["add_postings_to_pool"] = SegmentWriter.add_postings_to_pool
     SegmentWriter.add_postings_to_pool = _add_postings_to_pool
     PostingPool.__init__ = _pool_init
@@ -307,7 +322,7 @@ def _flush_segment(self) -> None:
     self.perdocwriter.close()
     pdr = self.per_document_reader() if self.codec.length_stats else None
     lengths = _Lengths(pdr) if pdr else None
-    if isinstance(self.pool.current, dict) and hasattr(self.fieldwriter, "finish_field_term"):
+    if isinstance(self.pool.current, dict) and hasattr(self.fieldwriter, "esf_write_term"):
         arrays = None
         if COLUMNS_GEN and pdr is not None:
             from .columns import flush_arrays
@@ -330,14 +345,12 @@ def _flush_segment(self) -> None:
 
 
 def _add_postings(self, schema, lengths, items) -> None:
-    """Whoosh's FieldWriter.add_postings with W3PostingsWriter.add_posting done a block at a time."""
+    """Whoosh's FieldWriter.add_postings with each term's postings written whole (`_write_term`)."""
     if lengths is not None and not isinstance(lengths, _Lengths):
         return _stock["add_postings"](self, schema, lengths, items)
     from whoosh.codec.base import OutOfOrderError
 
-    start_field, start_term = self.start_field, self.start_term
-    finish_term, finish_field = self.finish_field_term, self.finish_field
-    decode: Any = lengths.decode if lengths is not None else None
+    write_term, finish_field = _write_term, self.finish_field
     lastfn = lasttext = None
     column: Any = False
     ncolumn = 0
@@ -352,11 +365,11 @@ def _add_postings(self, schema, lengths, items) -> None:
             raise OutOfOrderError(f"Term {lastfn}:{lasttext!r} .. {fieldname}:{btext!r}")
         if fieldname != lastfn:
             if lasttext is not None:
-                finish_term(ids, weights, values, lens)
+                write_term(self, lasttext, ids, weights, values, lens)
                 ids, weights, values, lens = [], [], [], []
             if lastfn is not None:
                 finish_field()
-            start_field(fieldname, schema[fieldname])
+            self.start_field(fieldname, schema[fieldname])
             lastfn, lasttext = fieldname, None
             column = lengths.column(fieldname) if lengths is not None else False
             ncolumn = len(column) if column else 0
@@ -364,18 +377,16 @@ def _add_postings(self, schema, lengths, items) -> None:
             continue
         if btext != lasttext:
             if lasttext is not None:
-                finish_term(ids, weights, values, lens)
+                write_term(self, lasttext, ids, weights, values, lens)
                 ids, weights, values, lens = [], [], [], []
-            start_term(btext)
             lasttext = btext
         ids.append(docnum)
         weights.append(weight)
         values.append(value)
-        # the field length as Whoosh's per-document reader gives it (0 without a lengths column,
-        # None for a length byte of 0)
-        lens.append((decode[column[docnum]] if docnum < ncolumn else None) if column is not False else 0)
+        # the field's length byte (0: no length, as for a field without a lengths column)
+        lens.append((column[docnum] if docnum < ncolumn else 0) if column is not False else 0)
     if lasttext is not None:
-        finish_term(ids, weights, values, lens)
+        write_term(self, lasttext, ids, weights, values, lens)
     self._fieldid = None
     self._btext = None
     self._fieldobj = None
@@ -386,9 +397,7 @@ def _add_groups(self, schema, lengths, groups, arrays=None) -> None:
     """`_add_postings` over the pool's postings grouped by term: the same calls to the field
     writer, with each term's lists built at once instead of a posting at a time; `arrays`
     (columns.SegmentArrays), when given, is fed the same terms."""
-    start_field, start_term = self.start_field, self.start_term
-    finish_term, finish_field = self.finish_field_term, self.finish_field
-    decode: Any = lengths.decode if lengths is not None else None
+    start_field, finish_field, write_term = self.start_field, self.finish_field, _write_term
     lastfn = None
     column: Any = False
     ncolumn = 0
@@ -414,14 +423,14 @@ def _add_groups(self, schema, lengths, groups, arrays=None) -> None:
             ids = [ids[i] for i in keep]
             weights = [weights[i] for i in keep]
             values = [values[i] for i in keep]
-        # the field length as Whoosh's per-document reader gives it (0 without a lengths column,
-        # None for a length byte of 0)
+        # each posting's field length byte (0: none, as for a field without a lengths column)
         if column is False:
             lens: list = [0] * len(ids)
+        elif ids[-1] < ncolumn:  # ids ascend
+            lens = [column[d] for d in ids]
         else:
-            lens = [decode[column[d]] if d < ncolumn else None for d in ids]
-        start_term(btext)
-        finish_term(ids, weights, values, lens)
+            lens = [column[d] if d < ncolumn else 0 for d in ids]
+        write_term(self, btext, ids, weights, values, lens)
         if arrays is not None:
             arrays.add_term(btext, ids, weights, values)
     if lastfn is not None and arrays is not None:
@@ -432,9 +441,107 @@ def _add_groups(self, schema, lengths, groups, arrays=None) -> None:
     self._format = None
 
 
-def _finish_field_term(self, ids, weights, values, lens) -> None:
-    """Fill the postings writer's block buffer as add_posting would, one block at a time (a full
-    block is written when the next posting arrives), then finish the term."""
+def _write_term(self, btext, ids, weights, values, lens) -> None:
+    """A term's postings (ascending ids; `lens` the field length bytes, 0 for none) written as
+    Whoosh's W3 postings writer and term table would write them, byte for byte, but a term at a
+    time: per block a pickle of (id deltas, weights, values) compressed, and a pickled block header
+    (count, last id, top weight, compression, shortest and longest length byte); then the term's
+    info record and its entry in the term table. Whoosh's own objects take a method call and an
+    assertion per posting and a file write per piece."""
+    pw = self._postwriter
+    if pw._byteids or len(ids) < pw._inlinelimit:  # inlined postings: Whoosh's way (never by default)
+        return _write_term_stock(self, btext, ids, weights, values, lens)
+    fixedsize = self._format.fixed_value_size()
+    limit = pw._blocklimit
+    comp = pw._compression
+    n = len(ids)
+    w32 = array("f", weights)  # Whoosh keeps a block's weights as 32-bit floats
+    parts = [_MAGIC]
+    add = parts.append
+    weight = 0
+    minlength = None
+    maxlength = maxweight = 0
+    for start in range(0, n, limit):
+        end = start + limit
+        block_ids = ids[start:end]
+        deltas = [block_ids[0]]
+        deltas += [b - a for a, b in zip(block_ids, block_ids[1:], strict=False)]
+        block_w = w32[start:end]
+        count = len(block_ids)
+        first = block_w[0]
+        if block_w.count(first) == count:
+            mini_w: Any = None if first == 1.0 else first
+        else:
+            mini_w = tuple(block_w)
+        block_v = [v for v in values[start:end] if v]
+        if fixedsize is None or fixedsize < 0:
+            mini_v: Any = tuple(block_v)
+        elif fixedsize == 0:
+            mini_v = None
+        else:
+            mini_v = b"".join(block_v)
+        data = _dumps((tuple(deltas), mini_w, mini_v), 2)
+        if comp:
+            data = _compress(data, comp)
+        top = max(weights[start:end])
+        if not top > 0:
+            top = 0
+        block_lens = [x for x in lens[start:end] if x]
+        low = min(block_lens) if block_lens else 0
+        high = max(block_lens) if block_lens else 0
+        info = _dumps((count, block_ids[-1], top, comp, low, high), 2)
+        size = len(info) + len(data)
+        add(_pack_int(-size if end >= n else size))
+        add(info)
+        add(data)
+        # the term's statistics as W3TermInfo.add_block gathers them
+        weight += sum(block_w)
+        block_min = _decode(low) if low else None
+        if minlength is None:
+            minlength = block_min
+        elif block_min is not None:
+            minlength = min(minlength, block_min)
+        else:  # Whoosh's min() of a length and None: a TypeError there too
+            raise TypeError(f"a term's blocks with and without field lengths: {btext!r}")
+        if high and _decode(high) > maxlength:
+            maxlength = _decode(high)
+        if top > maxweight:
+            maxweight = top
+    chunk = b"".join(parts)
+    postfile = pw._postfile
+    offset = postfile.tell()
+    postfile.write(chunk)
+    valbytes = _TERMINFO.pack(
+        0,
+        weight,
+        n,
+        0 if minlength is None else _encode(minlength),
+        _encode(maxlength),
+        maxweight,
+        ids[0],
+        ids[-1],
+    )
+    valbytes += _pack_long(offset) + _pack_int(len(chunk))
+    _add_key(self._tindex, _pack_ushort(self._fieldid) + btext, valbytes)
+
+
+def _add_key(tindex, key: bytes, value: bytes) -> None:
+    """OrderedHashWriter.add with one file write."""
+    if key <= tindex.lastkey:
+        raise ValueError(f"Keys must increase: {tindex.lastkey!r}..{key!r}")
+    dbfile = tindex.dbfile
+    pos = dbfile.tell()
+    tindex.index.append(pos)
+    dbfile.write(_KEY_LENGTHS.pack(len(key), len(value)) + key + value)
+    h = tindex.hashfn(key)
+    tindex.buckets[h & 255].append((h, pos))
+    tindex.lastkey = key
+
+
+def _write_term_stock(self, btext, ids, weights, values, lens) -> None:
+    """A term through Whoosh's postings writer, its buffer filled a block at a time as add_posting
+    would fill it."""
+    self.start_term(btext)
     pw = self._postwriter
     limit = pw._blocklimit
     for start in range(0, len(ids), limit):
@@ -448,7 +555,7 @@ def _finish_field_term(self, ids, weights, values, lens) -> None:
         if top > pw._maxweight:
             pw._maxweight = top
         pw._values.extend(v for v in values[start:end] if v)
-        block_lengths = [n for n in lens[start:end] if n]
+        block_lengths = [_decode(n) for n in lens[start:end] if n]
         if block_lengths:
             shortest = min(block_lengths)
             if pw._minlength is None or shortest < pw._minlength:
