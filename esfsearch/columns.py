@@ -25,6 +25,13 @@ exactly what Whoosh scores. Per segment:
                     pos[ptoffs[i]]; within the term, posting j's run starts after the pcnt of
                     the postings before it (a cumsum over the term's postings only). Per-posting
                     counts plus per-term offsets cost ~1 byte a posting, not 4-8 for offsets.
+  Per document, for the fields a record's feedback counts read (DOC_FIELDS; search._term_counts):
+    <field>.dperm   the field's posting numbers grouped by document, each document's in the order
+                    its terms first occur (by first position): <u4 (<i8 past 2**32 postings). A
+                    posting's term is where it falls in .offs, its count is its .pcnt
+    <field>.doffs   ndocs+1 offsets into .dperm (<u4, or <i8): document d's are dperm[doffs[d]:doffs[d+1]].
+                    Optional: segments written before them have none, and the reader then
+                    analyses the stored record instead (same counts, slower)
     <field>.num     uint64 per document: the sortable column value of a numeric field
     <field>.has     bool per document: the document has a value (numeric fields)
 
@@ -55,6 +62,8 @@ FORMAT_VERSION = 3  # 3: positions (.pos/.pcnt/.ptoffs) of the fields that have 
 # records (search.SCORE_TIE) with numpy; a segment written before it has none and the engine reads
 # those keys from the stored fields instead.
 SKIP_FIELDS = frozenset({"spell", "file"})
+# the fields whose analysis is a record's feedback counts (title + "\n" + text: search._term_counts)
+DOC_FIELDS = ("title", "body")
 _INT = struct.Struct("!i")
 
 
@@ -312,6 +321,36 @@ class _Plain:
         self.dtype, self.count, self.data = dtype, len(data), data.tobytes()
 
 
+def _doc_major(ids, pos, pcnt, ndocs: int):
+    """(dperm, doffs) of a field (see the module docstring): its postings sorted by document, then
+    by their first position (a posting's positions start after the pcnt of the postings before it)."""
+    import numpy as np
+
+    starts = np.zeros(len(pcnt), dtype=np.int64)
+    np.cumsum(pcnt[:-1], dtype=np.int64, out=starts[1:])
+    first = pos[np.minimum(starts, max(len(pos) - 1, 0))] if len(pos) else np.zeros(len(pcnt), np.int64)
+    dperm = np.lexsort((first, ids)).astype(_narrow_offsets(len(ids)))
+    doffs = np.zeros(ndocs + 1, dtype=np.int64)
+    np.cumsum(np.bincount(ids, minlength=ndocs)[:ndocs], out=doffs[1:])
+    return dperm, doffs.astype(_narrow_offsets(len(ids)))
+
+
+def _doc_major_plain(ids, pos: list[int], pcnt: list[int], ndocs: int) -> tuple[_Plain, _Plain]:
+    """_doc_major for a small segment, without numpy."""
+    firsts, at = [], 0
+    for n in pcnt:
+        firsts.append(pos[at] if n else 0)
+        at += n
+    dperm = sorted(range(len(ids)), key=lambda j: (ids[j], firsts[j]))
+    doffs = [0] * (ndocs + 1)
+    for docnum in ids:
+        doffs[docnum + 1] += 1
+    for d in range(ndocs):
+        doffs[d + 1] += doffs[d]
+    code = _narrow_offsets(len(ids))
+    return _Plain(code, dperm), _Plain(code, doffs)
+
+
 def _narrow_positions(top: int) -> str:
     return "<u2" if top < 2**16 else "<i4"
 
@@ -425,11 +464,15 @@ class SegmentArrays:
                             has[docnum] = True
             pack.add(f"{name}.has", array("|b1", has, ndocs))
             return
+        doc_major = None
         if self.positions is not None:
             pos, pcnt, ptoffs = self.positions.arrays(self.offs)
             pack.add(f"{name}.pos", pos)
             pack.add(f"{name}.pcnt", pcnt)
             pack.add(f"{name}.ptoffs", ptoffs)
+            if name in DOC_FIELDS:
+                plain = isinstance(self.positions, _PlainPositions)
+                doc_major = (self.positions.pos, self.positions.lens) if plain else (pos, pcnt)
         width = max((len(t) for t in self.terms), default=1)
         if self.plain:
             terms: Any = _Plain.__new__(_Plain)
@@ -442,8 +485,16 @@ class SegmentArrays:
         pack.add(f"{name}.terms", terms)
         pack.add(f"{name}.offs", array("<i8", self.offs, len(self.offs)))
         total = self.offs[-1]
-        pack.add(f"{name}.ids", self.ids.array(total, self.plain))
+        ids = self.ids.array(total, self.plain)
+        pack.add(f"{name}.ids", ids)
         pack.add(f"{name}.w", self.ws.array(total, self.plain))
+        if doc_major is not None:
+            if self.plain:
+                dperm, doffs = _doc_major_plain(self.ids.flat, *doc_major, ndocs)
+            else:
+                dperm, doffs = _doc_major(ids, *doc_major, ndocs)
+            pack.add(f"{name}.dperm", dperm)
+            pack.add(f"{name}.doffs", doffs)
         self.ids = self.ws = None  # type: ignore[assignment]
         if fieldobj.scorable:
             creader = _length_bytes(self.perdoc, name) if indexed else None
@@ -682,6 +733,7 @@ class SegmentColumns:
 
     def __init__(self, folder: Path, doc_count_all: int, required: tuple[str, ...] = ()) -> None:
         self.folder = folder
+        self.doc_count_all = doc_count_all
         manifest = check_segment(folder, doc_count_all, required)
         self.entries: dict[str, list] = manifest["arrays"]
         self.size = manifest["size"]
@@ -713,3 +765,20 @@ class SegmentColumns:
 
     def has(self, name: str) -> bool:
         return name in self.entries
+
+    def document_terms(self, field: str, docnum: int) -> list[tuple[bytes, int]] | None:
+        """[(term, its count)] of one document's field in the order its terms first occur, from the
+        doc-major arrays; None when this segment has none (written before them)."""
+        if not self.has(f"{field}.dperm"):
+            return None
+        import numpy as np
+
+        doffs = self.array(f"{field}.doffs")
+        if len(doffs) != self.doc_count_all + 1:
+            raise ColumnsUnavailable(f"the columnar file {self.folder / DATA} is damaged ({field}.doffs)")
+        perm = self.array(f"{field}.dperm")[int(doffs[docnum]) : int(doffs[docnum + 1])].astype(np.int64)
+        if not len(perm):
+            return []
+        which = np.searchsorted(self.array(f"{field}.offs"), perm, side="right") - 1
+        terms = self.array(f"{field}.terms")[which].tolist()
+        return list(zip(terms, self.array(f"{field}.pcnt")[perm].tolist(), strict=True))

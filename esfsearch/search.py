@@ -7,6 +7,7 @@ with SearchEngine("index") as engine:
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import sys
@@ -508,14 +509,46 @@ class SearchEngine:
         return df
 
     def _term_counts(self, docnum: int) -> dict[str, int]:
-        """A record's stems and counts (its title and text analysed as the body field is), cached per searcher."""
+        """A record's stems and counts (its title and text analysed as the body field is), cached per
+        searcher: read from the columnar files where they have them, else analysed."""
         from .expansion import term_counts
 
         cache = self._searcher_cache("_counts_cache")
         counts = cache.get(docnum)
         if counts is None:
-            record = ProjectRecord.from_dict(json.loads(self._searcher.stored_fields(docnum)["record"]))
-            counts = cache[docnum] = term_counts(f"{record.title}\n{record.full_text}")
+            counts = self._stored_term_counts(docnum)
+            if counts is None:
+                record = ProjectRecord.from_dict(json.loads(self._searcher.stored_fields(docnum)["record"]))
+                counts = term_counts(f"{record.title}\n{record.full_text}")
+            cache[docnum] = counts
+        return counts
+
+    def _stored_term_counts(self, docnum: int) -> dict[str, int] | None:
+        """expansion.term_counts(title + "\n" + text) of a record from its segment's doc-major title
+        and body postings (columns.DOC_FIELDS), or None where there are none. No word spans the line
+        break, so the title's terms come first, then the text's that the title lacks, counts summed."""
+        from .columns import DOC_FIELDS
+
+        ex = self._fast()
+        if ex is None:
+            return None
+        segments = ex.fx.segments
+        at = bisect.bisect_right([offset for _cols, offset, _r in segments], docnum) - 1
+        if at < 0:
+            return None
+        cols, offset, _reader = segments[at]
+        counts: dict[str, int] = {}
+        try:
+            for field in DOC_FIELDS:
+                terms = cols.document_terms(field, docnum - offset)
+                if terms is None:
+                    return None
+                for term, n in terms:
+                    stem = term.decode("utf-8")
+                    counts[stem] = counts.get(stem, 0) + n
+        except ColumnsUnavailable as exc:
+            self.fast_unavailable = exc.reason
+            return None
         return counts
 
     def _feedback_counts(self, docnum: int) -> tuple[dict[str, int], int]:
