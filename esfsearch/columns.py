@@ -62,7 +62,7 @@ FORMAT_VERSION = 3  # 3: positions (.pos/.pcnt/.ptoffs) of the fields that have 
 # records (search.SCORE_TIE) with numpy; a segment written before it has none and the engine reads
 # those keys from the stored fields instead.
 SKIP_FIELDS = frozenset({"spell", "file"})
-# the fields whose analysis is a record's feedback counts (title + "\n" + text: search._term_counts)
+# the fields whose analysis is a record's feedback counts (title + "\n" + text, in that order: search._term_counts)
 DOC_FIELDS = ("title", "body")
 _INT = struct.Struct("!i")
 
@@ -766,9 +766,9 @@ class SegmentColumns:
     def has(self, name: str) -> bool:
         return name in self.entries
 
-    def document_terms(self, field: str, docnum: int) -> list[tuple[bytes, int]] | None:
-        """[(term, its count)] of one document's field in the order its terms first occur, from the
-        doc-major arrays; None when this segment has none (written before them)."""
+    def document_terms(self, field: str, docnum: int) -> dict[str, int] | None:
+        """{term (decoded): its count} of one document's field in the order its terms first occur,
+        from the doc-major arrays; None when this segment has none (written before them)."""
         if not self.has(f"{field}.dperm"):
             return None
         import numpy as np
@@ -778,7 +778,7 @@ class SegmentColumns:
             raise ColumnsUnavailable(f"the columnar file {self.folder / DATA} is damaged ({field}.doffs)")
         perm = self.array(f"{field}.dperm")[int(doffs[docnum]) : int(doffs[docnum + 1])].astype(np.int64)
         if not len(perm):
-            return []
+            return {}
         which = np.searchsorted(self.array(f"{field}.offs"), perm, side="right") - 1
-        terms = self.array(f"{field}.terms")[which].tolist()
-        return list(zip(terms, self.array(f"{field}.pcnt")[perm].tolist(), strict=True))
+        terms = map(bytes.decode, self.array(f"{field}.terms")[which].tolist())
+        return dict(zip(terms, self.array(f"{field}.pcnt")[perm].tolist(), strict=True))

@@ -537,18 +537,16 @@ class SearchEngine:
         if at < 0:
             return None
         cols, offset, _reader = segments[at]
-        counts: dict[str, int] = {}
         try:
-            for field in DOC_FIELDS:
-                terms = cols.document_terms(field, docnum - offset)
-                if terms is None:
-                    return None
-                for term, n in terms:
-                    stem = term.decode("utf-8")
-                    counts[stem] = counts.get(stem, 0) + n
+            title, body = (cols.document_terms(field, docnum - offset) for field in DOC_FIELDS)
         except ColumnsUnavailable as exc:
             self.fast_unavailable = exc.reason
             return None
+        if title is None or body is None:
+            return None
+        counts = {**title, **body}  # the title's keys keep their places
+        for stem, n in title.items():
+            counts[stem] = n + body.get(stem, 0)
         return counts
 
     def _feedback_counts(self, docnum: int) -> tuple[dict[str, int], int]:
