@@ -83,10 +83,18 @@ def test_suggest_replaces_only_unknown_words(shipped_index: Path) -> None:
         assert engine.search("kompetensförsörjnig").suggestion == "kompetensförsörjning"
 
 
-def test_prepare_reads_ahead(shipped_index: Path) -> None:
+def test_prepare_reads_ahead(shipped_index: Path, monkeypatch) -> None:
+    from esfsearch import expansion, querylang
+
+    monkeypatch.setattr(querylang, "_PARSER", None)  # as in a new process
+    expansion.associations.cache_clear()
     with SearchEngine(shipped_index) as engine:
         engine.prepare()
         assert default_splitter.cache_info().currsize == 1
+        # what the first word query of a session builds once (the TUI's first query starts with
+        # the empty one, which needs none of it)
+        assert querylang._PARSER is not None
+        assert expansion.associations.cache_info().currsize == 1
         vocabulary = engine._spelling_words()
         assert engine._spelling_words() is vocabulary  # read once per searcher
         assert "kompetensförsörjning" in vocabulary[0]
