@@ -46,19 +46,19 @@ def _answers(root: Path) -> dict[str, tuple[int, list[tuple[str, float]]]]:
 
 
 @pytest.mark.slow
-def test_writer_processes_write_bounded_segments_that_answer_the_same(tmp_path, monkeypatch):
-    corpus = tmp_path / "corpus"
-    shutil.copytree(CORPUS, corpus)
-    build_index([corpus], tmp_path / "one", rebuild=True, procs=1)
+def test_writer_processes_write_bounded_segments_that_answer_the_same(shipped_index, tmp_path, monkeypatch):
+    # The one-process build of the same files: the run's shared index of the shipped corpus
+    # (tests/conftest.py: fewer than 5000 records, built by one process), read only. Both read the
+    # repository's corpus in place (only read): records without an id are keyed by their file's path.
     monkeypatch.setattr(fast_writing, "SEGMENT_DOCS", 40)
-    summary = build_index([corpus], tmp_path / "two", rebuild=True, procs=2)
+    summary = build_index([CORPUS], tmp_path / "two", rebuild=True, procs=2)
     segs = _segments(tmp_path / "two")
     assert summary.records == sum(n for _sid, n in segs) > 200
     assert len(segs) >= 3  # more segments than processes, none empty
     assert all(n > 0 for _sid, n in segs)
     # each segment's documents are bounded by SEGMENT_DOCS plus one job file of the parent's (100)
     assert max(n for _sid, n in segs) < 40 + 100
-    assert _answers(tmp_path / "two") == _answers(tmp_path / "one")
+    assert _answers(tmp_path / "two") == _answers(shipped_index)
     gen = current_generation(tmp_path / "two")
     assert (gen / analysis.SUBWORD_TABLE).exists() and not list(gen.glob(".subwords-*.part"))
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from once import built_once
 
 from esfsearch.fastpath import sorted_by_column, top_by_score
 from esfsearch.index import build_index
@@ -42,23 +43,26 @@ QUERIES = [
 
 @pytest.fixture(scope="module")
 def two_builds(tmp_path_factory) -> tuple[Path, Path]:
-    """(one rebuild, a rebuild without LATER and then an update adding them) of one generated corpus."""
+    """(one rebuild, a rebuild without LATER and then an update adding them) of one generated corpus,
+    built once per run (tests/once.py) whichever workers run these tests; read, never changed."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     from bench.corpus import generate
 
-    root = tmp_path_factory.mktemp("ties")
-    corpus = root / "c"
-    generate(300, corpus, seed=5)
-    build_index([corpus], root / "one", rebuild=True, procs=1)
-    aside = root / "aside"
-    aside.mkdir()
-    for name in LATER:
-        (corpus / name).rename(aside / name)
-    build_index([corpus], root / "two", rebuild=True, procs=1)
-    for name in LATER:
-        (aside / name).rename(corpus / name)
-    build_index([corpus], root / "two", procs=1)
+    def build(root: Path) -> None:
+        corpus = root / "c"
+        generate(300, corpus, seed=5)
+        build_index([corpus], root / "one", rebuild=True, procs=1)
+        aside = root / "aside"
+        aside.mkdir()
+        for name in LATER:
+            (corpus / name).rename(aside / name)
+        build_index([corpus], root / "two", rebuild=True, procs=1)
+        for name in LATER:
+            (aside / name).rename(corpus / name)
+        build_index([corpus], root / "two", procs=1)
+
+    root = built_once(tmp_path_factory, "ties", build)
     return root / "one", root / "two"
 
 

@@ -151,16 +151,20 @@ def hostile(tmp_path_factory) -> tuple[Path, dict]:
 
 @pytest.fixture(scope="module")
 def hostile_built(hostile, tmp_path_factory) -> tuple[Path, dict]:
-    """(index, summary) of a from-scratch build (`rebuild=True`) of the hostile corpus, made once per
-    run; the summary's records and skipped files as strings. Read, never changed."""
+    """(index, summary) of a from-scratch build of the hostile corpus by the command line
+    (`esfsearch index --rebuild --json`, in this process), made once per run: the summary's records
+    and skipped files as strings, and the command's exit code and JSON output. Read, never changed."""
     root, _ = hostile
 
     def build(folder: Path) -> None:
-        summary = build_index([root], folder / "ix", rebuild=True)
-        skipped = sorted([str(p), str(r)] for p, r in summary.skipped)
-        (folder / "summary.json").write_text(
-            json.dumps({"records": summary.records, "skipped": skipped}), encoding="utf-8"
-        )
+        args = ["index", str(root), "--index", str(folder / "ix"), "--rebuild", "--json"]
+        res = CliRunner().invoke(app, args)
+        out = {"exit_code": res.exit_code, "output": res.output, "stdout": res.stdout}
+        if res.exit_code == 0:
+            data = json.loads(res.stdout)
+            skipped = sorted([d["path"], d["reason"]] for d in data["skipped"])
+            out.update(records=data["records"], skipped=skipped)
+        (folder / "summary.json").write_text(json.dumps(out), encoding="utf-8")
 
     base = built_once(tmp_path_factory, "hostile-ix", build)
     return base / "ix", json.loads((base / "summary.json").read_text(encoding="utf-8"))
@@ -280,6 +284,7 @@ def test_index_counts_in_equal_counts_out_and_rerun_is_identical(hostile, hostil
     assert sorted(again.skipped) == sorted(summary.skipped)  # still reported on a re-run
     assert live_keys(tmp_path / "ix") == keys
     fresh_ix, fresh = hostile_built
+    assert fresh["exit_code"] == 0, fresh["output"]
     assert fresh["records"] == projects
     assert fresh["skipped"] == sorted([str(p), str(r)] for p, r in summary.skipped)
     assert set(live_keys(fresh_ix)) == set(keys)
@@ -298,16 +303,16 @@ def test_nfd_file_matches_nfc_query(hostile_built):
 
 
 @pytest.mark.slow
-def test_cli_index_json_and_parse_report_skipped(hostile, tmp_path):
+def test_cli_index_json_and_parse_report_skipped(hostile, hostile_built):
+    """`esfsearch index --json` (the shared build, `hostile_built`) and `esfsearch parse`."""
     root, expected = hostile
-    runner = CliRunner()
-    res = runner.invoke(app, ["index", str(root), "--index", str(tmp_path / "ix"), "--json"])
-    assert res.exit_code == 0, res.output
-    data = json.loads(res.stdout)
+    ix, res = hostile_built
+    assert res["exit_code"] == 0, res["output"]
+    data = json.loads(res["stdout"])
     records, projects = _projects(root)  # records in; the projects they make are what is indexed
     assert len(records) == sum(v for v in expected.values() if isinstance(v, int))
     assert data["records"] == projects == len(records) - DUPLICATED_IDS
-    with SearchEngine(tmp_path / "ix") as engine:
+    with SearchEngine(ix) as engine:
         _nothing_lost(engine, records)
     reasons = {d["path"]: d["reason"] for d in data["skipped"]}
     assert any("empty file" == r for r in reasons.values())

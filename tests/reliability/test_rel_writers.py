@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from once import built_once
-from relhelp import SEED_DIR, cli_cmd, no_traceback
+from relhelp import SEED_DIR, cli_cmd, copy_index, no_traceback
 
 from esfsearch.index import IndexProblem, _estimated_records, write_lock
 from esfsearch.ingest import iter_files
@@ -173,17 +173,21 @@ def test_busy_lock_names_the_pid_that_holds_it(tmp_path):
     assert f"pid {os.getpid()}" in err and no_traceback(err), err
 
 
-def test_a_writer_process_that_dies_fails_the_build_and_keeps_the_previous_index(tmp_path, monkeypatch):
+def test_a_writer_process_that_dies_fails_the_build_and_keeps_the_previous_index(
+    full_index, tmp_path, monkeypatch
+):
     """A writer process that ends without handing over its segments (killed by the OOM killer, a
     crash) would leave its records out of a build that still commits: the build counts what was
-    written against what was sent and fails instead, leaving the previous index live."""
+    written against what was sent and fails instead, leaving the previous index live. The previous
+    index: a copy of the shared index of the same corpus (tests/conftest.py `shipped_index`)."""
     from whoosh.multiproc import SubWriterTask
 
     from esfsearch.index import IndexProblem, build_index
 
     corpus = Path(__file__).resolve().parents[2] / "corpus"
-    ix = tmp_path / "ix"
-    before = build_index([corpus], ix).records
+    ix = copy_index(full_index, tmp_path / "ix")
+    with SearchEngine(ix) as engine:
+        before = engine.doc_count
     assert before > 0
 
     def die(self, *args, **kwargs):  # in the forked writer process only
