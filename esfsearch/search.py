@@ -1049,9 +1049,9 @@ class SearchEngine:
         own = [Q.Term("key", h.key) for h in matches]
         q = Q.AndNot(_Or(clauses), Q.Or(own))  # union tree: the array union drops hits from the top k
         hits = self._fast_top(q, limit)
-        if hits is None:
-            results = self._searcher.search(q, limit=limit)
-            hits = [self._hit(h, QueryInfo(text=""), False) for h in results]
+        if hits is None:  # every hit collected, equal scores by record key (_run), as on the fast path
+            results, _timed_out = self._run(q, limit=limit)
+            hits = [self._hit(h, QueryInfo(text=""), False) for h in results[:limit]]
         hits = [h for h in hits if h.id != source.id]
         return SearchResult(
             query=f"similar:{record_id}",
@@ -1063,7 +1063,8 @@ class SearchEngine:
         )
 
     def _fast_top(self, q: Q.Query, limit: int) -> list[Hit] | None:
-        """The top `limit` hits of an unfiltered query, run vectorised; None to use Whoosh."""
+        """The top `limit` hits of an unfiltered query, run vectorised (equal scores by record key,
+        as in search()); None to use Whoosh."""
         ex = self._fast()
         if ex is None:
             return None
@@ -1073,7 +1074,7 @@ class SearchEngine:
             match, scores = ex.run(q, True)
         except (Untranslatable, ColumnsUnavailable):
             return None
-        docs, doc_scores = top_by_score(match, scores, limit)
+        docs, doc_scores = top_by_score(match, scores, limit, self._key_order, SCORE_TIE)
         return [
             self._make_hit(self._searcher.stored_fields(int(d)), float(s), QueryInfo(text=""), False)
             for d, s in zip(docs, doc_scores, strict=False)

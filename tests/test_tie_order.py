@@ -102,6 +102,26 @@ def test_two_builds_give_the_same_pages_on_both_paths(two_builds):
 
 
 @pytest.mark.slow
+def test_similar_projects_in_the_same_order_on_both_builds_and_paths(two_builds):
+    """`similar` lists equal scores by record key too (it listed them by document number: one of these
+    40 sources got another page from the second build)."""
+    answers = {}
+    for ix in two_builds:
+        for mode in ("fast", "whoosh"):
+            with SearchEngine(ix, exec_mode=mode) as engine:
+                sources = [h.id for h in engine.search("", snippets=False, limit=40).hits]
+                pages = [engine.similar(source) for source in sources]
+                answers[ix, mode] = [
+                    ([h.key for h in p.hits], [round(h.score, 6) for h in p.hits]) for p in pages
+                ]
+    reference = answers[two_builds[0], "fast"]
+    assert sum(len(set(scores)) < len(scores) for _ids, scores in reference) >= 2  # ties on the pages
+    assert all(len(ids) == 10 for ids, _scores in reference)
+    for key, got in answers.items():
+        assert got == reference, key
+
+
+@pytest.mark.slow
 def test_a_tie_at_the_page_end_is_ordered_over_all_its_records(two_builds):
     """The page after a tie's first part continues in key order (every hit of `NOT skola` is tied)."""
     one, _two = two_builds
