@@ -50,7 +50,7 @@ import shutil
 import struct
 import sys
 import zlib
-from itertools import chain
+from itertools import chain, compress
 from pathlib import Path
 from typing import Any
 
@@ -159,13 +159,37 @@ class _Positions:
         values, self.values = self.values, []
         if not values:
             return
+        sizes = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+        raw = np.frombuffer(b"".join(values), dtype=np.uint8)
+        starts = np.cumsum(sizes) - sizes
+        single, at = _single_positions(raw, starts, sizes)
+        if single.all():  # a field's postings are mostly of a term found once in its document
+            self._keep(at, np.ones(len(values), dtype=np.int64))
+            return
+        rest = list(compress(values, (~single).tolist()))
+        rest_pos, rest_lens = self._decode(rest)
+        lens = np.ones(len(values), dtype=np.int64)
+        lens[~single] = rest_lens
+        offs = np.cumsum(lens) - lens
+        positions = np.empty(int(lens.sum()), dtype=np.int64)
+        positions[offs[single]] = at[single]
+        # each other posting's positions at its offset: its list's own offsets moved there
+        rest_offs = np.cumsum(rest_lens) - rest_lens
+        shift = np.repeat(offs[~single] - rest_offs, rest_lens)
+        positions[shift + np.arange(len(rest_pos))] = rest_pos
+        self._keep(positions, lens)
+
+    def _decode(self, values: list[bytes]):
+        """(positions, positions per posting) of values in any layout: one pickle.loads for the batch
+        (_decode_batch), else Whoosh's own decoder value by value."""
+        import numpy as np
+
         lists = _decode_batch(values)
         if lists is None:  # not the layout _decode_batch knows: Whoosh's own decoder, one by one
             positions = [self.fmt.decode_positions(v) for v in values]
             lens = np.fromiter(map(len, positions), dtype=np.int64, count=len(values))
             flat = np.fromiter(chain.from_iterable(positions), dtype=np.int64, count=int(lens.sum()))
-            self._keep(flat, lens)
-            return
+            return flat, lens
         lens = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
         deltas = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(lens.sum()))
         # positions = running sum of each posting's deltas
@@ -174,7 +198,7 @@ class _Positions:
         nonempty = lens > 0
         base = np.zeros(len(lens), dtype=np.int64)
         base[nonempty] = total[starts[nonempty]] - deltas[starts[nonempty]]
-        self._keep(total - np.repeat(base, lens), lens)
+        return total - np.repeat(base, lens), lens
 
     def _keep(self, positions, lens) -> None:
         """A batch's arrays, narrowed at once (int32): a large field's batches wait for arrays()."""
@@ -236,6 +260,43 @@ class _PlainPositions:
 
 
 _PROTO2 = b"\x80\x02"
+
+# A one-position `Positions` value as schema.FastIndex and Whoosh write it: count 1, then
+# pickle.dumps([p], 2) = PROTO 2, EMPTY_LIST, BINPUT 0, the int (K: 1 byte, M: 2, J: 4 signed,
+# little-endian), APPEND, STOP. Value size by opcode.
+_SINGLE_HEAD = b"\x00\x00\x00\x01\x80\x02]q\x00"
+
+
+def _single_positions(raw, starts, sizes):
+    """(mask, positions): which values (cut from the joined bytes `raw` at `starts`, `sizes`) are
+    one-position values in the layout above, and their position (0 elsewhere), read with numpy:
+    most postings are of these, and unpickling them cost more than the rest of the columns."""
+    import numpy as np
+
+    n = len(starts)
+    at = np.zeros(n, dtype=np.int64)
+    maybe = sizes >= 13
+    idx = starts[maybe]
+    head = raw[idx[:, None] + np.arange(10)]  # count, header and the int's opcode
+    ok = (head[:, :9] == np.frombuffer(_SINGLE_HEAD, dtype=np.uint8)).all(axis=1)
+    op = head[:, 9]
+    size = np.select([op == ord("K"), op == ord("M"), op == ord("J")], [13, 14, 16], 0)
+    ok &= size == sizes[maybe]
+    end = idx + sizes[maybe]
+    safe = np.where(ok, end, 13 + idx)  # rows not ok: any in-range index, masked below
+    ok &= (raw[safe - 2] == ord("a")) & (raw[safe - 1] == ord("."))
+    b = idx + 10
+    b0 = raw[np.minimum(b, len(raw) - 1)].astype(np.int64)
+    b1 = raw[np.minimum(b + 1, len(raw) - 1)].astype(np.int64)
+    b2 = raw[np.minimum(b + 2, len(raw) - 1)].astype(np.int64)
+    b3 = raw[np.minimum(b + 3, len(raw) - 1)].astype(np.int64)
+    j = b0 | (b1 << 8) | (b2 << 16) | (b3 << 24)
+    j = np.where(j >= 1 << 31, j - (1 << 32), j)  # J is signed
+    value = np.select([op == ord("K"), op == ord("M")], [b0, b0 | (b1 << 8)], j)
+    mask = np.zeros(n, dtype=bool)
+    mask[maybe] = ok
+    at[mask] = value[ok]
+    return mask, at
 
 
 def _decode_batch(values: list[bytes]) -> list[list[int]] | None:
