@@ -151,6 +151,22 @@ def _add_field(pool, fieldname: str, docnum: int, items, fieldboost: float) -> i
     return length
 
 
+def _add_value(pool, fieldname: str, docnum: int, field, value, fieldboost: float) -> int:
+    """A field's value of one document into the pool: schema.FastIndex's fields add their postings
+    themselves (`pool_postings`, one loop from analysis to pool), others through `_add_field`."""
+    add = getattr(field, "pool_postings", None)
+    done = add(value, pool.current, fieldname, docnum, fieldboost) if add is not None else None
+    if done is None:
+        return _add_field(pool, fieldname, docnum, field.index(value), fieldboost)
+    length, postings, new, term_bytes, value_bytes = done
+    if postings:
+        pool.fieldnames.add(fieldname)
+        pool.currentsize += postings * _POSTING_COST + new * _TERM_COST + term_bytes + value_bytes
+        if pool.currentsize > pool.limit:
+            pool.save()
+    return length
+
+
 def _add_document(self, **fields) -> None:
     """Whoosh's SegmentWriter.add_document with a field's postings added to the pool in one call
     (`_add_field`); stored values, lengths and columns as Whoosh adds them. Schemas with spelling
@@ -175,7 +191,7 @@ def _add_document(self, **fields) -> None:
             length = 0
             if field.indexed:
                 fieldboost = self._field_boost(fields, fieldname, docboost)
-                freqs = _add_field(pool, fieldname, docnum, field.index(value), fieldboost)
+                freqs = _add_value(pool, fieldname, docnum, field, value, fieldboost)
                 if field.scorable:
                     length = freqs
             customval = fields.get(f"_stored_{fieldname}", value)
