@@ -102,3 +102,67 @@ def test_inlined_terms_go_whooshs_way():
     for fast in (False, True):
         with pytest.raises(AttributeError, match="set_inline"):
             _write(short, fast=fast, inlinelimit=2)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_columns_read_positions_as_whooshs_decoder(seed):
+    """columns._Positions reads one-position values with numpy and the others by unpickling: every
+    layout (1-, 2- and 4-byte ints, values without their STOP, several positions) in mixed batches
+    gives Whoosh's positions and counts."""
+    from whoosh.formats import Positions
+
+    from esfsearch import columns
+
+    fmt = Positions()
+    rng = random.Random(seed)
+    for _trial in range(40):
+        values = []
+        for _ in range(rng.randint(1, 200)):
+            top = rng.choice([200, 70_000, 2**31 - 1])
+            value = fmt.encode(sorted(rng.sample(range(top), rng.choice([1, 1, 1, 2, 5]))))
+            values.append(value[:-1] if rng.random() < 0.1 else value)
+        gathered = columns._Positions(fmt)
+        gathered.BATCH = rng.randint(1, 300)
+        for i in range(0, len(values), 7):
+            gathered.add(values[i : i + 7])
+        pos, pcnt, ptoffs = gathered.arrays([0, len(values)])
+        decoded = [fmt.decode_positions(v) for v in values]
+        assert pos.tolist() == [p for d in decoded for p in d]
+        assert pcnt.tolist() == [len(d) for d in decoded]
+        assert ptoffs.tolist() == [0, len(pos)]
+
+
+def test_pool_postings_are_index_and_add_field():
+    """schema.FastIndex.pool_postings puts into the pool exactly what `index()` through `_add_field`
+    puts there, with the same size estimate, for Positions and Frequency fields and a field boost."""
+    from esfsearch.schema import build_schema
+
+    class Pool:  # what _add_field and _add_value use of Whoosh's PostingPool
+        limit = 10**9
+
+        def __init__(self) -> None:
+            self.current: dict = {}
+            self.fieldnames: set = set()
+            self.currentsize = 0
+
+    schema = build_schema()
+    texts = [
+        "Kompetensförsörjning och arbetsmarknadsutbildning för undersköterskor i Övre Norrland.",
+        "Projektet Projektet ska ska stärka 3 000 små och medelstora företag, 2014-2020 (ERUF).",
+        "",
+    ]
+    for fieldname in ("title", "parts", "folded", "spell"):
+        for boost in (1.0, 2.5):
+            pools = [Pool(), Pool()]
+            lengths: list[list[int]] = [[], []]
+            for docnum, text in enumerate(texts):
+                field = schema[fieldname]
+                lengths[0].append(
+                    fast_writing._add_field(pools[0], fieldname, docnum, field.index(text), boost)
+                )
+                lengths[1].append(fast_writing._add_value(pools[1], fieldname, docnum, field, text, boost))
+            assert lengths[0] == lengths[1]
+            assert pools[0].current == pools[1].current
+            assert list(pools[0].current) == list(pools[1].current)
+            assert pools[0].currentsize == pools[1].currentsize
+            assert pools[0].fieldnames == pools[1].fieldnames
