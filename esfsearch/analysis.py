@@ -497,9 +497,10 @@ class SwedishAnalyzer(Composable):
         stem = self._stemmer or default_stemmer()
         stopwords = self.stopwords
         out: dict[bytes, list[int]] = {}
-        have_terms = out.get
+        first = out.setdefault
+        known = cache.get if cache is not None else {}.get
         for word, positions in _grouped(value).items():
-            terms: Any = cache.get(word, _MISS) if cache is not None else _MISS
+            terms: Any = known(word, _MISS)
             if terms is _MISS:
                 terms = (
                     None if word in stopwords else tuple(t.encode("utf-8") for t in self.forms(word, stem))
@@ -511,9 +512,11 @@ class SwedishAnalyzer(Composable):
             if not terms:
                 continue
             for term in terms:
-                have = have_terms(term)
-                # the lists are shared with the cache: never changed in place
-                out[term] = positions if have is None else sorted(have + positions)
+                # one dict step a term: another word's list only where two words give one term
+                # (the lists are shared with the cache: never changed in place)
+                have = first(term, positions)
+                if have is not positions:
+                    out[term] = sorted(have + positions)
         return out
 
     def _forms_cache(self, encoded: bool = False) -> dict | None:
