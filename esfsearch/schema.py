@@ -193,12 +193,13 @@ class FastIndex:
         get = current.get
         length = new = term_bytes = value_bytes = 0
         single = _SINGLE_POSITION
+        counts = _COUNT_VALUE
         positional = kind is Positions
         for term, positions in table.items():
             n = len(positions)
             length += n
             if not positional:
-                encoded = pack_uint(n)
+                encoded = counts[n] if n < 256 else pack_uint(n)
                 weight = n * boost * fieldboost
             elif n == 1:
                 weight = once
@@ -211,7 +212,7 @@ class FastIndex:
                 weight = n * boost * fieldboost
                 deltas = [positions[0]]
                 deltas += [b - a for a, b in zip(positions, positions[1:], strict=False)]
-                encoded = pack_uint(n) + dumps(deltas, 2)
+                encoded = (counts[n] if n < 256 else pack_uint(n)) + dumps(deltas, 2)
             value_bytes += len(encoded)
             key = fieldname, term
             group = get(key)
@@ -225,6 +226,8 @@ class FastIndex:
 
 
 _SINGLE_POSITION: dict[int, bytes] = {}  # position -> Positions' value of a term found once there
+# a Frequency value (and a Positions value's head): the count, packed once (most are small)
+_COUNT_VALUE = tuple(pack_uint(n) for n in range(256))
 
 
 class FastText(FastIndex, TEXT):
