@@ -56,8 +56,10 @@ def test_the_same_scores_per_record_whatever_the_segments_on_both_paths(two_buil
     reference = answers["one", "fast"]
     for text in QUERIES:
         assert reference[text], text  # every query finds something
-    # most queries' hits are not all tied: prefixes are ranked by relevance, not listed by key
-    assert sum(len(set(scores.values())) > 1 for scores in reference.values()) >= len(QUERIES) - 2
+    # ranked by relevance, not tied (every hit of a small segment's prefix scored 1.0 per field: 3
+    # distinct scores among the 203 hits of 'innova*' before)
+    for text, scores in reference.items():
+        assert len({round(s, 6) for s in scores.values()}) >= len(scores) / 2, text
     for key, got in answers.items():
         for text in QUERIES:
             assert got[text].keys() == reference[text].keys(), (key, text)
