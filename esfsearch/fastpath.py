@@ -340,6 +340,8 @@ class Executor:
         if kind is Q.NumericRange and not scored:
             return self._numeric_range(q), None
         if kind is Q.Prefix:
+            if q.text:
+                return self._prefix(q, scored)
             prefix = q.text.encode("utf-8")
             return self._multiterm(
                 q,
@@ -473,6 +475,51 @@ class Executor:
             if raw is not None:
                 scores[ids] += raw
         if scored and words and q.boost != 1.0:
+            scores *= q.boost
+        return match, scores
+
+    def _prefix(self, q, scored: bool):
+        """A prefix as _multiterm scores it, computed over each segment's slice of the sorted term
+        dictionary at once (its expansions are one run of terms there) instead of term by term:
+        `ut*` has thousands of expansions. Each posting's BM25F is computed as _bm25 computes it, with
+        the term's document frequency over the whole index, and np.bincount adds a document's postings
+        in the order they come, term by term in sorted order: the sums of _multiterm, bit for bit."""
+        fx, field = self.fx, q.fieldname
+        match, scores = self._empty(scored)
+        if field not in fx.schema:
+            return match, scores
+        prefix = q.text.encode("utf-8")
+        parts: list[
+            tuple[Any, Any, Any, Any]
+        ] = []  # each segment's run: terms, postings per term, docs, weights
+        for terms, offs, seg_ids, seg_w, offset in fx._term_arrays(field):
+            a = int(np.searchsorted(terms, prefix, "left"))
+            b = int(np.searchsorted(terms, prefix + b"\xff", "left"))
+            if a < b:
+                lo, hi = int(offs[a]), int(offs[b])
+                per_term = np.diff(np.asarray(offs[a : b + 1], dtype=np.int64))
+                parts.append((terms[a:b], per_term, seg_ids[lo:hi].astype(np.int64) + offset, seg_w[lo:hi]))
+        if not parts:
+            return match, scores
+        ids = np.concatenate([p[2] for p in parts]) if len(parts) > 1 else parts[0][2]
+        match[ids] = True
+        if not scored:
+            return match, scores
+        tf = (np.concatenate([p[3] for p in parts]) if len(parts) > 1 else parts[0][3]).astype(np.float64)
+        if fx.schema[field].scorable:
+            # each term's document frequency over every segment (deleted documents included, as Whoosh)
+            words = np.concatenate([p[0] for p in parts])
+            counts: Any = np.concatenate([p[1] for p in parts])
+            _unique, at = np.unique(words, return_inverse=True)
+            df = np.bincount(at, weights=counts).astype(np.int64)[at]
+            idf_of = {int(d): fx.idf(int(d)) for d in np.unique(df)}  # math.log, as _bm25's fx.idf
+            idf = np.repeat(np.array([idf_of[int(d)] for d in df]), counts)
+            K1 = fx.K1
+            raw = idf * ((tf * (K1 + 1)) / (tf + fx.length_norm(field)[ids]))
+        else:
+            raw = tf  # Whoosh's WeightScorer
+        scores = np.bincount(ids, weights=raw, minlength=self.n)
+        if q.boost != 1.0:
             scores *= q.boost
         return match, scores
 
