@@ -596,14 +596,29 @@ class ExpandedTerms(Q.Or):
     def matcher(self, searcher, context=None):
         if not self.subqueries:
             return NullMatcher()
+        from whoosh.scoring import WeightLengthScorer
+
         scored = context is None or context.weighting is not None
         totals: dict[int, float] = {}
+        lengths: dict[int, float] = {}  # a document's field length, read once for all its postings
         for sub in self.subqueries:
             m = sub.matcher(searcher, context)
             if not scored:
                 totals.update(dict.fromkeys(m.all_ids(), 1.0))
                 continue
             get = totals.get
+            scorer = getattr(m, "scorer", None)
+            if isinstance(scorer, WeightLengthScorer) and type(scorer).score is WeightLengthScorer.score:
+                # scorer.score(m), i.e. _score(weight, dfl(doc)), with each length looked up once
+                score, dfl, length = scorer._score, scorer.dfl, lengths.get
+                while m.is_active():
+                    doc = m.id()
+                    dl = length(doc)
+                    if dl is None:
+                        dl = lengths[doc] = dfl(doc)
+                    totals[doc] = get(doc, 0.0) + score(m.weight(), dl)
+                    m.next()
+                continue
             while m.is_active():
                 doc = m.id()
                 totals[doc] = get(doc, 0.0) + m.score()
