@@ -591,8 +591,7 @@ class ExpandedTerms(Q.Or):
     expansion: a plain Term; more than two in a segment of <= 5 000 documents: every match 1.0), so a
     record's score depended on how the index was segmented. The matcher preloads each segment's sums
     (term by term, in order: the vectorised path adds them in the same order, fastpath._prefix and
-    _multiterm)
-    into one list, instead of stepping a union tree of thousands of term matchers (`ut*`)."""
+    _multiterm) into one list, instead of stepping a union tree of thousands of term matchers (`ut*`)."""
 
     def matcher(self, searcher, context=None):
         if not self.subqueries:
