@@ -3,9 +3,10 @@
 Whoosh steps every posting of every term through Python matchers; here a query node becomes a
 dense boolean match array and a float64 score array over all documents, computed with numpy from
 whole posting lists. Scores use Whoosh's own BM25F formula, statistics, operation order and
-boost rules (a compound with one subquery ignores its boost; a multi-term query with one
-expansion ignores its boost), so both paths rank alike; equal scores are ordered by record key on
-both (search.SCORE_TIE), not by document number, which depends on the build.
+boost rules (a compound with one subquery ignores its boost; a prefix, wildcard or fuzzy term is
+expanded over the whole index, querylang.ExpandedTerms), so both paths rank alike; equal scores
+are ordered by record key on both (search.SCORE_TIE), not by document number, which depends on the
+build.
 
 Node types not handled here raise `Untranslatable`, and the caller runs the whole query on the
 Whoosh path instead: answers stay right whatever new query shapes querylang adds. Phrases (and
@@ -339,12 +340,21 @@ class Executor:
         if kind is Q.NumericRange and not scored:
             return self._numeric_range(q), None
         if kind is Q.Prefix:
+            if q.text:
+                return self._prefix(q, scored)
             prefix = q.text.encode("utf-8")
             return self._multiterm(
-                q, lambda cols, _r: self.fx.expand_prefix(cols, q.fieldname, prefix), scored
+                q,
+                lambda: [
+                    w
+                    for cols, _o, _r in self.fx.segments
+                    for w in self.fx.expand_prefix(cols, q.fieldname, prefix)
+                ],
+                scored,
             )
         if kind in (Q.FuzzyTerm, Q.Wildcard):
-            return self._multiterm(q, lambda _c, segreader: list(q._btexts(segreader)), scored)
+            # the whole index's term dictionary, as querylang.expand_multiterms reads it for Whoosh
+            return self._multiterm(q, lambda: q._btexts(self.fx.searcher.reader()), scored)
         if kind is Q.Phrase:
             return self._phrase(q, scored)
         raise Untranslatable(type(q).__name__)
@@ -449,34 +459,68 @@ class Executor:
         return idf * ((tf * (K1 + 1)) / (tf + fx.length_norm(field)[ids]))
 
     def _multiterm(self, q, expand, scored: bool):
-        """Prefix, wildcard and fuzzy terms, as Whoosh's MultiTerm.matcher scores them segment by
-        segment: one expansion is a plain Term (no boost); several are an Or with the boost, which
-        Whoosh builds as a union tree (BM25 sums) when there are two terms or the segment has more
-        than 5 000 documents, and otherwise as an unscored array union (every match scores 1.0)."""
+        """Prefix, wildcard and fuzzy terms, expanded once over the whole index (every segment's
+        terms, sorted and without repeats) and scored as the sum of the expansions' BM25F scores, in
+        that order, times the query's boost, whatever the segments: as querylang.ExpandedTerms scores
+        them on the Whoosh path. (Whoosh's own MultiTerm.matcher decides per segment: one expansion a
+        plain Term, more than two in a segment of <= 5 000 documents every match 1.0.)"""
         match, scores = self._empty(scored)
         field = q.fieldname
         if field not in self.fx.schema:
             return match, scores
-        for cols, offset, segreader in self.fx.segments:
-            words = [w.encode("utf-8") if isinstance(w, str) else w for w in expand(cols, segreader) if w]
-            if not words:
-                continue
-            n_seg = segreader.doc_count_all()
-            lo, hi = offset, offset + n_seg
-            constant = len(words) >= Q.Or.TOO_MANY_CLAUSES or (len(words) > 2 and n_seg <= 5000)
-            part = np.zeros(n_seg if scored else 0)  # scores of this segment (only when scored)
-            for word in words:
-                ids, raw = self._postings(field, word, scored and not constant)
-                inside = (ids >= lo) & (ids < hi)
-                match[ids[inside]] = True
-                if raw is not None:  # asked only when scored and not a constant-score union
-                    part[ids[inside] - lo] += raw[inside]
-            if scored:
-                if constant:
-                    part[match[lo:hi]] = 1.0
-                elif len(words) > 1 and q.boost != 1.0:
-                    part *= q.boost
-                scores[lo:hi] += part
+        words = sorted({w.encode("utf-8") if isinstance(w, str) else w for w in expand() if w})
+        for word in words:
+            ids, raw = self._postings(field, word, scored)
+            match[ids] = True
+            if raw is not None:
+                scores[ids] += raw
+        if scored and words and q.boost != 1.0:
+            scores *= q.boost
+        return match, scores
+
+    def _prefix(self, q, scored: bool):
+        """A prefix as _multiterm scores it, computed over each segment's slice of the sorted term
+        dictionary at once (its expansions are one run of terms there) instead of term by term:
+        `ut*` has thousands of expansions. Each posting's BM25F is computed as _bm25 computes it, with
+        the term's document frequency over the whole index, and np.bincount adds a document's postings
+        in the order they come, term by term in sorted order: the sums of _multiterm, bit for bit."""
+        fx, field = self.fx, q.fieldname
+        match, scores = self._empty(scored)
+        if field not in fx.schema:
+            return match, scores
+        prefix = q.text.encode("utf-8")
+        parts: list[
+            tuple[Any, Any, Any, Any]
+        ] = []  # each segment's run: terms, postings per term, docs, weights
+        for terms, offs, seg_ids, seg_w, offset in fx._term_arrays(field):
+            a = int(np.searchsorted(terms, prefix, "left"))
+            b = int(np.searchsorted(terms, prefix + b"\xff", "left"))
+            if a < b:
+                lo, hi = int(offs[a]), int(offs[b])
+                per_term = np.diff(np.asarray(offs[a : b + 1], dtype=np.int64))
+                parts.append((terms[a:b], per_term, seg_ids[lo:hi].astype(np.int64) + offset, seg_w[lo:hi]))
+        if not parts:
+            return match, scores
+        ids = np.concatenate([p[2] for p in parts]) if len(parts) > 1 else parts[0][2]
+        match[ids] = True
+        if not scored:
+            return match, scores
+        tf = (np.concatenate([p[3] for p in parts]) if len(parts) > 1 else parts[0][3]).astype(np.float64)
+        if fx.schema[field].scorable:
+            # each term's document frequency over every segment (deleted documents included, as Whoosh)
+            words = np.concatenate([p[0] for p in parts])
+            counts: Any = np.concatenate([p[1] for p in parts])
+            _unique, at = np.unique(words, return_inverse=True)
+            df = np.bincount(at, weights=counts).astype(np.int64)[at]
+            idf_of = {int(d): fx.idf(int(d)) for d in np.unique(df)}  # math.log, as _bm25's fx.idf
+            idf = np.repeat(np.array([idf_of[int(d)] for d in df]), counts)
+            K1 = fx.K1
+            raw = idf * ((tf * (K1 + 1)) / (tf + fx.length_norm(field)[ids]))
+        else:
+            raw = tf  # Whoosh's WeightScorer
+        scores = np.bincount(ids, weights=raw, minlength=self.n)
+        if q.boost != 1.0:
+            scores *= q.boost
         return match, scores
 
     def _numeric_range(self, q) -> np.ndarray:

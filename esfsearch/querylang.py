@@ -9,6 +9,7 @@ Whoosh 2.7's DisjunctionMax matcher reports wrong scores (every match gets the t
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from datetime import date
 from typing import Any
 
 from whoosh import query as Q
+from whoosh.matching import ListMatcher, NullMatcher
 
 from .analysis import STOPWORDS, default_stemmer, fold, has_accents, iter_words
 from .concepts import Concept, concept_clauses, concept_step
@@ -577,6 +579,112 @@ class _Or(Q.Or):
     posting into arrays, which made warm queries on a 1 000-record index ~40% slower."""
 
     matcher_type = Q.Or.DEFAULT_MATCHER
+
+
+MULTI_TERMS = (Q.Prefix, Q.Wildcard, Q.FuzzyTerm)
+
+
+class ExpandedTerms(Q.Or):
+    """A prefix, wildcard or fuzzy term expanded once over the whole index (its `Term`s, sorted),
+    scored as the sum of the expansions' BM25F scores times the boost, in every segment alike.
+    Whoosh's own MultiTerm.matcher expands segment by segment and scores by the segment's count (one
+    expansion: a plain Term; more than two in a segment of <= 5 000 documents: every match 1.0), so a
+    record's score depended on how the index was segmented. The matcher preloads each segment's sums
+    (term by term, in order: the vectorised path adds them in the same order, fastpath._prefix and
+    _multiterm) into one list, instead of stepping a union tree of thousands of term matchers (`ut*`)."""
+
+    def matcher(self, searcher, context=None):
+        if not self.subqueries:
+            return NullMatcher()
+        from whoosh.scoring import WeightLengthScorer
+
+        scored = context is None or context.weighting is not None
+        totals: dict[int, float] = {}
+        lengths: dict[int, float] = {}  # a document's field length, read once for all its postings
+        for sub in self.subqueries:
+            m = sub.matcher(searcher, context)
+            if not scored:
+                totals.update(dict.fromkeys(m.all_ids(), 1.0))
+                continue
+            get = totals.get
+            scorer = getattr(m, "scorer", None)
+            if isinstance(scorer, WeightLengthScorer) and type(scorer).score is WeightLengthScorer.score:
+                # scorer.score(m), i.e. _score(weight, dfl(doc)), with each length looked up once
+                score, dfl, length = scorer._score, scorer.dfl, lengths.get
+                while m.is_active():
+                    doc = m.id()
+                    dl = length(doc)
+                    if dl is None:
+                        dl = lengths[doc] = dfl(doc)
+                    totals[doc] = get(doc, 0.0) + score(m.weight(), dl)
+                    m.next()
+                continue
+            while m.is_active():
+                doc = m.id()
+                totals[doc] = get(doc, 0.0) + m.score()
+                m.next()
+        if not totals:
+            return NullMatcher()
+        ids = sorted(totals)
+        boost = self.boost
+        scores = [totals[d] * boost for d in ids] if boost != 1.0 else [totals[d] for d in ids]
+        return _SumMatcher(ids, weights=scores)
+
+
+class _SumMatcher(ListMatcher):
+    """Documents with their preloaded scores (ListMatcher's weights, read as scores)."""
+
+    def score(self):
+        return self._weights[self._i]
+
+    def supports_block_quality(self):
+        return False
+
+
+def expand_multiterms(q: Q.Query, reader) -> Q.Query:
+    """The query with each prefix, wildcard and fuzzy term replaced by its expansions over the whole
+    index `reader` (every segment's term dictionary): an `ExpandedTerms`, or NullQuery when nothing
+    expands. Nodes are copied only where something below them changed."""
+    if type(q) in MULTI_TERMS:
+        if not q.text and type(q) is Q.Prefix:
+            return q  # Whoosh: Every
+        field = q.fieldname
+        if field not in reader.schema:
+            return Q.NullQuery
+        words = sorted({w for w in q._btexts(reader) if w})
+        if not words:
+            return Q.NullQuery
+        return ExpandedTerms([Q.Term(field, w) for w in words], boost=q.boost)
+    if isinstance(q, Q.BinaryQuery):  # before CompoundQuery, its base: a and b are what it runs
+        a, b = expand_multiterms(q.a, reader), expand_multiterms(q.b, reader)
+        if a is q.a and b is q.b:
+            return q
+        new = copy.copy(q)
+        new.a, new.b = a, b
+        new.subqueries = (a, b)
+        return new
+    if isinstance(q, Q.CompoundQuery) and not isinstance(q, ExpandedTerms):
+        subs = [expand_multiterms(s, reader) for s in q.subqueries]
+        if all(a is b for a, b in zip(subs, q.subqueries, strict=True)):
+            return q
+        new = copy.copy(q)
+        new.subqueries = subs
+        return new
+    if isinstance(q, Q.WrappingQuery):
+        child = expand_multiterms(q.child, reader)
+        if child is q.child:
+            return q
+        new = copy.copy(q)
+        new.child = child
+        return new
+    if isinstance(q, Q.Not):
+        inner = expand_multiterms(q.query, reader)
+        if inner is q.query:
+            return q
+        new = copy.copy(q)
+        new.query = inner
+        return new
+    return q
 
 
 class Rewriter:

@@ -25,7 +25,7 @@ from .fields import BY_NAME, DEFAULT_FACETS, FACETS, SUMMARY_FIELDS, YEAR, json_
 from .fields import SORTS as FIELD_SORTS
 from .i18n import N_, Message
 from .index import IndexProblem, current_generation, file_table, is_stale, open_whoosh, read_meta
-from .querylang import Filter, QueryError, QueryInfo, _Or, parse_query
+from .querylang import Filter, QueryError, QueryInfo, _Or, expand_multiterms, parse_query
 from .records import ProjectRecord
 from .schema import FACET_FIELDS, normalise_value
 from .snippets import Snippet, highlight_all, make_snippet
@@ -346,6 +346,7 @@ class SearchEngine:
                 yield self._make_hit(self._searcher.stored_fields(int(docnum)), float(score), info, snippets)
             return
         q, filter_q = self._final_query(scoring_q, _filters(all_filters))
+        q = expand_multiterms(q, self._searcher.reader())
         kwargs = self._sort_kwargs(sort, scoring_q)
         # One search over all hits; each record is read from the index only as it is yielded.
         results = self._searcher.search(q, limit=None, filter=filter_q, **kwargs)
@@ -582,6 +583,7 @@ class SearchEngine:
         from whoosh.collectors import TimeLimitCollector
         from whoosh.searching import TimeLimit
 
+        q = expand_multiterms(q, self._searcher.reader())  # prefixes scored alike in every segment
         if filter is not None:
             q = Q.And([q, Q.ConstantScoreQuery(filter, 0.0)])
         # Every hit is collected: Whoosh's top-k collector loses hits of these unions (a true top hit

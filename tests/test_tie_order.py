@@ -18,13 +18,14 @@ from esfsearch.index import build_index
 from esfsearch.search import SCORE_TIE, SearchEngine
 
 ROOT = Path(__file__).resolve().parents[1]
-# The folders the second build adds in an update, after the others. Large enough that each prefix
-# below has more than two words in both segments: Whoosh scores a prefix segment by segment, every
-# hit 1.0 where it has more than two words and BM25F where it has fewer ('kompetens*' scored 7.7 for
-# a record in one build and 3.0 in the other), which no tie order can make the same.
+# The folders the second build adds in an update, after the others (a second, smaller segment). A
+# prefix, wildcard or fuzzy term is expanded once over the whole index and scored as the sum of its
+# expansions' BM25F scores on both paths, so its scores do not depend on the segments (Whoosh's own
+# per-segment rule scored 'kompetens*' 7.7 for a record in one build and 3.0 in the other:
+# tests/test_multiterm_scores.py, on these two builds).
 LATER = ("esfplus", "json", "markdown")
-# (query, search options): prefixes whose expansions score 1.0 each (most hits tied), a NOT (every
-# hit 1.0), words, a filter alone (newest first), and the sorts by a field: equal values are common
+# (query, search options): prefixes (ranked by their expansions' scores), a NOT (every hit 1.0),
+# words, a filter alone (newest first), and the sorts by a field: equal values are common
 QUERIES = [
     ("innova*", {}),
     ("innova*", {"page": 3}),
