@@ -140,14 +140,19 @@ class FastIndex:
     (weight = frequency x field boost; all token boosts are 1.0); other formats and non-string values
     go the ordinary way."""
 
+    def _fast_indexable(self, value):
+        """Whether `value` takes this class's way: a string, a Positions or Frequency field, an
+        analyzer with term_positions (the rest goes Whoosh's ordinary way)."""
+        return (
+            isinstance(value, str)
+            and type(self.format) in (Positions, Frequency)
+            and hasattr(self.analyzer, "term_positions")
+        )
+
     def index(self, value, **kwargs):
         fmt = self.format
         kind = type(fmt)
-        if (
-            not isinstance(value, str)
-            or kind not in (Positions, Frequency)
-            or not hasattr(self.analyzer, "term_positions")
-        ):
+        if not self._fast_indexable(value):
             return super().index(value, **kwargs)
         boost = fmt.field_boost
         out = []  # (term, frequency, weight, value) a term: Whoosh's postings of the field
@@ -157,16 +162,10 @@ class FastIndex:
             for term, positions in self.analyzer.term_positions(value).items():
                 n = len(positions)
                 if n == 1:  # most terms of a text: the encoded value of each position is kept
-                    encoded = single.get(positions[0])
-                    if encoded is None:
-                        encoded = pack_uint(1) + dumps(positions, 2)
-                        if len(single) < 100_000:
-                            single[positions[0]] = encoded
+                    encoded = single.get(positions[0]) or _positions_value(positions)
                     append((term, 1, boost, encoded))
                     continue
-                deltas = [positions[0]]
-                deltas += [b - a for a, b in zip(positions, positions[1:], strict=False)]
-                append((term, n, n * boost, pack_uint(n) + dumps(deltas, 2)))
+                append((term, n, n * boost, _positions_value(positions)))
         else:
             for term, positions in self.analyzer.term_positions(value).items():
                 n = len(positions)
@@ -181,11 +180,7 @@ class FastIndex:
         None where `index()` must be used."""
         fmt = self.format
         kind = type(fmt)
-        if (
-            not isinstance(value, str)
-            or kind not in (Positions, Frequency)
-            or not hasattr(self.analyzer, "term_positions")
-        ):
+        if not self._fast_indexable(value):
             return None
         boost = fmt.field_boost
         once = boost * fieldboost  # (1 x boost) x fieldboost: a term found once
@@ -203,16 +198,10 @@ class FastIndex:
                 weight = n * boost * fieldboost
             elif n == 1:
                 weight = once
-                encoded = single.get(positions[0])
-                if encoded is None:
-                    encoded = pack_uint(1) + dumps(positions, 2)
-                    if len(single) < 100_000:
-                        single[positions[0]] = encoded
+                encoded = single.get(positions[0]) or _positions_value(positions)
             else:
                 weight = n * boost * fieldboost
-                deltas = [positions[0]]
-                deltas += [b - a for a, b in zip(positions, positions[1:], strict=False)]
-                encoded = (counts[n] if n < 256 else pack_uint(n)) + dumps(deltas, 2)
+                encoded = _positions_value(positions)
             value_bytes += len(encoded)
             key = fieldname, term
             group = get(key)
@@ -228,6 +217,18 @@ class FastIndex:
 _SINGLE_POSITION: dict[int, bytes] = {}  # position -> Positions' value of a term found once there
 # a Frequency value (and a Positions value's head): the count, packed once (most are small)
 _COUNT_VALUE = tuple(pack_uint(n) for n in range(256))
+
+
+def _positions_value(positions: list[int]) -> bytes:
+    """Whoosh's Positions value of a term's ascending positions: the count, then the pickled
+    deltas. A single position's value is kept in _SINGLE_POSITION (most terms of a text)."""
+    n = len(positions)
+    deltas = [positions[0]]
+    deltas += [b - a for a, b in zip(positions, positions[1:], strict=False)]
+    encoded = (_COUNT_VALUE[n] if n < 256 else pack_uint(n)) + dumps(deltas, 2)
+    if n == 1 and len(_SINGLE_POSITION) < 100_000:
+        _SINGLE_POSITION[positions[0]] = encoded
+    return encoded
 
 
 class FastText(FastIndex, TEXT):
