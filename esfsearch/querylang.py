@@ -670,20 +670,14 @@ def expand_multiterms(q: Q.Query, reader) -> Q.Query:
         new = copy.copy(q)
         new.subqueries = subs
         return new
-    if isinstance(q, Q.WrappingQuery):
-        child = expand_multiterms(q.child, reader)
-        if child is q.child:
-            return q
-        new = copy.copy(q)
-        new.child = child
-        return new
-    if isinstance(q, Q.Not):
-        inner = expand_multiterms(q.query, reader)
-        if inner is q.query:
-            return q
-        new = copy.copy(q)
-        new.query = inner
-        return new
+    for kind, attr in ((Q.WrappingQuery, "child"), (Q.Not, "query")):
+        if isinstance(q, kind):
+            inner = expand_multiterms(getattr(q, attr), reader)
+            if inner is getattr(q, attr):
+                return q
+            new = copy.copy(q)
+            setattr(new, attr, inner)
+            return new
     return q
 
 
