@@ -18,11 +18,16 @@ from esfsearch.index import build_index
 from esfsearch.search import SearchEngine
 
 
-def _reader_loop(ix: Path, stop: threading.Event, seen: list, errors: list, reuse: bool) -> None:
+def _reader_loop(
+    ix: Path, stop: threading.Event, seen: list, errors: list, reuse: bool, opened: list
+) -> None:
+    """Search the index until stopped; each answer goes to `seen`, and (when its snapshot was opened,
+    which reader) to `opened`."""
     engine = SearchEngine(ix) if reuse else None
     try:
         while not stop.is_set():
             try:
+                at = time.monotonic()
                 if reuse:
                     engine.refresh()
                     e = engine
@@ -32,6 +37,7 @@ def _reader_loop(ix: Path, stop: threading.Event, seen: list, errors: list, reus
                     total = e.count("")
                     hits = e.search("kompetensutveckling", limit=3).total
                     seen.append((e.doc_count, total, hits))
+                    opened.append((at, reuse, seen[-1]))
                 finally:
                     if not reuse:
                         e.close()
@@ -42,23 +48,35 @@ def _reader_loop(ix: Path, stop: threading.Event, seen: list, errors: list, reus
             engine.close()
 
 
-def _with_readers(ix: Path, action) -> tuple[list, list]:
+def _with_readers(ix: Path, action) -> tuple[list, list, list]:
+    """(answers seen, errors, the answers of snapshots opened after `action` returned): the readers
+    run until each has answered from a snapshot opened after it (not for a fixed time: a loaded
+    machine can take longer than any sleep)."""
     stop = threading.Event()
     seen: list = []
     errors: list = []
+    opened: list = []
     threads = [
-        threading.Thread(target=_reader_loop, args=(ix, stop, seen, errors, reuse)) for reuse in (True, False)
+        threading.Thread(target=_reader_loop, args=(ix, stop, seen, errors, reuse, opened))
+        for reuse in (True, False)
     ]
     for t in threads:
         t.start()
+    after: list = []
     try:
         action()
-        time.sleep(0.3)
+        done = time.monotonic()
+        deadline = done + 60
+        while time.monotonic() < deadline and not errors:
+            after = [(reuse, answer) for at, reuse, answer in list(opened) if at > done]
+            if {reuse for reuse, _answer in after} == {True, False}:
+                break
+            time.sleep(0.05)
     finally:
         stop.set()
         for t in threads:
             t.join(30)
-    return seen, errors
+    return seen, errors, [answer for _reuse, answer in after]
 
 
 @pytest.mark.parametrize("rebuild", [True, False], ids=["rebuild", "incremental"])
@@ -82,14 +100,14 @@ def test_readers_during_build_see_old_or_new(rebuild, tiny, tmp_path):
         proc = subprocess.run(cli_cmd(*args), capture_output=True, text=True, timeout=120)
         assert proc.returncode == 0, proc.stderr
 
-    seen, errors = _with_readers(ix, build)
+    seen, errors, after = _with_readers(ix, build)
     assert errors == []
     with SearchEngine(ix) as e:
         new = (n + 39, n + 39, e.search("kompetensutveckling", limit=3).total)
     assert new != old
     assert len(seen) > 10
     assert set(seen) <= {old, new}, set(seen) - {old, new}
-    assert seen[-1] == new
+    assert after and set(after) == {new}  # both readers, once the build is done, see the new index
 
 
 def _hold_lock(ix: Path) -> subprocess.Popen:
